@@ -1,0 +1,73 @@
+"""Size and time budgets, so that a swelling symbolic computation is stopped, never waited on."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from .errors import BudgetExceeded
+
+
+class _OutOfTime(BaseException):
+    """Raised by the timer inside library code; a BaseException so no ``except Exception`` eats it."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How large (expression-tree nodes) and how long (seconds) a symbolic step may grow."""
+
+    nodes: int = 200_000
+    seconds: float = 20.0
+
+    def check_size(self, size: int, what: str) -> None:
+        """Raise BudgetExceeded when ``size`` nodes is past the budget."""
+        if size > self.nodes:
+            raise BudgetExceeded(f"{what} has {size:,} nodes, past the budget of {self.nodes:,}")
+
+    @contextmanager
+    def clock(self, what: str) -> Iterator[None]:
+        """Run the body under the time budget; past it, raise BudgetExceeded naming ``what``.
+
+        The timer is a SIGALRM, so it is only armed on the main thread and not inside another
+        clock; elsewhere the body runs unlimited.
+        """
+        usable = threading.current_thread() is threading.main_thread() and self.seconds > 0
+        if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            yield
+            return
+
+        def out_of_time(signum: int, frame: object) -> None:
+            raise _OutOfTime
+
+        previous = signal.signal(signal.SIGALRM, out_of_time)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        except _OutOfTime:
+            raise BudgetExceeded(f"{what} ran past the time budget of {self.seconds:g} s") from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+_LIMIT = re.compile(r"^\s*(?P<number>[0-9][0-9.eE+]*)\s*(?P<unit>s|sec|seconds|nodes)?\s*$")
+
+
+def parse_budget(text: str, default: Budget | None = None) -> Budget:
+    """Read a budget such as ``"200000"``, ``"30s"`` or ``"100000,30s"`` (nodes and/or seconds)."""
+    budget = default or Budget()
+    nodes, seconds = budget.nodes, budget.seconds
+    for part in text.split(","):
+        match = _LIMIT.match(part.replace("_", ""))
+        if not match:
+            raise ValueError(f"cannot read budget {part.strip()!r}: use e.g. 200000 (nodes) or 30s")
+        number = float(match["number"])
+        if match["unit"] in ("s", "sec", "seconds"):
+            seconds = number
+        else:
+            nodes = int(number)
+    return Budget(nodes=nodes, seconds=seconds)

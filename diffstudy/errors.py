@@ -1,0 +1,35 @@
+"""The errors diffstudy raises on purpose, each meant to become a one-line message."""
+
+from __future__ import annotations
+
+
+class DiffstudyError(Exception):
+    """Base class of every error diffstudy reports as a one-line message."""
+
+
+class DomainError(DiffstudyError, ArithmeticError):
+    """A primitive or its derivative is undefined at its argument (log of a negative number)."""
+
+
+class UnsupportedOperation(DiffstudyError, TypeError):
+    """A call the engines cannot follow, such as ``math.sin`` on a dual number."""
+
+
+class NestingError(DiffstudyError):
+    """Two differentiations were mixed: a dual number of one pass met another pass's."""
+
+
+class CaseError(DiffstudyError):
+    """A case is defined wrongly: its point misses or adds an input, or is not numeric."""
+
+
+class CaseFileError(DiffstudyError):
+    """A case file cannot be loaded (syntax error, import error, error at import time)."""
+
+
+class Declined(DiffstudyError):
+    """A method declines a case by design, e.g. symbolic differentiation of a data-dependent branch."""
+
+
+class BudgetExceeded(DiffstudyError):
+    """A symbolic computation grew past its size budget or ran past its time budget."""

@@ -1,0 +1,234 @@
+"""Sympy expressions seen as programs: their sizes, and evaluating them one operation at a time.
+
+A derivative formula costs what it takes to evaluate it. :func:`evaluate` walks a sympy
+expression and performs each node with diffstudy's primitives, the way a code printer would
+write it out: ``x*y**-1`` is one division, ``a + (-1)*b`` one subtraction, ``y**(1/2)`` a
+square root. Run on counting numbers, that walk measures the formula's cost. Every walk here
+uses an explicit stack, so expression depth is limited by memory, not by Python's recursion.
+
+Sympy rewrites while it builds (``x*x*x`` becomes ``x**3``, one ``pow``), so the counts of an
+expression and of the program that built it can differ for that reason alone.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import sympy
+
+from .errors import DomainError, UnsupportedOperation
+from .primitives import ELEMENTARY, Primitive, power, sqrt
+
+FUNCTIONS: dict[type, Primitive] = {getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"}
+
+Plan = tuple[Sequence[sympy.Basic], Callable[[list[Any]], Any]]
+
+
+def plain_constant(node: sympy.Basic) -> Any:
+    """A sympy number as a plain Python number: int, Fraction, or float for Float, pi and E."""
+    if node.is_Integer:
+        return int(node)
+    if node.is_Rational:
+        return Fraction(int(node.p), int(node.q))
+    if node.is_finite and node.is_extended_real:
+        return float(node)
+    raise DomainError(f"the expression contains {node}, which is not a finite real number")
+
+
+def exact_constant(node: sympy.Basic) -> Any:
+    """A sympy number kept exact, for evaluating with sympy numbers."""
+    return node
+
+
+def _product(values: Iterable[Any]) -> Any:
+    values = iter(values)
+    total = next(values)
+    for v in values:
+        total = total * v
+    return total
+
+
+def _plan_quotient(numerator: list[sympy.Basic], denominator: list[sympy.Basic], negate: bool) -> Plan:
+    """Multiply the numerator's factors, divide by the product of the denominator's, negate."""
+    split = len(numerator)
+
+    def combine(values: list[Any]) -> Any:
+        total = _product(values[:split])
+        if len(values) > split:
+            total = total / _product(values[split:])
+        return -total if negate else total
+
+    return [*numerator, *denominator], combine
+
+
+def _plan_mul(node: sympy.Mul) -> Plan:
+    coefficient, factors = node.as_coeff_mul()
+    numerator: list[sympy.Basic] = []
+    denominator: list[sympy.Basic] = []
+    for factor in factors:
+        if factor.is_Pow and factor.exp.is_Number and factor.exp.is_negative:
+            denominator.append(factor.base if factor.exp == -1 else sympy.Pow(factor.base, -factor.exp))
+        else:
+            numerator.append(factor)
+    negative = bool(coefficient.is_negative)
+    magnitude = abs(coefficient)
+    constant_numerator = sympy.Integer(magnitude.p) if magnitude.is_Rational else magnitude
+    if constant_numerator != 1 or not numerator:
+        # The sign rides on the constant: -3*x is one multiplication, not a product and a negation.
+        numerator.insert(0, sympy.Integer(-1) * constant_numerator if negative else constant_numerator)
+        negative = False
+    if magnitude.is_Rational and magnitude.q != 1:
+        denominator.insert(0, sympy.Integer(magnitude.q))
+    return _plan_quotient(numerator, denominator, negative)
+
+
+def _plan_add(node: sympy.Add) -> Plan:
+    plus: list[sympy.Basic] = []
+    minus: list[sympy.Basic] = []
+    for term in node.args:
+        if term.could_extract_minus_sign():
+            minus.append(-term)
+        else:
+            plus.append(term)
+    split = len(plus)
+
+    def combine(values: list[Any]) -> Any:
+        if split:
+            total = values[0]
+            rest = values[1:split]
+        else:
+            total = -values[split]
+            rest = []
+        for v in rest:
+            total = total + v
+        for v in values[split + (0 if split else 1) :]:
+            total = total - v
+        return total
+
+    return [*plus, *minus], combine
+
+
+def _plan_pow(node: sympy.Pow) -> Plan:
+    base, exponent = node.args
+    if exponent == sympy.S.Half:
+        return [base], lambda values: sqrt(values[0])
+    if exponent.is_Number and exponent.is_negative:
+        positive = base if exponent == -1 else sympy.Pow(base, -exponent)
+        return _plan_quotient([sympy.Integer(1)], [positive], False)
+    return [base, exponent], lambda values: power(values[0], values[1])
+
+
+def _plan(node: sympy.Basic) -> Plan:
+    """The operands of ``node`` and how to combine their values into its value."""
+    if node.is_Add:
+        return _plan_add(node)
+    if node.is_Mul:
+        return _plan_mul(node)
+    if node.is_Pow:
+        return _plan_pow(node)
+    primitive = FUNCTIONS.get(node.func)
+    if primitive is not None:
+        return list(node.args), lambda values: primitive.evaluate(values[0])
+    raise UnsupportedOperation(f"cannot evaluate {node.func.__name__}(...) from a sympy expression")
+
+
+def evaluate(
+    exprs: Sequence[sympy.Basic],
+    env: Mapping[sympy.Basic, Any],
+    *,
+    shared: bool = False,
+    constant: Callable[[sympy.Basic], Any] = plain_constant,
+) -> list[Any]:
+    """Evaluate ``exprs`` with the symbols bound by ``env``, operation by operation.
+
+    With ``shared=False`` an expression is evaluated as a tree: a subexpression is evaluated
+    again every time it appears, which is what a formula written out costs. With
+    ``shared=True`` each distinct subexpression is evaluated once.
+    """
+    memo: dict[sympy.Basic, Any] = {}
+    results = []
+    for root in exprs:
+        values: list[Any] = []
+        stack: list[tuple[sympy.Basic, Plan | None]] = [(root, None)]
+        while stack:
+            node, plan = stack.pop()
+            if plan is None:
+                if shared and node in memo:
+                    values.append(memo[node])
+                elif node.is_Symbol:
+                    if node not in env:
+                        raise UnsupportedOperation(f"the expression has a symbol {node} with no value")
+                    values.append(env[node])
+                elif node.is_Number or node.is_NumberSymbol:
+                    values.append(constant(node))
+                else:
+                    plan = _plan(node)
+                    stack.append((node, plan))
+                    stack.extend((operand, None) for operand in reversed(plan[0]))
+                continue
+            operands, combine = plan
+            split = len(values) - len(operands)
+            value = combine(values[split:])
+            del values[split:]
+            if shared:
+                memo[node] = value
+            values.append(value)
+        results.append(values[0])
+    return results
+
+
+def cse(exprs: Sequence[sympy.Basic]) -> tuple[list[tuple[sympy.Symbol, sympy.Basic]], list[sympy.Basic]]:
+    """Common-subexpression elimination by ``sympy.cse``: (replacements, reduced expressions)."""
+    replacements, reduced = sympy.cse(list(exprs))
+    return list(replacements), list(reduced)
+
+
+def evaluate_cse(
+    replacements: Sequence[tuple[sympy.Symbol, sympy.Basic]],
+    reduced: Sequence[sympy.Basic],
+    env: Mapping[sympy.Basic, Any],
+) -> list[Any]:
+    """Evaluate the output of :func:`cse`: each replacement once, in order, then the results."""
+    bound = dict(env)
+    for symbol, expr in replacements:
+        bound[symbol] = evaluate([expr], bound)[0]
+    return evaluate(reduced, bound)
+
+
+def _walk(exprs: Sequence[sympy.Basic], visit: Callable[[sympy.Basic, tuple], None]) -> None:
+    """Call ``visit(node, args)`` once per distinct node, children before parents."""
+    done: set[sympy.Basic] = set()
+    for root in exprs:
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in done:
+                stack.pop()
+                continue
+            pending = [a for a in node.args if a not in done]
+            if pending:
+                stack.extend(pending)
+            else:
+                visit(node, node.args)
+                done.add(node)
+                stack.pop()
+
+
+def tree_size(exprs: Sequence[sympy.Basic]) -> int:
+    """Nodes of ``exprs`` written out as trees: a repeated subexpression counts every time."""
+    sizes: dict[sympy.Basic, int] = {}
+    _walk(exprs, lambda node, args: sizes.__setitem__(node, 1 + sum(sizes[a] for a in args)))
+    return sum(sizes[e] for e in exprs)
+
+
+def dag_size(exprs: Sequence[sympy.Basic]) -> int:
+    """Distinct nodes of ``exprs``: each shared subexpression counts once."""
+    nodes: list[sympy.Basic] = []
+    _walk(exprs, lambda node, args: nodes.append(node))
+    return len(nodes)
+
+
+def cse_size(replacements: Sequence[tuple[sympy.Symbol, sympy.Basic]], reduced: Sequence[sympy.Basic]) -> int:
+    """Tree nodes of a CSE result: every replacement's right-hand side plus the reduced forms."""
+    return tree_size([expr for _, expr in replacements]) + tree_size(reduced)

@@ -1,0 +1,130 @@
+"""Run each method on counting numbers: value, Jacobian and the operations it really performed.
+
+Every count here comes from running code on :class:`~diffstudy.counting.Counting` numbers:
+
+* ``f``: the plain function;
+* ``symbolic``: the outputs and derivative expressions evaluated as trees, and again after
+  ``sympy.cse``;
+* ``forward``: all n passes of dual arithmetic;
+* ``reverse``: the recording sweep plus one backward sweep per output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from . import expressions, forward, reverse, symbolic
+from .active import plain
+from .budget import Budget
+from .cases import Case, make_case
+from .counting import Tally, counting
+from .errors import CaseError
+
+
+@dataclass
+class Measurement:
+    """What one method computed for one function at one point, and what it cost."""
+
+    method: str
+    inputs: tuple[str, ...]
+    values: list[Any]
+    jacobian: list[list[Any]]
+    ops: Tally
+    size: int | None = None
+    phases: dict[str, Tally] = field(default_factory=dict)
+    ops_cse: Tally | None = None
+    size_cse: int | None = None
+
+    @property
+    def value(self) -> Any:
+        """The function's value: a number, or a tuple for a function of several outputs."""
+        return self.values[0] if len(self.values) == 1 else tuple(self.values)
+
+    @property
+    def gradient(self) -> dict[str, Any]:
+        """Input name → derivative, for a function of one output."""
+        if len(self.values) != 1:
+            raise ValueError("a function of several outputs has a Jacobian, not a gradient")
+        return dict(zip(self.inputs, self.jacobian[0]))
+
+
+def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    return [[plain(d) for d in row] for row in rows]
+
+
+def measure_function(case: Case) -> tuple[list[Any], Tally]:
+    """Evaluate the case's function on counting numbers: its output values and its operations."""
+    tally = Tally()
+    outputs = forward.outputs_of(case.function(*counting(case.point, tally)))
+    return [plain(v) for v in outputs], tally
+
+
+def measure_forward(case: Case, budget: Budget) -> Measurement:
+    """Forward mode: one pass of dual arithmetic per input."""
+    tally = Tally()
+    values, rows = forward.jacobian(case.function, counting(case.point, tally))
+    return Measurement("forward", case.inputs, [plain(v) for v in values], _plain_rows(rows), tally)
+
+
+def measure_reverse(case: Case, budget: Budget) -> Measurement:
+    """Reverse mode: one recording, then one backward sweep per output."""
+    tally = Tally()
+    recording = reverse.record(case.function, counting(case.point, tally))
+    recorded = Tally(tally)
+    rows = [reverse.gradient_row(recording, k) for k in range(len(recording.outputs))]
+    phases = {"record": recorded, "backward": tally.since(recorded)}
+    return Measurement(
+        "reverse", case.inputs, [plain(v) for v in recording.values], _plain_rows(rows), tally,
+        size=len(recording.tape), phases=phases,
+    )  # fmt: skip
+
+
+def measure_symbolic(case: Case, budget: Budget) -> Measurement:
+    """Symbolic: sympy's derivative, evaluated exactly, and counted as a tree and after CSE."""
+    derivative = symbolic.derive(case.function, case.inputs, budget)
+    exprs = derivative.expressions
+    with budget.clock("evaluating the symbolic derivative"):
+        tree = Tally()
+        expressions.evaluate(exprs, dict(zip(derivative.symbols, counting(case.point, tree))))
+        replacements, reduced = expressions.cse(exprs)
+        after_cse = Tally()
+        expressions.evaluate_cse(replacements, reduced, dict(zip(derivative.symbols, counting(case.point, after_cse))))
+        exact = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
+    m, n = len(derivative.outputs), len(case.inputs)
+    rows = [exact[m + k * n : m + (k + 1) * n] for k in range(m)]
+    return Measurement(
+        "symbolic", case.inputs, exact[:m], rows, tree,
+        size=expressions.tree_size(exprs), phases={"tree": tree, "cse": after_cse},
+        ops_cse=after_cse, size_cse=expressions.cse_size(replacements, reduced),
+    )  # fmt: skip
+
+
+METHODS: dict[str, Callable[[Case, Budget], Measurement]] = {
+    "symbolic": measure_symbolic,
+    "forward": measure_forward,
+    "reverse": measure_reverse,
+}
+
+
+def differentiate(
+    f: Callable[..., Any], at: Mapping[str, Any], method: str = "reverse", budget: Budget | None = None
+) -> Measurement:
+    """Differentiate ``f`` at ``at`` (input name → number) by ``method``, counting its operations.
+
+    ``method`` is "symbolic", "forward" or "reverse". The result has ``value``, ``gradient``
+    (or ``jacobian`` for several outputs), ``ops`` (a tally by kind; ``ops.total`` in all) and
+    ``size`` (tape length, or derivative tree nodes).
+
+    Example:
+        >>> import diffstudy
+        >>> r = diffstudy.gradient(lambda x, y: x**3 * (x + 3*y), {"x": 2, "y": 3})
+        >>> r.value, r.gradient
+        (Fraction(88, 1), {'x': Fraction(140, 1), 'y': Fraction(24, 1)})
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: choose from {', '.join(METHODS)}")
+    case = make_case(f, at)
+    if case.problem:
+        raise CaseError(case.problem)
+    return METHODS[method](case, budget or Budget())

@@ -1,0 +1,40 @@
+"""A one-line progress indicator on standard error, for runs that take more than a moment.
+
+It writes only when standard error is a terminal, so pipes, files and tests get clean output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import TracebackType
+from typing import TextIO
+
+
+class Progress:
+    """Shows ``label [i/total] what (elapsed)`` on one self-overwriting line."""
+
+    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.done = 0
+        self.started = time.monotonic()
+
+    def step(self, what: str) -> None:
+        """Count one more step, described by ``what``."""
+        self.done += 1
+        if self.enabled:
+            elapsed = time.monotonic() - self.started
+            line = f"{self.label} [{self.done}/{self.total}] {what} ({elapsed:.0f} s)"
+            self.stream.write("\r" + line[:100].ljust(100))
+            self.stream.flush()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()

@@ -1,0 +1,177 @@
+"""Turn a results DataFrame into text: a table, markdown, CSV or JSON. Nothing is measured here."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from fractions import Fraction
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+import sympy
+from tabulate import tabulate
+
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+def to_json_number(v: Any) -> Any:
+    """A number as JSON can hold it: an exact integer stays an int, the rest become floats.
+
+    A non-finite float becomes None (JSON has no infinity).
+    """
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, Fraction) and v.denominator == 1:
+        return int(v.numerator)
+    if isinstance(v, int):
+        return v
+    value = float(v)
+    return value if math.isfinite(value) else None
+
+
+def jsonable(v: Any) -> Any:
+    """``v`` with every number inside dicts and lists made JSON-ready."""
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, (Fraction, int, float, sympy.Basic)) and not isinstance(v, bool):
+        return to_json_number(v)
+    return v
+
+
+def format_number(v: Any, digits: int = 6) -> str:
+    """A short, readable number: exact integers and small fractions as they are, else 6 digits."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Fraction):
+        if v.denominator == 1 and abs(v.numerator) < 10**12:
+            return str(v.numerator)
+        if len(str(v)) <= 9:
+            return str(v)
+    return f"{float(v):.{digits}g}"
+
+
+def format_count(v: Any) -> str:
+    """An operation count or size with thousands separators; blank when absent."""
+    return "" if v is None else f"{int(v):,}"
+
+
+def format_ratio(v: Any) -> str:
+    """A ratio to two decimals; blank when absent."""
+    return "" if v is None else f"{float(v):.2f}"
+
+
+def format_vector(values: Sequence[Any], limit: int = 4) -> str:
+    """``[a, b, c]``, cut to ``limit`` entries with the count when longer."""
+    shown = [format_number(v) for v in values[:limit]]
+    more = f", … ({len(values)} in all)" if len(values) > limit else ""
+    return "[" + ", ".join(shown) + more + "]"
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def render(frame: pd.DataFrame, fmt: str) -> str:
+    """Render a DataFrame of display strings as ``table`` or ``markdown``, numbers to the right."""
+    styles = {"table": "simple", "markdown": "github"}
+    if fmt not in styles:
+        raise ValueError(f"unknown format {fmt!r}")
+    align = [
+        "right" if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v) else "left"
+        for c in frame.columns
+    ]
+    return tabulate(
+        frame, headers="keys", tablefmt=styles[fmt], showindex=False, disable_numparse=True, colalign=align
+    )
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The DataFrame as JSON-ready records (one dict per row)."""
+    chosen = list(columns) if columns is not None else list(frame.columns)
+    return [{c: jsonable(row[c]) for c in chosen} for _, row in frame.iterrows()]
+
+
+def to_json(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """JSON text: a list of records."""
+    return json.dumps(records(frame, columns), indent=2, ensure_ascii=False)
+
+
+def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """CSV text; dict and list cells are written as JSON."""
+    rows = records(frame, columns)
+    flat = pd.DataFrame(
+        [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows],
+        columns=list(columns) if columns is not None else list(frame.columns),
+        dtype=object,
+    )
+    buffer = io.StringIO()
+    flat.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def output(frame: pd.DataFrame, fmt: str, view: Callable[[pd.DataFrame], pd.DataFrame], columns: Sequence[str] | None = None) -> str:
+    """Text for ``frame`` in ``fmt``: tables from ``view(frame)``, CSV and JSON from the data."""
+    if fmt == "json":
+        return to_json(frame, columns)
+    if fmt == "csv":
+        return to_csv(frame, columns)
+    return render(view(frame), fmt)
+
+
+# ---------------------------------------------------------------- the compare table
+
+
+def format_agreement(row: pd.Series) -> str:
+    """How a row agrees with its reference: exact, a relative difference, or why there is none."""
+    if row["status"] in ("error", "declined"):
+        return ""
+    if row["reference"] is None:
+        return "reference"
+    if row["agreement"] == 0 and row["exact"]:
+        return "exact"
+    return f"{row['agreement']:.1e}"
+
+
+def format_derivatives(row: pd.Series) -> str:
+    """The gradient, or the Jacobian's rows for a function of several outputs."""
+    if row["jacobian"] is None:
+        return ""
+    rows = [list(derivatives.values()) for derivatives in row["jacobian"]]
+    if len(rows) == 1:
+        return format_vector(rows[0])
+    return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
+
+
+def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Display strings for ``compare``, and the notes (errors, declines) the table refers to."""
+    notes: list[str] = []
+    shown = []
+    for _, row in frame.iterrows():
+        note = ""
+        if row["error"]:
+            notes.append(f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}")
+            note = f"{row['status']} [{len(notes)}]"
+        value = row["value"]
+        shown.append({
+            "case": row["case"],
+            "method": row["method"],
+            "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
+            "gradient": format_derivatives(row),
+            "agreement": format_agreement(row),
+            "ops": format_count(row["ops"]),
+            "ops/f": format_ratio(row["ratio"]),
+            "cse ops": format_count(row["ops_cse"]),
+            "size": format_count(row["size"]),
+            "cse size": format_count(row["size_cse"]),
+            "note": note,
+        })  # fmt: skip
+    return pd.DataFrame(shown), notes
