@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import sympy
 
 from .errors import DomainError, UnsupportedOperation
-from .primitives import ELEMENTARY, Primitive, power, sqrt
+from .primitives import ELEMENTARY, Primitive, divide, power, sqrt
 
 FUNCTIONS: dict[type, Primitive] = {getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"}
 
@@ -56,7 +56,7 @@ def _plan_quotient(numerator: list[sympy.Basic], denominator: list[sympy.Basic],
     def combine(values: list[Any]) -> Any:
         total = _product(values[:split])
         if len(values) > split:
-            total = total / _product(values[split:])
+            total = divide(total, _product(values[split:]))
         return -total if negate else total
 
     return [*numerator, *denominator], combine
@@ -147,6 +147,8 @@ def evaluate(
     ``shared=True`` each distinct subexpression is evaluated once.
     """
     memo: dict[sympy.Basic, Any] = {}
+    if shared:
+        postorder(exprs)  # hash every node bottom-up before the memo hashes it
     results = []
     for root in exprs:
         values: list[Any] = []
@@ -196,37 +198,41 @@ def evaluate_cse(
     return evaluate(reduced, bound)
 
 
-def _walk(exprs: Sequence[sympy.Basic], visit: Callable[[sympy.Basic, tuple], None]) -> None:
-    """Call ``visit(node, args)`` once per distinct node, children before parents."""
-    done: set[sympy.Basic] = set()
+def postorder(exprs: Sequence[sympy.Basic]) -> list[sympy.Basic]:
+    """Every node of ``exprs`` once (by identity), children before parents, walked with a stack.
+
+    Each node is hashed on the way up, after its children: sympy computes a hash recursively
+    and then caches it, so hashing bottom-up lets deep nodes serve as dict keys.
+    """
+    seen: set[int] = set()
+    order: list[sympy.Basic] = []
     for root in exprs:
-        stack = [root]
+        stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
         while stack:
-            node = stack[-1]
-            if node in done:
-                stack.pop()
+            node, children_done = stack.pop()
+            if children_done:
+                hash(node)
+                order.append(node)
                 continue
-            pending = [a for a in node.args if a not in done]
-            if pending:
-                stack.extend(pending)
-            else:
-                visit(node, node.args)
-                done.add(node)
-                stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in seen)
+    return order
 
 
 def tree_size(exprs: Sequence[sympy.Basic]) -> int:
     """Nodes of ``exprs`` written out as trees: a repeated subexpression counts every time."""
-    sizes: dict[sympy.Basic, int] = {}
-    _walk(exprs, lambda node, args: sizes.__setitem__(node, 1 + sum(sizes[a] for a in args)))
-    return sum(sizes[e] for e in exprs)
+    sizes: dict[int, int] = {}
+    for node in postorder(exprs):
+        sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
+    return sum(sizes[id(e)] for e in exprs)
 
 
 def dag_size(exprs: Sequence[sympy.Basic]) -> int:
     """Distinct nodes of ``exprs``: each shared subexpression counts once."""
-    nodes: list[sympy.Basic] = []
-    _walk(exprs, lambda node, args: nodes.append(node))
-    return len(nodes)
+    return len(set(postorder(exprs)))
 
 
 def cse_size(replacements: Sequence[tuple[sympy.Symbol, sympy.Basic]], reduced: Sequence[sympy.Basic]) -> int:

@@ -65,16 +65,27 @@ def trace(f: Callable[..., Any], names: Sequence[str]) -> tuple[list[sympy.Symbo
 
 
 def derive(f: Callable[..., Any], names: Sequence[str], budget: Budget) -> SymbolicDerivative:
-    """Trace ``f`` and differentiate every output by every input, within ``budget``."""
+    """Trace ``f`` and differentiate every output by every input, within ``budget``.
+
+    The size budget is checked on the traced expression before any derivative is taken, and
+    again as the derivatives accumulate, so a swelling case stops as early as it can.
+    """
     with budget.clock("symbolic differentiation"):
         symbols, outputs = trace(f, names)
+        size = expressions.tree_size(outputs)
+        budget.check_size(size, "the expression of f")
+        jacobian = []
         try:
-            jacobian = [[sympy.diff(out, s) for s in symbols] for out in outputs]
+            for out in outputs:
+                row = []
+                for s in symbols:
+                    row.append(sympy.diff(out, s))
+                    size += expressions.tree_size(row[-1:])
+                    budget.check_size(size, "the symbolic derivative")
+                jacobian.append(row)
         except RecursionError as error:
             raise BudgetExceeded("the derivative is too deep for sympy") from error
-    derivative = SymbolicDerivative(symbols, outputs, jacobian)
-    budget.check_size(expressions.tree_size(derivative.expressions), "the symbolic derivative")
-    return derivative
+    return SymbolicDerivative(symbols, outputs, jacobian)
 
 
 def exact_rational(v: Any) -> sympy.Rational:

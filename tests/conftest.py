@@ -1,0 +1,19 @@
+"""Shared fixtures: the built-in cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from diffstudy.cases import Case, builtin_cases_dir, load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def builtin_cases() -> dict[str, Case]:
+    """Every built-in case by name; loading them must report no problem."""
+    cases, problems = load_cases([builtin_cases_dir()])
+    assert problems == []
+    return {c.name: c for c in cases}

@@ -1,0 +1,250 @@
+"""Bad input gets a clear one-line answer, the right exit status, and never stops other cases."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+
+import pytest
+
+import diffstudy
+from diffstudy.cli import main
+from diffstudy.errors import CaseError, NestingError
+from diffstudy.primitives import SIN
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source).lstrip())
+    return path
+
+
+GOOD = """
+    from diffstudy import case
+
+    @case(at={"x": 2})
+    def square(x):
+        return x * x
+"""
+
+
+def records_of(out):
+    return {(r["case"], r["method"]): r for r in json.loads(out)}
+
+
+def assert_one_line_no_traceback(err):
+    assert "Traceback" not in err
+    for line in err.strip().splitlines():
+        assert line.startswith("diffstudy: ")
+
+
+def test_syntax_error_names_file_and_line_and_others_still_load(capsys, tmp_path):
+    bad = write(tmp_path, "broken", """
+        from diffstudy import case
+
+        @case(at={"x": 1})
+        def f(x)
+            return x
+    """)
+    good = write(tmp_path, "good", GOOD)
+    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(bad), "--cases", str(good), "--format", "json")
+    assert status == 2
+    assert_one_line_no_traceback(err)
+    assert "broken.py:4: syntax error" in err
+    assert records_of(out)[("square", "reverse")]["gradient"] == {"x": 4}
+
+
+def test_import_error_names_file_and_line(capsys, tmp_path):
+    write(tmp_path, "needs", """
+        from diffstudy import case
+        import no_such_module_here
+    """)
+    write(tmp_path, "good", GOOD)
+    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    assert status == 2
+    assert_one_line_no_traceback(err)
+    assert "needs.py:2: ModuleNotFoundError: No module named 'no_such_module_here'" in err
+    assert ("square", "forward") in records_of(out)
+
+
+def test_debug_shows_the_traceback(capsys, tmp_path):
+    bad = write(tmp_path, "needs", "import no_such_module_here\n")
+    status, _, err = run(capsys, "compare", "--no-builtin", "--cases", str(bad), "--debug")
+    assert status == 2
+    assert "Traceback" in err
+
+
+def test_missing_path(capsys, tmp_path):
+    status, _, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path / "nowhere.py"))
+    assert status == 2
+    assert "nowhere.py: no such file or folder" in err
+
+
+@pytest.mark.parametrize(
+    "at, message",
+    [
+        ('{"x": 1}', "`at` misses input y of wrong(x, y)"),
+        ('{"x": 1, "y": 2, "z": 3}', "`at` names z, not an input of wrong(x, y)"),
+        ('{"x": 1, "y": "two"}', "input y = 'two' is not a number"),
+        ('{"x": 1, "y": float("nan")}', "input y = nan is not a finite number"),
+    ],
+)
+def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, message):
+    write(tmp_path, "wrong", f"""
+        from diffstudy import case
+
+        @case(at={at})
+        def wrong(x, y):
+            return x * y
+    """)
+    write(tmp_path, "good", GOOD)
+    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    assert status == 2
+    assert_one_line_no_traceback(err)
+    assert "wrong.py:3: case 'wrong': " + message in err
+    assert {case for case, _ in records_of(out)} == {"square"}
+
+
+def test_wrong_point_in_the_python_api():
+    with pytest.raises(CaseError, match="`at` misses input y"):
+        diffstudy.gradient(lambda x, y: x * y, {"x": 1})
+
+
+DOMAIN = """
+    from diffstudy import case, fn
+
+    @case(at={"x": 1})
+    def logneg(x):
+        return fn.log(x - 5)
+
+    @case(at={"x": 3})
+    def divzero(x):
+        return 1 / (x - 3)
+
+    @case(at={"x": 0})
+    def sqrtzero(x):
+        return fn.sqrt(x)
+"""
+
+
+def test_domain_errors_fill_their_cells_and_others_run(capsys, tmp_path):
+    write(tmp_path, "domain", DOMAIN)
+    write(tmp_path, "good", GOOD)
+    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    assert status == 1
+    records = records_of(out)
+    for method in ("symbolic", "forward", "reverse"):
+        assert "log of a negative number (-4)" in records[("logneg", method)]["error"]
+        assert "division by zero" in records[("divzero", method)]["error"]
+        assert records[("square", method)]["error"] is None
+        assert records[("logneg", method)]["value"] is None
+    assert "domain.py:5 (`return fn.log(x - 5)`)" in records[("logneg", "reverse")]["error"]
+    # sqrt is defined at 0 but its derivative is not.
+    for method in ("forward", "reverse"):
+        assert "derivative of sqrt at 0" in records[("sqrtzero", method)]["error"]
+    assert "division by zero" in records[("sqrtzero", "symbolic")]["error"]
+
+
+def test_domain_error_in_the_table_is_a_note(capsys, tmp_path):
+    write(tmp_path, "domain", DOMAIN)
+    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path))
+    assert status == 1
+    assert "logneg / reverse: error: " in out and "log of a negative number" in out
+
+
+@pytest.mark.parametrize("call", ["math.sin(x)", "float(x) * 2"])
+def test_math_on_a_traced_value_points_to_fn(capsys, tmp_path, call):
+    write(tmp_path, "mathsin", f"""
+        import math
+        from diffstudy import case
+
+        @case(at={{"x": 0.5}})
+        def uses_math(x):
+            return {call}
+    """)
+    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    assert status == 1
+    for method in ("symbolic", "forward", "reverse"):
+        error = records_of(out)[("uses_math", method)]["error"]
+        assert "use diffstudy.fn.sin" in error and "mathsin.py:6" in error
+
+
+SWELL = """
+    from diffstudy import case
+
+    @case(at={"x": 0.3})
+    def logistic20(x):
+        l = x
+        for _ in range(20):
+            l = 4 * l * (1 - l)
+        return l
+"""
+
+
+def test_symbolic_swell_past_the_size_budget(capsys, tmp_path):
+    write(tmp_path, "swell", SWELL)
+    write(tmp_path, "good", GOOD)
+    started = time.monotonic()
+    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--budget", "5000,60s", "--format", "json")
+    assert time.monotonic() - started < 60
+    records = records_of(out)
+    assert status == 1
+    assert "past the budget of 5,000" in records[("logistic20", "symbolic")]["error"]
+    assert records[("logistic20", "reverse")]["error"] is None
+    assert records[("square", "symbolic")]["error"] is None
+
+
+def test_symbolic_swell_past_the_time_budget(capsys, tmp_path):
+    write(tmp_path, "swell", SWELL)
+    started = time.monotonic()
+    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--budget", "10000000000,1s", "--format", "json")
+    elapsed = time.monotonic() - started
+    assert status == 1
+    assert "ran past the time budget of 1 s" in records_of(out)[("logistic20", "symbolic")]["error"]
+    assert elapsed < 15
+
+
+def test_unknown_case_lists_close_names(capsys):
+    status, _, err = run(capsys, "compare", "--case", "lectur27")
+    assert status == 2
+    assert err.strip() == "diffstudy: unknown case 'lectur27'; did you mean lecture27?"
+
+
+def test_bad_budget_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--budget", "lots"])
+    assert stop.value.code == 2
+    assert "cannot read budget 'lots'" in capsys.readouterr().err
+
+
+def test_a_wrong_rule_is_caught_as_disagreement(capsys):
+    # Both algorithmic modes read sin's rule from the one table; a rule 1% off shows against sympy.
+    original = SIN.partials
+    object.__setattr__(SIN, "partials", (lambda x, out: 1.01 * diffstudy.fn.cos(x),))
+    try:
+        status, out, _ = run(capsys, "compare", "--case", "composition", "--format", "json")
+    finally:
+        object.__setattr__(SIN, "partials", original)
+    records = records_of(out)
+    assert status == 1
+    for method in ("forward", "reverse"):
+        assert records[("composition", method)]["status"] == "disagree"
+        assert "differs from symbolic" in records[("composition", method)]["error"]
+
+
+def test_nested_differentiation_is_refused():
+    # The classic perturbation-confusion example: d/dx [x · d/dy (x + y)] at y = 1 is 1;
+    # confusing the two perturbations would give 2. diffstudy refuses instead.
+    def outer(x):
+        inner = diffstudy.gradient(lambda y: x + y, {"y": 1}, method="forward")
+        return x * inner.gradient["y"]
+
+    with pytest.raises(NestingError):
+        diffstudy.gradient(outer, {"x": 1}, method="forward")

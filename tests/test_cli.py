@@ -1,0 +1,116 @@
+"""The command line as a user runs it: formats, the JSON contract, exit statuses."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from diffstudy.cli import main
+
+CONTRACT_KEYS = {"case", "method", "point", "value", "gradient", "ops", "error"}
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write_case(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_compare_json_keeps_the_contract(capsys):
+    status, out, err = run(capsys, "compare", "--format", "json")
+    assert status == 0, err
+    records = json.loads(out)
+    assert {(r["case"], r["method"]) for r in records} >= {("lecture27", m) for m in ("symbolic", "forward", "reverse")}
+    for record in records:
+        assert CONTRACT_KEYS <= set(record)
+        assert record["method"] in ("symbolic", "forward", "reverse")
+        assert isinstance(record["point"], dict)
+        if record["error"] is None:
+            assert isinstance(record["ops"], int)
+            assert set(record["gradient"]) == set(record["point"])
+    lecture = {r["method"]: r for r in records if r["case"] == "lecture27"}
+    for record in lecture.values():
+        assert record["point"] == {"x": 2, "y": 3}
+        assert record["value"] == 88
+        assert record["gradient"] == {"x": 140, "y": 24}
+    assert lecture["reverse"]["ops"] == 11 and lecture["forward"]["ops"] == 24
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_compare_formats(capsys, fmt):
+    status, out, _ = run(capsys, "compare", "--case", "lecture27", "--case", "problem5", "--format", fmt)
+    assert status == 0
+    if fmt == "csv":
+        frame = pd.read_csv(io.StringIO(out))
+        assert list(frame["case"]) == ["lecture27"] * 3 + ["problem5"] * 3
+        assert list(frame.loc[frame["case"] == "lecture27", "ops"]) == [13, 24, 11]
+        assert json.loads(frame.loc[0, "gradient"]) == {"x": 140, "y": 24}
+    else:
+        lines = [line for line in out.splitlines() if "lecture27" in line]
+        assert len(lines) == 3 and all("[140, 24]" in line for line in lines)
+        assert any("problem5" in line and "[-4, -8]" in line for line in out.splitlines())
+        if fmt == "markdown":
+            assert out.splitlines()[0].startswith("| case")
+
+
+def test_only_one_method(capsys):
+    status, out, _ = run(capsys, "compare", "--case", "lecture27", "--method", "reverse", "--format", "json")
+    assert status == 0
+    assert [r["method"] for r in json.loads(out)] == ["reverse"]
+
+
+def test_branch_declined_is_not_a_failure(capsys):
+    status, out, _ = run(capsys, "compare", "--case", "branch", "--format", "json")
+    assert status == 0
+    records = {r["method"]: r for r in json.loads(out)}
+    assert records["symbolic"]["status"] == "declined"
+    assert "data-dependent branch" in records["symbolic"]["error"]
+    assert "branch.py:10" in records["symbolic"]["error"] and "if x > y:" in records["symbolic"]["error"]
+    assert records["forward"]["gradient"] == records["reverse"]["gradient"] == {"x": 12, "y": 9}
+
+
+def test_extra_cases_are_added_to_the_builtin_ones(capsys, tmp_path):
+    path = write_case(tmp_path, "mine", """
+        from diffstudy import case
+
+        @case(at={"t": 3})
+        def cube(t):
+            return t * t * t
+    """)
+    status, out, _ = run(capsys, "compare", "--cases", str(path), "--format", "json")
+    records = json.loads(out)
+    assert status == 0
+    assert {r["case"] for r in records} >= {"cube", "lecture27"}
+    assert all(r["gradient"] == {"t": 27} for r in records if r["case"] == "cube")
+    status, out, _ = run(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    assert {r["case"] for r in json.loads(out)} == {"cube"}
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--cases", "--case", "--format", "--budget", "--method", "--rtol", "--no-builtin", "--debug"):
+        assert option in text
+
+
+def test_the_module_runs_as_a_program(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "diffstudy", "compare", "--case", "lecture27", "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert {r["value"] for r in json.loads(done.stdout)} == {88}

@@ -1,0 +1,128 @@
+"""Operation counts, measured on counting numbers, against counts done by hand."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+import diffstudy
+from diffstudy import expressions, fn
+from diffstudy.counting import Counting, Tally
+from diffstudy.methods import measure_function
+
+
+def lecture27(x, y):
+    return x**3 * (x + 3 * y)
+
+
+def test_function_counts_match_the_program():
+    # x**3 (pow), 3*y (mul), x + 3y (add), c*s (mul): the constant 3 is not a node.
+    case = diffstudy.case(at={"x": 2, "y": 3})(lecture27).__diffstudy_case__
+    _, tally = measure_function(case)
+    assert tally == {"pow": 1, "mul": 2, "add": 1}
+
+
+def test_forward_counts_by_hand():
+    # Per pass: x**3 → value pow, partial 3·x**2 (pow, mul), tangent mul;  3*y → value mul,
+    # tangent mul;  x + 3y → value add, tangent add;  c*s → value mul, tangent s·ċ + c·ṡ (2 mul,
+    # 1 add). That is pow 2, mul 7, add 3 per pass, and two passes.
+    result = diffstudy.gradient(lecture27, {"x": 2, "y": 3}, method="forward")
+    assert result.ops == {"pow": 4, "mul": 14, "add": 6}
+
+
+def test_reverse_counts_by_hand():
+    # Recording: pow (value), pow + mul (partial 3·x**2), mul (3y), add, mul (c·s); the partials
+    # of add (1, 1) and mul (the other factor) cost nothing.
+    # Backward: c̄ = s·1, s̄ = c·1 (2 mul); through add nothing; ȳ = 3·s̄ (mul);
+    # x̄ = s̄ + 3x²·c̄ (mul, add).
+    result = diffstudy.gradient(lecture27, {"x": 2, "y": 3}, method="reverse")
+    assert result.phases["record"] == {"pow": 2, "mul": 3, "add": 1}
+    assert result.phases["backward"] == {"mul": 4, "add": 1}
+    assert result.ops.total == 11
+    assert result.size == 6  # two inputs, four operations
+
+
+@pytest.mark.parametrize("n", [2, 5, 17])
+def test_speelpenning_counts_by_hand(n):
+    # f: n−1 multiplications. Reverse: n−1 to record (partials are the factors, free), then two
+    # multiplications per node backward (each adjoint is written once, so no additions): 3(n−1).
+    # Forward: per pass and node, value + two tangent products + one addition: n·3(n−1) mul and
+    # n(n−1) add.
+    def speelpenning(*x):
+        product = x[0]
+        for xi in x[1:]:
+            product = product * xi
+        return product
+
+    at = {f"x{i}": Fraction(i + 1, i + 2) for i in range(n)}
+    reverse = diffstudy.gradient(speelpenning, at, method="reverse")
+    forward = diffstudy.gradient(speelpenning, at, method="forward")
+    assert reverse.ops == {"mul": 3 * (n - 1)}
+    assert forward.ops == {"mul": 3 * n * (n - 1), "add": n * (n - 1)}
+
+
+def test_division_counts_by_hand():
+    # x/y: value div; partials 1/y (div) and −out/y (neg, div); backward two products.
+    result = diffstudy.gradient(lambda x, y: x / y, {"x": 1, "y": 3}, method="reverse")
+    assert result.phases["record"] == {"div": 3, "neg": 1}
+    assert result.phases["backward"] == {"mul": 2}
+    assert result.gradient == {"x": Fraction(1, 3), "y": Fraction(-1, 9)}
+
+
+def test_subtraction_needs_no_multiplication():
+    # x − y: sub to record; backward x̄ = ȳ passes through, ȳ = −1·ȳ is one negation.
+    result = diffstudy.gradient(lambda x, y: x - y, {"x": 1, "y": 3}, method="reverse")
+    assert result.ops == {"sub": 1, "neg": 1}
+    forward = diffstudy.gradient(lambda x, y: x - y, {"x": 1, "y": 3}, method="forward")
+    assert forward.ops == {"sub": 4}  # each pass: value and tangent
+
+
+def test_elementary_function_reuses_its_value():
+    # exp's partial is its output: no second exp. sin's partial needs a cos.
+    assert diffstudy.gradient(fn.exp, {"x": 1}, method="reverse").ops == {"exp": 1, "mul": 1}
+    assert diffstudy.gradient(fn.sin, {"x": 1}, method="reverse").ops == {"sin": 1, "cos": 1, "mul": 1}
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        ("x**3*(x + 3*y)", {"pow": 1, "mul": 2, "add": 1}),
+        ("x/y", {"div": 1}),
+        ("x - y", {"sub": 1}),
+        ("-3*x", {"mul": 1}),
+        ("-x - y", {"neg": 1, "sub": 1}),
+        ("1/sqrt(x)", {"sqrt": 1, "div": 1}),
+        ("2*x/(3*y)", {"mul": 2, "div": 1}),
+        ("exp(sin(x))*sin(x)", {"sin": 2, "exp": 1, "mul": 1}),
+    ],
+)
+def test_expression_tree_counts_by_hand(expr, expected):
+    x, y = sympy.symbols("x y", real=True)
+    tally = Tally()
+    expressions.evaluate([sympy.sympify(expr, locals={"x": x, "y": y})], {x: Counting(2.0, tally), y: Counting(3.0, tally)})
+    assert tally == expected
+
+
+def test_cse_evaluates_a_repeated_subexpression_once():
+    # d/dx[exp(sin x)·sin x] = exp(sin x)·cos(x)·sin(x) + exp(sin x)·cos(x): written out, exp(sin x)
+    # and cos x appear twice; after CSE each is evaluated once.
+    x = sympy.Symbol("x", real=True)
+    derivative = sympy.diff(sympy.exp(sympy.sin(x)) * sympy.sin(x), x)
+    tree, shared = Tally(), Tally()
+    expressions.evaluate([derivative], {x: Counting(0.5, tree)})
+    replacements, reduced = expressions.cse([derivative])
+    expressions.evaluate_cse(replacements, reduced, {x: Counting(0.5, shared)})
+    assert tree == {"sin": 3, "exp": 2, "cos": 2, "mul": 3, "add": 1}
+    assert shared.total < tree.total
+    assert shared["exp"] == 1 and shared["cos"] == 1
+
+
+def test_sizes_of_a_tree_and_of_its_dag():
+    x = sympy.Symbol("x")
+    shared = sympy.sin(x)
+    expr = shared * shared + shared  # sympy: sin(x)**2 + sin(x)
+    # Add(Pow(sin(x), 2), sin(x)): Add, Pow, sin, x, 2, sin, x → 7 as a tree; distinct nodes: 5.
+    assert expressions.tree_size([expr]) == 7
+    assert expressions.dag_size([expr]) == 5
