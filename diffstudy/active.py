@@ -9,8 +9,9 @@ adds a counting constant, and the counting number counts the operation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import sympy
 

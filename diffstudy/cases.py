@@ -16,11 +16,12 @@ import numbers
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .errors import CaseError
 
@@ -76,15 +77,18 @@ def input_names(function: Callable[..., Any], at: Mapping[str, Any]) -> tuple[st
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind is parameter.VAR_POSITIONAL:
             takes_rest = True
-        elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            if parameter.default is parameter.empty or parameter.name in at:
-                names.append(parameter.name)
+        elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD) and (
+            parameter.default is parameter.empty or parameter.name in at
+        ):
+            names.append(parameter.name)
     if takes_rest:
         names.extend(name for name in at if name not in names)
     return tuple(names)
 
 
-def resolve_point(name: str, function: Callable[..., Any], at: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+def resolve_point(
+    name: str, function: Callable[..., Any], at: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """Check ``at`` against the inputs of ``function``: (inputs, point), or CaseError naming the case."""
     if not isinstance(at, Mapping):
         raise CaseError(f"case {name!r}: `at` must be a dict of input name → number, not {type(at).__name__}")
@@ -97,7 +101,9 @@ def resolve_point(name: str, function: Callable[..., Any], at: Mapping[str, Any]
         raise CaseError(f"case {name!r}: `at` misses input {', '.join(missing)} of {signature}")
     extra = [n for n in at if n not in inputs]
     if extra:
-        raise CaseError(f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}")
+        raise CaseError(
+            f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}"
+        )
     point = []
     for n in inputs:
         try:
@@ -121,7 +127,9 @@ def make_case(function: Callable[..., Any], at: Mapping[str, Any], name: str | N
     return Case(name, function, inputs, point, file, line, description)
 
 
-def case(at: Mapping[str, Any], *, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def case(
+    at: Mapping[str, Any], *, name: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a function as a case to differentiate at the point ``at`` (input name → number).
 
     The function stays an ordinary function; the case rides on it as ``__diffstudy_case__``.
@@ -161,7 +169,9 @@ def _ignore(error: BaseException) -> None:
     pass
 
 
-def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -> tuple[list[Case], list[str]]:
+def load_file(
+    path: Path, on_error: Callable[[BaseException], None] = _ignore
+) -> tuple[list[Case], list[str]]:
     """Import one case file: its cases, and one-line problems (``file:line: what``).
 
     ``on_error`` sees the exception of a file that fails to load (to print its traceback).

@@ -11,8 +11,8 @@ import argparse
 import difflib
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from .budget import Budget, parse_budget
 from .cases import Case, builtin_cases_dir, load_cases
@@ -77,9 +77,13 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"diffstudy: {problem}", file=sys.stderr)
     with Progress(len(cases), "compare") as progress:
         frame = compare(
-            cases, methods=args.methods, budget=args.budget, rtol=args.rtol,
-            progress=progress.step, on_error=error_printer(args.debug),
-        )  # fmt: skip
+            cases,
+            methods=args.methods,
+            budget=args.budget,
+            rtol=args.rtol,
+            progress=progress.step,
+            on_error=error_printer(args.debug),
+        )
     if args.format in ("table", "markdown"):
         table, notes = compare_view(frame)
         print(output(frame, args.format, lambda f: table))
@@ -114,21 +118,24 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 def add_case_options(parser: argparse.ArgumentParser) -> None:
     """``--cases``, ``--no-builtin`` and ``--case``."""
     parser.add_argument(
-        "--cases", metavar="PATH", type=Path, action="append",
+        "--cases",
+        metavar="PATH",
+        type=Path,
+        action="append",
         help="also load cases from this file or folder of .py files (repeatable)",
-    )  # fmt: skip
-    parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in cases")
-    parser.add_argument(
-        "--case", metavar="NAME", action="append", help="run only this case (repeatable)"
     )
+    parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in cases")
+    parser.add_argument("--case", metavar="NAME", action="append", help="run only this case (repeatable)")
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
     """``--format``."""
     parser.add_argument(
-        "--format", choices=FORMATS, default="table",
+        "--format",
+        choices=FORMATS,
+        default="table",
         help="table (default), markdown, csv, or json (a list of records)",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,18 +162,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(compare_parser)
     add_format(compare_parser)
     compare_parser.add_argument(
-        "--method", dest="methods", metavar="METHOD", action="append", choices=list(METHODS),
+        "--method",
+        dest="methods",
+        metavar="METHOD",
+        action="append",
+        choices=list(METHODS),
         help=f"run only this method (repeatable; {', '.join(METHODS)})",
-    )  # fmt: skip
+    )
     compare_parser.add_argument(
-        "--budget", type=budget_argument, default=Budget(),
+        "--budget",
+        type=budget_argument,
+        default=Budget(),
         help="limit of the symbolic derivative: tree nodes and/or seconds, e.g. 200000 or 30s "
         "or 200000,30s (default 200000,20s)",
-    )  # fmt: skip
+    )
     compare_parser.add_argument(
-        "--rtol", type=float, default=DEFAULT_RTOL,
+        "--rtol",
+        type=float,
+        default=DEFAULT_RTOL,
         help=f"largest relative difference still counted as agreement (default {DEFAULT_RTOL:g})",
-    )  # fmt: skip
+    )
     add_common(compare_parser)
     compare_parser.set_defaults(run=run_compare)
     return parser

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import linecache
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 import sympy
@@ -24,10 +25,29 @@ from .methods import METHODS, Measurement, measure_function
 DEFAULT_RTOL = 1e-9
 
 COLUMNS = [
-    "case", "method", "where", "inputs", "point", "outputs", "value", "gradient", "jacobian", "exact",
-    "ops", "ops_by_kind", "ops_f", "ratio", "ops_cse", "ratio_cse", "size", "size_cse",
-    "agreement", "reference", "status", "error",
-]  # fmt: skip
+    "case",
+    "method",
+    "where",
+    "inputs",
+    "point",
+    "outputs",
+    "value",
+    "gradient",
+    "jacobian",
+    "exact",
+    "ops",
+    "ops_by_kind",
+    "ops_f",
+    "ratio",
+    "ops_cse",
+    "ratio_cse",
+    "size",
+    "size_cse",
+    "agreement",
+    "reference",
+    "status",
+    "error",
+]
 
 
 def _frames(error: BaseException) -> list[traceback.FrameSummary]:
@@ -85,7 +105,9 @@ def agreement(result: Measurement, reference: Measurement) -> float:
 
 
 def _is_exact(result: Measurement) -> bool:
-    return all(isinstance(v, Fraction) for v in [*result.values, *(d for row in result.jacobian for d in row)])
+    return all(
+        isinstance(v, Fraction) for v in [*result.values, *(d for row in result.jacobian for d in row)]
+    )
 
 
 def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
@@ -109,9 +131,15 @@ def compare_case(
     for method in methods:
         row: dict[str, Any] = dict.fromkeys(COLUMNS)
         row |= {
-            "case": case.name, "method": method, "where": case.where, "inputs": list(case.inputs),
-            "point": case.at, "ops_f": ops_f, "status": "ok", "error": None,
-        }  # fmt: skip
+            "case": case.name,
+            "method": method,
+            "where": case.where,
+            "inputs": list(case.inputs),
+            "point": case.at,
+            "ops_f": ops_f,
+            "status": "ok",
+            "error": None,
+        }
         try:
             results[method] = result = METHODS[method](case, budget)
         except Declined as error:
@@ -123,12 +151,17 @@ def compare_case(
             jacobian = [dict(zip(case.inputs, derivatives)) for derivatives in result.jacobian]
             single = len(result.values) == 1
             row.update(
-                outputs=len(result.values), value=result.value if single else list(result.values),
-                gradient=jacobian[0] if single else None, jacobian=jacobian, exact=_is_exact(result), ops=result.ops.total, ops_by_kind=dict(sorted(result.ops.items())),
+                outputs=len(result.values),
+                value=result.value if single else list(result.values),
+                gradient=jacobian[0] if single else None,
+                jacobian=jacobian,
+                exact=_is_exact(result),
+                ops=result.ops.total,
+                ops_by_kind=dict(sorted(result.ops.items())),
                 size=result.size,
                 ops_cse=result.ops_cse.total if result.ops_cse is not None else None,
                 size_cse=result.size_cse,
-            )  # fmt: skip
+            )
             if ops_f:
                 row["ratio"] = result.ops.total / ops_f
                 if result.ops_cse is not None:

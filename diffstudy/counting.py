@@ -9,7 +9,8 @@ Comparisons and conversions of constants are not arithmetic and are not counted.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .active import Active, constant_like, install_operators
 from .primitives import Primitive
@@ -25,7 +26,9 @@ class Tally(Counter):
 
     def since(self, earlier: Counter) -> Tally:
         """The operations counted after ``earlier`` was copied from this tally."""
-        return Tally({kind: n - earlier.get(kind, 0) for kind, n in self.items() if n != earlier.get(kind, 0)})
+        return Tally(
+            {kind: n - earlier.get(kind, 0) for kind, n in self.items() if n != earlier.get(kind, 0)}
+        )
 
 
 class Counting(Active):

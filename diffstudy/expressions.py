@@ -12,8 +12,9 @@ expression and of the program that built it can differ for that reason alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import sympy
 

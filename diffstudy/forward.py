@@ -8,7 +8,8 @@ perturbations.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .active import Active, constant_like, install_operators
 from .errors import NestingError

@@ -11,8 +11,9 @@ Every count here comes from running code on :class:`~diffstudy.counting.Counting
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from . import expressions, forward, reverse, symbolic
 from .active import plain
@@ -75,9 +76,14 @@ def measure_reverse(case: Case, budget: Budget) -> Measurement:
     rows = [reverse.gradient_row(recording, k) for k in range(len(recording.outputs))]
     phases = {"record": recorded, "backward": tally.since(recorded)}
     return Measurement(
-        "reverse", case.inputs, [plain(v) for v in recording.values], _plain_rows(rows), tally,
-        size=len(recording.tape), phases=phases,
-    )  # fmt: skip
+        "reverse",
+        case.inputs,
+        [plain(v) for v in recording.values],
+        _plain_rows(rows),
+        tally,
+        size=len(recording.tape),
+        phases=phases,
+    )
 
 
 def measure_symbolic(case: Case, budget: Budget) -> Measurement:
@@ -89,15 +95,23 @@ def measure_symbolic(case: Case, budget: Budget) -> Measurement:
         expressions.evaluate(exprs, dict(zip(derivative.symbols, counting(case.point, tree))))
         replacements, reduced = expressions.cse(exprs)
         after_cse = Tally()
-        expressions.evaluate_cse(replacements, reduced, dict(zip(derivative.symbols, counting(case.point, after_cse))))
+        expressions.evaluate_cse(
+            replacements, reduced, dict(zip(derivative.symbols, counting(case.point, after_cse)))
+        )
         exact = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
     m, n = len(derivative.outputs), len(case.inputs)
     rows = [exact[m + k * n : m + (k + 1) * n] for k in range(m)]
     return Measurement(
-        "symbolic", case.inputs, exact[:m], rows, tree,
-        size=expressions.tree_size(exprs), phases={"tree": tree, "cse": after_cse},
-        ops_cse=after_cse, size_cse=expressions.cse_size(replacements, reduced),
-    )  # fmt: skip
+        "symbolic",
+        case.inputs,
+        exact[:m],
+        rows,
+        tree,
+        size=expressions.tree_size(exprs),
+        phases={"tree": tree, "cse": after_cse},
+        ops_cse=after_cse,
+        size_cse=expressions.cse_size(replacements, reduced),
+    )
 
 
 METHODS: dict[str, Callable[[Case, Budget], Measurement]] = {

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import sympy
 
@@ -281,20 +282,35 @@ TAN = _elementary("tan", math.tan, sympy.tan, lambda x, out: 1 + out * out, exac
 EXP = _elementary("exp", math.exp, sympy.exp, lambda x, out: out, exact=_exact(0, 1))
 LOG = _elementary("log", math.log, sympy.log, lambda x, out: 1 / x, exact=_exact(1, 0), domain=POSITIVE)
 SQRT = _elementary(
-    "sqrt", math.sqrt, sympy.sqrt, lambda x, out: 1 / (2 * out),
-    exact=_exact_sqrt, domain=NONNEGATIVE, derivative_domain=NONZERO,
-)  # fmt: skip
+    "sqrt",
+    math.sqrt,
+    sympy.sqrt,
+    lambda x, out: 1 / (2 * out),
+    exact=_exact_sqrt,
+    domain=NONNEGATIVE,
+    derivative_domain=NONZERO,
+)
 TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: 1 - out * out, exact=_exact(0, 0))
 SINH = _elementary("sinh", math.sinh, sympy.sinh, lambda x, out: cosh(x), exact=_exact(0, 0))
 COSH = _elementary("cosh", math.cosh, sympy.cosh, lambda x, out: sinh(x), exact=_exact(0, 1))
 ASIN = _elementary(
-    "asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(1 - x * x),
-    exact=_exact(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
-)  # fmt: skip
+    "asin",
+    math.asin,
+    sympy.asin,
+    lambda x, out: 1 / sqrt(1 - x * x),
+    exact=_exact(0, 0),
+    domain=CLOSED_UNIT,
+    derivative_domain=OPEN_UNIT,
+)
 ACOS = _elementary(
-    "acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(1 - x * x),
-    exact=_exact(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
-)  # fmt: skip
+    "acos",
+    math.acos,
+    sympy.acos,
+    lambda x, out: -1 / sqrt(1 - x * x),
+    exact=_exact(1, 0),
+    domain=CLOSED_UNIT,
+    derivative_domain=OPEN_UNIT,
+)
 ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), exact=_exact(0, 0))
 
 ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)

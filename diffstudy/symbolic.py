@@ -8,9 +8,10 @@ symbolic method declines it, with the reason, instead of crashing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import sympy
 
@@ -108,7 +109,9 @@ def to_number(value: sympy.Basic) -> Fraction | sympy.Float:
     return sympy.Float(number, DIGITS)
 
 
-def evaluate_exactly(exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]) -> list[Any]:
+def evaluate_exactly(
+    exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]
+) -> list[Any]:
     """Evaluate ``exprs`` exactly at ``point``: Fractions where rational, 30-digit Floats otherwise."""
     env = {s: exact_rational(v) for s, v in zip(symbols, point)}
     values = expressions.evaluate(exprs, env, shared=True, constant=expressions.exact_constant)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import sympy
@@ -86,7 +87,9 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt not in styles:
         raise ValueError(f"unknown format {fmt!r}")
     align = [
-        "right" if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v) else "left"
+        "right"
+        if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v)
+        else "left"
         for c in frame.columns
     ]
     return tabulate(
@@ -109,7 +112,10 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     """CSV text; dict and list cells are written as JSON."""
     rows = records(frame, columns)
     flat = pd.DataFrame(
-        [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows],
+        [
+            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in r.items()}
+            for r in rows
+        ],
         columns=list(columns) if columns is not None else list(frame.columns),
         dtype=object,
     )
@@ -118,7 +124,12 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-def output(frame: pd.DataFrame, fmt: str, view: Callable[[pd.DataFrame], pd.DataFrame], columns: Sequence[str] | None = None) -> str:
+def output(
+    frame: pd.DataFrame,
+    fmt: str,
+    view: Callable[[pd.DataFrame], pd.DataFrame],
+    columns: Sequence[str] | None = None,
+) -> str:
     """Text for ``frame`` in ``fmt``: tables from ``view(frame)``, CSV and JSON from the data."""
     if fmt == "json":
         return to_json(frame, columns)
@@ -148,7 +159,9 @@ def format_derivatives(row: pd.Series) -> str:
     rows = [list(derivatives.values()) for derivatives in row["jacobian"]]
     if len(rows) == 1:
         return format_vector(rows[0])
-    return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
+    return (
+        "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
+    )
 
 
 def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -158,20 +171,24 @@ def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for _, row in frame.iterrows():
         note = ""
         if row["error"]:
-            notes.append(f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}")
+            notes.append(
+                f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}"
+            )
             note = f"{row['status']} [{len(notes)}]"
         value = row["value"]
-        shown.append({
-            "case": row["case"],
-            "method": row["method"],
-            "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
-            "gradient": format_derivatives(row),
-            "agreement": format_agreement(row),
-            "ops": format_count(row["ops"]),
-            "ops/f": format_ratio(row["ratio"]),
-            "cse ops": format_count(row["ops_cse"]),
-            "size": format_count(row["size"]),
-            "cse size": format_count(row["size_cse"]),
-            "note": note,
-        })  # fmt: skip
+        shown.append(
+            {
+                "case": row["case"],
+                "method": row["method"],
+                "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
+                "gradient": format_derivatives(row),
+                "agreement": format_agreement(row),
+                "ops": format_count(row["ops"]),
+                "ops/f": format_ratio(row["ratio"]),
+                "cse ops": format_count(row["ops_cse"]),
+                "size": format_count(row["size"]),
+                "cse size": format_count(row["size_cse"]),
+                "note": note,
+            }
+        )
     return pd.DataFrame(shown), notes

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import sympy
 
@@ -12,15 +13,19 @@ def as_tuple(result: Any) -> tuple:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
-def sympy_reference(f: Callable[..., Any], names: Sequence[str], point: Sequence[Any]) -> tuple[list, list[list]]:
+def sympy_reference(
+    f: Callable[..., Any], names: Sequence[str], point: Sequence[Any]
+) -> tuple[list, list[list]]:
     """Values and Jacobian by sympy alone: ``diff`` and ``xreplace`` with exact rationals.
 
     Exact rationals stay sympy Rationals; anything else is evaluated to 40 digits.
     """
     symbols = [sympy.Symbol(n, real=True) for n in names]
     outputs = [sympy.sympify(o) for o in as_tuple(f(*symbols))]
-    exact = {s: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Rational(v)
-             for s, v in zip(symbols, point)}  # fmt: skip
+    exact = {
+        s: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Rational(v)
+        for s, v in zip(symbols, point)
+    }
 
     def at_point(expr: sympy.Basic) -> sympy.Basic:
         value = expr.xreplace(exact)

@@ -46,15 +46,21 @@ def assert_one_line_no_traceback(err):
 
 
 def test_syntax_error_names_file_and_line_and_others_still_load(capsys, tmp_path):
-    bad = write(tmp_path, "broken", """
+    bad = write(
+        tmp_path,
+        "broken",
+        """
         from diffstudy import case
 
         @case(at={"x": 1})
         def f(x)
             return x
-    """)
+    """,
+    )
     good = write(tmp_path, "good", GOOD)
-    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(bad), "--cases", str(good), "--format", "json")
+    status, out, err = run(
+        capsys, "compare", "--no-builtin", "--cases", str(bad), "--cases", str(good), "--format", "json"
+    )
     assert status == 2
     assert_one_line_no_traceback(err)
     assert "broken.py:4: syntax error" in err
@@ -62,10 +68,14 @@ def test_syntax_error_names_file_and_line_and_others_still_load(capsys, tmp_path
 
 
 def test_import_error_names_file_and_line(capsys, tmp_path):
-    write(tmp_path, "needs", """
+    write(
+        tmp_path,
+        "needs",
+        """
         from diffstudy import case
         import no_such_module_here
-    """)
+    """,
+    )
     write(tmp_path, "good", GOOD)
     status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
     assert status == 2
@@ -97,13 +107,17 @@ def test_missing_path(capsys, tmp_path):
     ],
 )
 def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, message):
-    write(tmp_path, "wrong", f"""
+    write(
+        tmp_path,
+        "wrong",
+        f"""
         from diffstudy import case
 
         @case(at={at})
         def wrong(x, y):
             return x * y
-    """)
+    """,
+    )
     write(tmp_path, "good", GOOD)
     status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
     assert status == 2
@@ -161,14 +175,18 @@ def test_domain_error_in_the_table_is_a_note(capsys, tmp_path):
 
 @pytest.mark.parametrize("call", ["math.sin(x)", "float(x) * 2"])
 def test_math_on_a_traced_value_points_to_fn(capsys, tmp_path, call):
-    write(tmp_path, "mathsin", f"""
+    write(
+        tmp_path,
+        "mathsin",
+        f"""
         import math
         from diffstudy import case
 
         @case(at={{"x": 0.5}})
         def uses_math(x):
             return {call}
-    """)
+    """,
+    )
     status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
     assert status == 1
     for method in ("symbolic", "forward", "reverse"):
@@ -192,7 +210,17 @@ def test_symbolic_swell_past_the_size_budget(capsys, tmp_path):
     write(tmp_path, "swell", SWELL)
     write(tmp_path, "good", GOOD)
     started = time.monotonic()
-    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--budget", "5000,60s", "--format", "json")
+    status, out, _ = run(
+        capsys,
+        "compare",
+        "--no-builtin",
+        "--cases",
+        str(tmp_path),
+        "--budget",
+        "5000,60s",
+        "--format",
+        "json",
+    )
     assert time.monotonic() - started < 60
     records = records_of(out)
     assert status == 1
@@ -204,7 +232,17 @@ def test_symbolic_swell_past_the_size_budget(capsys, tmp_path):
 def test_symbolic_swell_past_the_time_budget(capsys, tmp_path):
     write(tmp_path, "swell", SWELL)
     started = time.monotonic()
-    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--budget", "10000000000,1s", "--format", "json")
+    status, out, _ = run(
+        capsys,
+        "compare",
+        "--no-builtin",
+        "--cases",
+        str(tmp_path),
+        "--budget",
+        "10000000000,1s",
+        "--format",
+        "json",
+    )
     elapsed = time.monotonic() - started
     assert status == 1
     assert "ran past the time budget of 1 s" in records_of(out)[("logistic20", "symbolic")]["error"]

@@ -17,8 +17,17 @@ METHODS = ["symbolic", "forward", "reverse"]
 
 def test_every_builtin_case_is_here():
     names = {c.name for c in CASES}
-    assert {"lecture27", "problem5", "composition", "logistic", "speelpenning", "rosenbrock",
-            "babylonian", "branch", "powers"} <= names  # fmt: skip
+    assert {
+        "lecture27",
+        "problem5",
+        "composition",
+        "logistic",
+        "speelpenning",
+        "rosenbrock",
+        "babylonian",
+        "branch",
+        "powers",
+    } <= names
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -28,7 +37,9 @@ def test_agrees_with_sympy(case, method):
     result = diffstudy.jacobian(case.function, case.at, method=method)
     computed = [*result.values, *(d for row in result.jacobian for d in row)]
     expected = [*values, *(d for row in jacobian for d in row)]
-    if all(isinstance(e, sympy.Rational) for e in expected) and all(isinstance(v, Fraction) for v in case.point):
+    if all(isinstance(e, sympy.Rational) for e in expected) and all(
+        isinstance(v, Fraction) for v in case.point
+    ):
         assert all(isinstance(c, Fraction) for c in computed), "a rational case must stay exact"
         assert computed == [Fraction(int(e.p), int(e.q)) for e in expected]
     else:

@@ -101,7 +101,9 @@ def test_elementary_function_reuses_its_value():
 def test_expression_tree_counts_by_hand(expr, expected):
     x, y = sympy.symbols("x y", real=True)
     tally = Tally()
-    expressions.evaluate([sympy.sympify(expr, locals={"x": x, "y": y})], {x: Counting(2.0, tally), y: Counting(3.0, tally)})
+    expressions.evaluate(
+        [sympy.sympify(expr, locals={"x": x, "y": y})], {x: Counting(2.0, tally), y: Counting(3.0, tally)}
+    )
     assert tally == expected
 
 

@@ -43,9 +43,7 @@ def test_elementary_rule_is_sympys_derivative(primitive):
     assert sympy.simplify(primitive.partials[0](x, out) - sympy.diff(out, x)) == 0
 
 
-@pytest.mark.parametrize(
-    "primitive", [ADD, SUB, MUL, DIV, POW], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("primitive", [ADD, SUB, MUL, DIV, POW], ids=lambda p: p.name)
 def test_arithmetic_rules_are_sympys_derivatives(primitive):
     x, y = sympy.symbols("x y", positive=True)
     out = primitive.evaluate(x, y)
@@ -151,10 +149,14 @@ def test_checked_arithmetic_refuses_sympys_infinities():
 @pytest.mark.parametrize("mode", [forward.jacobian, reverse.jacobian], ids=["forward", "reverse"])
 @pytest.mark.parametrize(
     "function, point, message",
-    [(fn.sqrt, 0, "derivative of sqrt at 0"), (fn.asin, 1, "derivative of asin at 1"),
-     (lambda x: x**2, 0, None), (lambda x: (x - 1) ** x, 0, "needs x > 0")],
+    [
+        (fn.sqrt, 0, "derivative of sqrt at 0"),
+        (fn.asin, 1, "derivative of asin at 1"),
+        (lambda x: x**2, 0, None),
+        (lambda x: (x - 1) ** x, 0, "needs x > 0"),
+    ],
     ids=["sqrt", "asin", "ok", "pow-exponent"],
-)  # fmt: skip
+)
 def test_derivative_undefined_where_the_value_is_defined(mode, function, point, message):
     if message is None:
         mode(function, [Fraction(point)])

@@ -43,7 +43,10 @@ def programs(draw):
         if draw(st.booleans()):
             steps.append(("unary", draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, registers - 1))))
         else:
-            operand = st.one_of(st.integers(0, registers - 1), st.fractions(-3, 3, max_denominator=4).map(lambda c: ("const", c)))
+            operand = st.one_of(
+                st.integers(0, registers - 1),
+                st.fractions(-3, 3, max_denominator=4).map(lambda c: ("const", c)),
+            )
             steps.append(("binary", draw(st.sampled_from(sorted(BINARY))), draw(operand), draw(operand)))
     point = draw(st.lists(st.fractions(-2, 2, max_denominator=8), min_size=n_inputs, max_size=n_inputs))
     return n_inputs, steps, point

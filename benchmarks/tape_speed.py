@@ -1,0 +1,113 @@
+"""Time per recorded operation of the reverse-mode tape and of dual-number arithmetic.
+
+Run:  python benchmarks/tape_speed.py [--n 1000] [--repeat 7] [--format table|markdown|json]
+
+For a Speelpenning loop and an extended-Rosenbrock loop of n inputs, it times, best of
+``--repeat`` runs on plain floats:
+
+* plain float evaluation of the function (the floor);
+* one forward pass of dual numbers (value and one tangent through every operation);
+* the tape: recording the evaluation plus one backward sweep, in total and separately.
+
+Each time is divided by the number of operations the tape records for that function, which
+``len(tape) - n`` measures, so the per-operation figures of the three are comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tabulate import tabulate
+
+from diffstudy import forward, reverse
+
+
+def speelpenning(*x: Any) -> Any:
+    """x1·x2·…·xn: one multiplication per input."""
+    product = x[0]
+    for xi in x[1:]:
+        product = product * xi
+    return product
+
+
+def rosenbrock(*x: Any) -> Any:
+    """Extended Rosenbrock: Σ over pairs of 100(x₂ᵢ − x₂ᵢ₋₁²)² + (1 − x₂ᵢ₋₁)²."""
+    total = 0.0
+    for i in range(0, len(x), 2):
+        a = x[i + 1] - x[i] * x[i]
+        b = 1 - x[i]
+        total = total + 100 * a * a + b * b
+    return total
+
+
+def best_time(run: Callable[[], Any], repeat: int) -> float:
+    """The fastest of ``repeat`` runs, in seconds, with the garbage collector paused."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        finally:
+            gc.enable()
+    return min(times)
+
+
+def measure(f: Callable[..., Any], n: int, repeat: int) -> dict[str, Any]:
+    """Per-operation times (µs) of floats, one dual pass, and the tape, for ``f`` of n inputs."""
+    rng = random.Random(0)
+    point = [rng.uniform(0.9, 1.1) for _ in range(n)]
+    recording = reverse.record(f, point)
+    ops = len(recording.tape) - n
+
+    def record_and_sweep() -> None:
+        reverse.gradient_row(reverse.record(f, point), 0)
+
+    floats = best_time(lambda: f(*point), repeat)
+    dual = best_time(lambda: forward.push(f, point, 0), repeat)
+    record = best_time(lambda: reverse.record(f, point), repeat)
+    sweep = best_time(lambda: reverse.gradient_row(recording, 0), repeat)
+    tape = best_time(record_and_sweep, repeat)
+    micro = 1e6 / ops
+    return {
+        "function": f.__name__,
+        "n": n,
+        "recorded ops": ops,
+        "float µs/op": round(floats * micro, 3),
+        "dual µs/op": round(dual * micro, 3),
+        "tape µs/op": round(tape * micro, 3),
+        "record µs/op": round(record * micro, 3),
+        "sweep µs/op": round(sweep * micro, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the per-operation times as a table, markdown or JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="number of inputs (default 1000)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per timing; the best counts")
+    parser.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    args = parser.parse_args(argv)
+    rows = [measure(f, args.n, args.repeat) for f in (speelpenning, rosenbrock)]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        print(tabulate(rows, headers="keys", tablefmt="simple" if args.format == "table" else "github"))
+        print(
+            f"\nPython {sys.version.split()[0]}; best of {args.repeat}; "
+            "tape = recording + one backward sweep."
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
