@@ -73,7 +73,8 @@ def measure(f: Callable[..., Any], n: int, repeat: int) -> dict[str, Any]:
         reverse.gradient_row(reverse.record(f, point), 0)
 
     floats = best_time(lambda: f(*point), repeat)
-    dual = best_time(lambda: forward.push(f, point, 0), repeat)
+    seed = forward.unit_tangents(point, 0)
+    dual = best_time(lambda: forward.push(f, point, seed), repeat)
     record = best_time(lambda: reverse.record(f, point), repeat)
     sweep = best_time(lambda: reverse.gradient_row(recording, 0), repeat)
     tape = best_time(record_and_sweep, repeat)
@@ -102,10 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print(tabulate(rows, headers="keys", tablefmt="simple" if args.format == "table" else "github"))
-        print(
-            f"\nPython {sys.version.split()[0]}; best of {args.repeat}; "
-            "tape = recording + one backward sweep."
-        )
+        print(f"\nPython {sys.version.split()[0]}; best of {args.repeat}; tape = recording + one backward sweep.")
     return 0
 
 

@@ -124,9 +124,7 @@ def constant_like(x: Any, c: int) -> Any:
     return Fraction(c)
 
 
-def install_operators(
-    cls: type, binary: MethodFactory, reflected: MethodFactory, unary: MethodFactory
-) -> None:
+def install_operators(cls: type, binary: MethodFactory, reflected: MethodFactory, unary: MethodFactory) -> None:
     """Give ``cls`` its arithmetic operators, one method per primitive in the operator table."""
     for primitive, name, reflected_name in BINARY_OPERATORS:
         setattr(cls, name, binary(primitive))

@@ -32,12 +32,17 @@ class Budget:
     def clock(self, what: str) -> Iterator[None]:
         """Run the body under the time budget; past it, raise BudgetExceeded naming ``what``.
 
-        The timer is a SIGALRM, so it is only armed on the main thread and not inside another
-        clock; elsewhere the body runs unlimited.
+        Sympy walks expressions recursively, so a deep enough expression ends in RecursionError
+        inside sympy; that is reported as a BudgetExceeded too. The timer is a SIGALRM, so it is
+        only armed on the main thread and not inside another clock; elsewhere the body runs
+        without a time limit.
         """
         usable = threading.current_thread() is threading.main_thread() and self.seconds > 0
         if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
-            yield
+            try:
+                yield
+            except RecursionError:
+                raise BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion") from None
             return
 
         def out_of_time(signum: int, frame: object) -> None:
@@ -49,6 +54,8 @@ class Budget:
             yield
         except _OutOfTime:
             raise BudgetExceeded(f"{what} ran past the time budget of {self.seconds:g} s") from None
+        except RecursionError:
+            raise BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion") from None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

@@ -101,9 +101,7 @@ def resolve_point(
         raise CaseError(f"case {name!r}: `at` misses input {', '.join(missing)} of {signature}")
     extra = [n for n in at if n not in inputs]
     if extra:
-        raise CaseError(
-            f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}"
-        )
+        raise CaseError(f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}")
     point = []
     for n in inputs:
         try:
@@ -127,9 +125,7 @@ def make_case(function: Callable[..., Any], at: Mapping[str, Any], name: str | N
     return Case(name, function, inputs, point, file, line, description)
 
 
-def case(
-    at: Mapping[str, Any], *, name: str | None = None
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def case(at: Mapping[str, Any], *, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a function as a case to differentiate at the point ``at`` (input name → number).
 
     The function stays an ordinary function; the case rides on it as ``__diffstudy_case__``.
@@ -169,9 +165,7 @@ def _ignore(error: BaseException) -> None:
     pass
 
 
-def load_file(
-    path: Path, on_error: Callable[[BaseException], None] = _ignore
-) -> tuple[list[Case], list[str]]:
+def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -> tuple[list[Case], list[str]]:
     """Import one case file: its cases, and one-line problems (``file:line: what``).
 
     ``on_error`` sees the exception of a file that fails to load (to print its traceback).

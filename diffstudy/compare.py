@@ -105,9 +105,7 @@ def agreement(result: Measurement, reference: Measurement) -> float:
 
 
 def _is_exact(result: Measurement) -> bool:
-    return all(
-        isinstance(v, Fraction) for v in [*result.values, *(d for row in result.jacobian for d in row)]
-    )
+    return all(isinstance(v, Fraction) for v in [*result.values, *(d for row in result.jacobian for d in row)])
 
 
 def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:

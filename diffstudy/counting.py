@@ -26,9 +26,7 @@ class Tally(Counter):
 
     def since(self, earlier: Counter) -> Tally:
         """The operations counted after ``earlier`` was copied from this tally."""
-        return Tally(
-            {kind: n - earlier.get(kind, 0) for kind, n in self.items() if n != earlier.get(kind, 0)}
-        )
+        return Tally({kind: n - earlier.get(kind, 0) for kind, n in self.items() if n != earlier.get(kind, 0)})
 
 
 class Counting(Active):

@@ -4,6 +4,11 @@ Each operation computes its value and pushes the tangent through the primitive's
 (ẏ = Σ pᵢ·ẋᵢ). A dual number carries one tangent and a tag naming its pass; two duals of
 different passes refuse to combine, so nested differentiation fails loudly instead of confusing
 perturbations.
+
+A tangent that is zero by structure — that of an input the pass does not differentiate by, and
+of everything computed from such inputs alone — is None, and no arithmetic is spent on it (JAX
+calls these symbolic zeros). Reverse mode likewise spends nothing on variables its output does
+not depend on, so the two modes are measured on equal terms.
 """
 
 from __future__ import annotations
@@ -34,13 +39,14 @@ class Dual(Active):
     def __diffstudy_apply__(self, primitive: Primitive) -> Dual:
         a = self.value
         out = primitive.evaluate(a)
+        if self.tangent is None:
+            return Dual(out, None, self.tag)
         return Dual(out, accumulate(None, primitive.partials[0](a, out), self.tangent), self.tag)
 
 
 def _confused() -> NestingError:
     return NestingError(
-        "dual numbers of two forward passes met (perturbation confusion): "
-        "nested differentiation is not supported"
+        "dual numbers of two forward passes met (perturbation confusion): nested differentiation is not supported"
     )
 
 
@@ -55,11 +61,12 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
                 raise _confused()
             b = other.value
             out = evaluate(a, b)
-            tangent = accumulate(None, rule_x(a, b, out), self.tangent)
-            tangent = accumulate(tangent, rule_y(a, b, out), other.tangent)
+            tangent = None if self.tangent is None else accumulate(None, rule_x(a, b, out), self.tangent)
+            if other.tangent is not None:
+                tangent = accumulate(tangent, rule_y(a, b, out), other.tangent)
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
-            tangent = accumulate(None, rule_x(a, other, out), self.tangent)
+            tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
         else:
             return NotImplemented
         return Dual(out, tangent, self.tag)
@@ -77,6 +84,8 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return NotImplemented
         b = self.value
         out = evaluate(other, b)
+        if self.tangent is None:
+            return Dual(out, None, self.tag)
         return Dual(out, accumulate(None, rule_y(other, b, out), self.tangent), self.tag)
 
     method.__name__ = "r" + primitive.name
@@ -99,21 +108,29 @@ def outputs_of(result: Any) -> tuple[Any, ...]:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
-def push(f: Callable[..., Any], point: Sequence[Any], direction: int) -> tuple[list[Any], list[Any]]:
-    """One forward pass: the outputs' values and their derivatives along input ``direction``."""
+def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """One forward pass: the outputs' values and their derivatives along ``tangents`` (J·v).
+
+    A tangent of None is a structural zero: that input is held constant in this pass.
+    """
     tag = object()
-    inputs = [Dual(v, constant_like(v, int(i == direction)), tag) for i, v in enumerate(point)]
-    values, tangents = [], []
+    inputs = [Dual(v, t, tag) for v, t in zip(point, tangents)]
+    values, derivatives = [], []
     for out in outputs_of(f(*inputs)):
         if isinstance(out, Dual):
             if out.tag is not tag:
                 raise _confused()
             values.append(out.value)
-            tangents.append(out.tangent)
+            derivatives.append(constant_like(out.value, 0) if out.tangent is None else out.tangent)
         else:  # an output that does not depend on the inputs
             values.append(out)
-            tangents.append(constant_like(point[direction], 0))
-    return values, tangents
+            derivatives.append(constant_like(point[0], 0))
+    return values, derivatives
+
+
+def unit_tangents(point: Sequence[Any], direction: int) -> list[Any]:
+    """The seed of the pass along input ``direction``: 1 there (in the input's type), zero elsewhere."""
+    return [constant_like(v, 1) if i == direction else None for i, v in enumerate(point)]
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
@@ -121,7 +138,7 @@ def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], li
     values: list[Any] = []
     columns = []
     for direction in range(len(point)):
-        values, tangents = push(f, point, direction)
-        columns.append(tangents)
+        values, derivatives = push(f, point, unit_tangents(point, direction))
+        columns.append(derivatives)
     rows = [list(row) for row in zip(*columns)]
     return values, rows

@@ -86,18 +86,37 @@ def measure_reverse(case: Case, budget: Budget) -> Measurement:
     )
 
 
+@dataclass
+class SymbolicCounts:
+    """The operations of evaluating expressions as trees and after CSE, and both sizes."""
+
+    tree: Tally
+    cse: Tally
+    size: int
+    size_cse: int
+
+
+def count_symbolic(
+    exprs: Sequence[Any], symbols: Sequence[Any], point: Sequence[Any], budget: Budget
+) -> SymbolicCounts:
+    """Evaluate ``exprs`` at ``point`` on counting numbers, as trees and after ``sympy.cse``."""
+    size = expressions.tree_size(exprs)
+    budget.check_size(size, "the symbolic derivative")
+    with budget.clock("evaluating the symbolic derivative"):
+        tree = Tally()
+        expressions.evaluate(exprs, dict(zip(symbols, counting(point, tree))))
+        replacements, reduced = expressions.cse(exprs)
+        after_cse = Tally()
+        expressions.evaluate_cse(replacements, reduced, dict(zip(symbols, counting(point, after_cse))))
+    return SymbolicCounts(tree, after_cse, size, expressions.cse_size(replacements, reduced))
+
+
 def measure_symbolic(case: Case, budget: Budget) -> Measurement:
     """Symbolic: sympy's derivative, evaluated exactly, and counted as a tree and after CSE."""
     derivative = symbolic.derive(case.function, case.inputs, budget)
     exprs = derivative.expressions
-    with budget.clock("evaluating the symbolic derivative"):
-        tree = Tally()
-        expressions.evaluate(exprs, dict(zip(derivative.symbols, counting(case.point, tree))))
-        replacements, reduced = expressions.cse(exprs)
-        after_cse = Tally()
-        expressions.evaluate_cse(
-            replacements, reduced, dict(zip(derivative.symbols, counting(case.point, after_cse)))
-        )
+    counts = count_symbolic(exprs, derivative.symbols, case.point, budget)
+    with budget.clock("evaluating the symbolic derivative exactly"):
         exact = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
     m, n = len(derivative.outputs), len(case.inputs)
     rows = [exact[m + k * n : m + (k + 1) * n] for k in range(m)]
@@ -106,11 +125,11 @@ def measure_symbolic(case: Case, budget: Budget) -> Measurement:
         case.inputs,
         exact[:m],
         rows,
-        tree,
-        size=expressions.tree_size(exprs),
-        phases={"tree": tree, "cse": after_cse},
-        ops_cse=after_cse,
-        size_cse=expressions.cse_size(replacements, reduced),
+        counts.tree,
+        size=counts.size,
+        phases={"tree": counts.tree, "cse": counts.cse},
+        ops_cse=counts.cse,
+        size_cse=counts.size_cse,
     )
 
 

@@ -101,11 +101,7 @@ def _holds(condition: Callable[[Any], Any], x: Any) -> bool:
 
 def _undefined(result: Any) -> bool:
     """True for a sympy number that is infinite, undefined or not real (zoo, nan, I)."""
-    return (
-        isinstance(result, sympy.Basic)
-        and result.is_number
-        and not (result.is_finite and result.is_extended_real)
-    )
+    return isinstance(result, sympy.Basic) and result.is_number and not (result.is_finite and result.is_extended_real)
 
 
 def divide(x: Any, y: Any) -> Any:

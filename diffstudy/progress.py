@@ -12,9 +12,10 @@ from typing import TextIO
 
 
 class Progress:
-    """Shows ``label [i/total] what (elapsed)`` on one self-overwriting line."""
+    """Shows ``label [i/total] what (elapsed)`` on one self-overwriting line (``[i]`` when the
+    total is not known in advance)."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+    def __init__(self, total: int | None, label: str, stream: TextIO | None = None) -> None:
         self.total = total
         self.label = label
         self.stream = stream or sys.stderr
@@ -27,7 +28,8 @@ class Progress:
         self.done += 1
         if self.enabled:
             elapsed = time.monotonic() - self.started
-            line = f"{self.label} [{self.done}/{self.total}] {what} ({elapsed:.0f} s)"
+            count = f"{self.done}/{self.total}" if self.total else f"{self.done}"
+            line = f"{self.label} [{count}] {what} ({elapsed:.0f} s)"
             self.stream.write("\r" + line[:100].ljust(100))
             self.stream.flush()
 

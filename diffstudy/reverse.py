@@ -3,9 +3,10 @@
 The tape is a plain list. Entry k is the operation that produced variable k:
 
 * ``(None, value)`` for an input;
-* ``(primitive, value, i, p)`` for an operation with one variable argument ``i`` of local
-  partial ``p`` (the others were constants);
-* ``(primitive, value, i, p, j, q)`` for one with two variable arguments.
+* ``(primitive, value, i, p)`` for a function of variable ``i``, of local partial ``p``;
+* ``(primitive, value, i, p, operands)`` for an operator whose other operand was a constant;
+  ``operands`` are the two values as they were combined, kept so a graph can show the constant;
+* ``(primitive, value, i, p, j, q)`` for an operator of two variables.
 
 Recording order is already a valid reverse order, so the backward sweep is one loop from the
 last entry to the first: no topological sort, no recursion, no sets. Adjoints live in a local
@@ -14,14 +15,14 @@ list, never on the variables, so sweeping twice gives the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .active import Active, constant_like, install_operators
 from .errors import NestingError
 from .forward import outputs_of
-from .primitives import Primitive, accumulate
+from .primitives import ONE, Primitive, accumulate
 
 Entry = tuple
 
@@ -37,7 +38,6 @@ class Var(Active):
         self.value = value
         self.index = index
         self.tape = tape
-
 
     def __repr__(self) -> str:
         return f"Var({self.value!r}, index={self.index})"
@@ -73,7 +73,7 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
             tape.append((primitive, out, self.index, rule_x(a, b, out), other.index, rule_y(a, b, out)))
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
-            tape.append((primitive, out, self.index, rule_x(a, other, out)))
+            tape.append((primitive, out, self.index, rule_x(a, other, out), (a, other)))
         else:
             return NotImplemented
         # Allocating without __init__ saves a call on the tape's hottest path.
@@ -97,7 +97,7 @@ def _reflected(primitive: Primitive) -> Callable[[Var, Any], Any]:
         b = self.value
         out = evaluate(other, b)
         tape = self.tape
-        tape.append((primitive, out, self.index, rule_y(other, b, out)))
+        tape.append((primitive, out, self.index, rule_y(other, b, out), (other, b)))
         return Var(out, len(tape) - 1, tape)
 
     method.__name__ = "r" + primitive.name
@@ -142,15 +142,19 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     return Recording(tape, len(point), outputs)
 
 
-def backward(tape: list[Entry], output: int, seed: Any) -> list[Any]:
-    """Adjoints of every variable up to ``output``, from one backward sweep seeded with ``seed``.
+def backward(tape: list[Entry], seeds: Mapping[int, Any]) -> list[Any]:
+    """Adjoints of every variable up to the last seeded one, from one backward sweep.
 
-    A variable the output does not depend on keeps the adjoint None.
+    ``seeds`` maps a variable's index to its adjoint to start from (1 for the output whose
+    gradient is wanted; the weights u of uᵀJ for several). A variable no seed depends on keeps
+    the adjoint None.
     """
-    adjoints: list[Any] = [None] * (output + 1)
-    adjoints[output] = seed
+    last = max(seeds)
+    adjoints: list[Any] = [None] * (last + 1)
+    for index, seed in seeds.items():
+        adjoints[index] = seed
     add = accumulate
-    for k in range(output, -1, -1):
+    for k in range(last, -1, -1):
         g = adjoints[k]
         if g is None:
             continue
@@ -160,24 +164,30 @@ def backward(tape: list[Entry], output: int, seed: Any) -> list[Any]:
             _, _, i, p, j, q = entry
             adjoints[i] = add(adjoints[i], p, g)
             adjoints[j] = add(adjoints[j], q, g)
-        elif size == 4:
-            _, _, i, p = entry
-            adjoints[i] = add(adjoints[i], p, g)
+        elif size > 2:
+            i = entry[2]
+            adjoints[i] = add(adjoints[i], entry[3], g)
     return adjoints
+
+
+def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
+    """uᵀJ: the weighted sum of the outputs' gradients, by one backward sweep (``weights`` = u)."""
+    seeds: dict[int, Any] = {}
+    for out, u in zip(recording.outputs, weights):
+        if isinstance(out, Var) and u is not None:
+            seeds[out.index] = accumulate(seeds.get(out.index), ONE, u)
+    n, tape = recording.n_inputs, recording.tape
+    adjoints = backward(tape, seeds) if seeds else []
+    adjoints = adjoints[:n] + [None] * (n - len(adjoints))
+    return [constant_like(entry[1], 0) if a is None else a for a, entry in zip(adjoints, tape)]
 
 
 def gradient_row(recording: Recording, position: int) -> list[Any]:
     """The derivatives of output ``position`` with respect to every input, by one sweep."""
+    weights: list[Any] = [None] * len(recording.outputs)
     out = recording.outputs[position]
-    inputs = [entry[1] for entry in recording.tape[: recording.n_inputs]]
-    if not isinstance(out, Var):
-        return [constant_like(v, 0) for v in inputs]
-    adjoints = backward(recording.tape, out.index, constant_like(out.value, 1))
-    row = []
-    for i, v in enumerate(inputs):
-        adjoint = adjoints[i] if i < len(adjoints) else None
-        row.append(constant_like(v, 0) if adjoint is None else adjoint)
-    return row
+    weights[position] = constant_like(out.value if isinstance(out, Var) else out, 1)
+    return pullback(recording, weights)
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:

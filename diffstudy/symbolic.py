@@ -14,8 +14,9 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.core.parameters import evaluate
 
-from . import expressions
+from . import expressions, reverse
 from .budget import Budget
 from .errors import BudgetExceeded, Declined, DomainError, UnsupportedOperation
 from .forward import outputs_of
@@ -89,6 +90,27 @@ def derive(f: Callable[..., Any], names: Sequence[str], budget: Budget) -> Symbo
     return SymbolicDerivative(symbols, outputs, jacobian)
 
 
+def derive_by_tape(f: Callable[..., Any], names: Sequence[str]) -> SymbolicDerivative:
+    """The reverse-mode tape run on sympy symbols: the derivative as an expression DAG.
+
+    Sympy's automatic rewriting is switched off, so every tape entry and every adjoint becomes
+    one node, and a value used twice stays one shared node (Laue, 2019: symbolic and automatic
+    differentiation agree once the expression is kept as a DAG). Written out as a tree, the
+    same expression is as large as the one ``sympy.diff`` builds.
+    """
+    symbols = [sympy.Symbol(name, real=True) for name in names]
+    try:
+        with evaluate(False):
+            recording = reverse.record(f, symbols)
+            rows = [reverse.gradient_row(recording, k) for k in range(len(recording.outputs))]
+    except TypeError as error:
+        if "truth value of Relational" in str(error):
+            raise Declined("a data-dependent branch has no single expression") from error
+        raise
+    outputs = [sympy.sympify(v) for v in recording.values]
+    return SymbolicDerivative(symbols, outputs, [[sympy.sympify(d) for d in row] for row in rows])
+
+
 def exact_rational(v: Any) -> sympy.Rational:
     """A point value as an exact sympy rational; a float becomes its exact binary value."""
     if isinstance(v, Fraction):
@@ -109,9 +131,7 @@ def to_number(value: sympy.Basic) -> Fraction | sympy.Float:
     return sympy.Float(number, DIGITS)
 
 
-def evaluate_exactly(
-    exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]
-) -> list[Any]:
+def evaluate_exactly(exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]) -> list[Any]:
     """Evaluate ``exprs`` exactly at ``point``: Fractions where rational, 30-digit Floats otherwise."""
     env = {s: exact_rational(v) for s, v in zip(symbols, point)}
     values = expressions.evaluate(exprs, env, shared=True, constant=expressions.exact_constant)

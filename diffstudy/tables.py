@@ -6,6 +6,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -87,14 +88,10 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt not in styles:
         raise ValueError(f"unknown format {fmt!r}")
     align = [
-        "right"
-        if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v)
-        else "left"
+        "right" if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v) else "left"
         for c in frame.columns
     ]
-    return tabulate(
-        frame, headers="keys", tablefmt=styles[fmt], showindex=False, disable_numparse=True, colalign=align
-    )
+    return tabulate(frame, headers="keys", tablefmt=styles[fmt], showindex=False, disable_numparse=True, colalign=align)
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -159,9 +156,7 @@ def format_derivatives(row: pd.Series) -> str:
     rows = [list(derivatives.values()) for derivatives in row["jacobian"]]
     if len(rows) == 1:
         return format_vector(rows[0])
-    return (
-        "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
-    )
+    return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
 
 
 def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -171,9 +166,7 @@ def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for _, row in frame.iterrows():
         note = ""
         if row["error"]:
-            notes.append(
-                f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}"
-            )
+            notes.append(f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}")
             note = f"{row['status']} [{len(notes)}]"
         value = row["value"]
         shown.append(
@@ -192,3 +185,54 @@ def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             }
         )
     return pd.DataFrame(shown), notes
+
+
+# ---------------------------------------------------------------- several tables in one output
+
+
+def format_cell(v: Any) -> str:
+    """A measured quantity for display: counts with separators, ratios with two decimals."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
+    return str(v)
+
+
+def display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of ``frame`` formatted with :func:`format_cell`."""
+    return pd.DataFrame({c: [format_cell(v) for v in frame[c]] for c in frame.columns})
+
+
+@dataclass
+class Section:
+    """One titled table in a command's output, with notes printed under it."""
+
+    key: str
+    title: str
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def emit(sections: Sequence[Section], fmt: str) -> str:
+    """Several tables as one text: titled tables, CSV blocks, or one JSON object keyed by section."""
+    if fmt == "json":
+        return json.dumps(
+            {s.key: {"title": s.title, "rows": records(s.frame), "notes": s.notes} for s in sections},
+            indent=2,
+            ensure_ascii=False,
+        )
+    parts = []
+    for s in sections:
+        if fmt == "csv":
+            parts.append(f"# {s.title}\n" + to_csv(s.frame).rstrip("\n"))
+            continue
+        heading = f"## {s.title}" if fmt == "markdown" else f"{s.title}\n{'-' * len(s.title)}"
+        body = render(display(s.frame), fmt)
+        notes = "\n".join(f"* {n}" if fmt == "markdown" else n for n in s.notes)
+        parts.append("\n\n".join(p for p in (heading, body, notes) if p))
+    return "\n\n".join(parts)

@@ -13,9 +13,7 @@ def as_tuple(result: Any) -> tuple:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
-def sympy_reference(
-    f: Callable[..., Any], names: Sequence[str], point: Sequence[Any]
-) -> tuple[list, list[list]]:
+def sympy_reference(f: Callable[..., Any], names: Sequence[str], point: Sequence[Any]) -> tuple[list, list[list]]:
     """Values and Jacobian by sympy alone: ``diff`` and ``xreplace`` with exact rationals.
 
     Exact rationals stay sympy Rationals; anything else is evaluated to 40 digits.

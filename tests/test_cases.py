@@ -37,9 +37,7 @@ def test_agrees_with_sympy(case, method):
     result = diffstudy.jacobian(case.function, case.at, method=method)
     computed = [*result.values, *(d for row in result.jacobian for d in row)]
     expected = [*values, *(d for row in jacobian for d in row)]
-    if all(isinstance(e, sympy.Rational) for e in expected) and all(
-        isinstance(v, Fraction) for v in case.point
-    ):
+    if all(isinstance(e, sympy.Rational) for e in expected) and all(isinstance(v, Fraction) for v in case.point):
         assert all(isinstance(c, Fraction) for c in computed), "a rational case must stay exact"
         assert computed == [Fraction(int(e.p), int(e.q)) for e in expected]
     else:

@@ -32,22 +32,25 @@ def test_compare_json_keeps_the_contract(capsys):
     status, out, err = run(capsys, "compare", "--format", "json")
     assert status == 0, err
     records = json.loads(out)
-    assert {(r["case"], r["method"]) for r in records} >= {
-        ("lecture27", m) for m in ("symbolic", "forward", "reverse")
-    }
+    assert {(r["case"], r["method"]) for r in records} >= {("lecture27", m) for m in ("symbolic", "forward", "reverse")}
     for record in records:
         assert set(record) >= CONTRACT_KEYS
         assert record["method"] in ("symbolic", "forward", "reverse")
         assert isinstance(record["point"], dict)
         if record["error"] is None:
             assert isinstance(record["ops"], int)
-            assert set(record["gradient"]) == set(record["point"])
+            assert all(set(row) == set(record["point"]) for row in record["jacobian"])
+            if record["outputs"] == 1:
+                assert record["gradient"] == record["jacobian"][0]
+                assert isinstance(record["value"], (int, float))
+            else:
+                assert record["gradient"] is None and len(record["value"]) == record["outputs"]
     lecture = {r["method"]: r for r in records if r["case"] == "lecture27"}
     for record in lecture.values():
         assert record["point"] == {"x": 2, "y": 3}
         assert record["value"] == 88
         assert record["gradient"] == {"x": 140, "y": 24}
-    assert lecture["reverse"]["ops"] == 11 and lecture["forward"]["ops"] == 24
+    assert lecture["reverse"]["ops"] == 11 and lecture["forward"]["ops"] == 16
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
@@ -57,7 +60,7 @@ def test_compare_formats(capsys, fmt):
     if fmt == "csv":
         frame = pd.read_csv(io.StringIO(out))
         assert list(frame["case"]) == ["lecture27"] * 3 + ["problem5"] * 3
-        assert list(frame.loc[frame["case"] == "lecture27", "ops"]) == [13, 24, 11]
+        assert list(frame.loc[frame["case"] == "lecture27", "ops"]) == [13, 16, 11]
         assert json.loads(frame.loc[0, "gradient"]) == {"x": 140, "y": 24}
     else:
         lines = [line for line in out.splitlines() if "lecture27" in line]

@@ -8,7 +8,8 @@ import pytest
 import sympy
 
 import diffstudy
-from diffstudy import expressions, fn
+from diffstudy import expressions, fn, forward
+from diffstudy.active import plain
 from diffstudy.counting import Counting, Tally
 from diffstudy.methods import measure_function
 
@@ -25,11 +26,14 @@ def test_function_counts_match_the_program():
 
 
 def test_forward_counts_by_hand():
-    # Per pass: x**3 → value pow, partial 3·x**2 (pow, mul), tangent mul;  3*y → value mul,
-    # tangent mul;  x + 3y → value add, tangent add;  c*s → value mul, tangent s·ċ + c·ṡ (2 mul,
-    # 1 add). That is pow 2, mul 7, add 3 per pass, and two passes.
+    # Pass along x (y's tangent is a structural zero, never computed with):
+    #   x**3: value pow, partial 3·x**2 (pow, mul), tangent p·1 (mul);  3*y: value mul only;
+    #   x + 3y: value add, tangent ẋ passes through;  c*s: value mul, tangent s·ċ + c·ṡ (2 mul, add).
+    #   → pow 2, mul 6, add 2.
+    # Pass along y: x**3: value pow only;  3*y: value mul, tangent 3·1 (mul);  x + 3y: value add,
+    #   tangent passes through;  c*s: value mul, tangent c·ṡ (mul).  → pow 1, mul 4, add 1.
     result = diffstudy.gradient(lecture27, {"x": 2, "y": 3}, method="forward")
-    assert result.ops == {"pow": 4, "mul": 14, "add": 6}
+    assert result.ops == {"pow": 3, "mul": 10, "add": 3}
 
 
 def test_reverse_counts_by_hand():
@@ -48,8 +52,9 @@ def test_reverse_counts_by_hand():
 def test_speelpenning_counts_by_hand(n):
     # f: n−1 multiplications. Reverse: n−1 to record (partials are the factors, free), then two
     # multiplications per node backward (each adjoint is written once, so no additions): 3(n−1).
-    # Forward: per pass and node, value + two tangent products + one addition: n·3(n−1) mul and
-    # n(n−1) add.
+    # Forward: every pass recomputes the n−1 values; the pass along x₁ carries a tangent through
+    # all n−1 nodes, the pass along xⱼ (j ≥ 2) through the n−j+1 nodes from where xⱼ enters, one
+    # multiplication each (the other factor's tangent is a structural zero).
     def speelpenning(*x):
         product = x[0]
         for xi in x[1:]:
@@ -60,7 +65,17 @@ def test_speelpenning_counts_by_hand(n):
     reverse = diffstudy.gradient(speelpenning, at, method="reverse")
     forward = diffstudy.gradient(speelpenning, at, method="forward")
     assert reverse.ops == {"mul": 3 * (n - 1)}
-    assert forward.ops == {"mul": 3 * n * (n - 1), "add": n * (n - 1)}
+    tangents = (n - 1) + sum(n - j + 1 for j in range(2, n + 1))
+    assert forward.ops == {"mul": n * (n - 1) + tangents}
+
+
+def test_forward_pass_along_a_dense_direction_does_all_the_tangent_work():
+    # J·v with every tangent nonzero: x*y costs value mul, then y·ẋ + x·ẏ (2 mul, add).
+    tally = Tally()
+    x, y = Counting(Fraction(2), tally), Counting(Fraction(3), tally)
+    values, derivatives = forward.push(lambda a, b: a * b, [x, y], [x.constant(5), y.constant(7)])
+    assert plain(values[0]) == 6 and plain(derivatives[0]) == 3 * 5 + 2 * 7
+    assert tally == {"mul": 3, "add": 1}
 
 
 def test_division_counts_by_hand():
@@ -76,7 +91,7 @@ def test_subtraction_needs_no_multiplication():
     result = diffstudy.gradient(lambda x, y: x - y, {"x": 1, "y": 3}, method="reverse")
     assert result.ops == {"sub": 1, "neg": 1}
     forward = diffstudy.gradient(lambda x, y: x - y, {"x": 1, "y": 3}, method="forward")
-    assert forward.ops == {"sub": 4}  # each pass: value and tangent
+    assert forward.ops == {"sub": 2, "neg": 1}  # two values; ẋ passes through, −ẏ is a negation
 
 
 def test_elementary_function_reuses_its_value():

@@ -129,9 +129,7 @@ def test_outside_the_domain_every_type_fails_the_same_way(function, point, messa
 
 
 @pytest.mark.parametrize("kind", ACTIVE_KINDS)
-@pytest.mark.parametrize(
-    "function, point, message", ARITHMETIC_OUTSIDE, ids=[m for _, _, m in ARITHMETIC_OUTSIDE]
-)
+@pytest.mark.parametrize("function, point, message", ARITHMETIC_OUTSIDE, ids=[m for _, _, m in ARITHMETIC_OUTSIDE])
 def test_arithmetic_outside_its_domain_fails_on_diffstudy_numbers(function, point, message, kind):
     with pytest.raises(DomainError, match=re.escape(message)):
         function(_wrap(kind, point))

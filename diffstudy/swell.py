@@ -1,0 +1,340 @@
+"""Expression swell, measured: families of programs swept over a size k until a budget is reached.
+
+For each k, the same program is differentiated every way diffstudy knows, and each
+representation of the value and gradient is sized and counted:
+
+* the program itself: its operations, and the tree of the expression it denotes;
+* sympy's derivative written out as trees, after ``sympy.cse``, after ``expand`` and
+  ``simplify`` (while those finish within their node gates);
+* the reverse-mode tape run on sympy symbols with rewriting off, as a DAG and as a tree;
+* the operations of evaluating the symbolic derivative (tree and CSE), of forward mode (all
+  passes) and of reverse mode (recording and sweep), all counted on counting numbers.
+
+A family stops at the first k whose symbolic derivative passes the budget; that row keeps what
+was measured. The growth of each column is fitted from the data, so "exponential" or
+"quadratic" is read off the measurements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sympy
+
+from . import expressions, fn, symbolic
+from .budget import Budget
+from .cases import make_case
+from .errors import BudgetExceeded
+from .methods import count_symbolic, measure_forward, measure_function, measure_reverse
+from .tables import Section
+
+Program = tuple[Callable[..., Any], list[str], list[Any]]
+
+
+@dataclass(frozen=True)
+class Family:
+    """Programs indexed by a size k: how to build the k-th, and which k to try."""
+
+    name: str
+    description: str
+    build: Callable[[int], Program]
+    ks: Sequence[int]
+
+
+def logistic(k: int) -> Program:
+    """l₁ = x, lⱼ₊₁ = 4lⱼ(1 − lⱼ): the k-th iterate, k − 1 steps."""
+
+    def program(x: Any) -> Any:
+        value = x
+        for _ in range(k - 1):
+            value = 4 * value * (1 - value)
+        return value
+
+    return program, ["x"], [0.3]
+
+
+def nested_sin(k: int) -> Program:
+    """sin(sin(…sin(x)…)), k deep."""
+
+    def program(x: Any) -> Any:
+        for _ in range(k):
+            x = fn.sin(x)
+        return x
+
+    return program, ["x"], [0.5]
+
+
+def speelpenning(k: int) -> Program:
+    """x₁x₂…x_k, of k inputs."""
+
+    def program(*x: Any) -> Any:
+        product = x[0]
+        for xi in x[1:]:
+            product = product * xi
+        return product
+
+    return program, [f"x{i}" for i in range(1, k + 1)], [(i + 1) / i for i in range(1, k + 1)]
+
+
+def chebyshev(k: int) -> Program:
+    """T₀ = 1, T₁ = x, Tⱼ₊₁ = 2x·Tⱼ − Tⱼ₋₁: the k-th Chebyshev polynomial by its recurrence."""
+
+    def program(x: Any) -> Any:
+        previous, current = 1, x
+        for _ in range(k - 1):
+            previous, current = current, 2 * x * current - previous
+        return current
+
+    return program, ["x"], [0.3]
+
+
+def _doubling(limit: int) -> list[int]:
+    return [2**j for j in range(limit.bit_length()) if 2**j <= limit]
+
+
+FAMILIES = {
+    "logistic": Family(
+        "logistic",
+        "iterated logistic map l ← 4l(1 − l): each step uses l twice, so the tree of f doubles",
+        logistic,
+        range(1, 41),
+    ),
+    "chebyshev": Family(
+        "chebyshev",
+        "three-term recurrence T ← 2x·T − T_prev: the tree grows like the Fibonacci numbers, "
+        "yet the expanded polynomial has only k + 1 coefficients",
+        chebyshev,
+        range(1, 61),
+    ),
+    "nested_sin": Family(
+        "nested_sin",
+        "sin applied k times: f is a chain, its derivative the chain rule's product of k cosines",
+        nested_sin,
+        _doubling(4096),
+    ),
+    "speelpenning": Family(
+        "speelpenning",
+        "product of k inputs: k partial derivatives, each a product of k − 1 factors",
+        speelpenning,
+        _doubling(4096),
+    ),
+}
+
+COLUMNS = {
+    "k": "the size of the program",
+    "f ops": "operations of the program itself",
+    "f tree": "nodes of the expression f denotes, written out as a tree",
+    "sympy tree": "nodes of the value and gradient as sympy builds them, as trees",
+    "sympy cse": "nodes after sympy.cse",
+    "expanded": "nodes after sympy.expand (only tried up to the expand gate)",
+    "simplified": "nodes after sympy.simplify (only tried up to the simplify gate)",
+    "tape dag": "distinct nodes of the value and gradient recorded by the tape on sympy symbols",
+    "tape tree": "the same expression written out as a tree",
+    "symbolic ops": "operations to evaluate sympy's value and gradient as trees",
+    "symbolic cse ops": "... after sympy.cse",
+    "forward ops": "operations of forward mode, all passes",
+    "reverse ops": "operations of reverse mode, recording and sweep",
+    "tape length": "entries on the tape",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a sweep goes: the budget of the symbolic derivative, and the gates of the rewrites."""
+
+    budget: Budget = field(default_factory=lambda: Budget(nodes=200_000, seconds=30.0))
+    expand_nodes: int = 5_000
+    simplify_nodes: int = 100
+    max_k: int | None = None
+
+
+@dataclass
+class Sweep:
+    """One family swept: a row per k, where and why it stopped, and each column's growth."""
+
+    family: Family
+    rows: pd.DataFrame
+    stopped: str | None
+    growth: dict[str, Growth]
+
+
+def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[sympy.Basic], budget: Budget) -> int:
+    with budget.clock(f"sympy.{rewrite.__name__}"):
+        return expressions.tree_size([rewrite(e) for e in exprs])
+
+
+def measure(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict[str, Any], str | None]:
+    """Every column for the k-th program; the note says why the symbolic side stopped, if it did.
+
+    ``skip`` names the rewrites (expand, simplify) that already ran out of time at a smaller k.
+    """
+    f, names, point = family.build(k)
+    case = make_case(f, dict(zip(names, point)), name=f"{family.name}({k})")
+    budget = limits.budget
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row["k"] = k
+    row["f ops"] = measure_function(case)[1].total
+    row["forward ops"] = measure_forward(case, budget).ops.total
+    reverse = measure_reverse(case, budget)
+    row["reverse ops"], row["tape length"] = reverse.ops.total, reverse.size
+    try:
+        with budget.clock("the tape on sympy symbols"):
+            taped = symbolic.derive_by_tape(f, names).expressions
+            row["tape dag"], row["tape tree"] = expressions.dag_size(taped), expressions.tree_size(taped)
+        with budget.clock("tracing f"):
+            _, outputs = symbolic.trace(f, names)
+            row["f tree"] = expressions.tree_size(outputs)
+        derivative = symbolic.derive(f, names, budget)
+        counts = count_symbolic(derivative.expressions, derivative.symbols, point, budget)
+    except BudgetExceeded as error:
+        return row, str(error)
+    row["sympy tree"], row["sympy cse"] = counts.size, counts.size_cse
+    row["symbolic ops"], row["symbolic cse ops"] = counts.tree.total, counts.cse.total
+    for column, rewrite, gate in (
+        ("expanded", sympy.expand, limits.expand_nodes),
+        ("simplified", sympy.simplify, limits.simplify_nodes),
+    ):
+        if column not in skip and counts.size <= gate:
+            try:
+                row[column] = _rewritten_size(rewrite, derivative.expressions, budget)
+            except BudgetExceeded:
+                skip.add(column)
+    return row, None
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A fitted growth law: ``exponential`` (rate per step of k) or ``power`` (the exponent of k)."""
+
+    kind: str  # "exponential", "power", "constant" or "unknown"
+    rate: float = 0.0
+
+    def __str__(self) -> str:
+        if self.kind == "exponential":
+            return f"exponential, ×{self.rate:.2f} per step"
+        if self.kind == "power":
+            return f"k^{self.rate:.2f}"
+        return {"constant": "constant", "unknown": "too few points"}[self.kind]
+
+    @property
+    def phrase(self) -> str:
+        """The law as it reads in a sentence: "exponentially (×2.50 per step of k)", "like k^1.98"."""
+        if self.kind == "exponential":
+            return f"exponentially (×{self.rate:.2f} per step of k)"
+        if self.kind == "power":
+            return f"like k^{self.rate:.2f}"
+        return str(self)
+
+
+def growth(ks: Sequence[int], values: Sequence[Any]) -> Growth:
+    """How a column grows with k, fitted on its last four points (k ≥ 2).
+
+    Both an exponential (log value linear in k) and a power law (log value linear in log k)
+    are fitted; the exponential is named only when it fits clearly better.
+    """
+    points = [(k, v) for k, v in zip(ks, values) if v is not None and v > 0 and k >= 2][-4:]
+    if len(points) < 3:
+        return Growth("unknown")
+    k = np.array([p[0] for p in points], dtype=float)
+    log_v = np.log([float(p[1]) for p in points])
+    if np.ptp(log_v) < 1e-12:
+        return Growth("constant")
+    exponential, exp_residual = np.polyfit(k, log_v, 1, full=True)[:2]
+    power, power_residual = np.polyfit(np.log(k), log_v, 1, full=True)[:2]
+    exp_error = float(exp_residual[0]) if len(exp_residual) else 0.0
+    power_error = float(power_residual[0]) if len(power_residual) else 0.0
+    if exp_error < power_error * 0.5 and np.exp(exponential[0]) > 1.05:
+        return Growth("exponential", float(np.exp(exponential[0])))
+    return Growth("power", float(power[0]))
+
+
+def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None = None) -> Sweep:
+    """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
+    rows = []
+    stopped = None
+    skip: set[str] = set()
+    ks = [k for k in family.ks if limits.max_k is None or k <= limits.max_k]
+    for k in ks:
+        if progress:
+            progress(f"{family.name} k={k}")
+        row, stopped = measure(family, k, limits, skip)
+        rows.append(row)
+        if stopped:
+            stopped = f"stopped at k = {k}: {stopped}"
+            break
+    frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+    fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}
+    return Sweep(family, frame, stopped, fits)
+
+
+# ---------------------------------------------------------------- the survey's table
+
+
+def survey_table(last: int = 4) -> pd.DataFrame:
+    """Baydin et al. (2018), Table 1: lₙ, its derivative as built, and simplified, for n = 1…last.
+
+    The first two columns are what the program and ``sympy.diff`` build; the simplified form is
+    ``factor_terms(expand(…))``. Sizes are tree nodes.
+    """
+    rows = []
+    for n in range(1, last + 1):
+        program, names, _ = logistic(n)
+        _, (value,) = symbolic.trace(program, names)
+        x = sympy.Symbol("x", real=True)
+        derivative = sympy.diff(value, x)
+        simplified = sympy.factor_terms(sympy.expand(derivative))
+        rows.append(
+            {
+                "n": n,
+                "lₙ": sympy.sstr(value),
+                "d lₙ/dx": sympy.sstr(derivative),
+                "simplified": sympy.sstr(simplified),
+                "lₙ nodes": expressions.tree_size([value]),
+                "d lₙ/dx nodes": expressions.tree_size([derivative]),
+                "simplified nodes": expressions.tree_size([simplified]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- presentation
+
+
+def growth_frame(sweeps: Sequence[Sweep]) -> pd.DataFrame:
+    """How each column grows, one row per column and one column per family."""
+    rows = []
+    for column in COLUMNS:
+        if column == "k":
+            continue
+        rows.append({"measure": column, **{s.family.name: str(s.growth[column]) for s in sweeps}})
+    return pd.DataFrame(rows)
+
+
+def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> list[Section]:
+    """The swell study as titled tables: the survey's table, each family, and the growth fits."""
+    parts = []
+    if survey is not None:
+        parts.append(
+            Section(
+                "survey",
+                "The logistic map lₙ₊₁ = 4lₙ(1 − lₙ), l₁ = x: Baydin et al. (2018), Table 1",
+                survey,
+                ["lₙ and d lₙ/dx as the program and sympy.diff build them; simplified = factor_terms(expand(…))"],
+            )
+        )
+    for s in sweeps:
+        notes = [s.stopped] if s.stopped else [f"reached the last k tried ({s.rows['k'].iloc[-1]})"]
+        parts.append(Section(s.family.name, f"{s.family.name}: {s.family.description}", s.rows, notes))
+    parts.append(
+        Section(
+            "growth",
+            "Growth of each measure with k (fitted on the last four points)",
+            growth_frame(sweeps),
+            [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
+        )
+    )
+    return parts
