@@ -2,7 +2,8 @@
 
 Run:  python benchmarks/tape_speed.py [--n 1000] [--repeat 7] [--format table|markdown|json]
 
-For a Speelpenning loop and an extended-Rosenbrock loop of n inputs, it times, best of
+For a Speelpenning loop and an extended-Rosenbrock loop of n inputs (the programs of
+``diffstudy swell`` and ``diffstudy cost``), it times, best of
 ``--repeat`` runs on plain floats:
 
 * plain float evaluation of the function (the floor);
@@ -27,24 +28,8 @@ from typing import Any
 from tabulate import tabulate
 
 from diffstudy import forward, reverse
-
-
-def speelpenning(*x: Any) -> Any:
-    """x1·x2·…·xn: one multiplication per input."""
-    product = x[0]
-    for xi in x[1:]:
-        product = product * xi
-    return product
-
-
-def rosenbrock(*x: Any) -> Any:
-    """Extended Rosenbrock: Σ over pairs of 100(x₂ᵢ − x₂ᵢ₋₁²)² + (1 − x₂ᵢ₋₁)²."""
-    total = 0.0
-    for i in range(0, len(x), 2):
-        a = x[i + 1] - x[i] * x[i]
-        b = 1 - x[i]
-        total = total + 100 * a * a + b * b
-    return total
+from diffstudy.cost import rosenbrock
+from diffstudy.swell import Program, speelpenning
 
 
 def best_time(run: Callable[[], Any], repeat: int) -> float:
@@ -62,8 +47,9 @@ def best_time(run: Callable[[], Any], repeat: int) -> float:
     return min(times)
 
 
-def measure(f: Callable[..., Any], n: int, repeat: int) -> dict[str, Any]:
-    """Per-operation times (µs) of floats, one dual pass, and the tape, for ``f`` of n inputs."""
+def measure(build: Callable[[int], Program], n: int, repeat: int) -> dict[str, Any]:
+    """Per-operation times (µs) of floats, one dual pass, and the tape, for the program of n inputs."""
+    f, _, _ = build(n)
     rng = random.Random(0)
     point = [rng.uniform(0.9, 1.1) for _ in range(n)]
     recording = reverse.record(f, point)
@@ -80,7 +66,7 @@ def measure(f: Callable[..., Any], n: int, repeat: int) -> dict[str, Any]:
     tape = best_time(record_and_sweep, repeat)
     micro = 1e6 / ops
     return {
-        "function": f.__name__,
+        "function": build.__name__,
         "n": n,
         "recorded ops": ops,
         "float µs/op": round(floats * micro, 3),

@@ -124,9 +124,16 @@ def constant_like(x: Any, c: int) -> Any:
     return Fraction(c)
 
 
-def install_operators(cls: type, binary: MethodFactory, reflected: MethodFactory, unary: MethodFactory) -> None:
-    """Give ``cls`` its arithmetic operators, one method per primitive in the operator table."""
+def _negation(self: Any) -> Any:
+    return self.__diffstudy_apply__(NEG)
+
+
+def install_operators(cls: type, binary: MethodFactory, reflected: MethodFactory) -> None:
+    """Give ``cls`` its arithmetic operators, one method per primitive in the operator table.
+
+    Negation goes through the class's ``__diffstudy_apply__``, like the elementary functions.
+    """
     for primitive, name, reflected_name in BINARY_OPERATORS:
         setattr(cls, name, binary(primitive))
         setattr(cls, reflected_name, reflected(primitive))
-    cls.__neg__ = unary(NEG)
+    cls.__neg__ = _negation

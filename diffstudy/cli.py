@@ -1,8 +1,9 @@
 """The command line: ``python -m diffstudy compare`` and the study's other commands.
 
-Exit statuses: 0 when everything ran and agreed; 1 when a method failed or disagreed; 2 for bad
-usage or a case file that cannot be loaded. Errors are one line each; ``--debug`` adds the
-traceback.
+Exit statuses: 0 when everything ran and agreed (a sweep stopped by its budget counts as run);
+1 when a method failed or disagreed; 2 for bad usage or a case file that cannot be loaded; 130
+when interrupted (a sweep interrupted with Ctrl-C still prints what it measured). Errors are one
+line each; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .methods import METHODS
 from .progress import Progress
 from .tables import FORMATS, compare_view, emit, output
 
-OK, FAILED, USAGE = 0, 1, 2
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -62,9 +63,15 @@ def select(cases: list[Case], names: Sequence[str] | None) -> list[Case]:
 
 
 def gather_cases(args: argparse.Namespace) -> tuple[list[Case], list[str]]:
-    """The built-in cases (unless ``--no-builtin``), those under ``--cases``, filtered by ``--case``."""
+    """The built-in cases (unless ``--no-builtin``), those under ``--cases``, filtered by ``--case``.
+
+    Problems loading them are printed here, one line each, and returned so the exit status can
+    report them; the cases that did load still run.
+    """
     paths = ([] if args.no_builtin else [builtin_cases_dir()]) + list(args.cases or [])
     cases, problems = load_cases(paths, on_error=error_printer(args.debug))
+    for problem in problems:
+        print(f"diffstudy: {problem}", file=sys.stderr)
     cases = select(cases, args.case)
     if not cases and not problems:
         raise UsageError("no cases to run")
@@ -74,8 +81,6 @@ def gather_cases(args: argparse.Namespace) -> tuple[list[Case], list[str]]:
 def run_compare(args: argparse.Namespace) -> int:
     """``compare``: every case, every method, one table."""
     cases, problems = gather_cases(args)
-    for problem in problems:
-        print(f"diffstudy: {problem}", file=sys.stderr)
     with Progress(len(cases), "compare") as progress:
         frame = compare(
             cases,
@@ -105,8 +110,6 @@ def run_graph(args: argparse.Namespace) -> int:
     """``graph CASE``: the computational graph recorded on the tape, with partials and adjoints."""
     args.case = [args.name]
     cases, problems = gather_cases(args)
-    for problem in problems:
-        print(f"diffstudy: {problem}", file=sys.stderr)
     if not cases:
         return USAGE
     try:
@@ -160,10 +163,14 @@ def run_swell(args: argparse.Namespace) -> int:
     )
     families = [swell.FAMILIES[name] for name in dict.fromkeys(args.family or swell.FAMILIES)]
     total = sum(len([k for k in f.ks if args.max_k is None or k <= args.max_k]) for f in families)
+    sweeps = []
     with Progress(total, "swell") as progress:
-        sweeps = [swell.sweep(family, limits, progress.step) for family in families]
+        for family in families:
+            sweeps.append(swell.sweep(family, limits, progress.step))
+            if sweeps[-1].stopped and sweeps[-1].stopped.startswith("interrupted"):
+                break
     print(emit(swell.sections(sweeps, swell.survey_table()), args.format))
-    return OK
+    return INTERRUPTED if any(s.stopped and s.stopped.startswith("interrupted") for s in sweeps) else OK
 
 
 def run_cost(args: argparse.Namespace) -> int:
@@ -173,11 +180,15 @@ def run_cost(args: argparse.Namespace) -> int:
     )
     functions = [cost.FUNCTIONS[name] for name in dict.fromkeys(args.function or cost.FUNCTIONS)]
     total = sum(len([n for n in f.sizes if args.max_n is None or n <= args.max_n]) for f in functions)
+    sweeps = []
     with Progress(total, "cost") as progress:
-        sweeps = [cost.sweep(function, limits, progress.step) for function in functions]
+        for function in functions:
+            sweeps.append(cost.sweep(function, limits, progress.step))
+            if any(note.startswith("interrupted") for note in sweeps[-1].notes):
+                break
     crossover = cost.crossover_table(args.crossover) if args.crossover else None
     print(emit(cost.sections(sweeps, crossover), args.format))
-    return OK
+    return INTERRUPTED if any(n.startswith("interrupted") for s in sweeps for n in s.notes) else OK
 
 
 def run_chain(args: argparse.Namespace) -> int:
@@ -279,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--budget",
         type=budget_argument,
         default=Budget(),
-        help="limit of the symbolic derivative: tree nodes and/or seconds, e.g. 200000 or 30s "
+        help="limit of the symbolic derivative (tree nodes) and of each method's run (seconds), e.g. 200000 or 30s "
         "or 200000,30s (default 200000,20s)",
     )
     compare_parser.add_argument(
@@ -465,4 +476,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     except KeyboardInterrupt:
         print("diffstudy: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED

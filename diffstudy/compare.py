@@ -121,7 +121,8 @@ def compare_case(
     rows: dict[str, dict[str, Any]] = {}
     results: dict[str, Measurement] = {}
     try:
-        _, f_ops = measure_function(case)
+        with budget.clock("evaluating f"):
+            _, f_ops = measure_function(case)
         ops_f = f_ops.total
     except Exception as error:  # the methods below report it, each in its own row
         ops_f = None
@@ -139,7 +140,8 @@ def compare_case(
             "error": None,
         }
         try:
-            results[method] = result = METHODS[method](case, budget)
+            with budget.clock(f"the {method} method"):
+                results[method] = result = METHODS[method](case, budget)
         except Declined as error:
             row.update(status="declined", error=describe(error, case))
         except Exception as error:

@@ -23,7 +23,7 @@ from .budget import Budget
 from .cases import make_case
 from .errors import BudgetExceeded
 from .methods import count_symbolic, measure_forward, measure_function, measure_reverse
-from .swell import Program, speelpenning
+from .swell import Program, powers_of_two, speelpenning
 from .tables import Section
 
 
@@ -80,16 +80,12 @@ class CostFunction:
     sizes: Sequence[int]
 
 
-def _powers_of_two(first: int, last: int) -> list[int]:
-    return [2**j for j in range(last.bit_length()) if first <= 2**j <= last]
-
-
 FUNCTIONS = {
-    "speelpenning": CostFunction("speelpenning", "x₁x₂…xₙ", speelpenning, _powers_of_two(1, 1024)),
-    "rosenbrock": CostFunction("rosenbrock", "extended Rosenbrock, n/2 pairs", rosenbrock, _powers_of_two(2, 1024)),
-    "log_sum_exp": CostFunction("log_sum_exp", "log Σ exp(xᵢ), a dense gradient", log_sum_exp, _powers_of_two(1, 1024)),
+    "speelpenning": CostFunction("speelpenning", "x₁x₂…xₙ", speelpenning, powers_of_two(1, 1024)),
+    "rosenbrock": CostFunction("rosenbrock", "extended Rosenbrock, n/2 pairs", rosenbrock, powers_of_two(2, 1024)),
+    "log_sum_exp": CostFunction("log_sum_exp", "log Σ exp(xᵢ), a dense gradient", log_sum_exp, powers_of_two(1, 1024)),
     "quadratic_form": CostFunction(
-        "quadratic_form", "xᵀAx, A dense: ops(f) ∝ n²", quadratic_form, _powers_of_two(1, 1024)
+        "quadratic_form", "xᵀAx, A dense: ops(f) ∝ n²", quadratic_form, powers_of_two(1, 1024)
     ),
 }
 
@@ -186,13 +182,19 @@ def sweep(function: CostFunction, limits: CostLimits, progress: Callable[[str], 
     stopped: dict[str, str] = {}
     rows = []
     sizes = [n for n in function.sizes if limits.max_n is None or n <= limits.max_n]
+    interrupted = None
     for n in sizes:
         if progress:
             progress(f"{function.name} n={n}")
-        rows.append(measure(function, n, limits, stopped))
+        try:
+            rows.append(measure(function, n, limits, stopped))
+        except KeyboardInterrupt:  # a user's stop: keep what was measured
+            interrupted = f"interrupted at n = {n}"
+            break
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     columns = {"forward": "forward ops", "reverse": "reverse ops", "symbolic": "symbolic ops"}
-    notes = [reason for method, reason in stopped.items() if frame[columns[method]].iloc[-1] is None]
+    notes = [reason for method, reason in stopped.items() if rows and frame[columns[method]].iloc[-1] is None]
+    notes += [interrupted] if interrupted else []
     return CostSweep(function, frame, notes)
 
 

@@ -82,15 +82,7 @@ def _reflected(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     return method
 
 
-def _unary(primitive: Primitive) -> Callable[[Counting], Counting]:
-    def method(self: Counting) -> Counting:
-        return self.__diffstudy_apply__(primitive)
-
-    method.__name__ = primitive.name
-    return method
-
-
-install_operators(Counting, _binary, _reflected, _unary)
+install_operators(Counting, _binary, _reflected)
 
 
 def counting(values: Iterable[Any], tally: Tally) -> list[Counting]:

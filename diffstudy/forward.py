@@ -92,15 +92,7 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     return method
 
 
-def _unary(primitive: Primitive) -> Callable[[Dual], Dual]:
-    def method(self: Dual) -> Dual:
-        return self.__diffstudy_apply__(primitive)
-
-    method.__name__ = primitive.name
-    return method
-
-
-install_operators(Dual, _binary, _reflected, _unary)
+install_operators(Dual, _binary, _reflected)
 
 
 def outputs_of(result: Any) -> tuple[Any, ...]:

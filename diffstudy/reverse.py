@@ -104,15 +104,7 @@ def _reflected(primitive: Primitive) -> Callable[[Var, Any], Any]:
     return method
 
 
-def _unary(primitive: Primitive) -> Callable[[Var], Var]:
-    def method(self: Var) -> Var:
-        return self.__diffstudy_apply__(primitive)
-
-    method.__name__ = primitive.name
-    return method
-
-
-install_operators(Var, _binary, _reflected, _unary)
+install_operators(Var, _binary, _reflected)
 
 
 @dataclass

@@ -92,8 +92,9 @@ def chebyshev(k: int) -> Program:
     return program, ["x"], [0.3]
 
 
-def _doubling(limit: int) -> list[int]:
-    return [2**j for j in range(limit.bit_length()) if 2**j <= limit]
+def powers_of_two(first: int, last: int) -> list[int]:
+    """1, 2, 4, … from ``first`` to ``last``: the sizes of a sweep that doubles."""
+    return [2**j for j in range(last.bit_length()) if first <= 2**j <= last]
 
 
 FAMILIES = {
@@ -114,13 +115,13 @@ FAMILIES = {
         "nested_sin",
         "sin applied k times: f is a chain, its derivative the chain rule's product of k cosines",
         nested_sin,
-        _doubling(4096),
+        powers_of_two(1, 4096),
     ),
     "speelpenning": Family(
         "speelpenning",
         "product of k inputs: k partial derivatives, each a product of k − 1 factors",
         speelpenning,
-        _doubling(4096),
+        powers_of_two(1, 4096),
     ),
 }
 
@@ -261,7 +262,11 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
     for k in ks:
         if progress:
             progress(f"{family.name} k={k}")
-        row, stopped = measure(family, k, limits, skip)
+        try:
+            row, stopped = measure(family, k, limits, skip)
+        except KeyboardInterrupt:  # a user's stop: keep what was measured
+            stopped = f"interrupted at k = {k}"
+            break
         rows.append(row)
         if stopped:
             stopped = f"stopped at k = {k}: {stopped}"

@@ -1,12 +1,15 @@
-"""Independent references for the tests: sympy alone, central differences, exact errors."""
+"""Test helpers: independent references (sympy alone, central differences), and running the CLI."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
 import sympy
+
+from diffstudy.cli import main
 
 
 def as_tuple(result: Any) -> tuple:
@@ -59,3 +62,17 @@ def relative_error(computed: Sequence[Any], reference: Sequence[Any]) -> float:
     diff = max(abs(exact(c) - exact(r)) for c, r in zip(computed, reference))
     scale = max(abs(exact(r)) for r in reference)
     return 0.0 if diff == 0 else float(diff / scale)
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """Run ``python -m diffstudy`` in-process: (exit status, standard output, standard error)."""
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def write_case_file(folder: Any, name: str, source: str) -> Any:
+    """Write ``source`` (dedented) as ``folder/name.py`` and return its path."""
+    path = folder / f"{name}.py"
+    path.write_text(textwrap.dedent(source).lstrip())
+    return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 
 import pytest
@@ -13,17 +12,15 @@ from diffstudy.cli import main
 from diffstudy.errors import CaseError, NestingError
 from diffstudy.primitives import SIN
 
+from .helpers import run_cli, write_case_file
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+run = run_cli
+write = write_case_file
 
 
-def write(tmp_path, name, source):
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source).lstrip())
-    return path
+def compare_folder(capsys, folder, *options):
+    """``compare`` on the cases of ``folder`` alone, as JSON: (status, output, errors)."""
+    return run_cli(capsys, "compare", "--no-builtin", "--cases", str(folder), "--format", "json", *options)
 
 
 GOOD = """
@@ -77,7 +74,7 @@ def test_import_error_names_file_and_line(capsys, tmp_path):
     """,
     )
     write(tmp_path, "good", GOOD)
-    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    status, out, err = compare_folder(capsys, tmp_path)
     assert status == 2
     assert_one_line_no_traceback(err)
     assert "needs.py:2: ModuleNotFoundError: No module named 'no_such_module_here'" in err
@@ -119,7 +116,7 @@ def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, messa
     """,
     )
     write(tmp_path, "good", GOOD)
-    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    status, out, err = compare_folder(capsys, tmp_path)
     assert status == 2
     assert_one_line_no_traceback(err)
     assert "wrong.py:3: case 'wrong': " + message in err
@@ -151,7 +148,7 @@ DOMAIN = """
 def test_domain_errors_fill_their_cells_and_others_run(capsys, tmp_path):
     write(tmp_path, "domain", DOMAIN)
     write(tmp_path, "good", GOOD)
-    status, out, err = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    status, out, err = compare_folder(capsys, tmp_path)
     assert status == 1
     records = records_of(out)
     for method in ("symbolic", "forward", "reverse"):
@@ -187,7 +184,7 @@ def test_math_on_a_traced_value_points_to_fn(capsys, tmp_path, call):
             return {call}
     """,
     )
-    status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    status, out, _ = compare_folder(capsys, tmp_path)
     assert status == 1
     for method in ("symbolic", "forward", "reverse"):
         error = records_of(out)[("uses_math", method)]["error"]
@@ -210,17 +207,7 @@ def test_symbolic_swell_past_the_size_budget(capsys, tmp_path):
     write(tmp_path, "swell", SWELL)
     write(tmp_path, "good", GOOD)
     started = time.monotonic()
-    status, out, _ = run(
-        capsys,
-        "compare",
-        "--no-builtin",
-        "--cases",
-        str(tmp_path),
-        "--budget",
-        "5000,60s",
-        "--format",
-        "json",
-    )
+    status, out, _ = compare_folder(capsys, tmp_path, "--budget", "5000,60s")
     assert time.monotonic() - started < 60
     records = records_of(out)
     assert status == 1
@@ -232,17 +219,7 @@ def test_symbolic_swell_past_the_size_budget(capsys, tmp_path):
 def test_symbolic_swell_past_the_time_budget(capsys, tmp_path):
     write(tmp_path, "swell", SWELL)
     started = time.monotonic()
-    status, out, _ = run(
-        capsys,
-        "compare",
-        "--no-builtin",
-        "--cases",
-        str(tmp_path),
-        "--budget",
-        "10000000000,1s",
-        "--format",
-        "json",
-    )
+    status, out, _ = compare_folder(capsys, tmp_path, "--budget", "10000000000,1s")
     elapsed = time.monotonic() - started
     assert status == 1
     assert "ran past the time budget of 1 s" in records_of(out)[("logistic20", "symbolic")]["error"]

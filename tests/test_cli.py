@@ -6,26 +6,20 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 
 import pandas as pd
 import pytest
 
 from diffstudy.cli import main
 
+from .conftest import ROOT
+from .helpers import run_cli, write_case_file
+
 CONTRACT_KEYS = {"case", "method", "point", "value", "gradient", "ops", "error"}
 
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def write_case(tmp_path, name, source):
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source))
-    return path
+run = run_cli
+write_case = write_case_file
 
 
 def test_compare_json_keeps_the_contract(capsys):
@@ -135,3 +129,17 @@ def test_the_module_runs_as_a_program(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert {r["value"] for r in json.loads(done.stdout)} == {88}
+
+
+def test_readme_example_matches_compare(capsys):
+    # The README shows compare's rows for the lecture's example; they must be what compare prints.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = [line for line in readme.splitlines() if line.startswith("| lecture27 |")]
+    status, out, _ = run(capsys, "compare", "--case", "lecture27", "--format", "json")
+    assert status == 0 and len(shown) == 3
+    for line, record in zip(shown, json.loads(out)):
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[1] == record["method"]
+        assert int(cells[5]) == record["ops"]
+        assert float(cells[6]) == round(record["ratio"], 2)
+        assert cells[8] == ("" if record["size"] is None else str(record["size"]))
