@@ -21,7 +21,7 @@ from .cases import Case, builtin_cases_dir, load_cases
 from .compare import DEFAULT_RTOL, compare, describe, failed
 from .methods import METHODS
 from .progress import Progress
-from .tables import FORMATS, compare_view, emit, output
+from .tables import FORMATS, compare_view, emit, render, to_csv, to_json
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
@@ -90,17 +90,19 @@ def run_compare(args: argparse.Namespace) -> int:
             progress=progress.step,
             on_error=error_printer(args.debug),
         )
-    if args.format in ("table", "markdown"):
+    if args.format == "json":
+        print(to_json(frame))
+    elif args.format == "csv":
+        print(to_csv(frame), end="")
+    else:
         table, notes = compare_view(frame)
-        print(output(frame, args.format, lambda f: table))
+        print(render(table, args.format))
         if notes:
             print()
             print("\n".join(notes))
         if args.format == "table":
             print()
             print(COMPARE_LEGEND)
-    else:
-        print(output(frame, args.format, compare_view))
     if problems:
         return USAGE
     return FAILED if failed(frame) else OK

@@ -9,6 +9,7 @@ algorithmic method.
 from __future__ import annotations
 
 import linecache
+import math
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
@@ -84,9 +85,9 @@ def describe(error: BaseException, case: Case) -> str:
 def _exact(v: Any) -> sympy.Basic:
     if isinstance(v, Fraction):
         return sympy.Rational(v.numerator, v.denominator)
-    if isinstance(v, float):
+    if isinstance(v, float) and math.isfinite(v):
         return sympy.Rational(v)
-    return sympy.sympify(v)
+    return sympy.sympify(v)  # sympy numbers, and a float overflowed to inf or nan
 
 
 def relative_difference(computed: Sequence[Any], reference: Sequence[Any]) -> float:
@@ -102,6 +103,11 @@ def agreement(result: Measurement, reference: Measurement) -> float:
     """Largest relative difference of the values and of each Jacobian row from the reference."""
     groups = [(result.values, reference.values)] + list(zip(result.jacobian, reference.jacobian))
     return max(relative_difference(c, r) for c, r in groups)
+
+
+def _finite(result: Measurement) -> bool:
+    numbers = [*result.values, *(d for row in result.jacobian for d in row)]
+    return all(math.isfinite(v) for v in numbers if isinstance(v, float))
 
 
 def _is_exact(result: Measurement) -> bool:
@@ -173,7 +179,9 @@ def compare_case(
             continue
         difference = agreement(result, results[reference])
         rows[method].update(agreement=difference, reference=reference)
-        if not difference <= rtol:
+        if not _finite(result):
+            rows[method].update(status="disagree", error="the result is not finite: a float overflowed to inf or nan")
+        elif not difference <= rtol:
             rows[method].update(
                 status="disagree", error=f"differs from {reference} by {difference:.2e} (rtol {rtol:g})"
             )

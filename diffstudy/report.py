@@ -76,7 +76,7 @@ def measure(settings: ReportSettings, progress: Callable[[str], None] | None = N
     if problems:
         raise RuntimeError("the built-in cases do not load: " + "; ".join(problems))
     step("compare")
-    compared = compare(cases)
+    compared = compare(cases, budget=Budget(seconds=PATIENT))
     step("swell")
     survey = swell.survey_table()
     swells = [swell.sweep(f, settings.limits_for(name), progress) for name, f in swell.FAMILIES.items()]

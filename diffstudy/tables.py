@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sympy
 from tabulate import tabulate
@@ -34,6 +35,8 @@ def to_json_number(v: Any) -> Any:
 
 def jsonable(v: Any) -> Any:
     """``v`` with every number inside dicts and lists made JSON-ready."""
+    if isinstance(v, np.generic):  # numpy scalars from DataFrame columns
+        v = v.item()
     if isinstance(v, dict):
         return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -54,17 +57,10 @@ def format_number(v: Any, digits: int = 6) -> str:
             return str(v.numerator)
         if len(str(v)) <= 9:
             return str(v)
-    return f"{float(v):.{digits}g}"
-
-
-def format_count(v: Any) -> str:
-    """An operation count or size with thousands separators; blank when absent."""
-    return "" if v is None else f"{int(v):,}"
-
-
-def format_ratio(v: Any) -> str:
-    """A ratio to two decimals; blank when absent."""
-    return "" if v is None else f"{float(v):.2f}"
+    value = float(v)
+    if math.isfinite(value) or isinstance(v, float):
+        return f"{value:.{digits}g}"
+    return str(sympy.Float(sympy.sympify(v), digits))  # an exact value beyond the float range
 
 
 def format_vector(values: Sequence[Any], limit: int = 4) -> str:
@@ -121,20 +117,6 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-def output(
-    frame: pd.DataFrame,
-    fmt: str,
-    view: Callable[[pd.DataFrame], pd.DataFrame],
-    columns: Sequence[str] | None = None,
-) -> str:
-    """Text for ``frame`` in ``fmt``: tables from ``view(frame)``, CSV and JSON from the data."""
-    if fmt == "json":
-        return to_json(frame, columns)
-    if fmt == "csv":
-        return to_csv(frame, columns)
-    return render(view(frame), fmt)
-
-
 # ---------------------------------------------------------------- the compare table
 
 
@@ -176,11 +158,11 @@ def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
                 "gradient": format_derivatives(row),
                 "agreement": format_agreement(row),
-                "ops": format_count(row["ops"]),
-                "ops/f": format_ratio(row["ratio"]),
-                "cse ops": format_count(row["ops_cse"]),
-                "size": format_count(row["size"]),
-                "cse size": format_count(row["size_cse"]),
+                "ops": format_cell(row["ops"]),
+                "ops/f": format_cell(row["ratio"]),
+                "cse ops": format_cell(row["ops_cse"]),
+                "size": format_cell(row["size"]),
+                "cse size": format_cell(row["size_cse"]),
                 "note": note,
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -263,3 +264,49 @@ def test_nested_differentiation_is_refused():
 
     with pytest.raises(NestingError):
         diffstudy.gradient(outer, {"x": 1}, method="forward")
+
+
+def test_a_float_overflow_is_not_presented_as_right(capsys, tmp_path):
+    write(
+        tmp_path,
+        "overflow",
+        """
+        from diffstudy import case
+
+        @case(at={"x": 2.0})
+        def overflow(x):
+            return x * 1e308 * 10
+    """,
+    )
+    status, out, _ = compare_folder(capsys, tmp_path)
+    records = records_of(out)
+    assert status == 1
+    assert records[("overflow", "symbolic")]["status"] == "ok"  # exact: 2e309
+    for method in ("forward", "reverse"):
+        assert records[("overflow", method)]["status"] == "disagree"
+        assert "not finite" in records[("overflow", method)]["error"]
+
+
+def test_a_method_that_never_returns_is_stopped(capsys, tmp_path):
+    write(
+        tmp_path,
+        "forever",
+        """
+        from diffstudy import case
+
+        @case(at={"x": 0.5})
+        def forever(x):
+            while True:
+                x = x * 1.0
+    """,
+    )
+    write(tmp_path, "good", GOOD)
+    started = time.monotonic()
+    status, out, _ = compare_folder(capsys, tmp_path, "--budget", "1s")
+    assert time.monotonic() - started < 30
+    records = records_of(out)
+    assert status == 1
+    for method in ("symbolic", "forward", "reverse"):
+        assert "ran past the time budget of 1 s" in records[("forever", method)]["error"]
+        assert re.search(r"forever\.py:[56] ", records[("forever", method)]["error"])  # in the loop
+        assert records[("square", method)]["error"] is None
