@@ -115,7 +115,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if not cases:
         return USAGE
     try:
-        recorded = graph.build(cases[0])
+        recorded = graph.build(cases[0], tangents=args.tangents)
     except Exception as error:
         error_printer(args.debug)(error)
         print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)
@@ -171,7 +171,8 @@ def run_swell(args: argparse.Namespace) -> int:
             sweeps.append(swell.sweep(family, limits, progress.step))
             if sweeps[-1].stopped and sweeps[-1].stopped.startswith("interrupted"):
                 break
-    print(emit(swell.sections(sweeps, swell.survey_table()), args.format))
+    survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
+    print(emit(swell.sections(sweeps, survey), args.format))
     return INTERRUPTED if any(s.stopped and s.stopped.startswith("interrupted") for s in sweeps) else OK
 
 
@@ -324,6 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
     graph_parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in cases")
     graph_parser.add_argument(
         "--format", choices=graph.GRAPH_FORMATS, default="text", help="text (default), dot, mermaid or json"
+    )
+    graph_parser.add_argument(
+        "--tangents",
+        action="store_true",
+        help="also show each node's forward-mode tangent ∂node/∂input, one forward sweep per input",
     )
     add_common(graph_parser)
     graph_parser.set_defaults(run=run_graph)

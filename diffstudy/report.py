@@ -225,7 +225,7 @@ def _graph_part(m: Measurements) -> str:
             "By hand: x³ = 8 and x − y = −1, so f = −8; ∂f/∂x = 3x²(x − y) + x³ = −12 + 8 = −4 and ∂f/∂y = −x³ = −8.",
         ),
     ):
-        g = graph.build(m.cases[name])
+        g = graph.build(m.cases[name], tangents=True)
         nodes = g.nodes.set_index("name")
         output = g.nodes[g.nodes["is_output"]].iloc[0]
         inputs = m.cases[name].inputs
@@ -238,7 +238,10 @@ def _graph_part(m: Measurements) -> str:
             "partial derivative of its head with respect to its tail. The sweep gives "
             f"f = {format_number(output['value'])} and {gradient} at once, every adjoint being the sum over the "
             "node's outgoing edges of (edge partial × adjoint of the head).",
-            "```mermaid\n" + graph.to_mermaid(g) + "\n```",
+            "```mermaid\n" + graph.to_mermaid(g, tangents=False) + "\n```",
+            "The same graph as a table, with the forward-mode tangents of both passes beside the adjoints "
+            "of the one backward sweep (`--tangents`):",
+            render(graph.node_table(g), "markdown"),
         ]
     return "\n\n".join(parts)
 

@@ -162,6 +162,27 @@ def backward(tape: list[Entry], seeds: Mapping[int, Any]) -> list[Any]:
     return adjoints
 
 
+def forward_sweep(tape: list[Entry], seeds: Mapping[int, Any]) -> list[Any]:
+    """Tangents of every variable, pushed forward through the recorded partials from ``seeds``.
+
+    The tape's own forward mode: ẏ = Σ pᵢ·ẋᵢ entry by entry, with the same partials and the same
+    :func:`accumulate` as the backward sweep. A variable the seeds do not reach keeps None.
+    """
+    tangents: list[Any] = [None] * len(tape)
+    for index, seed in seeds.items():
+        tangents[index] = seed
+    for k, entry in enumerate(tape):
+        if len(entry) == 2:
+            continue
+        tangent = None
+        if tangents[entry[2]] is not None:
+            tangent = accumulate(None, entry[3], tangents[entry[2]])
+        if len(entry) == 6 and tangents[entry[4]] is not None:
+            tangent = accumulate(tangent, entry[5], tangents[entry[4]])
+        tangents[k] = tangent
+    return tangents
+
+
 def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
     """uᵀJ: the weighted sum of the outputs' gradients, by one backward sweep (``weights`` = u)."""
     seeds: dict[int, Any] = {}

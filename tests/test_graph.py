@@ -75,3 +75,13 @@ def test_graph_of_a_failing_case(capsys, tmp_path):
     assert main(["graph", "bad", "--no-builtin", "--cases", str(path)]) == 1
     err = capsys.readouterr().err
     assert "log of a negative number" in err and "bad.py:5" in err and "Traceback" not in err
+
+
+def test_forward_tangents_follow_the_lecture(builtin_cases):
+    # Lecture 27, forward along x: dc/dx = 3x² = 12, ds/dx = 1, dF/dx = s·12 + c·1 = 140;
+    # along y: d(3y)/dy = 3, ds/dy = 3, dF/dy = c·3 = 24.
+    g = graph.build(builtin_cases["lecture27"], tangents=True)
+    nodes = g.nodes.set_index("name")
+    assert list(nodes["tangent_x"]) == [1, 0, 12, 0, 1, 140]
+    assert list(nodes["tangent_y"]) == [0, 1, 0, 3, 3, 24]
+    assert "∂node/∂x" in graph.to_text(g)
