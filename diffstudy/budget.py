@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from .errors import BudgetExceeded
 
+_REPEAT = 0.2  # seconds between alarms once the budget has run out
+
 
 class _OutOfTime(BaseException):
     """Raised by the timer inside library code; a BaseException so no ``except Exception`` eats it."""
@@ -49,12 +51,16 @@ class Budget:
             raise _OutOfTime
 
         previous = signal.signal(signal.SIGALRM, out_of_time)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        # After the budget the alarm repeats: an exception raised while Python runs a garbage-
+        # collector callback or a __del__ is swallowed, so one alarm alone might never stop the body.
+        signal.setitimer(signal.ITIMER_REAL, self.seconds, _REPEAT)
         try:
             yield
         except _OutOfTime:
+            signal.setitimer(signal.ITIMER_REAL, 0)
             raise BudgetExceeded(f"{what} ran past the time budget of {self.seconds:g} s") from None
         except RecursionError:
+            signal.setitimer(signal.ITIMER_REAL, 0)
             raise BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion") from None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -115,7 +115,8 @@ def run_graph(args: argparse.Namespace) -> int:
     if not cases:
         return USAGE
     try:
-        recorded = graph.build(cases[0], tangents=args.tangents)
+        with Budget().clock("recording the graph"):
+            recorded = graph.build(cases[0], tangents=args.tangents)
     except Exception as error:
         error_printer(args.debug)(error)
         print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)

@@ -187,9 +187,9 @@ def measure(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dic
             taped = symbolic.derive_by_tape(f, names).expressions
             row["tape dag"], row["tape tree"] = expressions.dag_size(taped), expressions.tree_size(taped)
         with budget.clock("tracing f"):
-            _, outputs = symbolic.trace(f, names)
+            symbols, outputs = symbolic.trace(f, names)
             row["f tree"] = expressions.tree_size(outputs)
-        derivative = symbolic.derive(f, names, budget)
+        derivative = symbolic.differentiate(symbols, outputs, budget)
         counts = count_symbolic(derivative.expressions, derivative.symbols, point, budget)
     except BudgetExceeded as error:
         return row, str(error)

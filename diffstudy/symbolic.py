@@ -66,28 +66,34 @@ def trace(f: Callable[..., Any], names: Sequence[str]) -> tuple[list[sympy.Symbo
     return symbols, [sympy.sympify(out) for out in outputs_of(result)]
 
 
-def derive(f: Callable[..., Any], names: Sequence[str], budget: Budget) -> SymbolicDerivative:
-    """Trace ``f`` and differentiate every output by every input, within ``budget``.
+def differentiate(
+    symbols: Sequence[sympy.Symbol], outputs: Sequence[sympy.Basic], budget: Budget
+) -> SymbolicDerivative:
+    """Differentiate every traced output by every symbol, within ``budget``.
 
-    The size budget is checked on the traced expression before any derivative is taken, and
-    again as the derivatives accumulate, so a swelling case stops as early as it can.
+    The size budget is checked on the outputs before any derivative is taken, and again as the
+    derivatives accumulate, so a swelling case stops as early as it can. (The clock also turns a
+    RecursionError inside sympy into BudgetExceeded.)
     """
     with budget.clock("symbolic differentiation"):
-        symbols, outputs = trace(f, names)
         size = expressions.tree_size(outputs)
         budget.check_size(size, "the expression of f")
         jacobian = []
-        try:
-            for out in outputs:
-                row = []
-                for s in symbols:
-                    row.append(sympy.diff(out, s))
-                    size += expressions.tree_size(row[-1:])
-                    budget.check_size(size, "the symbolic derivative")
-                jacobian.append(row)
-        except RecursionError as error:
-            raise BudgetExceeded("the derivative is too deep for sympy") from error
-    return SymbolicDerivative(symbols, outputs, jacobian)
+        for out in outputs:
+            row = []
+            for s in symbols:
+                row.append(sympy.diff(out, s))
+                size += expressions.tree_size(row[-1:])
+                budget.check_size(size, "the symbolic derivative")
+            jacobian.append(row)
+    return SymbolicDerivative(list(symbols), list(outputs), jacobian)
+
+
+def derive(f: Callable[..., Any], names: Sequence[str], budget: Budget) -> SymbolicDerivative:
+    """Trace ``f`` and differentiate every output by every input, within ``budget``."""
+    with budget.clock("tracing f on sympy symbols"):
+        symbols, outputs = trace(f, names)
+    return differentiate(symbols, outputs, budget)
 
 
 def derive_by_tape(f: Callable[..., Any], names: Sequence[str]) -> SymbolicDerivative:

@@ -310,3 +310,31 @@ def test_a_method_that_never_returns_is_stopped(capsys, tmp_path):
         assert "ran past the time budget of 1 s" in records[("forever", method)]["error"]
         assert re.search(r"forever\.py:[56] ", records[("forever", method)]["error"])  # in the loop
         assert records[("square", method)]["error"] is None
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed alarm
+def test_the_time_budget_survives_a_swallowed_alarm():
+    # An alarm that lands in a garbage-collector callback is swallowed by Python; the budget's
+    # alarm repeats, so the body is still stopped.
+    import gc
+
+    from diffstudy.budget import Budget
+    from diffstudy.errors import BudgetExceeded
+
+    swallowed = []
+
+    def callback(phase, info):
+        if phase == "start" and not swallowed:
+            swallowed.append(True)
+            time.sleep(0.6)  # the first alarm fires here, inside the callback, and is lost
+
+    started = time.monotonic()
+    gc.callbacks.append(callback)
+    try:
+        with pytest.raises(BudgetExceeded, match="time budget"), Budget(seconds=0.3).clock("spinning"):
+            while time.monotonic() - started < 10:  # bounded, so a regression fails instead of hanging
+                gc.collect()
+                time.sleep(0.01)
+    finally:
+        gc.callbacks.remove(callback)
+    assert swallowed and time.monotonic() - started < 10
