@@ -224,10 +224,14 @@ class Growth:
     @property
     def phrase(self) -> str:
         """The law as it reads in a sentence: "exponentially (×2.50 per step of k)", "like k^1.98"."""
+        return self.phrase_in("k")
+
+    def phrase_in(self, variable: str) -> str:
+        """:attr:`phrase` for a size called ``variable`` instead of k."""
         if self.kind == "exponential":
-            return f"exponentially (×{self.rate:.2f} per step of k)"
+            return f"exponentially (×{self.rate:.2f} per step of {variable})"
         if self.kind == "power":
-            return f"like k^{self.rate:.2f}"
+            return f"like {variable}^{self.rate:.2f}"
         return str(self)
 
 

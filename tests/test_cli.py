@@ -143,3 +143,12 @@ def test_readme_example_matches_compare(capsys):
         assert int(cells[5]) == record["ops"]
         assert float(cells[6]) == round(record["ratio"], 2)
         assert cells[8] == ("" if record["size"] is None else str(record["size"]))
+
+
+def test_the_python_api_example_in_the_docstring():
+    import doctest
+
+    import diffstudy.methods
+
+    outcome = doctest.testmod(diffstudy.methods)
+    assert outcome.attempted > 0 and outcome.failed == 0
