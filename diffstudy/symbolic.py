@@ -18,7 +18,7 @@ from sympy.core.parameters import evaluate
 
 from . import expressions, reverse
 from .budget import Budget
-from .errors import BudgetExceeded, Declined, DomainError, UnsupportedOperation
+from .errors import Declined, DomainError, UnsupportedOperation
 from .forward import outputs_of
 
 DIGITS = 30
@@ -61,8 +61,6 @@ def trace(f: Callable[..., Any], names: Sequence[str]) -> tuple[list[sympy.Symbo
                 "(math.sin and friends do this): use diffstudy.fn.sin, fn.exp, ... instead"
             ) from error
         raise
-    except RecursionError as error:
-        raise BudgetExceeded("the expression is too deep for sympy to build") from error
     return symbols, [sympy.sympify(out) for out in outputs_of(result)]
 
 
