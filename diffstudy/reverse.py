@@ -138,8 +138,8 @@ def backward(tape: list[Entry], seeds: Mapping[int, Any]) -> list[Any]:
     """Adjoints of every variable up to the last seeded one, from one backward sweep.
 
     ``seeds`` maps a variable's index to its adjoint to start from (1 for the output whose
-    gradient is wanted; the weights u of uᵀJ for several). A variable no seed depends on keeps
-    the adjoint None.
+    gradient is wanted; the weights u of uᵀJ for several). A variable that none of the seeded
+    variables depends on keeps the adjoint None, and the sweep spends nothing on it.
     """
     last = max(seeds)
     adjoints: list[Any] = [None] * (last + 1)
