@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import chain, cost, graph, report, swell
 from .budget import Budget, parse_budget
@@ -159,6 +160,17 @@ def widths(text: str) -> tuple[int, ...]:
     return values
 
 
+def sweep_each(label: str, items: Sequence[Any], total: int, sweep_one: Callable[..., Any]) -> list[Any]:
+    """Sweep every item under one progress line; stop after a sweep the user interrupted."""
+    sweeps = []
+    with Progress(total, label) as progress:
+        for item in items:
+            sweeps.append(sweep_one(item, progress.step))
+            if sweeps[-1].interrupted:
+                break
+    return sweeps
+
+
 def run_swell(args: argparse.Namespace) -> int:
     """``swell``: sweep each family upwards until the symbolic derivative passes the budget."""
     limits = swell.Limits(
@@ -166,15 +178,10 @@ def run_swell(args: argparse.Namespace) -> int:
     )
     families = [swell.FAMILIES[name] for name in dict.fromkeys(args.family or swell.FAMILIES)]
     total = sum(len([k for k in f.ks if args.max_k is None or k <= args.max_k]) for f in families)
-    sweeps = []
-    with Progress(total, "swell") as progress:
-        for family in families:
-            sweeps.append(swell.sweep(family, limits, progress.step))
-            if sweeps[-1].stopped and sweeps[-1].stopped.startswith("interrupted"):
-                break
+    sweeps = sweep_each("swell", families, total, lambda family, step: swell.sweep(family, limits, step))
     survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
     print(emit(swell.sections(sweeps, survey), args.format))
-    return INTERRUPTED if any(s.stopped and s.stopped.startswith("interrupted") for s in sweeps) else OK
+    return INTERRUPTED if sweeps[-1].interrupted else OK
 
 
 def run_cost(args: argparse.Namespace) -> int:
@@ -184,15 +191,13 @@ def run_cost(args: argparse.Namespace) -> int:
     )
     functions = [cost.FUNCTIONS[name] for name in dict.fromkeys(args.function or cost.FUNCTIONS)]
     total = sum(len([n for n in f.sizes if args.max_n is None or n <= args.max_n]) for f in functions)
-    sweeps = []
-    with Progress(total, "cost") as progress:
-        for function in functions:
-            sweeps.append(cost.sweep(function, limits, progress.step))
-            if any(note.startswith("interrupted") for note in sweeps[-1].notes):
-                break
+    sweeps = sweep_each("cost", functions, total, lambda function, step: cost.sweep(function, limits, step))
+    if sweeps[-1].interrupted:
+        print(emit(cost.sections(sweeps), args.format))
+        return INTERRUPTED
     crossover = cost.crossover_table(args.crossover) if args.crossover else None
     print(emit(cost.sections(sweeps, crossover), args.format))
-    return INTERRUPTED if any(n.startswith("interrupted") for s in sweeps for n in s.notes) else OK
+    return OK
 
 
 def run_chain(args: argparse.Namespace) -> int:

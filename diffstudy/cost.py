@@ -118,6 +118,7 @@ class CostSweep:
     function: CostFunction
     rows: pd.DataFrame
     notes: list[str]
+    interrupted: bool = False
 
 
 def _ratio(ops: int | None, f_ops: int) -> float | None:
@@ -195,7 +196,7 @@ def sweep(function: CostFunction, limits: CostLimits, progress: Callable[[str], 
     columns = {"forward": "forward ops", "reverse": "reverse ops", "symbolic": "symbolic ops"}
     notes = [reason for method, reason in stopped.items() if rows and frame[columns[method]].iloc[-1] is None]
     notes += [interrupted] if interrupted else []
-    return CostSweep(function, frame, notes)
+    return CostSweep(function, frame, notes, interrupted is not None)
 
 
 def largest_reverse_ratio(sweeps: Sequence[CostSweep]) -> tuple[float, str, int]:

@@ -68,6 +68,10 @@ class Measurements:
     crossover: pd.DataFrame
     chains: list[Section]
 
+    def chain_table(self, key: str) -> pd.DataFrame:
+        """The chain study's table of that key ("orders", "lecture", "problem2", "modes")."""
+        return next(part.frame for part in self.chains if part.key == key)
+
 
 def measure(settings: ReportSettings, progress: Callable[[str], None] | None = None) -> Measurements:
     """Run every study the report needs."""
@@ -322,14 +326,14 @@ def _cost_part(m: Measurements) -> str:
 def _chain_part(m: Measurements) -> str:
     parts = ["## 5. The order of a product", "`python -m diffstudy chain`."]
     parts += [_section(part) for part in m.chains]
-    problem2 = m.chains[2].frame
+    problem2 = m.chain_table("problem2")
     big = _row(problem2, m=1000, n=10)
     problem2_counted_as_formula = all(
         row[f"{order} counted"] in (None, row[formula])
         for _, row in problem2.iterrows()
         for order, formula in (("A(AᵀA)", "2mn²"), ("(AAᵀ)A", "2m²n"))
     )
-    modes = m.chains[3].frame
+    modes = m.chain_table("modes")
     parts.append(
         "**Problem 2, answered.** For A of m×n with m > n, A(AᵀA) first forms the small n×n matrix AᵀA "
         "(mn² multiplications) and then multiplies A by it (mn²): 2mn² in all. (AAᵀ)A forms the large m×m "
@@ -376,7 +380,7 @@ def _findings(m: Measurements) -> str:
     crossover = m.crossover
     switch = crossover[crossover["cheaper"] == "reverse"].iloc[0]
     before = crossover[crossover["cheaper"] == "forward"].iloc[-1]
-    lecture = m.chains[1].frame
+    lecture = m.chain_table("lecture")
     logistic = by_name["logistic"]
     chebyshev = by_name["chebyshev"].growth
     speelpenning = m.costs[0].rows.dropna(subset=["forward/f"])

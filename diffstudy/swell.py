@@ -161,6 +161,7 @@ class Sweep:
     rows: pd.DataFrame
     stopped: str | None
     growth: dict[str, Growth]
+    interrupted: bool = False
 
 
 def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[sympy.Basic], budget: Budget) -> int:
@@ -261,6 +262,7 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
     """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
     rows = []
     stopped = None
+    interrupted = False
     skip: set[str] = set()
     ks = [k for k in family.ks if limits.max_k is None or k <= limits.max_k]
     for k in ks:
@@ -269,7 +271,7 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
         try:
             row, stopped = measure(family, k, limits, skip)
         except KeyboardInterrupt:  # a user's stop: keep what was measured
-            stopped = f"interrupted at k = {k}"
+            stopped, interrupted = f"interrupted at k = {k}", True
             break
         rows.append(row)
         if stopped:
@@ -277,7 +279,7 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
             break
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}
-    return Sweep(family, frame, stopped, fits)
+    return Sweep(family, frame, stopped, fits, interrupted)
 
 
 # ---------------------------------------------------------------- the survey's table
