@@ -27,9 +27,8 @@ from typing import Any
 
 from tabulate import tabulate
 
-from diffstudy import forward, reverse
-from diffstudy.cost import rosenbrock
-from diffstudy.swell import Program, speelpenning
+from diffstudy.engine import forward, reverse
+from diffstudy.studies.programs import Program, rosenbrock, speelpenning
 
 
 def best_time(run: Callable[[], Any], repeat: int) -> float:

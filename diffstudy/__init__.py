@@ -2,15 +2,16 @@
 
 The same Python function is differentiated symbolically (sympy), by forward-mode dual numbers
 and by a reverse-mode tape; each method runs on counting numbers, so its cost is measured.
+
+The package is built in floors, each importing only the ones below it: ``engine`` (the number
+types and their rules), ``harness`` (cases, running the methods, ``compare``), ``studies``
+(swell, cost, chain, graph), ``output`` (tables, figures, the report) and ``cli``.
 """
 
 from __future__ import annotations
 
 from . import fn
-from .cases import Case, case
-from .methods import METHODS, Measurement, differentiate
+from .harness.cases import Case, case
+from .harness.methods import METHODS, Measurement, gradient
 
-gradient = differentiate
-jacobian = differentiate
-
-__all__ = ["fn", "case", "Case", "gradient", "jacobian", "differentiate", "Measurement", "METHODS"]
+__all__ = ["fn", "case", "Case", "gradient", "Measurement", "METHODS"]

@@ -23,10 +23,6 @@ class CaseError(DiffstudyError):
     """A case is defined wrongly: its point misses or adds an input, or is not numeric."""
 
 
-class CaseFileError(DiffstudyError):
-    """A case file cannot be loaded (syntax error, import error, error at import time)."""
-
-
 class Declined(DiffstudyError):
     """A method declines a case by design, e.g. symbolic differentiation of a data-dependent branch."""
 

@@ -8,6 +8,6 @@ derivative, so diffstudy refuses that conversion with a message pointing here.
 
 from __future__ import annotations
 
-from .primitives import acos, asin, atan, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
+from .engine.primitives import acos, asin, atan, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh
 
 __all__ = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos", "atan"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from diffstudy.cases import Case, builtin_cases_dir, load_cases
+from diffstudy.harness.cases import Case
+from diffstudy.harness.loading import builtin_cases_dir, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 

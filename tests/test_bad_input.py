@@ -10,8 +10,8 @@ import pytest
 
 import diffstudy
 from diffstudy.cli import main
+from diffstudy.engine.primitives import SIN
 from diffstudy.errors import CaseError, NestingError
-from diffstudy.primitives import SIN
 
 from .helpers import run_cli, write_case_file
 
@@ -318,7 +318,7 @@ def test_the_time_budget_survives_a_swallowed_alarm():
     # alarm repeats, so the body is still stopped.
     import gc
 
-    from diffstudy.budget import Budget
+    from diffstudy.engine.budget import Budget
     from diffstudy.errors import BudgetExceeded
 
     swallowed = []

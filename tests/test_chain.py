@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from diffstudy import chain
+from diffstudy.studies import chain
 
 
 @pytest.mark.parametrize("dims", [[10, 100, 5, 1], [3, 7, 2, 9, 4], [5, 5, 5, 5, 5, 5], [30, 35, 15, 5, 10, 20, 25]])

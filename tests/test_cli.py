@@ -145,10 +145,10 @@ def test_readme_example_matches_compare(capsys):
         assert cells[8] == ("" if record["size"] is None else str(record["size"]))
 
 
-def test_the_python_api_example_in_the_docstring():
+@pytest.mark.parametrize("module", ["diffstudy.harness.methods", "diffstudy.engine.reverse"])
+def test_the_examples_in_the_docstrings(module):
     import doctest
+    import importlib
 
-    import diffstudy.methods
-
-    outcome = doctest.testmod(diffstudy.methods)
+    outcome = doctest.testmod(importlib.import_module(module))
     assert outcome.attempted > 0 and outcome.failed == 0

@@ -7,9 +7,13 @@ from fractions import Fraction
 import pytest
 
 import diffstudy
-from diffstudy import cost, forward, reverse
-from diffstudy.budget import Budget
-from diffstudy.cases import builtin_cases_dir, load_cases
+from diffstudy.engine import forward, reverse
+from diffstudy.engine.budget import Budget
+from diffstudy.harness.cases import make_case
+from diffstudy.harness.loading import builtin_cases_dir, load_cases
+from diffstudy.harness.methods import measure_function
+from diffstudy.studies import cost
+from diffstudy.studies.programs import rosenbrock
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +41,9 @@ def test_reverse_ratio_stays_bounded_and_forward_ratio_grows(sweeps):
 def test_rosenbrock_by_hand():
     # f: per pair, x*x (mul), x₂ − x² (sub), 1 − x (sub), 100*a (mul), ·a (mul), b*b (mul), two adds:
     # 8 operations per pair (the first add is to the constant 0).
-    program, names, point = cost.rosenbrock(4)
-    case = diffstudy.cases.make_case(program, dict(zip(names, point)))
-    _, tally = diffstudy.methods.measure_function(case)
+    program, names, point = rosenbrock(4)
+    case = make_case(program, dict(zip(names, point)))
+    _, tally = measure_function(case)
     assert tally.total == 16
 
 
@@ -62,7 +66,7 @@ def test_jacobian_crossover_cases_by_all_modes(builtin_cases):
     # wide: n ≫ m, reverse cheaper; tall: n ≪ m, forward cheaper (the sympy agreement is in test_cases)
     for name, cheaper in (("wide", "reverse"), ("tall", "forward")):
         case = builtin_cases[name]
-        results = {m: diffstudy.jacobian(case.function, case.at, method=m) for m in ("forward", "reverse")}
+        results = {m: diffstudy.gradient(case.function, case.at, method=m) for m in ("forward", "reverse")}
         for forward_row, reverse_row in zip(results["forward"].jacobian, results["reverse"].jacobian):
             assert [float(d) for d in forward_row] == pytest.approx([float(d) for d in reverse_row], rel=1e-12)
         other = "forward" if cheaper == "reverse" else "reverse"

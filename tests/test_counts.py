@@ -8,10 +8,11 @@ import pytest
 import sympy
 
 import diffstudy
-from diffstudy import expressions, fn, forward
-from diffstudy.active import plain
-from diffstudy.counting import Counting, Tally
-from diffstudy.methods import measure_function
+from diffstudy import fn
+from diffstudy.engine import expressions, forward
+from diffstudy.engine.active import plain
+from diffstudy.engine.counting import Counting, Tally
+from diffstudy.harness.methods import measure_function
 
 
 def lecture27(x, y):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from diffstudy import graph
 from diffstudy.cli import main
+from diffstudy.output import graph_view
+from diffstudy.studies import graph
 
 
 def edges_of(g):
@@ -50,15 +51,15 @@ def test_vector_case_has_one_adjoint_per_output(builtin_cases):
 
 def test_renderings(builtin_cases):
     g = graph.build(builtin_cases["problem5"])
-    mermaid = graph.to_mermaid(g)
+    mermaid = graph_view.to_mermaid(g)
     assert mermaid.startswith("flowchart LR")
     assert 'v3[["v3 = v1 * v2<br/>value -8<br/>∂f/∂v3 = 1"]]' in mermaid
     assert 'x -- "12" --> v1' in mermaid
-    dot = graph.to_dot(g)
+    dot = graph_view.to_dot(g)
     assert '"y" -> "v2" [label="-1"];' in dot and dot.endswith("}")
-    text = graph.to_text(g)
+    text = graph_view.to_text(g)
     assert "∂/∂x = 1, ∂/∂y = -1" in text
-    data = json.loads(graph.to_json(g))
+    data = json.loads(graph_view.to_json(g))
     assert data["case"] == "problem5" and len(data["edges"]) == 5
 
 
@@ -84,4 +85,4 @@ def test_forward_tangents_follow_the_lecture(builtin_cases):
     nodes = g.nodes.set_index("name")
     assert list(nodes["tangent_x"]) == [1, 0, 12, 0, 1, 140]
     assert list(nodes["tangent_y"]) == [0, 1, 0, 3, 3, 24]
-    assert "∂node/∂x" in graph.to_text(g)
+    assert "∂node/∂x" in graph_view.to_text(g)

@@ -6,8 +6,9 @@ import math
 
 import sympy
 
-from diffstudy import expressions, fn, forward, reverse
-from diffstudy.counting import Counting, Tally
+from diffstudy import fn
+from diffstudy.engine import expressions, forward, reverse
+from diffstudy.engine.counting import Counting, Tally
 
 N = 1_000_000
 

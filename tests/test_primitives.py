@@ -9,10 +9,11 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from diffstudy import fn, forward, reverse
-from diffstudy.counting import Counting, Tally
+from diffstudy import fn
+from diffstudy.engine import forward, reverse
+from diffstudy.engine.counting import Counting, Tally
+from diffstudy.engine.primitives import ADD, DIV, ELEMENTARY, MUL, NEG, POW, SUB, Unit, divide, power
 from diffstudy.errors import DomainError, UnsupportedOperation
-from diffstudy.primitives import ADD, DIV, ELEMENTARY, MUL, NEG, POW, SUB, Unit, divide, power
 
 # Points inside each function's domain, spread over it.
 DOMAINS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from diffstudy import report
 from diffstudy.cli import main
+from diffstudy.output import report
 
 from .conftest import ROOT
 

@@ -8,9 +8,11 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from diffstudy import expressions, swell, symbolic
-from diffstudy.budget import Budget
+from diffstudy.engine import expressions, symbolic
+from diffstudy.engine.budget import Budget
 from diffstudy.errors import Declined
+from diffstudy.studies import swell
+from diffstudy.studies.growth import growth
 
 x = sympy.Symbol("x", real=True)
 
@@ -138,7 +140,7 @@ def test_a_branch_has_no_tape_expression():
     ],
 )
 def test_growth_fits_known_sequences(values, kind):
-    fitted = swell.growth(list(range(1, 9)), values)
+    fitted = growth(list(range(1, 9)), values)
     assert fitted.kind == kind
     if kind == "exponential":
         assert abs(fitted.rate - 2) < 1e-9

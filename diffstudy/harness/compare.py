@@ -8,9 +8,7 @@ algorithmic method.
 
 from __future__ import annotations
 
-import linecache
 import math
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -18,10 +16,12 @@ from typing import Any
 import pandas as pd
 import sympy
 
-from .budget import Budget
-from .cases import Case, display_path
-from .errors import Declined, DiffstudyError
-from .methods import METHODS, Measurement, measure_function
+from ..engine.budget import Budget
+from ..engine.symbolic import exact_rational
+from ..errors import Declined
+from .cases import Case
+from .messages import describe
+from .methods import METHODS, Measurement, run_methods
 
 DEFAULT_RTOL = 1e-9
 
@@ -51,42 +51,9 @@ COLUMNS = [
 ]
 
 
-def _frames(error: BaseException) -> list[traceback.FrameSummary]:
-    """Traceback frames of ``error`` and of the errors it was raised from, oldest first."""
-    chain = []
-    while error is not None and error not in chain:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    return [frame for e in reversed(chain) for frame in traceback.extract_tb(e.__traceback__)]
-
-
-def locate(error: BaseException, case: Case) -> str:
-    """``file:line (`source`)`` of the case-file line where ``error`` arose, or ``""``."""
-    frames = [f for f in _frames(error) if f.filename == case.file]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    source = linecache.getline(frame.filename, frame.lineno or 0).strip()
-    return f"{display_path(frame.filename)}:{frame.lineno}" + (f" (`{source}`)" if source else "")
-
-
-def describe(error: BaseException, case: Case) -> str:
-    """A one-line message for ``error``: what went wrong and where in the case file."""
-    if isinstance(error, DiffstudyError):
-        what = str(error)
-    elif isinstance(error, ZeroDivisionError):
-        what = "division by zero"
-    else:
-        what = f"{type(error).__name__}: {error}"
-    where = locate(error, case)
-    return " ".join((f"{where}: {what}" if where else what).split())
-
-
 def _exact(v: Any) -> sympy.Basic:
-    if isinstance(v, Fraction):
-        return sympy.Rational(v.numerator, v.denominator)
-    if isinstance(v, float) and math.isfinite(v):
-        return sympy.Rational(v)
+    if isinstance(v, Fraction) or (isinstance(v, float) and math.isfinite(v)):
+        return exact_rational(v)
     return sympy.sympify(v)  # sympy numbers, and a float overflowed to inf or nan
 
 
@@ -120,64 +87,60 @@ def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
     return next((m for m in results if m != method), None)
 
 
+def _row(case: Case, method: str, f_ops: int | None) -> dict[str, Any]:
+    """A row of ``COLUMNS`` for one method on one case, before its results are filled in."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row |= {
+        "case": case.name,
+        "method": method,
+        "where": case.where,
+        "inputs": list(case.inputs),
+        "point": case.at,
+        "ops_f": f_ops,
+        "status": "ok",
+        "error": None,
+    }
+    return row
+
+
+def _fill(row: dict[str, Any], result: Measurement) -> None:
+    """Put one method's results and counts into its row."""
+    jacobian = [dict(zip(result.inputs, derivatives)) for derivatives in result.jacobian]
+    single = len(result.values) == 1
+    row.update(
+        outputs=len(result.values),
+        value=result.value if single else list(result.values),
+        gradient=jacobian[0] if single else None,
+        jacobian=jacobian,
+        exact=_is_exact(result),
+        ops=result.ops.total,
+        ops_by_kind=dict(sorted(result.ops.items())),
+        size=result.size,
+        ops_cse=result.ops_cse.total if result.ops_cse is not None else None,
+        size_cse=result.size_cse,
+    )
+    if row["ops_f"]:
+        row["ratio"] = result.ops.total / row["ops_f"]
+        if result.ops_cse is not None:
+            row["ratio_cse"] = result.ops_cse.total / row["ops_f"]
+
+
 def compare_case(
     case: Case, methods: Sequence[str], budget: Budget, rtol: float, on_error: Callable[[BaseException], None]
 ) -> list[dict[str, Any]]:
     """Rows for one case: every method run, measured and checked against the reference."""
-    rows: dict[str, dict[str, Any]] = {}
-    results: dict[str, Measurement] = {}
-    try:
-        with budget.clock("evaluating f"):
-            _, f_ops = measure_function(case)
-        ops_f = f_ops.total
-    except Exception as error:  # the methods below report it, each in its own row
-        ops_f = None
-        on_error(error)
-    for method in methods:
-        row: dict[str, Any] = dict.fromkeys(COLUMNS)
-        row |= {
-            "case": case.name,
-            "method": method,
-            "where": case.where,
-            "inputs": list(case.inputs),
-            "point": case.at,
-            "ops_f": ops_f,
-            "status": "ok",
-            "error": None,
-        }
-        try:
-            with budget.clock(f"the {method} method"):
-                results[method] = result = METHODS[method](case, budget)
-        except Declined as error:
-            row.update(status="declined", error=describe(error, case))
-        except Exception as error:
-            on_error(error)
-            row.update(status="error", error=describe(error, case))
-        else:
-            jacobian = [dict(zip(case.inputs, derivatives)) for derivatives in result.jacobian]
-            single = len(result.values) == 1
-            row.update(
-                outputs=len(result.values),
-                value=result.value if single else list(result.values),
-                gradient=jacobian[0] if single else None,
-                jacobian=jacobian,
-                exact=_is_exact(result),
-                ops=result.ops.total,
-                ops_by_kind=dict(sorted(result.ops.items())),
-                size=result.size,
-                ops_cse=result.ops_cse.total if result.ops_cse is not None else None,
-                size_cse=result.size_cse,
-            )
-            if ops_f:
-                row["ratio"] = result.ops.total / ops_f
-                if result.ops_cse is not None:
-                    row["ratio_cse"] = result.ops_cse.total / ops_f
-        rows[method] = row
-    for method, result in results.items():
-        reference = _reference_for(method, results)
+    run = run_methods(case, methods, budget, on_error=on_error)
+    f_ops = run.f_ops.total if run.f_ops is not None else None
+    rows = {method: _row(case, method, f_ops) for method in methods}
+    for method, error in run.failures.items():
+        rows[method].update(status="declined" if isinstance(error, Declined) else "error", error=describe(error, case))
+    for method, result in run.results.items():
+        _fill(rows[method], result)
+    for method, result in run.results.items():
+        reference = _reference_for(method, run.results)
         if reference is None:
             continue
-        difference = agreement(result, results[reference])
+        difference = agreement(result, run.results[reference])
         rows[method].update(agreement=difference, reference=reference)
         if not _finite(result):
             rows[method].update(status="disagree", error="the result is not finite: a float overflowed to inf or nan")

@@ -1,12 +1,15 @@
 """Run each method on counting numbers: value, Jacobian and the operations it really performed.
 
-Every count here comes from running code on :class:`~diffstudy.counting.Counting` numbers:
+Every count here comes from running code on :class:`~diffstudy.engine.counting.Counting` numbers:
 
 * ``f``: the plain function;
 * ``symbolic``: the outputs and derivative expressions evaluated as trees, and again after
   ``sympy.cse``;
 * ``forward``: all n passes of dual arithmetic;
 * ``reverse``: the recording sweep plus one backward sweep per output.
+
+:func:`run_methods` is the one measuring loop: ``compare`` and every study call it, so a case is
+run the same way everywhere.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import expressions, forward, reverse, symbolic
-from .active import plain
-from .budget import Budget
+from ..engine import expressions, forward, reverse, symbolic
+from ..engine.active import plain
+from ..engine.budget import Budget
+from ..engine.counting import Tally, counting
+from ..engine.trees import outputs_of
+from ..errors import BudgetExceeded, CaseError
 from .cases import Case, make_case
-from .counting import Tally, counting
-from .errors import CaseError
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Measurement:
     phases: dict[str, Tally] = field(default_factory=dict)
     ops_cse: Tally | None = None
     size_cse: int | None = None
+    derivative: symbolic.SymbolicDerivative | None = None
 
     @property
     def value(self) -> Any:
@@ -57,7 +62,7 @@ def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 def measure_function(case: Case) -> tuple[list[Any], Tally]:
     """Evaluate the case's function on counting numbers: its output values and its operations."""
     tally = Tally()
-    outputs = forward.outputs_of(case.function(*counting(case.point, tally)))
+    outputs = outputs_of(case.function(*counting(case.point, tally)))
     return [plain(v) for v in outputs], tally
 
 
@@ -111,36 +116,107 @@ def count_symbolic(
     return SymbolicCounts(tree, after_cse, size, expressions.cse_size(replacements, reduced))
 
 
-def measure_symbolic(case: Case, budget: Budget) -> Measurement:
-    """Symbolic: sympy's derivative, evaluated exactly, and counted as a tree and after CSE."""
+def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurement:
+    """Symbolic: sympy's derivative, counted as a tree and after CSE, and evaluated exactly.
+
+    With ``exact`` False the derivative is only counted and sized: ``values`` and ``jacobian``
+    stay empty (the studies need the counts, not the numbers).
+    """
     derivative = symbolic.derive(case.function, case.inputs, budget)
     exprs = derivative.expressions
     counts = count_symbolic(exprs, derivative.symbols, case.point, budget)
-    with budget.clock("evaluating the symbolic derivative exactly"):
-        exact = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
-    m, n = len(derivative.outputs), len(case.inputs)
-    rows = [exact[m + k * n : m + (k + 1) * n] for k in range(m)]
+    values: list[Any] = []
+    rows: list[list[Any]] = []
+    if exact:
+        with budget.clock("evaluating the symbolic derivative exactly"):
+            numbers = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
+        m, n = len(derivative.outputs), len(case.inputs)
+        values, rows = numbers[:m], [numbers[m + k * n : m + (k + 1) * n] for k in range(m)]
     return Measurement(
         "symbolic",
         case.inputs,
-        exact[:m],
+        values,
         rows,
         counts.tree,
         size=counts.size,
         phases={"tree": counts.tree, "cse": counts.cse},
         ops_cse=counts.cse,
         size_cse=counts.size_cse,
+        derivative=derivative,
     )
 
 
-METHODS: dict[str, Callable[[Case, Budget], Measurement]] = {
+METHODS: dict[str, Callable[..., Measurement]] = {
     "symbolic": measure_symbolic,
     "forward": measure_forward,
     "reverse": measure_reverse,
 }
 
 
-def differentiate(
+@dataclass
+class CaseRun:
+    """Every method run on one case: the function's own operations, each result, each failure."""
+
+    case: Case
+    f_ops: Tally | None
+    results: dict[str, Measurement]
+    failures: dict[str, Exception]
+
+    def ops(self, method: str) -> int | None:
+        """The total operations of ``method``, or None when it did not run."""
+        result = self.results.get(method)
+        return result.ops.total if result is not None else None
+
+    def budget_stops(self) -> dict[str, str]:
+        """Method → message, for each method its budget stopped; any other failure is raised again.
+
+        The studies run programs of their own, so a failure other than the budget is a defect.
+        """
+        for error in self.failures.values():
+            if not isinstance(error, BudgetExceeded):
+                raise error
+        return {method: str(error) for method, error in self.failures.items()}
+
+
+def _ignore(error: BaseException) -> None:
+    pass
+
+
+def run_methods(
+    case: Case,
+    methods: Sequence[str] = tuple(METHODS),
+    budget: Budget | None = None,
+    *,
+    exact: bool = True,
+    on_error: Callable[[BaseException], None] = _ignore,
+) -> CaseRun:
+    """Run the function and each method on counting numbers, each under ``budget``'s clock.
+
+    A method that fails (a domain error, a declined branch, the budget) is kept in ``failures``
+    and the next one still runs; ``on_error`` sees each failure (to print its traceback). With
+    ``exact`` False the symbolic method is counted but not evaluated.
+    """
+    budget = budget or Budget()
+    results: dict[str, Measurement] = {}
+    failures: dict[str, Exception] = {}
+    try:
+        with budget.clock("evaluating f"):
+            f_ops: Tally | None = measure_function(case)[1]
+    except Exception as error:  # the methods below report it, each in its own row
+        f_ops = None
+        on_error(error)
+    for method in methods:
+        options = {"exact": exact} if method == "symbolic" else {}
+        try:
+            with budget.clock(f"the {method} method"):
+                results[method] = METHODS[method](case, budget, **options)
+        except Exception as error:
+            failures[method] = error
+            on_error(error)
+    return CaseRun(case, f_ops, results, failures)
+
+
+def gradient(
     f: Callable[..., Any], at: Mapping[str, Any], method: str = "reverse", budget: Budget | None = None
 ) -> Measurement:
     """Differentiate ``f`` at ``at`` (input name → number) by ``method``, counting its operations.

@@ -18,7 +18,7 @@ from typing import Any
 
 import sympy
 
-from .errors import DomainError, UnsupportedOperation
+from ..errors import DomainError, UnsupportedOperation
 from .primitives import ELEMENTARY, Primitive, divide, power, sqrt
 
 FUNCTIONS: dict[type, Primitive] = {getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"}

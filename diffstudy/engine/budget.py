@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import BudgetExceeded
+from ..errors import BudgetExceeded
 
 _REPEAT = 0.2  # seconds between alarms once the budget has run out
 
@@ -24,6 +24,10 @@ class Budget:
 
     nodes: int = 200_000
     seconds: float = 20.0
+
+    def __str__(self) -> str:
+        """The budget as ``--budget`` reads it: ``200000,20s``."""
+        return f"{self.nodes},{self.seconds:g}s"
 
     def check_size(self, size: int, what: str) -> None:
         """Raise BudgetExceeded when ``size`` nodes is past the budget."""

@@ -6,7 +6,6 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -14,6 +13,8 @@ import numpy as np
 import pandas as pd
 import sympy
 from tabulate import tabulate
+
+from ..studies.section import Section
 
 FORMATS = ("table", "markdown", "csv", "json")
 
@@ -117,59 +118,7 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-# ---------------------------------------------------------------- the compare table
-
-
-def format_agreement(row: pd.Series) -> str:
-    """How a row agrees with its reference: exact, a relative difference, or why there is none."""
-    if row["status"] in ("error", "declined"):
-        return ""
-    if row["reference"] is None:
-        return "reference"
-    if row["agreement"] == 0 and row["exact"]:
-        return "exact"
-    return f"{row['agreement']:.1e}"
-
-
-def format_derivatives(row: pd.Series) -> str:
-    """The gradient, or the Jacobian's rows for a function of several outputs."""
-    if row["jacobian"] is None:
-        return ""
-    rows = [list(derivatives.values()) for derivatives in row["jacobian"]]
-    if len(rows) == 1:
-        return format_vector(rows[0])
-    return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
-
-
-def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Display strings for ``compare``, and the notes (errors, declines) the table refers to."""
-    notes: list[str] = []
-    shown = []
-    for _, row in frame.iterrows():
-        note = ""
-        if row["error"]:
-            notes.append(f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}")
-            note = f"{row['status']} [{len(notes)}]"
-        value = row["value"]
-        shown.append(
-            {
-                "case": row["case"],
-                "method": row["method"],
-                "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
-                "gradient": format_derivatives(row),
-                "agreement": format_agreement(row),
-                "ops": format_cell(row["ops"]),
-                "ops/f": format_cell(row["ratio"]),
-                "cse ops": format_cell(row["ops_cse"]),
-                "size": format_cell(row["size"]),
-                "cse size": format_cell(row["size_cse"]),
-                "note": note,
-            }
-        )
-    return pd.DataFrame(shown), notes
-
-
-# ---------------------------------------------------------------- several tables in one output
+# ---------------------------------------------------------------- titled tables
 
 
 def format_cell(v: Any) -> str:
@@ -188,16 +137,6 @@ def format_cell(v: Any) -> str:
 def display(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell of ``frame`` formatted with :func:`format_cell`."""
     return pd.DataFrame({c: [format_cell(v) for v in frame[c]] for c in frame.columns})
-
-
-@dataclass
-class Section:
-    """One titled table in a command's output, with notes printed under it."""
-
-    key: str
-    title: str
-    frame: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
 
 
 def emit(sections: Sequence[Section], fmt: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy
 
-from .errors import NestingError, UnsupportedOperation
+from ..errors import NestingError, UnsupportedOperation
 from .primitives import BINARY_OPERATORS, NEG, Primitive
 
 MethodFactory = Callable[[Primitive], Callable[..., Any]]

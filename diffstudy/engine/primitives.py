@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy
 
-from .errors import DomainError
+from ..errors import DomainError
 
 
 class Unit:
@@ -310,7 +310,6 @@ ACOS = _elementary(
 ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), exact=_exact(0, 0))
 
 ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)
-PRIMITIVES = {p.name: p for p in (ADD, SUB, MUL, DIV, POW, NEG, *ELEMENTARY)}
 
 sin = SIN.evaluate
 cos = COS.evaluate

@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from . import forward, reverse
-from .counting import Counting, Tally, counting
-from .tables import Section
+from ..engine.counting import Counting, Tally, counting
+from ..harness.methods import run_methods
+from .programs import as_case, names
+from .section import Section
 
 Order = int | tuple["Order", "Order"]
 T = TypeVar("T")
@@ -196,15 +197,11 @@ def modes_table(shapes: Sequence[Sequence[int]]) -> pd.DataFrame:
     """
     rows = []
     for widths in shapes:
-        f = linear_layers(widths)
         n, m = widths[0], widths[-1]
-        point = [Fraction(k + 1) for k in range(n)]
-        own = Tally()
-        f(*counting(point, own))
-        fwd = Tally()
-        forward.jacobian(f, counting(point, fwd))
-        rev = Tally()
-        reverse.jacobian(f, counting(point, rev))
+        program = (linear_layers(widths), names(n), [Fraction(k + 1) for k in range(n)])
+        run = run_methods(as_case(program, "layers"), ("forward", "reverse"))
+        run.budget_stops()
+        own, fwd, rev = run.f_ops["mul"], run.results["forward"].ops["mul"], run.results["reverse"].ops["mul"]
         dims = list(reversed(widths))  # J_{L−1} ··· J₁, left to right
         first, last = widths[1] * widths[0], widths[-1] * widths[-2]
         rows.append(
@@ -212,12 +209,12 @@ def modes_table(shapes: Sequence[Sequence[int]]) -> pd.DataFrame:
                 "widths": " → ".join(map(str, widths)),
                 "n": n,
                 "m": m,
-                "f mul": own["mul"],
-                "forward mul": fwd["mul"],
-                "forward derivative mul": fwd["mul"] - n * own["mul"],
+                "f mul": own,
+                "forward mul": fwd,
+                "forward derivative mul": fwd - n * own,
                 "J₁ + cost from the input side": first + cost(dims, fold_right(len(dims) - 1)),
-                "reverse mul": rev["mul"],
-                "reverse derivative mul": rev["mul"] - own["mul"],
+                "reverse mul": rev,
+                "reverse derivative mul": rev - own,
                 "J_L + cost from the output side": last + cost(dims, fold_left(len(dims) - 1)),
             }
         )
@@ -242,13 +239,15 @@ def fold_left(count: int) -> Order:
 
 # ---------------------------------------------------------------- presentation
 
+DIMS = (10, 100, 5, 1)
+LECTURE = (50, 50, 50)
 PROBLEM2_SIZES = ((4, 2), (10, 3), (30, 5), (100, 10), (1000, 10), (1000, 100))
 LAYER_SHAPES = ((8, 6, 4, 1), (1, 4, 6, 8), (5, 5, 5, 5), (2, 3, 4, 5, 6))
 
 
 def sections(
-    dims: Sequence[int] = (10, 100, 5, 1),
-    lecture: Sequence[int] = (50, 50, 50),
+    dims: Sequence[int] = DIMS,
+    lecture: Sequence[int] = LECTURE,
     sizes: Sequence[tuple[int, int]] = PROBLEM2_SIZES,
     shapes: Sequence[Sequence[int]] = LAYER_SHAPES,
 ) -> list[Section]:

@@ -21,81 +21,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sympy
 
-from . import expressions, fn, symbolic
-from .budget import Budget
-from .cases import make_case
-from .errors import BudgetExceeded
-from .methods import count_symbolic, measure_forward, measure_function, measure_reverse
-from .tables import Section
-
-Program = tuple[Callable[..., Any], list[str], list[Any]]
-
-
-@dataclass(frozen=True)
-class Family:
-    """Programs indexed by a size k: how to build the k-th, and which k to try."""
-
-    name: str
-    description: str
-    build: Callable[[int], Program]
-    ks: Sequence[int]
-
-
-def logistic(k: int) -> Program:
-    """l₁ = x, lⱼ₊₁ = 4lⱼ(1 − lⱼ): the k-th iterate, k − 1 steps."""
-
-    def program(x: Any) -> Any:
-        value = x
-        for _ in range(k - 1):
-            value = 4 * value * (1 - value)
-        return value
-
-    return program, ["x"], [0.3]
-
-
-def nested_sin(k: int) -> Program:
-    """sin(sin(…sin(x)…)), k deep."""
-
-    def program(x: Any) -> Any:
-        for _ in range(k):
-            x = fn.sin(x)
-        return x
-
-    return program, ["x"], [0.5]
-
-
-def speelpenning(k: int) -> Program:
-    """x₁x₂…x_k, of k inputs."""
-
-    def program(*x: Any) -> Any:
-        product = x[0]
-        for xi in x[1:]:
-            product = product * xi
-        return product
-
-    return program, [f"x{i}" for i in range(1, k + 1)], [(i + 1) / i for i in range(1, k + 1)]
-
-
-def chebyshev(k: int) -> Program:
-    """T₀ = 1, T₁ = x, Tⱼ₊₁ = 2x·Tⱼ − Tⱼ₋₁: the k-th Chebyshev polynomial by its recurrence."""
-
-    def program(x: Any) -> Any:
-        previous, current = 1, x
-        for _ in range(k - 1):
-            previous, current = current, 2 * x * current - previous
-        return current
-
-    return program, ["x"], [0.3]
-
-
-def powers_of_two(first: int, last: int) -> list[int]:
-    """1, 2, 4, … from ``first`` to ``last``: the sizes of a sweep that doubles."""
-    return [2**j for j in range(last.bit_length()) if first <= 2**j <= last]
-
+from ..engine import expressions, symbolic
+from ..engine.budget import Budget
+from ..errors import BudgetExceeded
+from ..harness.methods import run_methods
+from .growth import Growth, growth
+from .programs import Family, chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
+from .section import Section
 
 FAMILIES = {
     "logistic": Family(
@@ -169,93 +104,42 @@ def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[s
         return expressions.tree_size([rewrite(e) for e in exprs])
 
 
-def measure(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict[str, Any], str | None]:
+def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict[str, Any], str | None]:
     """Every column for the k-th program; the note says why the symbolic side stopped, if it did.
 
     ``skip`` names the rewrites (expand, simplify) that already ran out of time at a smaller k.
     """
-    f, names, point = family.build(k)
-    case = make_case(f, dict(zip(names, point)), name=f"{family.name}({k})")
+    f, names, _ = family.build(k)
     budget = limits.budget
+    run = run_methods(family.case(k), budget=budget, exact=False)
+    stops = run.budget_stops()
+    reverse = run.results["reverse"]
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
-    row["k"] = k
-    row["f ops"] = measure_function(case)[1].total
-    row["forward ops"] = measure_forward(case, budget).ops.total
-    reverse = measure_reverse(case, budget)
+    row.update({"k": k, "f ops": run.f_ops.total, "forward ops": run.ops("forward")})
     row["reverse ops"], row["tape length"] = reverse.ops.total, reverse.size
     try:
         with budget.clock("the tape on sympy symbols"):
             taped = symbolic.derive_by_tape(f, names).expressions
             row["tape dag"], row["tape tree"] = expressions.dag_size(taped), expressions.tree_size(taped)
         with budget.clock("tracing f"):
-            symbols, outputs = symbolic.trace(f, names)
-            row["f tree"] = expressions.tree_size(outputs)
-        derivative = symbolic.differentiate(symbols, outputs, budget)
-        counts = count_symbolic(derivative.expressions, derivative.symbols, point, budget)
+            row["f tree"] = expressions.tree_size(symbolic.trace(f, names)[1])
     except BudgetExceeded as error:
-        return row, str(error)
-    row["sympy tree"], row["sympy cse"] = counts.size, counts.size_cse
-    row["symbolic ops"], row["symbolic cse ops"] = counts.tree.total, counts.cse.total
+        return row, stops.get("symbolic", str(error))
+    if "symbolic" in stops:
+        return row, stops["symbolic"]
+    derivative = run.results["symbolic"]
+    row["sympy tree"], row["sympy cse"] = derivative.size, derivative.size_cse
+    row["symbolic ops"], row["symbolic cse ops"] = derivative.ops.total, derivative.ops_cse.total
     for column, rewrite, gate in (
         ("expanded", sympy.expand, limits.expand_nodes),
         ("simplified", sympy.simplify, limits.simplify_nodes),
     ):
-        if column not in skip and counts.size <= gate:
+        if column not in skip and derivative.size <= gate:
             try:
-                row[column] = _rewritten_size(rewrite, derivative.expressions, budget)
+                row[column] = _rewritten_size(rewrite, derivative.derivative.expressions, budget)
             except BudgetExceeded:
                 skip.add(column)
     return row, None
-
-
-@dataclass(frozen=True)
-class Growth:
-    """A fitted growth law: ``exponential`` (rate per step of k) or ``power`` (the exponent of k)."""
-
-    kind: str  # "exponential", "power", "constant" or "unknown"
-    rate: float = 0.0
-
-    def __str__(self) -> str:
-        if self.kind == "exponential":
-            return f"exponential, ×{self.rate:.2f} per step"
-        if self.kind == "power":
-            return f"k^{self.rate:.2f}"
-        return {"constant": "constant", "unknown": "too few points"}[self.kind]
-
-    @property
-    def phrase(self) -> str:
-        """The law as it reads in a sentence: "exponentially (×2.50 per step of k)", "like k^1.98"."""
-        return self.phrase_in("k")
-
-    def phrase_in(self, variable: str) -> str:
-        """:attr:`phrase` for a size called ``variable`` instead of k."""
-        if self.kind == "exponential":
-            return f"exponentially (×{self.rate:.2f} per step of {variable})"
-        if self.kind == "power":
-            return f"like {variable}^{self.rate:.2f}"
-        return str(self)
-
-
-def growth(ks: Sequence[int], values: Sequence[Any]) -> Growth:
-    """How a column grows with k, fitted on its last four points (k ≥ 2).
-
-    Both an exponential (log value linear in k) and a power law (log value linear in log k)
-    are fitted; the exponential is named only when it fits clearly better.
-    """
-    points = [(k, v) for k, v in zip(ks, values) if v is not None and v > 0 and k >= 2][-4:]
-    if len(points) < 3:
-        return Growth("unknown")
-    k = np.array([p[0] for p in points], dtype=float)
-    log_v = np.log([float(p[1]) for p in points])
-    if np.ptp(log_v) < 1e-12:
-        return Growth("constant")
-    exponential, exp_residual = np.polyfit(k, log_v, 1, full=True)[:2]
-    power, power_residual = np.polyfit(np.log(k), log_v, 1, full=True)[:2]
-    exp_error = float(exp_residual[0]) if len(exp_residual) else 0.0
-    power_error = float(power_residual[0]) if len(power_residual) else 0.0
-    if exp_error < power_error * 0.5 and np.exp(exponential[0]) > 1.05:
-        return Growth("exponential", float(np.exp(exponential[0])))
-    return Growth("power", float(power[0]))
 
 
 def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None = None) -> Sweep:
@@ -264,12 +148,11 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
     stopped = None
     interrupted = False
     skip: set[str] = set()
-    ks = [k for k in family.ks if limits.max_k is None or k <= limits.max_k]
-    for k in ks:
+    for k in sizes_up_to(family.sizes, limits.max_k):
         if progress:
             progress(f"{family.name} k={k}")
         try:
-            row, stopped = measure(family, k, limits, skip)
+            row, stopped = row_at(family, k, limits, skip)
         except KeyboardInterrupt:  # a user's stop: keep what was measured
             stopped, interrupted = f"interrupted at k = {k}", True
             break

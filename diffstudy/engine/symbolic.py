@@ -16,10 +16,10 @@ from typing import Any
 import sympy
 from sympy.core.parameters import evaluate
 
+from ..errors import Declined, DomainError, UnsupportedOperation
 from . import expressions, reverse
 from .budget import Budget
-from .errors import Declined, DomainError, UnsupportedOperation
-from .forward import outputs_of
+from .trees import outputs_of
 
 DIGITS = 30
 

@@ -5,25 +5,21 @@ of ``at``, in order); ``at`` gives the point. Integers in ``at`` become Fraction
 an integer or rational point is computed exactly.
 
 A case defined wrongly does not stop the file it is in: it is kept with a ``problem`` that says
-what is wrong, and the loader reports it beside the cases that are fine.
+what is wrong, and the loader (:mod:`.loading`) reports it beside the cases that are fine.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import numbers
 import os
-import sys
-import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from .errors import CaseError
+from ..errors import CaseError
 
 
 @dataclass
@@ -138,94 +134,7 @@ def case(at: Mapping[str, Any], *, name: str | None = None) -> Callable[[Callabl
     return mark
 
 
-# ---------------------------------------------------------------- loading case files
-
-
 def display_path(file: str) -> str:
     """``file`` relative to the working directory when it lies below it, else as it is."""
     relative = os.path.relpath(file)
     return file if relative.startswith("..") else relative
-
-
-def builtin_cases_dir() -> Path:
-    """Where the built-in cases live: the installed ``diffstudy.builtin_cases``, or ``cases/``."""
-    spec = importlib.util.find_spec("diffstudy.builtin_cases")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / "cases"
-
-
-def _line_in(error: BaseException, path: str) -> int | None:
-    """The last line of ``path`` that the traceback of ``error`` passed through."""
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
-    return lines[-1] if lines else None
-
-
-def _ignore(error: BaseException) -> None:
-    pass
-
-
-def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -> tuple[list[Case], list[str]]:
-    """Import one case file: its cases, and one-line problems (``file:line: what``).
-
-    ``on_error`` sees the exception of a file that fails to load (to print its traceback).
-    """
-    filename = os.path.abspath(path)
-    module_name = f"diffstudy_case_file_{abs(hash(filename))}"
-    spec = importlib.util.spec_from_file_location(module_name, filename)
-    if spec is None or spec.loader is None:
-        return [], [f"{display_path(filename)}: cannot be loaded as a Python file"]
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as error:
-        del sys.modules[module_name]
-        on_error(error)
-        return [], [f"{display_path(error.filename or filename)}:{error.lineno}: syntax error: {error.msg}"]
-    except (Exception, SystemExit) as error:
-        del sys.modules[module_name]
-        on_error(error)
-        line = _line_in(error, filename)
-        where = f"{display_path(filename)}:{line}" if line else display_path(filename)
-        return [], [f"{where}: {type(error).__name__}: {error}"]
-    cases = [
-        obj.__diffstudy_case__
-        for obj in vars(module).values()
-        if hasattr(obj, "__diffstudy_case__") and obj.__diffstudy_case__.file == filename
-    ]
-    problems = [f"{c.where}: {c.problem}" for c in cases if c.problem]
-    return [c for c in cases if not c.problem], problems
-
-
-def case_files(path: Path) -> list[Path]:
-    """The case files a path names: the file itself, or a folder's ``*.py`` (not ``_*.py``)."""
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.py") if not p.name.startswith("_"))
-    return [path]
-
-
-def load_cases(
-    paths: Iterable[Path], on_error: Callable[[BaseException], None] = _ignore
-) -> tuple[list[Case], list[str]]:
-    """Load every case under ``paths``; problems are reported, never raised, so the rest load.
-
-    Two cases of one name are a problem too: the second is dropped.
-    """
-    cases: list[Case] = []
-    problems: list[str] = []
-    seen: dict[str, Case] = {}
-    for path in paths:
-        if not path.exists():
-            problems.append(f"{path}: no such file or folder")
-            continue
-        for file in case_files(path):
-            found, trouble = load_file(file, on_error)
-            problems.extend(trouble)
-            for c in found:
-                if c.name in seen:
-                    problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
-                    continue
-                seen[c.name] = c
-                cases.append(c)
-    return cases, problems

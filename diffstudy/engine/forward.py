@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import NestingError
 from .active import Active, constant_like, install_operators
-from .errors import NestingError
 from .primitives import Primitive, accumulate
+from .trees import outputs_of
 
 
 class Dual(Active):
@@ -93,11 +94,6 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
 
 
 install_operators(Dual, _binary, _reflected)
-
-
-def outputs_of(result: Any) -> tuple[Any, ...]:
-    """A function's result as a tuple of outputs: one for a scalar, m for a tuple or list."""
-    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
 def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:

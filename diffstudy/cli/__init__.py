@@ -1,0 +1,47 @@
+"""The command line: ``python -m diffstudy compare`` and the study's other commands.
+
+One module per command, each with its parser and its run function. Exit statuses: 0 when
+everything ran and agreed (a sweep stopped by its budget counts as run); 1 when a method failed
+or disagreed; 2 for bad usage or a case file that cannot be loaded; 130 when interrupted (a sweep
+interrupted with Ctrl-C still prints what it measured). Errors are one line each; ``--debug``
+adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import chain, compare, cost, graph, report, swell
+from .common import INTERRUPTED, USAGE, UsageError
+
+COMMANDS = (compare, graph, swell, cost, chain, report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m diffstudy``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m diffstudy",
+        description=(
+            "Differentiate the same program three ways (symbolic with sympy, forward-mode dual "
+            "numbers, a reverse-mode tape), check that they agree, and measure what each costs."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"diffstudy: {error}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        print("diffstudy: interrupted", file=sys.stderr)
+        return INTERRUPTED

@@ -1,0 +1,58 @@
+"""``python -m diffstudy graph CASE``: the computational graph recorded on the tape."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine.budget import Budget
+from ..harness.messages import describe
+from ..output import graph_view
+from ..studies import graph
+from .common import FAILED, OK, USAGE, add_case_options, add_common, add_format, error_printer, gather_cases
+
+RENDERERS = {
+    "text": graph_view.to_text,
+    "dot": graph_view.to_dot,
+    "mermaid": graph_view.to_mermaid,
+    "json": graph_view.to_json,
+}
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Declare ``graph`` and its options."""
+    parser = commands.add_parser(
+        "graph",
+        help="draw the computational graph of one case, with local partials and adjoints",
+        description=(
+            "Record one case on the tape and show its computational graph: each node's operation "
+            "and value, each edge's local partial derivative, and each node's adjoint after the "
+            "backward sweep (one per output). Mermaid renders on GitHub; dot renders with Graphviz."
+        ),
+    )
+    parser.add_argument("name", metavar="CASE", help="the case to draw, e.g. lecture27 or problem5")
+    add_case_options(parser, select=False)
+    add_format(parser, tuple(RENDERERS))
+    parser.add_argument(
+        "--tangents",
+        action="store_true",
+        help="also show each node's forward-mode tangent ∂node/∂input, one forward sweep per input",
+    )
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Record the case and print its graph in the chosen format."""
+    cases, problems = gather_cases(args, [args.name])
+    if not cases:
+        return USAGE
+    try:
+        with Budget().clock("recording the graph"):
+            recorded = graph.build(cases[0], tangents=args.tangents)
+    except Exception as error:
+        error_printer(args.debug)(error)
+        print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)
+        return FAILED
+    print(RENDERERS[args.format](recorded))
+    return USAGE if problems else OK

@@ -1,0 +1,60 @@
+"""``python -m diffstudy swell``: how the symbolic derivative swells while the tape stays small."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..output.tables import emit
+from ..studies import swell
+from .common import INTERRUPTED, OK, add_budget, add_common, add_format, positive_int, sweep_each
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Declare ``swell`` and its options."""
+    defaults = swell.Limits()
+    parser = commands.add_parser(
+        "swell",
+        help="how the symbolic derivative swells while the tape stays small, measured",
+        description=(
+            "Sweep families of programs (logistic map, Chebyshev recurrence, nested sin, "
+            "Speelpenning's product) over a size k. For each k, size every representation of the "
+            "value and gradient (sympy's trees, after CSE, expand and simplify; the tape run on sympy "
+            "symbols as a DAG) and count every method's operations. A family stops at the first k "
+            "whose symbolic derivative passes the budget; each column's growth is fitted from the data."
+        ),
+    )
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=list(swell.FAMILIES),
+        help="sweep only this family (repeatable; default: all)",
+    )
+    add_budget(parser, defaults.budget, "limit of the symbolic derivative, nodes and/or seconds per step")
+    parser.add_argument("--max-k", type=positive_int, help="largest k to try")
+    parser.add_argument(
+        "--expand-gate",
+        type=int,
+        default=defaults.expand_nodes,
+        help="try sympy.expand only up to this many nodes (default %(default)s)",
+    )
+    parser.add_argument(
+        "--simplify-gate",
+        type=int,
+        default=defaults.simplify_nodes,
+        help="try sympy.simplify only up to this many nodes (default %(default)s)",
+    )
+    add_format(parser)
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sweep each family upwards until the symbolic derivative passes the budget."""
+    limits = swell.Limits(
+        budget=args.budget, expand_nodes=args.expand_gate, simplify_nodes=args.simplify_gate, max_k=args.max_k
+    )
+    families = [swell.FAMILIES[name] for name in dict.fromkeys(args.family or swell.FAMILIES)]
+    sweeps = sweep_each("swell", families, args.max_k, lambda family, step: swell.sweep(family, limits, step))
+    survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
+    print(emit(swell.sections(sweeps, survey), args.format))
+    return INTERRUPTED if sweeps[-1].interrupted else OK

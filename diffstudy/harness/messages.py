@@ -1,0 +1,40 @@
+"""One-line messages for errors raised while a case runs: what went wrong, and where in its file."""
+
+from __future__ import annotations
+
+import linecache
+import traceback
+
+from ..errors import DiffstudyError
+from .cases import Case, display_path
+
+
+def _frames(error: BaseException) -> list[traceback.FrameSummary]:
+    """Traceback frames of ``error`` and of the errors it was raised from, oldest first."""
+    chain = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return [frame for e in reversed(chain) for frame in traceback.extract_tb(e.__traceback__)]
+
+
+def locate(error: BaseException, case: Case) -> str:
+    """``file:line (`source`)`` of the case-file line where ``error`` arose, or ``""``."""
+    frames = [f for f in _frames(error) if f.filename == case.file]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    source = linecache.getline(frame.filename, frame.lineno or 0).strip()
+    return f"{display_path(frame.filename)}:{frame.lineno}" + (f" (`{source}`)" if source else "")
+
+
+def describe(error: BaseException, case: Case) -> str:
+    """A one-line message for ``error``: what went wrong and where in the case file."""
+    if isinstance(error, DiffstudyError):
+        what = str(error)
+    elif isinstance(error, ZeroDivisionError):
+        what = "division by zero"
+    else:
+        what = f"{type(error).__name__}: {error}"
+    where = locate(error, case)
+    return " ".join((f"{where}: {what}" if where else what).split())

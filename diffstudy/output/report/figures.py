@@ -1,0 +1,83 @@
+"""The report's figures, drawn with matplotlib from the measurements (no measuring here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ...studies import cost, swell
+from .measure import Measurements
+
+
+def _figure_swell(swells: Sequence[swell.Sweep], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    shown = ["f tree", "sympy tree", "sympy cse", "expanded", "tape dag", "tape tree", "tape length"]
+    figure, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    for ax, s in zip(axes.flat, swells):
+        for column in shown:
+            points = [(k, v) for k, v in zip(s.rows["k"], s.rows[column]) if v is not None and v > 0]
+            if points:
+                ks, values = zip(*points)
+                ax.plot(ks, values, marker="o", markersize=3, label=column)
+        ax.set_yscale("log")
+        if s.family.name in ("nested_sin", "speelpenning"):
+            ax.set_xscale("log", base=2)
+        ax.set_title(s.family.name)
+        ax.set_xlabel("k")
+        ax.set_ylabel("nodes")
+        ax.grid(True, which="major", alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    figure.suptitle("Sizes of each representation of the value and gradient")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def _figure_cost(costs: Sequence[cost.CostSweep], crossover: pd.DataFrame, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for index, s in enumerate(costs):
+        rows = s.rows
+        for column, style in (("forward/f", "--"), ("reverse/f", "-")):
+            points = [(n, r) for n, r in zip(rows["n"], rows[column]) if r is not None]
+            if points:
+                ns, ratios = zip(*points)
+                left.plot(
+                    ns, ratios, style, color=f"C{index}", marker="o", markersize=3,
+                    label=f"{s.family.name} {column[:-2]}",
+                )  # fmt: skip
+    left.set_xscale("log", base=2)
+    left.set_yscale("log")
+    left.set_xlabel("n (inputs)")
+    left.set_ylabel("ops(gradient) / ops(f)")
+    left.set_title("Gradient cost over ops(f): forward (dashed) and reverse (solid)")
+    left.grid(True, alpha=0.3)
+    left.legend(fontsize=7)
+    labels = [f"{n}→{m}" for n, m in zip(crossover["n"], crossover["m"])]
+    right.plot(labels, crossover["forward ops"], "--o", label="forward (n passes)")
+    right.plot(labels, crossover["reverse ops"], "-o", label="reverse (m sweeps)")
+    right.set_yscale("log")
+    right.set_xlabel("n → m")
+    right.set_ylabel("operations")
+    right.set_title("Jacobian of ℝⁿ → ℝᵐ, n·m fixed")
+    right.grid(True, alpha=0.3)
+    right.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
+    """Draw the report's figures into ``folder``; return their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    folder.mkdir(parents=True, exist_ok=True)
+    swell_path, cost_path = folder / "swell.png", folder / "cost.png"
+    _figure_swell(list(measured.swells.values()), swell_path)
+    _figure_cost(list(measured.costs.values()), measured.crossover, cost_path)
+    return [swell_path, cost_path]

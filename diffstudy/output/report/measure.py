@@ -1,0 +1,124 @@
+"""What the report shows, measured once: the studies run with fixed settings, and the numbers the
+text and the figures quote, each computed here and nowhere else.
+
+The sweeps are bounded by node counts, operation counts and fixed ranges, never by the clock,
+so the same versions of diffstudy and sympy measure the same numbers on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from ...engine.budget import Budget
+from ...harness.cases import Case
+from ...harness.compare import compare
+from ...harness.loading import builtin_cases_dir, load_cases
+from ...studies import chain, cost, graph, swell
+from ...studies.growth import Growth, growth
+from ...studies.section import Section
+
+# The cases the report draws as computational graphs: the lecture's example and Problem 5.
+GRAPHS = ("lecture27", "problem5")
+
+# Time budgets far beyond what any step takes: the sweeps stop on nodes and counts, not seconds.
+PATIENT = 3600.0
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What the report measures; fixed so that the report is the same on every machine.
+
+    The caps keep the report quick to rebuild: past them sympy's product rule over k factors
+    (Speelpenning) and the n² terms of the quadratic form only repeat the trend at greater cost.
+    """
+
+    swell_limits: swell.Limits = field(
+        default_factory=lambda: swell.Limits(budget=Budget(nodes=100_000, seconds=PATIENT))
+    )
+    swell_max_k: dict[str, int] = field(default_factory=lambda: {"nested_sin": 128, "speelpenning": 64})
+    cost_limits: cost.CostLimits = field(
+        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), max_ops=2_000_000)
+    )
+    cost_max_n: dict[str, int] = field(default_factory=lambda: {"quadratic_form": 256})
+    crossover: int = 64
+
+    def limits_for(self, family: str) -> swell.Limits:
+        """The swell limits of one family, its cap included."""
+        return replace(self.swell_limits, max_k=self.swell_max_k.get(family))
+
+    def cost_limits_for(self, function: str) -> cost.CostLimits:
+        """The cost limits of one function, its cap included."""
+        return replace(self.cost_limits, max_n=self.cost_max_n.get(function))
+
+
+@dataclass(frozen=True)
+class ReverseRatio:
+    """The largest reverse/f ratio over every cost function and n, and where it was measured."""
+
+    ratio: float
+    function: str
+    n: int
+
+
+@dataclass
+class Measurements:
+    """Everything the report shows, measured once, with the numbers its sentences quote."""
+
+    settings: ReportSettings
+    cases: dict[str, Case]
+    compared: pd.DataFrame
+    survey: pd.DataFrame
+    swells: dict[str, swell.Sweep]
+    costs: dict[str, cost.CostSweep]
+    crossover: pd.DataFrame
+    chains: dict[str, Section]
+    graphs: dict[str, graph.Graph]
+    cost_summary: pd.DataFrame = field(init=False)
+    largest_reverse: ReverseRatio = field(init=False)
+    worst_reverse_mul: float = field(init=False)
+    forward_growth: Growth = field(init=False)
+
+    def __post_init__(self) -> None:
+        sweeps = list(self.costs.values())
+        self.cost_summary = cost.summary_frame(sweeps)
+        self.largest_reverse = ReverseRatio(*cost.largest_reverse_ratio(sweeps))
+        self.worst_reverse_mul = max(float(v) for v in self.cost_summary["largest reverse mul/f mul"] if v is not None)
+        speelpenning = self.costs["speelpenning"].rows.dropna(subset=["forward/f"])
+        self.forward_growth = growth(list(speelpenning["n"]), list(speelpenning["forward/f"]))
+
+    def chain_table(self, key: str) -> pd.DataFrame:
+        """The chain study's table of that key ("orders", "lecture", "problem2", "modes")."""
+        return self.chains[key].frame
+
+    def reverse_ratios_from_two(self) -> list[float]:
+        """Every reverse/f ratio measured at n ≥ 2."""
+        return [
+            float(r)
+            for s in self.costs.values()
+            for n, r in zip(s.rows["n"], s.rows["reverse/f"])
+            if r is not None and n >= 2
+        ]
+
+
+def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None = None) -> Measurements:
+    """Run every study the report needs."""
+    step = progress or (lambda what: None)
+    cases, problems = load_cases([builtin_cases_dir()])
+    if problems:
+        raise RuntimeError("the built-in cases do not load: " + "; ".join(problems))
+    step("compare")
+    compared = compare(cases, budget=Budget(seconds=PATIENT))
+    step("swell")
+    survey = swell.survey_table()
+    swells = {name: swell.sweep(f, settings.limits_for(name), progress) for name, f in swell.FAMILIES.items()}
+    step("cost")
+    costs = {name: cost.sweep(f, settings.cost_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()}
+    crossover = cost.crossover_table(settings.crossover)
+    step("chain")
+    chains = {part.key: part for part in chain.sections()}
+    by_name = {c.name: c for c in cases}
+    graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
+    return Measurements(settings, by_name, compared, survey, swells, costs, crossover, chains, graphs)

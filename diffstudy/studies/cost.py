@@ -1,0 +1,229 @@
+"""The cheap gradient principle, measured: what a gradient costs, relative to f, as n grows.
+
+For functions of n inputs (n = 1, 2, 4, …) the operations of f, of the forward-mode gradient
+(n passes), of the reverse-mode gradient (recording and one sweep) and of sympy's gradient
+(as trees and after CSE, while within budget) are counted on counting numbers, and each is
+divided by ops(f). Forward mode's ratio grows with n; reverse mode's stays bounded.
+
+For vector functions ℝⁿ → ℝᵐ, :func:`crossover_table` shows the other side: forward mode takes
+n passes and reverse mode m sweeps, so which is cheaper turns on n against m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..engine.budget import Budget
+from ..harness.methods import run_methods
+from .programs import (
+    Family,
+    as_case,
+    log_sum_exp,
+    powers_of_two,
+    quadratic_form,
+    rosenbrock,
+    sizes_up_to,
+    speelpenning,
+    trunk,
+)
+from .section import Section
+
+FUNCTIONS = {
+    "speelpenning": Family("speelpenning", "x₁x₂…xₙ", speelpenning, powers_of_two(1, 1024)),
+    "rosenbrock": Family("rosenbrock", "extended Rosenbrock, n/2 pairs", rosenbrock, powers_of_two(2, 1024)),
+    "log_sum_exp": Family("log_sum_exp", "log Σ exp(xᵢ), a dense gradient", log_sum_exp, powers_of_two(1, 1024)),
+    "quadratic_form": Family("quadratic_form", "xᵀAx, A dense: ops(f) ∝ n²", quadratic_form, powers_of_two(1, 1024)),
+}
+
+
+@dataclass(frozen=True)
+class CostLimits:
+    """How far the sweep goes.
+
+    ``max_ops``: a method whose measured count passed this is not run at larger n (counts are
+    deterministic, so the sweep is too). ``budget`` bounds sympy's gradient (nodes, seconds);
+    ``symbolic_max_n`` and ``max_n`` cap n outright.
+    """
+
+    budget: Budget = field(default_factory=lambda: Budget(nodes=100_000, seconds=20.0))
+    max_ops: int = 20_000_000
+    symbolic_max_n: int | None = 64
+    max_n: int | None = None
+
+
+COLUMNS = [
+    "n", "f ops", "forward ops", "forward/f", "reverse ops", "reverse/f", "reverse record", "reverse sweep",
+    "reverse mul/f mul", "symbolic ops", "symbolic/f", "symbolic cse ops", "symbolic cse/f",
+]  # fmt: skip
+
+
+@dataclass
+class CostSweep:
+    """One function swept over n: its rows and what stopped where."""
+
+    family: Family
+    rows: pd.DataFrame
+    notes: list[str]
+    interrupted: bool = False
+
+
+def _ratio(ops: int | None, f_ops: int) -> float | None:
+    return None if ops is None or f_ops == 0 else ops / f_ops
+
+
+_WHO = {"forward": "forward mode", "reverse": "reverse mode", "symbolic": "sympy's gradient"}
+
+
+def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:
+    """One row: every method's operations for the function of n inputs.
+
+    A method named in ``stopped`` is skipped; a method that passes ``limits.max_ops`` or its
+    budget here, or sympy's gradient past ``limits.symbolic_max_n``, is added to ``stopped``
+    with the reason.
+    """
+    capped = limits.symbolic_max_n is not None and n > limits.symbolic_max_n
+    methods = [m for m in ("forward", "reverse", "symbolic") if m not in stopped and not (m == "symbolic" and capped)]
+    run = run_methods(family.case(n), methods, limits.budget, exact=False)
+    budget_stops = run.budget_stops()
+    f_ops = run.f_ops.total
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update({"n": n, "f ops": f_ops})
+    for method in methods:
+        if method == "symbolic" or method in budget_stops:
+            continue
+        ops = run.ops(method)
+        row.update({f"{method} ops": ops, f"{method}/f": _ratio(ops, f_ops)})
+        if ops > limits.max_ops:
+            stopped[method] = f"{method} mode is not run past n = {n} ({ops:,} operations there)"
+    if "reverse" in run.results:
+        reverse = run.results["reverse"]
+        row["reverse record"] = reverse.phases["record"].total
+        row["reverse sweep"] = reverse.phases["backward"].total
+        row["reverse mul/f mul"] = _ratio(reverse.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
+    if capped:
+        stopped.setdefault("symbolic", f"sympy's gradient is measured up to n = {limits.symbolic_max_n}")
+    if "symbolic" in run.results:
+        symbolic = run.results["symbolic"]
+        row.update({"symbolic ops": symbolic.ops.total, "symbolic/f": _ratio(symbolic.ops.total, f_ops)})
+        row.update(
+            {"symbolic cse ops": symbolic.ops_cse.total, "symbolic cse/f": _ratio(symbolic.ops_cse.total, f_ops)}
+        )
+    for method, reason in budget_stops.items():
+        stopped[method] = f"{_WHO[method]} stopped at n = {n}: {reason}"
+    return row
+
+
+def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | None = None) -> CostSweep:
+    """Measure the function for every n in its sizes (up to ``limits.max_n``).
+
+    The notes say which methods stopped before the last n, and why.
+    """
+    stopped: dict[str, str] = {}
+    rows = []
+    interrupted = None
+    for n in sizes_up_to(family.sizes, limits.max_n):
+        if progress:
+            progress(f"{family.name} n={n}")
+        try:
+            rows.append(row_at(family, n, limits, stopped))
+        except KeyboardInterrupt:  # a user's stop: keep what was measured
+            interrupted = f"interrupted at n = {n}"
+            break
+    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+    notes = [reason for method, reason in stopped.items() if rows and frame[f"{method} ops"].iloc[-1] is None]
+    notes += [interrupted] if interrupted else []
+    return CostSweep(family, frame, notes, interrupted is not None)
+
+
+def largest_reverse_ratio(sweeps: Sequence[CostSweep]) -> tuple[float, str, int]:
+    """The largest reverse/f ratio over every function and n: (ratio, function, smallest such n)."""
+    found = [
+        (float(row["reverse/f"]), s.family.name, int(row["n"]))
+        for s in sweeps
+        for _, row in s.rows.iterrows()
+        if row["reverse/f"] is not None
+    ]
+    largest = max(ratio for ratio, _, _ in found)
+    return next(item for item in found if item[0] == largest)
+
+
+# ---------------------------------------------------------------- vector functions: the crossover
+
+
+def crossover_table(product: int = 64, depth: int = 16) -> pd.DataFrame:
+    """Forward (n passes) against reverse (m sweeps) for ℝⁿ → ℝᵐ with n·m = ``product``."""
+    rows = []
+    n = 1
+    while n <= product:
+        m = product // n
+        run = run_methods(as_case(trunk(n, m, depth), f"trunk({n}, {m})"), ("forward", "reverse"))
+        run.budget_stops()
+        f_ops, forward, reverse = run.f_ops.total, run.ops("forward"), run.ops("reverse")
+        rows.append(
+            {
+                "n": n,
+                "m": m,
+                "f ops": f_ops,
+                "forward ops": forward,
+                "forward/f": forward / f_ops,
+                "reverse ops": reverse,
+                "reverse/f": reverse / f_ops,
+                "cheaper": "forward" if forward < reverse else "reverse",
+            }
+        )
+        n *= 2
+    return pd.DataFrame(rows, dtype=object)
+
+
+# ---------------------------------------------------------------- presentation
+
+
+def summary_frame(sweeps: Sequence[CostSweep]) -> pd.DataFrame:
+    """Per function: the largest forward and reverse ratios to ops(f), and where they occur."""
+    rows = []
+    for s in sweeps:
+        measured = s.rows.dropna(subset=["reverse/f"])
+        forward = s.rows.dropna(subset=["forward/f"])
+        worst_reverse = measured.loc[measured["reverse/f"].astype(float).idxmax()]
+        last_forward = forward.iloc[-1]
+        rows.append(
+            {
+                "function": s.family.name,
+                "largest reverse/f": worst_reverse["reverse/f"],
+                "at n": worst_reverse["n"],
+                "largest reverse mul/f mul": measured["reverse mul/f mul"].dropna().astype(float).max()
+                if measured["reverse mul/f mul"].notna().any()
+                else None,
+                "forward/f at largest n": last_forward["forward/f"],
+                "largest n (forward)": last_forward["n"],
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)
+
+
+def sections(sweeps: Sequence[CostSweep], crossover: pd.DataFrame | None = None) -> list[Section]:
+    """The cost study as titled tables: each function, the summary, and the crossover."""
+    parts = [Section(s.family.name, f"{s.family.name}: {s.family.description}", s.rows, s.notes) for s in sweeps]
+    ratio, name, n = largest_reverse_ratio(sweeps)
+    parts.append(
+        Section(
+            "summary",
+            "The cheap gradient principle: ratios to ops(f)",
+            summary_frame(sweeps),
+            [f"largest reverse/f seen: {ratio:.3f} ({name}, n = {n})"],
+        )
+    )
+    if crossover is not None:
+        parts.append(
+            Section(
+                "crossover",
+                "Jacobians of ℝⁿ → ℝᵐ with n·m fixed: forward takes n passes, reverse m sweeps",
+                crossover,
+                ["every output depends on every input through one shared chain of 16 steps"],
+            )
+        )
+    return parts
