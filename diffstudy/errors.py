@@ -15,6 +15,10 @@ class UnsupportedOperation(DiffstudyError, TypeError):
     """A call the engines cannot follow, such as ``math.sin`` on a dual number."""
 
 
+class ShapeError(DiffstudyError, ValueError):
+    """The arrays of an operation have shapes that do not fit (numpy's reason is kept)."""
+
+
 class NestingError(DiffstudyError):
     """Two differentiations were mixed: a dual number of one pass met another pass's."""
 

@@ -1,24 +1,56 @@
-"""What diffstudy's own number types share: refusing conversions, comparing values, operators.
+"""What diffstudy's own number types share: conversions refused, comparisons, operators, numpy.
 
-The three types (counting numbers, dual numbers, tape variables) each wrap a ``value``. Their
-operator methods are generated from the operator table in :mod:`diffstudy.primitives`, so no
-operator is written twenty times. When two of them meet, the one with the higher ``priority``
-does the work and treats the other as a constant: a dual number whose value is a counting number
-adds a counting constant, and the counting number counts the operation.
+The types (counting numbers, dual numbers, tape variables, and an array type of each) each wrap
+a ``value``. Their operator methods are generated from the operator table in
+:mod:`diffstudy.engine.primitives`, so no operator is written twenty times. When two of them
+meet, the one with the higher ``priority`` does the work and treats the other as a constant: a
+dual number whose value is a counting number adds a counting constant, and the counting number
+counts the operation. An array outranks a scalar of its own differentiation.
+
+numpy meets them in two ways. A scalar in a numpy call (``np.tanh(x)``, ``np.float64(2) * x``)
+is routed to the scalar primitive by ``__array_ufunc__``; in an object array (``np.array([x,
+y])``) numpy calls its methods (``x.tanh()``, ``x * y``). An array type routes every numpy
+ufunc and function it supports to the table of array primitives, and refuses the rest by name.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..errors import NestingError, UnsupportedOperation
+from . import array_primitives as arrays
+from . import primitives as scalar
 from .primitives import BINARY_OPERATORS, NEG, Primitive
 
 MethodFactory = Callable[[Primitive], Callable[..., Any]]
+
+# numpy ufuncs on one of diffstudy's scalars: the Python operation that does the same.
+SCALAR_UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
+    **{p.ufunc: p.evaluate for p in (*scalar.ELEMENTARY, scalar.ABS, scalar.MAXIMUM, scalar.MINIMUM)},
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+    np.true_divide: operator.truediv,
+    np.power: operator.pow,
+    np.negative: operator.neg,
+    np.positive: operator.pos,
+    np.square: lambda x: x * x,
+    np.reciprocal: lambda x: 1 / x,
+}
+COMPARISONS: dict[np.ufunc, Callable[[Any, Any], Any]] = {
+    np.greater: operator.gt,
+    np.greater_equal: operator.ge,
+    np.less: operator.lt,
+    np.less_equal: operator.le,
+    np.equal: operator.eq,
+    np.not_equal: operator.ne,
+}
 
 
 class Active:
@@ -27,13 +59,13 @@ class Active:
     __slots__ = ()
     kind = "number"
     priority = 0
+    is_array = False
     value: Any
 
-    def _refuse(self, conversion: str) -> Any:
-        raise UnsupportedOperation(
-            f"{conversion} of a {self.kind} would drop its derivative "
-            "(math.sin and friends do this): use diffstudy.fn.sin, fn.exp, ... instead"
-        )
+    def _refuse(
+        self, conversion: str, hint: str = "(math.sin and friends do this): use diffstudy.fn.sin, or numpy's np.sin"
+    ) -> Any:
+        raise UnsupportedOperation(f"{conversion} of a {self.kind} would drop its derivative {hint}")
 
     def __float__(self) -> float:
         return self._refuse("float()")
@@ -50,11 +82,11 @@ class Active:
     def __round__(self, ndigits: int | None = None) -> Any:
         return self._refuse("round()")
 
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._refuse("a numpy array")
-
     def __pos__(self) -> Active:
         return self
+
+    def __abs__(self) -> Any:
+        return self.__diffstudy_apply__(scalar.ABS)
 
     # Comparisons look at the value only: that is how a program takes a data-dependent branch.
     def __lt__(self, other: Any) -> bool:
@@ -80,6 +112,9 @@ class Active:
 
     __hash__ = None  # type: ignore[assignment]  # equal values, different derivatives
 
+    def __diffstudy_apply__(self, primitive: Primitive) -> Any:
+        raise NotImplementedError
+
     def treats_as_constant(self, other: Any) -> bool:
         """Whether ``other`` is a constant in an operation with ``self``.
 
@@ -89,12 +124,45 @@ class Active:
         rank = other.priority if isinstance(other, Active) else -1
         if rank < self.priority:
             return True
-        if rank > self.priority:
+        if rank > self.priority or (other.is_array and not self.is_array and self.same_differentiation(other)):
             return False
         raise NestingError(
             f"a {self.kind} met a {other.kind} of another differentiation: "
             "nested or mixed differentiation is not supported"
         )
+
+    def same_differentiation(self, other: Active) -> bool:
+        """Whether ``other`` belongs to the same pass, tape or tally as ``self``."""
+        return False
+
+    # numpy: a scalar in a ufunc call, or an entry of an object array.
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(x, Active) and x.is_array for x in inputs):
+            return NotImplemented
+        if method != "__call__" or kwargs:
+            raise arrays.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+        if any(isinstance(x, np.ndarray) for x in inputs):
+            # Constants in an array meet this number: an object array of diffstudy's numbers.
+            return ufunc(*(np.asarray(x, dtype=object) if isinstance(x, Active) else x for x in inputs))
+        operation = SCALAR_UFUNCS.get(ufunc) or COMPARISONS.get(ufunc)
+        if operation is None:
+            raise arrays.unsupported(ufunc.__name__)
+        # A numpy scalar as a Python number, so that the operator reaches this number's method.
+        return operation(*(x.item() if isinstance(x, np.generic) else x for x in inputs))
+
+
+def _object_loop_method(primitive: Primitive) -> Callable[[Active], Any]:
+    """The method numpy calls on each entry of an object array for ``primitive``'s ufunc."""
+
+    def method(self: Active) -> Any:
+        return primitive.evaluate(self)
+
+    method.__name__ = primitive.ufunc.__name__
+    return method
+
+
+for _primitive in scalar.ELEMENTARY:
+    setattr(Active, _primitive.ufunc.__name__, _object_loop_method(_primitive))
 
 
 def value_of(x: Any) -> Any:
@@ -113,10 +181,12 @@ def constant_like(x: Any, c: int) -> Any:
     """The integer ``c`` in the number type of ``x``, made without counting an operation.
 
     The engines' seeds (a tangent of 1, an adjoint of 1, a tangent of 0) are made this way, so
-    that every operation on them is counted like any other.
+    that every operation on them is counted like any other. For an array, an array of ``c``.
     """
     if isinstance(x, Active):
         return x.constant(c)
+    if isinstance(x, np.ndarray):
+        return arrays.constant_like(x, c)
     if isinstance(x, float):
         return float(c)
     if isinstance(x, sympy.Basic):
@@ -137,3 +207,173 @@ def install_operators(cls: type, binary: MethodFactory, reflected: MethodFactory
         setattr(cls, name, binary(primitive))
         setattr(cls, reflected_name, reflected(primitive))
     cls.__neg__ = _negation
+
+
+# ---------------------------------------------------------------- arrays
+
+
+class ActiveArray(Active):
+    """Base of diffstudy's array types: numpy's operators, ufuncs and functions, routed to the table.
+
+    A subclass says how it applies an array primitive (:meth:`apply_array`) and how it makes a
+    constant array of its own kind (:meth:`constant`); everything numpy does goes through those.
+    """
+
+    __slots__ = ()
+    is_array = True
+
+    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> Any:
+        raise NotImplementedError
+
+    def constant(self, c: int) -> Any:
+        raise NotImplementedError
+
+    # What numpy asks of an array.
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return arrays.shape_of(self.value)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return arrays.dtype_of(self.value)
+
+    @property
+    def T(self) -> Any:  # noqa: N802 - numpy's name
+        return arrays.array_transpose(self)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, index: Any) -> Any:
+        return arrays.apply(arrays.INDEX, (self,), {"index": _plain_index(index)})
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise UnsupportedOperation(
+            f"writing into a {self.kind} (x[...] = ...) is not supported: build a new array instead, "
+            "e.g. with np.concatenate, np.stack or np.where"
+        )
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._refuse(
+            "np.array or np.asarray", "(a plain array has no derivative): numpy's functions work on it as it is"
+        )
+
+    def reshape(self, *shape: Any, order: str = "C") -> Any:
+        return arrays.array_reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def transpose(self, *axes: Any) -> Any:
+        return arrays.array_transpose(self, axes[0] if len(axes) == 1 and np.iterable(axes[0]) else axes or None)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return arrays.array_sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return arrays.array_mean(self, axis=axis, keepdims=keepdims)
+
+    def dot(self, other: Any) -> Any:
+        return arrays.array_dot(self, other)
+
+    def ravel(self) -> Any:
+        return arrays.array_ravel(self)
+
+    flatten = ravel
+
+    def __matmul__(self, other: Any) -> Any:
+        return arrays.apply(arrays.MATMUL, (self, other))
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return arrays.apply(arrays.MATMUL, (other, self))
+
+    def __diffstudy_apply__(self, primitive: Primitive) -> Any:
+        return arrays.apply(arrays.elementwise(primitive), (self,))
+
+    # Comparisons entry by entry, on the values: a boolean array, as numpy gives.
+    def _compare(self, other: Any, how: Callable[[Any, Any], Any]) -> Any:
+        return how(plain(self), plain(other))
+
+    def __lt__(self, other: Any) -> Any:
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other: Any) -> Any:
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._compare(other, operator.ge)
+
+    def __eq__(self, other: object) -> Any:
+        return self._compare(other, operator.eq)
+
+    def __ne__(self, other: object) -> Any:
+        return self._compare(other, operator.ne)
+
+    def __bool__(self) -> bool:
+        return bool(plain(self))
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method != "__call__" or kwargs:
+            raise arrays.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+        comparison = COMPARISONS.get(ufunc)
+        if comparison is not None:
+            return comparison(*(plain(x) for x in inputs))
+        if ufunc is np.square:
+            return inputs[0] * inputs[0]
+        primitive = arrays.UFUNCS.get(ufunc)
+        if primitive is None:
+            raise arrays.unsupported(ufunc.__name__)
+        return arrays.apply(primitive, inputs)
+
+    def __array_function__(self, func: Callable[..., Any], types: Any, args: Any, kwargs: Any) -> Any:
+        handler = arrays.FUNCTIONS.get(func)
+        if handler is None:
+            raise arrays.unsupported(getattr(func, "__name__", str(func)))
+        return handler(*args, **kwargs)
+
+
+def _plain_index(index: Any) -> Any:
+    """An index made of plain ints, slices and integer or boolean arrays (a tuple stays a tuple)."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Active):
+        return index._refuse("an index")
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _array_binary(primitive: Primitive) -> Callable[[ActiveArray, Any], Any]:
+    table_entry = arrays.elementwise(primitive)
+
+    def method(self: ActiveArray, other: Any) -> Any:
+        return arrays.apply(table_entry, (self, other))
+
+    method.__name__ = primitive.name
+    return method
+
+
+def _array_reflected(primitive: Primitive) -> Callable[[ActiveArray, Any], Any]:
+    table_entry = arrays.elementwise(primitive)
+
+    def method(self: ActiveArray, other: Any) -> Any:
+        return arrays.apply(table_entry, (other, self))
+
+    method.__name__ = "r" + primitive.name
+    return method
+
+
+install_operators(ActiveArray, _array_binary, _array_reflected)

@@ -4,6 +4,11 @@ A :class:`Counting` number does the arithmetic on the value it wraps (a float, a
 and adds one to its tally under the primitive's name for each operation it performs. Running a
 method on counting numbers measures what that method actually does; no count is estimated.
 Comparisons and conversions of constants are not arithmetic and are not counted.
+
+A :class:`CountingArray` does the same for a whole array: each array operation adds the scalar
+operations it performs, as its primitive's ``count`` says (an (m×n)(n×p) product is mnp
+multiplications and m(n−1)p additions), so an array program counts what its scalar-loop
+transcription counts; the tests run both and compare.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .active import Active, constant_like, install_operators
+import numpy as np
+
+from . import array_primitives as arrays
+from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Primitive
 
 
@@ -51,6 +59,9 @@ class Counting(Active):
         self.tally[primitive.name] += 1
         return Counting(primitive.evaluate(self.value), self.tally)
 
+    def same_differentiation(self, other: Active) -> bool:
+        return isinstance(other, CountingArray)
+
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     evaluate, name = primitive.evaluate, primitive.name
@@ -85,6 +96,45 @@ def _reflected(primitive: Primitive) -> Callable[[Counting, Any], Any]:
 install_operators(Counting, _binary, _reflected)
 
 
-def counting(values: Iterable[Any], tally: Tally) -> list[Counting]:
-    """Wrap each value as a counting number on ``tally``."""
-    return [Counting(v, tally) for v in values]
+class CountingArray(ActiveArray):
+    """An array that performs each array operation on its value and tallies its scalar operations."""
+
+    __slots__ = ("value", "tally")
+    kind = "counting array"
+    priority = 1
+
+    def __init__(self, value: Any, tally: Tally) -> None:
+        self.value = value
+        self.tally = tally
+
+    def __repr__(self) -> str:
+        return f"CountingArray({self.value!r})"
+
+    def constant(self, c: int) -> CountingArray:
+        """An array of ``c`` of this shape on the same tally, counted as nothing."""
+        return CountingArray(arrays.constant_like(self.value, c), self.tally)
+
+    def wrap(self, value: Any) -> CountingArray:
+        """A plain array as a counting array on the same tally (a seed, counted as nothing)."""
+        return CountingArray(value, self.tally)
+
+    def same_differentiation(self, other: Active) -> bool:
+        return isinstance(other, (Counting, CountingArray))
+
+    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> CountingArray:
+        values = []
+        for a in args:
+            if isinstance(a, (Counting, CountingArray)):
+                values.append(a.value)
+            elif isinstance(a, Active) and not self.treats_as_constant(a):
+                return a.apply_array(primitive, args, params)
+            else:
+                values.append(a)
+        out = primitive.evaluate(*values, **params)
+        self.tally.update(primitive.count(values, out, params))
+        return CountingArray(out, self.tally)
+
+
+def counting(values: Iterable[Any], tally: Tally) -> list[Any]:
+    """Wrap each value as a counting number on ``tally`` (a counting array for an array)."""
+    return [CountingArray(v, tally) if isinstance(v, np.ndarray) else Counting(v, tally) for v in values]

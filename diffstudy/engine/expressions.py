@@ -12,6 +12,7 @@ expression and of the program that built it can differ for that reason alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -19,9 +20,15 @@ from typing import Any
 import sympy
 
 from ..errors import DomainError, UnsupportedOperation
-from .primitives import ELEMENTARY, Primitive, divide, power, sqrt
+from .primitives import ABS, ELEMENTARY, HEAVISIDE, MAXIMUM, MINIMUM, SIGN, Primitive, divide, power, sqrt
 
-FUNCTIONS: dict[type, Primitive] = {getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"}
+FUNCTIONS: dict[type, Primitive] = {
+    **{getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"},
+    sympy.Abs: ABS,
+    sympy.sign: SIGN,
+    sympy.Heaviside: HEAVISIDE,
+}
+EXTREMES: dict[type, Primitive] = {sympy.Max: MAXIMUM, sympy.Min: MINIMUM}
 
 Plan = tuple[Sequence[sympy.Basic], Callable[[list[Any]], Any]]
 
@@ -130,7 +137,11 @@ def _plan(node: sympy.Basic) -> Plan:
         return _plan_pow(node)
     primitive = FUNCTIONS.get(node.func)
     if primitive is not None:
-        return list(node.args), lambda values: primitive.evaluate(values[0])
+        # Heaviside(x, h0) carries sympy's value at 0 as a second argument: ½, as the rule gives.
+        return list(node.args[:1]), lambda values: primitive.evaluate(values[0])
+    extreme = EXTREMES.get(node.func)
+    if extreme is not None:
+        return list(node.args), lambda values: functools.reduce(extreme.evaluate, values)
     raise UnsupportedOperation(f"cannot evaluate {node.func.__name__}(...) from a sympy expression")
 
 

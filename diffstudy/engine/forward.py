@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import NestingError
-from .active import Active, constant_like, install_operators
+from . import array_primitives as arrays
+from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Primitive, accumulate
-from .trees import outputs_of
+from .trees import directions, entries, is_array, outputs_of
 
 
 class Dual(Active):
@@ -43,6 +44,9 @@ class Dual(Active):
         if self.tangent is None:
             return Dual(out, None, self.tag)
         return Dual(out, accumulate(None, primitive.partials[0](a, out), self.tangent), self.tag)
+
+    def same_differentiation(self, other: Active) -> bool:
+        return getattr(other, "tag", None) is self.tag
 
 
 def _confused() -> NestingError:
@@ -96,37 +100,100 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
 install_operators(Dual, _binary, _reflected)
 
 
+class DualArray(ActiveArray):
+    """An array of dual numbers: an array value, its tangent array (None: zero), and its pass's tag."""
+
+    __slots__ = ("value", "tangent", "tag")
+    kind = "dual array"
+    priority = 2
+
+    def __init__(self, value: Any, tangent: Any, tag: object) -> None:
+        self.value = value
+        self.tangent = tangent
+        self.tag = tag
+
+    def __repr__(self) -> str:
+        return f"DualArray({self.value!r}, {self.tangent!r})"
+
+    def constant(self, c: int) -> DualArray:
+        return DualArray(constant_like(self.value, c), None, self.tag)
+
+    def same_differentiation(self, other: Active) -> bool:
+        return getattr(other, "tag", None) is self.tag
+
+    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> DualArray:
+        """Evaluate ``primitive`` on the values and push the tangents through its linear maps."""
+        tag = self.tag
+        values, tangents = [], []
+        for a in args:
+            if (a.__class__ is DualArray or a.__class__ is Dual) and a.tag is tag:
+                values.append(a.value)
+                tangents.append(a.tangent)
+            else:
+                if isinstance(a, Active):
+                    self.treats_as_constant(a)  # raises if ``a`` is of another pass of this rank
+                values.append(a)
+                tangents.append(None)
+        out = primitive.evaluate(*values, **params)
+        if all(t is None for t in tangents):
+            return DualArray(out, None, tag)
+        return DualArray(out, primitive.tangent(tangents, values, out, params), tag)
+
+
+def _dual(value: Any, tangent: Any, tag: object) -> Active:
+    return DualArray(value, tangent, tag) if is_array(value) else Dual(value, tangent, tag)
+
+
 def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     """One forward pass: the outputs' values and their derivatives along ``tangents`` (J·v).
 
-    A tangent of None is a structural zero: that input is held constant in this pass.
+    A tangent of None is a structural zero: that input is held constant in this pass. An output
+    or an input may be an array; its tangent is then an array of its shape.
     """
     tag = object()
-    inputs = [Dual(v, t, tag) for v, t in zip(point, tangents)]
+    inputs = [_dual(v, t, tag) for v, t in zip(point, tangents)]
     values, derivatives = [], []
     for out in outputs_of(f(*inputs)):
-        if isinstance(out, Dual):
+        if isinstance(out, (Dual, DualArray)):
             if out.tag is not tag:
                 raise _confused()
             values.append(out.value)
             derivatives.append(constant_like(out.value, 0) if out.tangent is None else out.tangent)
+        elif isinstance(out, Active):
+            raise NestingError(f"the function returned a {out.kind} instead of a dual number")
         else:  # an output that does not depend on the inputs
             values.append(out)
-            derivatives.append(constant_like(point[0], 0))
+            derivatives.append(constant_like(out, 0) if is_array(out) else constant_like(point[0], 0))
     return values, derivatives
 
 
-def unit_tangents(point: Sequence[Any], direction: int) -> list[Any]:
-    """The seed of the pass along input ``direction``: 1 there (in the input's type), zero elsewhere."""
-    return [constant_like(v, 1) if i == direction else None for i, v in enumerate(point)]
+def unit_tangents(point: Sequence[Any], direction: tuple[int, int]) -> list[Any]:
+    """The seed of the pass along one entry of one input: 1 there (in the input's type), zero elsewhere.
+
+    ``direction`` is (input, flat index of the entry); the other inputs get None.
+    """
+    which, entry = direction
+    return [unit_like(v, entry) if i == which else None for i, v in enumerate(point)]
+
+
+def unit_like(x: Any, entry: int) -> Any:
+    """1 in the type of ``x``; for an array, the array of its shape that is 1 at ``entry`` and 0 elsewhere."""
+    if not is_array(x):
+        return constant_like(x, 1)
+    return arrays.unit_like(x, entry)
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
-    """Values and Jacobian (one row per output) of ``f`` at ``point``, by n forward passes."""
+    """Values and Jacobian of ``f`` at ``point``, by one forward pass per entry of the inputs.
+
+    The values are the outputs' entries; the Jacobian has a row per entry of the outputs and a
+    column per entry of the inputs.
+    """
     values: list[Any] = []
     columns = []
-    for direction in range(len(point)):
-        values, derivatives = push(f, point, unit_tangents(point, direction))
-        columns.append(derivatives)
+    for direction in directions(list(point)):
+        outputs, derivatives = push(f, point, unit_tangents(point, direction))
+        values = [v for out in outputs for v in entries(out)]
+        columns.append([d for derivative in derivatives for d in entries(derivative)])
     rows = [list(row) for row in zip(*columns)]
     return values, rows

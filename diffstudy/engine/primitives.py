@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..errors import DomainError
+from . import kinks
+from .arrays import elementwise
 
 
 class Unit:
@@ -41,11 +44,12 @@ class Unit:
         return self
 
     def __repr__(self) -> str:
-        return "1" if self.sign > 0 else "-1"
+        return str(self.sign)
 
 
 ONE = Unit(1)
 MINUS_ONE = Unit(-1)
+ZERO = Unit(0)  # the side of a kink not taken: max(x, y) by y where x > y contributes nothing
 
 
 def accumulate(total: Any, partial: Any, tangent: Any) -> Any:
@@ -53,10 +57,12 @@ def accumulate(total: Any, partial: Any, tangent: Any) -> Any:
 
     Forward mode uses it to build a tangent, reverse mode to add into an adjoint.
     """
-    if partial is ONE:
-        return tangent if total is None else total + tangent
-    if partial is MINUS_ONE:
-        return -tangent if total is None else total - tangent
+    if partial.__class__ is Unit:
+        if partial is ONE:
+            return tangent if total is None else total + tangent
+        if partial is MINUS_ONE:
+            return -tangent if total is None else total - tangent
+        return total
     term = partial * tangent
     return term if total is None else total + term
 
@@ -68,14 +74,17 @@ class Primitive:
     Attributes:
         name: the key its operations are counted under ("add", "sin").
         symbol: how a computational graph labels it ("+", "sin").
-        evaluate: the value, for every number type diffstudy knows.
-        partials: ``rule(*args, out)`` for each argument, or ``ONE`` / ``MINUS_ONE``.
+        evaluate: the value, for every number type diffstudy knows, arrays included.
+        partials: ``rule(*args, out)`` for each argument, or ``ONE`` / ``MINUS_ONE``. Applied to
+            arrays, a rule gives the local partials of every entry at once.
+        ufunc: the numpy ufunc that is this primitive entry by entry (``np.sin``, ``np.add``).
     """
 
     name: str
     symbol: str
     evaluate: Callable[..., Any]
     partials: tuple[Callable[..., Any], ...]
+    ufunc: np.ufunc
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -86,17 +95,33 @@ def is_concrete(x: Any) -> bool:
     return not isinstance(x, sympy.Basic) or x.is_number
 
 
-def _holds(condition: Callable[[Any], Any], x: Any) -> bool:
-    """Whether ``condition(x)`` is true; a symbolic argument is given the benefit of the doubt."""
+def failure(condition: Callable[[Any], Any], x: Any) -> tuple[Any, tuple[int, ...] | None] | None:
+    """Where ``condition(x)`` fails: (the value, its index in an array, or None), or None where it holds.
+
+    A symbolic argument is given the benefit of the doubt; on an array, every entry must hold.
+    """
     if not is_concrete(x):
-        return True
-    return bool(condition(x))
+        return None
+    holds = condition(x)
+    if isinstance(holds, np.ndarray):
+        if holds.all():
+            return None
+        index = tuple(int(i) for i in np.argwhere(~holds)[0])
+        return np.asarray(_plain_values(x))[index], index
+    return None if holds else (x, None)
+
+
+def _plain_values(x: Any) -> Any:
+    while hasattr(x, "value") and not isinstance(x, np.ndarray):
+        x = x.value
+    return x
 
 
 # ---------------------------------------------------------------- arithmetic on any number type
 # Plain Python operators already dispatch on every number type; pow and div are checked so that
 # a negative base to a fractional power (complex in Python) or sympy's 1/0 = zoo never slips
-# through as a number.
+# through as a number. On plain arrays, float arrays let numpy report a zero divisor or an
+# invalid power, and object arrays go entry by entry through the scalar checks.
 
 
 def _undefined(result: Any) -> bool:
@@ -104,8 +129,28 @@ def _undefined(result: Any) -> bool:
     return isinstance(result, sympy.Basic) and result.is_number and not (result.is_finite and result.is_extended_real)
 
 
+def _on_arrays(scalar: Callable[[Any, Any], Any], operation: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
+    """``scalar(x, y)`` entry by entry for object arrays; numpy's ``operation`` for float arrays."""
+    if np.asarray(x).dtype == object or np.asarray(y).dtype == object:
+        return np.asarray(np.frompyfunc(scalar, 2, 1)(x, y), dtype=object)
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        try:
+            return operation(x, y)
+        except FloatingPointError as error:
+            raise DomainError(f"{scalar.__name__} of array entries: {error}") from None
+
+
+def _plain_arrays(x: Any, y: Any) -> bool:
+    """True when a plain array meets a plain value: none of diffstudy's types is there to dispatch to."""
+    return (isinstance(x, np.ndarray) or isinstance(y, np.ndarray)) and not (
+        hasattr(x, "priority") or hasattr(y, "priority")
+    )
+
+
 def divide(x: Any, y: Any) -> Any:
     """``x / y``, raising DomainError on a zero divisor for every number type (sympy gives zoo)."""
+    if _plain_arrays(x, y):
+        return _on_arrays(divide, operator.truediv, x, y)
     try:
         result = x / y
     except ZeroDivisionError:
@@ -117,6 +162,8 @@ def divide(x: Any, y: Any) -> Any:
 
 def power(x: Any, y: Any) -> Any:
     """``x ** y`` that refuses 0 to a negative power and a negative base to a non-integer power."""
+    if _plain_arrays(x, y):
+        return _on_arrays(power, operator.pow, x, y)
     try:
         result = x**y
     except ZeroDivisionError:
@@ -128,6 +175,13 @@ def power(x: Any, y: Any) -> Any:
     return result
 
 
+def reciprocal(y: Any) -> Any:
+    """``1 / y``, exact when ``y`` is an integer (or an array of integers): d(x / 2)/dx = 1/2, not 0.5."""
+    if isinstance(y, int) or (isinstance(y, np.ndarray) and y.dtype.kind in "iu"):
+        return Fraction(1) / y
+    return 1 / y
+
+
 def _second(x: Any, y: Any, out: Any) -> Any:
     return y
 
@@ -137,8 +191,7 @@ def _first(x: Any, y: Any, out: Any) -> Any:
 
 
 def _div_by_numerator(x: Any, y: Any, out: Any) -> Any:
-    # Fraction, not 1: dividing by a constant integer (x / 2) must keep the derivative exact.
-    return Fraction(1) / y
+    return reciprocal(y)
 
 
 def _div_by_denominator(x: Any, y: Any, out: Any) -> Any:
@@ -150,17 +203,126 @@ def _pow_by_base(x: Any, y: Any, out: Any) -> Any:
 
 
 def _pow_by_exponent(x: Any, y: Any, out: Any) -> Any:
-    if not _holds(lambda v: v > 0, x):
-        raise DomainError(f"derivative of x ** y with respect to y needs x > 0 (x = {x})")
+    failed = failure(lambda v: v > 0, x)
+    if failed:
+        raise DomainError(f"derivative of x ** y with respect to y needs x > 0 (x = {failed[0]})")
     return out * log(x)
 
 
-ADD = Primitive("add", "+", operator.add, (ONE, ONE))
-SUB = Primitive("sub", "-", operator.sub, (ONE, MINUS_ONE))
-MUL = Primitive("mul", "*", operator.mul, (_second, _first))
-DIV = Primitive("div", "/", divide, (_div_by_numerator, _div_by_denominator))
-POW = Primitive("pow", "**", power, (_pow_by_base, _pow_by_exponent))
-NEG = Primitive("neg", "-", operator.neg, (MINUS_ONE,))
+ADD = Primitive("add", "+", operator.add, (ONE, ONE), np.add)
+SUB = Primitive("sub", "-", operator.sub, (ONE, MINUS_ONE), np.subtract)
+MUL = Primitive("mul", "*", operator.mul, (_second, _first), np.multiply)
+DIV = Primitive("div", "/", divide, (_div_by_numerator, _div_by_denominator), np.true_divide)
+POW = Primitive("pow", "**", power, (_pow_by_base, _pow_by_exponent), np.power)
+NEG = Primitive("neg", "-", operator.neg, (MINUS_ONE,), np.negative)
+
+# ---------------------------------------------------------------- kinks: max, min and |x|
+# At a kink each rule gives the average of the one-sided derivatives and notes the kink met.
+
+HALF = Fraction(1, 2)
+
+
+def _is_array_like(x: Any) -> bool:
+    return isinstance(_plain_values(x), np.ndarray)
+
+
+def _tie_partial(x: Any, y: Any, bigger: bool, name: str) -> Any:
+    """∂max(x, y)/∂x (``bigger``) or ∂min(x, y)/∂x: 1 on x's side, 0 on y's, ½ at a tie."""
+    if not (is_concrete(x) and is_concrete(y)):
+        return sympy.Heaviside(x - y if bigger else y - x)
+    vx, vy = _plain_values(x), _plain_values(y)
+    if _is_array_like(x) or _is_array_like(y):
+        ties = np.asarray(vx == vy, dtype=bool)
+        if ties.any():
+            kinks.note(f"{name} of two equal entries")
+        exact = np.asarray(vx).dtype == object or np.asarray(vy).dtype == object
+        wins = np.asarray(vx > vy if bigger else vx < vy, dtype=bool)
+        partial = np.where(ties, 0.5, np.where(wins, 1.0, 0.0))
+        return np.where(ties, HALF, np.where(wins, 1, 0)).astype(object) if exact else partial
+    if vx == vy:
+        kinks.note(f"{name} of two equal numbers ({vx})")
+        return HALF
+    return ONE if (vx > vy) == bigger else ZERO
+
+
+def _sign(x: Any) -> Any:
+    """∂|x|/∂x: the sign of x, and 0 (the average of ±1) at the kink x = 0."""
+    if not is_concrete(x):
+        return sympy.sign(x)
+    values = _plain_values(x)
+    if isinstance(values, np.ndarray):
+        if np.asarray(values == 0, dtype=bool).any():
+            kinks.note("abs of 0")
+        return np.sign(values)
+    if values == 0:
+        kinks.note("abs of 0")
+        return ZERO
+    return ONE if values > 0 else MINUS_ONE
+
+
+def _step(negative: Any, zero: Any, positive: Any) -> Callable[[Any], Any]:
+    """A function that is constant on each side of 0 (sign, Heaviside), exact as given."""
+
+    def step(x: Any) -> Any:
+        if x == 0:
+            kinks.note("a step function at 0")
+        value = zero if x == 0 else positive if x > 0 else negative
+        return Fraction(value) if isinstance(x, Fraction) else float(value)
+
+    return step
+
+
+def _binary_dispatch(name: str, plain: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A two-argument function that diffstudy's number types answer to, like a Python operator.
+
+    ``x``'s type is asked by ``__diffstudy_<name>__``, then ``y``'s by ``__diffstudy_r<name>__``;
+    when neither answers, ``plain`` computes it.
+    """
+    method, reflected = f"__diffstudy_{name}__", f"__diffstudy_r{name}__"
+
+    def evaluate(x: Any, y: Any) -> Any:
+        for owner, other, attribute in ((x, y, method), (y, x, reflected)):
+            handler = getattr(owner.__class__, attribute, None)
+            if handler is not None:
+                result = handler(owner, other)
+                if result is not NotImplemented:
+                    return result
+        return plain(x, y)
+
+    evaluate.__name__ = name
+    return evaluate
+
+
+def _plain_extreme(bigger: bool) -> Callable[[Any, Any], Any]:
+    """max (``bigger``) or min of two plain numbers, arrays or sympy expressions."""
+
+    def extreme(x: Any, y: Any) -> Any:
+        if _plain_arrays(x, y):
+            if np.asarray(x).dtype == object or np.asarray(y).dtype == object:
+                return np.asarray(np.frompyfunc(extreme, 2, 1)(x, y), dtype=object)
+            return (np.maximum if bigger else np.minimum)(x, y)
+        if not (is_concrete(x) and is_concrete(y)):
+            return (sympy.Max if bigger else sympy.Min)(x, y)
+        return x if (x >= y) == bigger else y
+
+    return extreme
+
+
+def _extreme(name: str, symbol: str, bigger: bool, ufunc: np.ufunc) -> Primitive:
+    return Primitive(
+        name,
+        symbol,
+        _binary_dispatch(name, _plain_extreme(bigger)),
+        (lambda x, y, out: _tie_partial(x, y, bigger, symbol), lambda x, y, out: _tie_partial(y, x, bigger, symbol)),
+        ufunc,
+    )
+
+
+MAXIMUM = _extreme("maximum", "max", True, np.maximum)
+MINIMUM = _extreme("minimum", "min", False, np.minimum)
+maximum = MAXIMUM.evaluate
+minimum = MINIMUM.evaluate
+
 
 # The Python operators each primitive answers to: (primitive, method, reflected method).
 BINARY_OPERATORS = (
@@ -169,6 +331,8 @@ BINARY_OPERATORS = (
     (MUL, "__mul__", "__rmul__"),
     (DIV, "__truediv__", "__rtruediv__"),
     (POW, "__pow__", "__rpow__"),
+    (MAXIMUM, "__diffstudy_maximum__", "__diffstudy_rmaximum__"),
+    (MINIMUM, "__diffstudy_minimum__", "__diffstudy_rminimum__"),
 )
 
 
@@ -182,22 +346,25 @@ class Domain:
     holds: Callable[[Any], Any]
     message: str
 
-    def describe(self, name: str, x: Any) -> str:
-        """The one-line message for ``name(x)`` outside this domain."""
+    def describe(self, name: str, x: Any, index: tuple[int, ...] | None = None) -> str:
+        """The one-line message for ``name(x)`` outside this domain (``x`` at ``index`` of an array)."""
         sign = "zero" if x == 0 else "a negative number"
-        return self.message.format(name=name, x=x, sign=sign)
+        where = "" if index is None else f" at index {list(index)}"
+        return self.message.format(name=name, x=x, sign=sign) + where
 
 
+# Written with & rather than chained comparisons, so that they hold entry by entry on arrays too.
 POSITIVE = Domain(lambda x: x > 0, "{name} of {sign} ({x})")
 NONNEGATIVE = Domain(lambda x: x >= 0, "{name} of a negative number ({x})")
-CLOSED_UNIT = Domain(lambda x: -1 <= x <= 1, "{name} of a number outside [-1, 1] ({x})")
-OPEN_UNIT = Domain(lambda x: -1 < x < 1, "derivative of {name} at {x} (needs -1 < x < 1)")
+CLOSED_UNIT = Domain(lambda x: (x >= -1) & (x <= 1), "{name} of a number outside [-1, 1] ({x})")
+OPEN_UNIT = Domain(lambda x: (x > -1) & (x < 1), "derivative of {name} at {x} (needs -1 < x < 1)")
 NONZERO = Domain(lambda x: x != 0, "derivative of {name} at 0")
 
 
 def _check(domain: Domain | None, name: str, x: Any) -> None:
-    if domain is not None and not _holds(domain.holds, x):
-        raise DomainError(domain.describe(name, x))
+    failed = failure(domain.holds, x) if domain is not None else None
+    if failed:
+        raise DomainError(domain.describe(name, *failed))
 
 
 def _exact(point: int, value: int) -> Callable[[Fraction], Fraction | None]:
@@ -220,6 +387,7 @@ def _elementary(
     real: Callable[[float], float],
     symbolic: Callable[[Any], Any],
     partial: Callable[[Any, Any], Any],
+    ufunc: np.ufunc,
     *,
     exact: Callable[[Fraction], Fraction | None] | None = None,
     domain: Domain | None = None,
@@ -228,9 +396,9 @@ def _elementary(
     """Build a one-argument primitive that dispatches on its argument's type.
 
     Plain numbers go to ``real`` (exact for a Fraction where ``exact`` knows the value), sympy
-    expressions to ``symbolic``, and diffstudy's own number types to their
-    ``__diffstudy_apply__``. The domain is checked for every type, so a log of a negative
-    number fails the same way in every engine.
+    expressions to ``symbolic``, plain numpy arrays entry by entry (``ufunc`` on float arrays),
+    and diffstudy's own number types to their ``__diffstudy_apply__``. The domain is checked for
+    every type, so a log of a negative number fails the same way in every engine.
     """
 
     def on_real(x: Any) -> Any:
@@ -255,6 +423,10 @@ def _elementary(
         handler = getattr(cls, "__diffstudy_apply__", None)
         if handler is not None:
             return handler(x, primitive)
+        if cls is np.ndarray:
+            if x.dtype != object:
+                _check(domain, name, x)
+            return elementwise(name, ufunc, evaluate, x)
         if isinstance(x, sympy.Basic):
             return on_sympy(x)
         if isinstance(x, numbers.Real):
@@ -267,47 +439,33 @@ def _elementary(
 
     evaluate.__name__ = evaluate.__qualname__ = name
     rule.__name__ = rule.__qualname__ = f"d_{name}"
-    primitive = Primitive(name, name, evaluate, (partial if derivative_domain is None else rule,))
+    primitive = Primitive(name, name, evaluate, (partial if derivative_domain is None else rule,), ufunc)
     return primitive
 
 
-# One line per function: its value on floats, on sympy, and its derivative (given x and out).
-SIN = _elementary("sin", math.sin, sympy.sin, lambda x, out: cos(x), exact=_exact(0, 0))
-COS = _elementary("cos", math.cos, sympy.cos, lambda x, out: -sin(x), exact=_exact(0, 1))
-TAN = _elementary("tan", math.tan, sympy.tan, lambda x, out: 1 + out * out, exact=_exact(0, 0))
-EXP = _elementary("exp", math.exp, sympy.exp, lambda x, out: out, exact=_exact(0, 1))
-LOG = _elementary("log", math.log, sympy.log, lambda x, out: 1 / x, exact=_exact(1, 0), domain=POSITIVE)
-SQRT = _elementary(
-    "sqrt",
-    math.sqrt,
-    sympy.sqrt,
-    lambda x, out: 1 / (2 * out),
-    exact=_exact_sqrt,
-    domain=NONNEGATIVE,
-    derivative_domain=NONZERO,
-)
-TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: 1 - out * out, exact=_exact(0, 0))
-SINH = _elementary("sinh", math.sinh, sympy.sinh, lambda x, out: cosh(x), exact=_exact(0, 0))
-COSH = _elementary("cosh", math.cosh, sympy.cosh, lambda x, out: sinh(x), exact=_exact(0, 1))
-ASIN = _elementary(
-    "asin",
-    math.asin,
-    sympy.asin,
-    lambda x, out: 1 / sqrt(1 - x * x),
-    exact=_exact(0, 0),
-    domain=CLOSED_UNIT,
-    derivative_domain=OPEN_UNIT,
-)
-ACOS = _elementary(
-    "acos",
-    math.acos,
-    sympy.acos,
-    lambda x, out: -1 / sqrt(1 - x * x),
-    exact=_exact(1, 0),
-    domain=CLOSED_UNIT,
-    derivative_domain=OPEN_UNIT,
-)
-ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), exact=_exact(0, 0))
+# One line per function: its value on floats, on sympy, its derivative (given x and out), its ufunc.
+# fmt: off
+SIN = _elementary("sin", math.sin, sympy.sin, lambda x, out: cos(x), np.sin, exact=_exact(0, 0))
+COS = _elementary("cos", math.cos, sympy.cos, lambda x, out: -sin(x), np.cos, exact=_exact(0, 1))
+TAN = _elementary("tan", math.tan, sympy.tan, lambda x, out: 1 + out * out, np.tan, exact=_exact(0, 0))
+EXP = _elementary("exp", math.exp, sympy.exp, lambda x, out: out, np.exp, exact=_exact(0, 1))
+LOG = _elementary("log", math.log, sympy.log, lambda x, out: 1 / x, np.log, exact=_exact(1, 0), domain=POSITIVE)
+SQRT = _elementary("sqrt", math.sqrt, sympy.sqrt, lambda x, out: 1 / (2 * out), np.sqrt, exact=_exact_sqrt,
+                   domain=NONNEGATIVE, derivative_domain=NONZERO)
+TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: 1 - out * out, np.tanh, exact=_exact(0, 0))
+SINH = _elementary("sinh", math.sinh, sympy.sinh, lambda x, out: cosh(x), np.sinh, exact=_exact(0, 0))
+COSH = _elementary("cosh", math.cosh, sympy.cosh, lambda x, out: sinh(x), np.cosh, exact=_exact(0, 1))
+ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(1 - x * x), np.arcsin, exact=_exact(0, 0),
+                   domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
+ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(1 - x * x), np.arccos, exact=_exact(1, 0),
+                   domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
+ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), np.arctan, exact=_exact(0, 0))
+ABS = _elementary("abs", abs, sympy.Abs, lambda x, out: _sign(x), np.absolute)
+# The derivatives of the kinks, as sympy writes them; flat wherever they are defined.
+SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign)
+HEAVISIDE = _elementary("heaviside", _step(0, HALF, 1), sympy.Heaviside, lambda x, out: ZERO,
+                        lambda x: np.heaviside(x, 0.5))
+# fmt: on
 
 ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)
 
@@ -323,3 +481,4 @@ cosh = COSH.evaluate
 asin = ASIN.evaluate
 acos = ACOS.evaluate
 atan = ATAN.evaluate
+absolute = ABS.evaluate

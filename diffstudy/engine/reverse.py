@@ -23,9 +23,13 @@ How ``x * y`` is differentiated, from the operator to the gradient::
     >>> gradient_row(recording, 0)
     [3.0, 2.0]
 
-The tape is a plain list of tuples laid out as :class:`Entry`. Recording order is already a valid
-reverse order, so the backward sweep is one loop: no topological sort, no recursion, no sets.
-Adjoints live in a local list, never on the variables, so sweeping twice gives the same answer.
+The tape is a plain list of tuples laid out as :class:`Entry`. An array operation (``W @ x``,
+``np.sum``) is one entry too, an :class:`ArrayEntry`, however many numbers it moves: its
+arguments carry linear maps whose ``transpose`` is the vector-Jacobian product, so the tape of a
+network is a handful of entries whatever its number of weights. Recording order is already a
+valid reverse order, so the backward sweep is one loop: no topological sort, no recursion, no
+sets. Adjoints live in a local list, never on the variables, so sweeping twice gives the same
+answer.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..errors import NestingError
-from .active import Active, constant_like, install_operators
-from .primitives import ONE, Primitive, accumulate
-from .trees import outputs_of
+from . import array_primitives as arrays
+from .active import Active, ActiveArray, constant_like, install_operators
+from .primitives import Primitive, accumulate
+from .trees import entries, is_array, outputs_of, size_of
 
 
 class Entry(NamedTuple):
@@ -60,12 +65,33 @@ class Entry(NamedTuple):
     second_partial: Any
 
 
+class ArrayEntry(NamedTuple):
+    """The tape entry of an array operation: its primitive, its value, and its arguments.
+
+    Each argument is (index of the variable, linear map of the operation's derivative by it);
+    constant arguments are not listed.
+    """
+
+    primitive: arrays.ArrayPrimitive
+    value: Any
+    arguments: tuple[tuple[int, arrays.LinearMap], ...]
+
+
 Tape = list[tuple]
 
 
-def entry_at(tape: Tape, k: int) -> Entry:
+def entry_at(tape: Tape, k: int) -> Entry | ArrayEntry:
     """Entry ``k`` of ``tape``, with its fields named."""
-    return Entry._make(tape[k])
+    entry = tape[k]
+    return entry if entry.__class__ is ArrayEntry else Entry._make(entry)
+
+
+def arguments_of(entry: Entry | ArrayEntry) -> list[tuple[int, Any]]:
+    """(variable index, local partial or linear map) for every variable argument of an entry."""
+    if entry.__class__ is ArrayEntry:
+        return list(entry.arguments)
+    _, _, first, first_partial, second, second_partial = entry
+    return [(i, p) for i, p in ((first, first_partial), (second, second_partial)) if i is not None]
 
 
 def input_entry(value: Any) -> tuple:
@@ -87,6 +113,9 @@ class Var(Active):
 
     def __repr__(self) -> str:
         return f"Var({self.value!r}, index={self.index})"
+
+    def same_differentiation(self, other: Active) -> bool:
+        return getattr(other, "tape", None) is self.tape
 
     def __diffstudy_apply__(self, primitive: Primitive) -> Var:
         a = self.value
@@ -153,6 +182,45 @@ def _reflected(primitive: Primitive) -> Callable[[Var, Any], Any]:
 install_operators(Var, _binary, _reflected)
 
 
+class VarArray(ActiveArray):
+    """An array on a tape: its value, its position on the tape, and the tape itself."""
+
+    __slots__ = ("value", "index", "tape")
+    kind = "tape array"
+    priority = 2
+
+    def __init__(self, value: Any, index: int, tape: Tape) -> None:
+        self.value = value
+        self.index = index
+        self.tape = tape
+
+    def __repr__(self) -> str:
+        return f"VarArray({self.value!r}, index={self.index})"
+
+    def constant(self, c: int) -> Any:
+        return constant_like(self.value, c)
+
+    def same_differentiation(self, other: Active) -> bool:
+        return getattr(other, "tape", None) is self.tape
+
+    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> VarArray:
+        """Evaluate ``primitive`` and record one entry: the linear map of each argument on this tape."""
+        tape = self.tape
+        values, variables = [], []
+        for position, a in enumerate(args):
+            if (a.__class__ is VarArray or a.__class__ is Var) and a.tape is tape:
+                values.append(a.value)
+                variables.append((position, a.index))
+            else:
+                if isinstance(a, Active):
+                    self.treats_as_constant(a)  # raises if ``a`` is of another tape of this rank
+                values.append(a)
+        out = primitive.evaluate(*values, **params)
+        maps = tuple((index, primitive.partial(position, values, out, params)) for position, index in variables)
+        tape.append(ArrayEntry(primitive, out, maps))
+        return VarArray(out, len(tape) - 1, tape)
+
+
 @dataclass
 class Recording:
     """One evaluation recorded on a tape: the tape, how many inputs open it, and the outputs."""
@@ -164,18 +232,27 @@ class Recording:
     @property
     def values(self) -> list[Any]:
         """The outputs' values."""
-        return [out.value if isinstance(out, Var) else out for out in self.outputs]
+        return [out.value if isinstance(out, (Var, VarArray)) else out for out in self.outputs]
+
+    @property
+    def positions(self) -> list[tuple[int, int]]:
+        """Every entry of the outputs, as (output, flat index): the rows of the Jacobian."""
+        return [(k, j) for k, out in enumerate(self.values) for j in range(size_of(out))]
+
+
+def _variable(value: Any, index: int, tape: Tape) -> Active:
+    return VarArray(value, index, tape) if is_array(value) else Var(value, index, tape)
 
 
 def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
-    """Evaluate ``f`` at ``point`` on tape variables and keep the tape."""
+    """Evaluate ``f`` at ``point`` on tape variables (tape arrays for arrays) and keep the tape."""
     tape: Tape = [input_entry(v) for v in point]
-    inputs = [Var(v, i, tape) for i, v in enumerate(point)]
+    inputs = [_variable(v, i, tape) for i, v in enumerate(point)]
     outputs = outputs_of(f(*inputs))
     for out in outputs:
-        if isinstance(out, Var) and out.tape is not tape:
+        if isinstance(out, (Var, VarArray)) and out.tape is not tape:
             raise _two_tapes()
-        if isinstance(out, Active) and not isinstance(out, Var):
+        if isinstance(out, Active) and not isinstance(out, (Var, VarArray)):
             raise NestingError(f"the function returned a {out.kind} instead of a tape variable")
     return Recording(tape, len(point), outputs)
 
@@ -191,12 +268,17 @@ def backward(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
     adjoints: list[Any] = [None] * (last + 1)
     for index, seed in seeds.items():
         adjoints[index] = seed
-    add = accumulate
+    add, pull = accumulate, arrays.pull
     for k in range(last, -1, -1):
         g = adjoints[k]
         if g is None:
             continue
-        _, _, first, first_partial, second, second_partial = tape[k]  # an Entry
+        entry = tape[k]
+        if entry.__class__ is ArrayEntry:
+            for index, linear_map in entry.arguments:
+                adjoints[index] = pull(adjoints[index], linear_map, g)
+            continue
+        _, _, first, first_partial, second, second_partial = entry  # an Entry
         if first is not None:
             adjoints[first] = add(adjoints[first], first_partial, g)
         if second is not None:
@@ -213,40 +295,53 @@ def forward_sweep(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
     tangents: list[Any] = [None] * len(tape)
     for index, seed in seeds.items():
         tangents[index] = seed
-    for k, (primitive, _, first, first_partial, second, second_partial) in enumerate(tape):
-        if primitive is None:
+    for k, entry in enumerate(tape):
+        if entry[0] is None:
             continue
+        combine = arrays.push if entry.__class__ is ArrayEntry else accumulate
         tangent = None
-        if first is not None and tangents[first] is not None:
-            tangent = accumulate(None, first_partial, tangents[first])
-        if second is not None and tangents[second] is not None:
-            tangent = accumulate(tangent, second_partial, tangents[second])
+        for index, partial in arguments_of(entry):
+            if tangents[index] is not None:
+                tangent = combine(tangent, partial, tangents[index])
         tangents[k] = tangent
     return tangents
 
 
+def _seed(out: Any, entry: int) -> Any:
+    """1 at one entry of an output (a number, or an array that is 1 at ``entry`` and 0 elsewhere)."""
+    value = out.value if isinstance(out, (Var, VarArray)) else out
+    return arrays.unit_like(value, entry) if is_array(value) else constant_like(value, 1)
+
+
 def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
-    """uᵀJ: the weighted sum of the outputs' gradients, by one backward sweep (``weights`` = u)."""
+    """uᵀJ: the weighted sum of the outputs' gradients, by one backward sweep (``weights`` = u).
+
+    One weight per output, of the output's shape (None: weight zero). The result has one
+    adjoint per input, of the input's shape.
+    """
     seeds: dict[int, Any] = {}
     for out, u in zip(recording.outputs, weights):
-        if isinstance(out, Var) and u is not None:
-            seeds[out.index] = accumulate(seeds.get(out.index), ONE, u)
+        if isinstance(out, (Var, VarArray)) and u is not None:
+            seeds[out.index] = u if out.index not in seeds else seeds[out.index] + u
     n, tape = recording.n_inputs, recording.tape
     adjoints = backward(tape, seeds) if seeds else []
     adjoints = adjoints[:n] + [None] * (n - len(adjoints))
     return [constant_like(entry[1], 0) if a is None else a for a, entry in zip(adjoints, tape)]
 
 
-def gradient_row(recording: Recording, position: int) -> list[Any]:
-    """The derivatives of output ``position`` with respect to every input, by one sweep."""
+def gradient_row(recording: Recording, position: int | tuple[int, int]) -> list[Any]:
+    """The derivatives of one output entry with respect to every input entry, by one sweep.
+
+    ``position`` is an output's number, or (output, flat index of its entry) for an array.
+    """
+    k, entry = (position, 0) if isinstance(position, int) else position
     weights: list[Any] = [None] * len(recording.outputs)
-    out = recording.outputs[position]
-    weights[position] = constant_like(out.value if isinstance(out, Var) else out, 1)
-    return pullback(recording, weights)
+    weights[k] = _seed(recording.outputs[k], entry)
+    return [d for adjoint in pullback(recording, weights) for d in entries(adjoint)]
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
-    """Values and Jacobian of ``f`` at ``point``: one recording, then one sweep per output."""
+    """Values and Jacobian of ``f`` at ``point``: one recording, then one sweep per output entry."""
     recording = record(f, point)
-    rows = [gradient_row(recording, k) for k in range(len(recording.outputs))]
-    return recording.values, rows
+    rows = [gradient_row(recording, position) for position in recording.positions]
+    return [v for value in recording.values for v in entries(value)], rows

@@ -1,9 +1,14 @@
 """Symbolic differentiation: call the function on sympy symbols, differentiate, evaluate exactly.
 
-A program becomes one sympy expression per output; ``sympy.diff`` gives the Jacobian as
+A program becomes one sympy expression per output entry; ``sympy.diff`` gives the Jacobian as
 expressions, which are then evaluated exactly at the point (rationals stay rationals, anything
 else is evaluated to 30 digits). A data-dependent branch has no single expression, so the
 symbolic method declines it, with the reason, instead of crashing.
+
+The program is traced on :class:`Traced` numbers and :class:`TracedArray` arrays, which wrap
+sympy expressions (an array input ``W`` becomes symbols ``W[0,0]``, ``W[0,1]``, …) and follow the
+same operator and numpy tables as every other number type, so a numpy function that the other
+methods refuse is refused here too.
 """
 
 from __future__ import annotations
@@ -13,13 +18,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 from sympy.core.parameters import evaluate
 
 from ..errors import Declined, DomainError, UnsupportedOperation
+from . import array_primitives as arrays
 from . import expressions, reverse
+from .active import Active, ActiveArray, install_operators
 from .budget import Budget
-from .trees import outputs_of
+from .primitives import Primitive
+from .trees import entries, outputs_of
 
 DIGITS = 30
 
@@ -38,30 +47,123 @@ class SymbolicDerivative:
         return [*self.outputs, *(d for row in self.jacobian for d in row)]
 
 
-def trace(f: Callable[..., Any], names: Sequence[str]) -> tuple[list[sympy.Symbol], list[sympy.Basic]]:
-    """Call ``f`` on real sympy symbols named ``names``: the symbols and one expression per output.
+class Traced(Active):
+    """A sympy expression carried through a program: every operation builds the expression."""
+
+    __slots__ = ("value",)
+    kind = "symbolic value"
+    priority = 0
+
+    def __init__(self, value: sympy.Basic) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Traced({self.value})"
+
+    def same_differentiation(self, other: Active) -> bool:
+        return isinstance(other, TracedArray)
+
+    def __diffstudy_apply__(self, primitive: Primitive) -> Traced:
+        return Traced(primitive.evaluate(self.value))
+
+
+def _binary(primitive: Primitive) -> Callable[[Traced, Any], Any]:
+    evaluate = primitive.evaluate
+
+    def method(self: Traced, other: Any) -> Any:
+        if other.__class__ is Traced:
+            other = other.value
+        elif not self.treats_as_constant(other):
+            return NotImplemented
+        return Traced(evaluate(self.value, other))
+
+    method.__name__ = primitive.name
+    return method
+
+
+def _reflected(primitive: Primitive) -> Callable[[Traced, Any], Any]:
+    evaluate = primitive.evaluate
+
+    def method(self: Traced, other: Any) -> Any:
+        if not self.treats_as_constant(other):
+            return NotImplemented
+        return Traced(evaluate(other, self.value))
+
+    method.__name__ = "r" + primitive.name
+    return method
+
+
+install_operators(Traced, _binary, _reflected)
+
+
+class TracedArray(ActiveArray):
+    """An object array of sympy expressions carried through a program, one expression per entry."""
+
+    __slots__ = ("value",)
+    kind = "symbolic array"
+    priority = 0
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"TracedArray({self.value!r})"
+
+    def constant(self, c: int) -> Any:
+        return arrays.constant_like(self.value, c)
+
+    def same_differentiation(self, other: Active) -> bool:
+        return isinstance(other, (Traced, TracedArray))
+
+    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> TracedArray:
+        values = [a.value if isinstance(a, (Traced, TracedArray)) else a for a in args]
+        return TracedArray(primitive.evaluate(*values, **params))
+
+
+def input_symbols(name: str, shape: tuple[int, ...]) -> Any:
+    """The real sympy symbol of an input, or an object array of them named ``W[0,1]`` for an array."""
+    if not shape:
+        return sympy.Symbol(name, real=True)
+    symbols = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        symbols[index] = sympy.Symbol(f"{name}[{','.join(map(str, index))}]", real=True)
+    return symbols
+
+
+def trace(
+    f: Callable[..., Any], names: Sequence[str], shapes: Sequence[tuple[int, ...]] | None = None
+) -> tuple[list[sympy.Symbol], list[sympy.Basic]]:
+    """Call ``f`` on real sympy symbols named ``names`` (of ``shapes``, scalars by default).
+
+    Returns the symbols and one expression per output entry, both flattened.
 
     Raises:
         Declined: the program branches on its inputs' values.
         UnsupportedOperation: the program converts a symbolic value to float (``math.sin``).
     """
-    symbols = [sympy.Symbol(name, real=True) for name in names]
+    shapes = list(shapes) if shapes is not None else [()] * len(names)
+    symbolic = [input_symbols(name, shape) for name, shape in zip(names, shapes)]
+    inputs = [TracedArray(s) if shape else Traced(s) for s, shape in zip(symbolic, shapes)]
     try:
-        result = f(*symbols)
+        result = f(*inputs)
     except TypeError as error:
-        text = str(error)
-        if "truth value of Relational" in text:
+        if "truth value of Relational" in str(error):
             raise Declined(
                 "a data-dependent branch (a comparison of inputs decides the path) has no single "
                 "expression to differentiate; the algorithmic modes follow the branch taken"
             ) from error
-        if "convert expression to float" in text or "convert complex to float" in text:
-            raise UnsupportedOperation(
-                "float() of a symbolic value would drop the expression "
-                "(math.sin and friends do this): use diffstudy.fn.sin, fn.exp, ... instead"
-            ) from error
         raise
-    return symbols, [sympy.sympify(out) for out in outputs_of(result)]
+    symbols = [s for group in symbolic for s in (group.flat if isinstance(group, np.ndarray) else [group])]
+    outputs = [sympy.sympify(_untraced(v)) for out in outputs_of(result) for v in entries(_untraced(out))]
+    return symbols, outputs
+
+
+def _untraced(x: Any) -> Any:
+    if isinstance(x, (Traced, TracedArray)):
+        return x.value
+    if isinstance(x, Active):
+        raise UnsupportedOperation(f"the function returned a {x.kind} instead of a symbolic value")
+    return x
 
 
 def differentiate(
@@ -87,10 +189,12 @@ def differentiate(
     return SymbolicDerivative(list(symbols), list(outputs), jacobian)
 
 
-def derive(f: Callable[..., Any], names: Sequence[str], budget: Budget) -> SymbolicDerivative:
-    """Trace ``f`` and differentiate every output by every input, within ``budget``."""
+def derive(
+    f: Callable[..., Any], names: Sequence[str], budget: Budget, shapes: Sequence[tuple[int, ...]] | None = None
+) -> SymbolicDerivative:
+    """Trace ``f`` and differentiate every output entry by every input entry, within ``budget``."""
     with budget.clock("tracing f on sympy symbols"):
-        symbols, outputs = trace(f, names)
+        symbols, outputs = trace(f, names, shapes)
     return differentiate(symbols, outputs, budget)
 
 

@@ -1,8 +1,9 @@
 """Cases: plain Python functions marked with ``@case(at={...})``, and loading them from files.
 
 A case's positional parameters are its inputs (a ``*args`` parameter takes the remaining names
-of ``at``, in order); ``at`` gives the point. Integers in ``at`` become Fractions, so a case at
-an integer or rational point is computed exactly.
+of ``at``, in order); ``at`` gives the point. An input is a number or an array (a nested list or
+a numpy array, of any shape). Integers in ``at`` become Fractions, and an array of rationals an
+object array of Fractions, so a case at an integer or rational point is computed exactly.
 
 A case defined wrongly does not stop the file it is in: it is kept with a ``problem`` that says
 what is wrong, and the loader (:mod:`.loading`) reports it beside the cases that are fine.
@@ -19,6 +20,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
+from ..engine.arrays import exact_or_float
 from ..errors import CaseError
 
 
@@ -45,9 +49,28 @@ class Case:
         """The point as input name → value."""
         return dict(zip(self.inputs, self.point))
 
+    @property
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Each input's shape: () for a number."""
+        return tuple(np.shape(v) for v in self.point)
+
+
+def input_value(value: Any) -> Fraction | float | np.ndarray:
+    """A point value as diffstudy computes with it: a number, or an array for a list or an array.
+
+    Raises:
+        CaseError: a number that is not finite and real, or a ragged or non-numeric array.
+    """
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            return exact_or_float(value)
+        except ValueError as error:
+            raise CaseError(str(error)) from None
+    return number(value)
+
 
 def number(value: Any) -> Fraction | float:
-    """A point value as diffstudy computes with it: exact Fraction for rationals, else float.
+    """A number as diffstudy computes with it: exact Fraction for rationals, else float.
 
     Raises:
         CaseError: the value is not a finite real number.
@@ -78,7 +101,8 @@ def input_names(function: Callable[..., Any], at: Mapping[str, Any]) -> tuple[st
         ):
             names.append(parameter.name)
     if takes_rest:
-        names.extend(name for name in at if name not in names)
+        named = set(names)
+        names.extend(name for name in at if name not in named)
     return tuple(names)
 
 
@@ -95,13 +119,14 @@ def resolve_point(
     missing = [n for n in inputs if n not in at]
     if missing:
         raise CaseError(f"case {name!r}: `at` misses input {', '.join(missing)} of {signature}")
-    extra = [n for n in at if n not in inputs]
+    known = set(inputs)
+    extra = [n for n in at if n not in known]
     if extra:
         raise CaseError(f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}")
     point = []
     for n in inputs:
         try:
-            point.append(number(at[n]))
+            point.append(input_value(at[n]))
         except CaseError as error:
             raise CaseError(f"case {name!r}: input {n} = {error}") from None
     return inputs, tuple(point)
@@ -122,7 +147,7 @@ def make_case(function: Callable[..., Any], at: Mapping[str, Any], name: str | N
 
 
 def case(at: Mapping[str, Any], *, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Mark a function as a case to differentiate at the point ``at`` (input name → number).
+    """Mark a function as a case to differentiate at the point ``at`` (input name → number or array).
 
     The function stays an ordinary function; the case rides on it as ``__diffstudy_case__``.
     """

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sympy
 
@@ -38,7 +39,7 @@ COLUMNS = [
     "exact",
     "ops",
     "ops_by_kind",
-    "ops_f",
+    "f_ops",
     "ratio",
     "ops_cse",
     "ratio_cse",
@@ -48,6 +49,7 @@ COLUMNS = [
     "reference",
     "status",
     "error",
+    "kinks",
 ]
 
 
@@ -95,8 +97,8 @@ def _row(case: Case, method: str, f_ops: int | None) -> dict[str, Any]:
         "method": method,
         "where": case.where,
         "inputs": list(case.inputs),
-        "point": case.at,
-        "ops_f": f_ops,
+        "point": {name: _nested(v) for name, v in case.at.items()},
+        "f_ops": f_ops,
         "status": "ok",
         "error": None,
     }
@@ -105,7 +107,9 @@ def _row(case: Case, method: str, f_ops: int | None) -> dict[str, Any]:
 
 def _fill(row: dict[str, Any], result: Measurement) -> None:
     """Put one method's results and counts into its row."""
-    jacobian = [dict(zip(result.inputs, derivatives)) for derivatives in result.jacobian]
+    jacobian = [
+        {name: _nested(d) for name, d in result.by_input(derivatives).items()} for derivatives in result.jacobian
+    ]
     single = len(result.values) == 1
     row.update(
         outputs=len(result.values),
@@ -118,11 +122,17 @@ def _fill(row: dict[str, Any], result: Measurement) -> None:
         size=result.size,
         ops_cse=result.ops_cse.total if result.ops_cse is not None else None,
         size_cse=result.size_cse,
+        kinks=result.kinks or None,
     )
-    if row["ops_f"]:
-        row["ratio"] = result.ops.total / row["ops_f"]
+    if row["f_ops"]:
+        row["ratio"] = result.ops.total / row["f_ops"]
         if result.ops_cse is not None:
-            row["ratio_cse"] = result.ops_cse.total / row["ops_f"]
+            row["ratio_cse"] = result.ops_cse.total / row["f_ops"]
+
+
+def _nested(v: Any) -> Any:
+    """An array as nested lists (JSON's shape of it); a number as it is."""
+    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 def compare_case(

@@ -18,18 +18,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import expressions, forward, reverse, symbolic
+import numpy as np
+
+from ..engine import expressions, forward, kinks, reverse, symbolic
 from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
-from ..engine.trees import outputs_of
+from ..engine.trees import entries, outputs_of
 from ..errors import BudgetExceeded, CaseError
 from .cases import Case, make_case
 
 
 @dataclass
 class Measurement:
-    """What one method computed for one function at one point, and what it cost."""
+    """What one method computed for one function at one point, and what it cost.
+
+    ``values`` are the entries of the outputs, flattened; ``jacobian`` has one row per entry of
+    the outputs and one column per entry of the inputs (an array input's entries in numpy's
+    order). ``gradient`` and :meth:`by_input` give a row back its inputs' names and shapes.
+    """
 
     method: str
     inputs: tuple[str, ...]
@@ -41,6 +48,8 @@ class Measurement:
     ops_cse: Tally | None = None
     size_cse: int | None = None
     derivative: symbolic.SymbolicDerivative | None = None
+    shapes: tuple[tuple[int, ...], ...] = ()
+    kinks: list[str] = field(default_factory=list)
 
     @property
     def value(self) -> Any:
@@ -49,10 +58,20 @@ class Measurement:
 
     @property
     def gradient(self) -> dict[str, Any]:
-        """Input name → derivative, for a function of one output."""
+        """Input name → derivative (an array of the input's shape for an array), for one output."""
         if len(self.values) != 1:
             raise ValueError("a function of several outputs has a Jacobian, not a gradient")
-        return dict(zip(self.inputs, self.jacobian[0]))
+        return self.by_input(self.jacobian[0])
+
+    def by_input(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A flat row of derivatives as input name → number, or array of that input's shape."""
+        shapes = self.shapes or ((),) * len(self.inputs)
+        split, start = {}, 0
+        for name, shape in zip(self.inputs, shapes):
+            size = int(np.prod(shape))
+            split[name] = row[start] if not shape else np.array(row[start : start + size], dtype=object).reshape(shape)
+            start += size
+        return split
 
 
 def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
@@ -60,34 +79,35 @@ def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 
 def measure_function(case: Case) -> tuple[list[Any], Tally]:
-    """Evaluate the case's function on counting numbers: its output values and its operations."""
+    """Evaluate the case's function on counting numbers: its outputs' entries and its operations."""
     tally = Tally()
     outputs = outputs_of(case.function(*counting(case.point, tally)))
-    return [plain(v) for v in outputs], tally
+    return [plain(v) for out in outputs for v in entries(plain(out))], tally
 
 
 def measure_forward(case: Case, budget: Budget) -> Measurement:
-    """Forward mode: one pass of dual arithmetic per input."""
+    """Forward mode: one pass of dual arithmetic per entry of the inputs."""
     tally = Tally()
     values, rows = forward.jacobian(case.function, counting(case.point, tally))
-    return Measurement("forward", case.inputs, [plain(v) for v in values], _plain_rows(rows), tally)
+    return Measurement("forward", case.inputs, [plain(v) for v in values], _plain_rows(rows), tally, shapes=case.shapes)
 
 
 def measure_reverse(case: Case, budget: Budget) -> Measurement:
-    """Reverse mode: one recording, then one backward sweep per output."""
+    """Reverse mode: one recording, then one backward sweep per entry of the outputs."""
     tally = Tally()
     recording = reverse.record(case.function, counting(case.point, tally))
     recorded = Tally(tally)
-    rows = [reverse.gradient_row(recording, k) for k in range(len(recording.outputs))]
+    rows = [reverse.gradient_row(recording, position) for position in recording.positions]
     phases = {"record": recorded, "backward": tally.since(recorded)}
     return Measurement(
         "reverse",
         case.inputs,
-        [plain(v) for v in recording.values],
+        [plain(v) for value in recording.values for v in entries(plain(value))],
         _plain_rows(rows),
         tally,
         size=len(recording.tape),
         phases=phases,
+        shapes=case.shapes,
     )
 
 
@@ -122,15 +142,16 @@ def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurem
     With ``exact`` False the derivative is only counted and sized: ``values`` and ``jacobian``
     stay empty (the studies need the counts, not the numbers).
     """
-    derivative = symbolic.derive(case.function, case.inputs, budget)
+    derivative = symbolic.derive(case.function, case.inputs, budget, case.shapes)
     exprs = derivative.expressions
-    counts = count_symbolic(exprs, derivative.symbols, case.point, budget)
+    point = [v for value in case.point for v in entries(value)]
+    counts = count_symbolic(exprs, derivative.symbols, point, budget)
     values: list[Any] = []
     rows: list[list[Any]] = []
     if exact:
         with budget.clock("evaluating the symbolic derivative exactly"):
-            numbers = symbolic.evaluate_exactly(exprs, derivative.symbols, case.point)
-        m, n = len(derivative.outputs), len(case.inputs)
+            numbers = symbolic.evaluate_exactly(exprs, derivative.symbols, point)
+        m, n = len(derivative.outputs), len(derivative.symbols)
         values, rows = numbers[:m], [numbers[m + k * n : m + (k + 1) * n] for k in range(m)]
     return Measurement(
         "symbolic",
@@ -143,6 +164,7 @@ def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurem
         ops_cse=counts.cse,
         size_cse=counts.size_cse,
         derivative=derivative,
+        shapes=case.shapes,
     )
 
 
@@ -208,8 +230,9 @@ def run_methods(
     for method in methods:
         options = {"exact": exact} if method == "symbolic" else {}
         try:
-            with budget.clock(f"the {method} method"):
+            with budget.clock(f"the {method} method"), kinks.collecting() as met:
                 results[method] = METHODS[method](case, budget, **options)
+            results[method].kinks = met
         except Exception as error:
             failures[method] = error
             on_error(error)

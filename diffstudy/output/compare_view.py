@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .tables import format_cell, format_number, format_vector
@@ -31,7 +33,7 @@ def format_derivatives(row: pd.Series) -> str:
     """The gradient, or the Jacobian's rows for a function of several outputs."""
     if row["jacobian"] is None:
         return ""
-    rows = [list(derivatives.values()) for derivatives in row["jacobian"]]
+    rows = [[d for v in derivatives.values() for d in _flat(v)] for derivatives in row["jacobian"]]
     if len(rows) == 1:
         return format_vector(rows[0])
     return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
@@ -63,3 +65,10 @@ def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             }
         )
     return pd.DataFrame(shown), notes
+
+
+def _flat(v: Any) -> list[Any]:
+    """The numbers of a nested list, in order; a number alone."""
+    if not isinstance(v, list):
+        return [v]
+    return [d for item in v for d in _flat(item)]

@@ -1,0 +1,696 @@
+"""The table of array primitives: each numpy operation's value, its counted cost, and its derivative.
+
+An array operation's derivative with respect to one argument is a linear map, and one object
+carries both of its directions: ``apply`` (J·t, forward mode's tangent) and ``transpose``
+(Jᵀ·g, reverse mode's vector-Jacobian product). Each primitive gives one such map per argument,
+so the two modes cannot drift apart, and a test checks ⟨u, J·t⟩ = ⟨Jᵀ·u, t⟩ for every map.
+
+* Elementwise primitives are the scalar ones of :mod:`.primitives`, applied entry by entry:
+  the local partials are the scalar rules evaluated on whole arrays, and broadcasting is undone
+  in one place (:func:`.arrays.unbroadcast`).
+* Structural primitives (matmul, sum, mean, transpose, reshape, indexing, concatenate, stack)
+  have maps of their own, written side by side.
+
+Every rule is written with numpy calls, so a rule run on diffstudy's array types is counted
+(on counting arrays) and differentiated again (on dual or tape arrays) like any other program.
+An operation's ``count`` is the scalar operations it performs — an (m×n)(n×p) product is mnp
+multiplications and m(n−1)p additions — so an array program counts the same as its scalar-loop
+transcription, which the tests check by running both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError, UnsupportedOperation
+from . import primitives as scalar
+from .arrays import unbroadcast
+from .primitives import MINUS_ONE, Primitive, Unit
+
+Params = dict[str, Any]
+
+
+# ---------------------------------------------------------------- helpers on any array type
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of a plain value or of any of diffstudy's numbers or arrays (a scalar's is ())."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
+def dtype_of(x: Any) -> np.dtype:
+    """The dtype of the plain array under every layer: object for exact entries, float64 otherwise."""
+    while hasattr(x, "value") and not isinstance(x, np.ndarray):
+        x = x.value
+    return np.asarray(x).dtype
+
+
+def is_exact(x: Any) -> bool:
+    """True when the plain array under ``x`` holds exact entries (an object array of Fractions)."""
+    return dtype_of(x).kind == "O"
+
+
+def constant_like(x: Any, c: int) -> Any:
+    """An array of ``x``'s shape and type filled with the integer ``c``, made without counting."""
+    if hasattr(x, "constant"):
+        return x.constant(c)
+    if is_exact(x):
+        filled = np.empty(shape_of(x), dtype=object)
+        filled.fill(Fraction(c))
+        return filled
+    return np.full(shape_of(x), float(c))
+
+
+def as_number_for(c: Fraction | int, x: Any) -> Any:
+    """The rational constant ``c`` as it should meet ``x``: exact for exact arrays, a float for floats.
+
+    A Fraction times a float array would make an object array, slow and of the wrong type.
+    """
+    return c if is_exact(x) else float(c)
+
+
+# ---------------------------------------------------------------- linear maps
+
+
+class LinearMap:
+    """The derivative of one array operation with respect to one argument, as a linear map.
+
+    A map whose ``negative`` is true gives J·t and Jᵀ·g without their sign, to be subtracted.
+    """
+
+    negative = False
+
+    def apply(self, t: Any) -> Any:
+        """J·t: the argument's tangent carried to the result (None when it contributes nothing)."""
+        raise NotImplementedError
+
+    def transpose(self, g: Any) -> Any:
+        """Jᵀ·g: the result's adjoint carried back to the argument (None when nothing flows back)."""
+        raise NotImplementedError
+
+
+def _combine(total: Any, term: Any, negative: bool) -> Any:
+    """``total ± term``, None standing for nothing accumulated (total) or nothing to add (term)."""
+    if term is None:
+        return total
+    if negative:  # subtract, as d(x − y) = dx − dy does, rather than negate and add
+        return -term if total is None else total - term
+    return term if total is None else total + term
+
+
+def push(total: Any, partial: LinearMap, tangent: Any) -> Any:
+    """Forward mode: ``total + J·tangent``, where ``total`` None means nothing is accumulated yet."""
+    return _combine(total, partial.apply(tangent), partial.negative)
+
+
+def pull(total: Any, partial: LinearMap, adjoint: Any) -> Any:
+    """Reverse mode: ``total + Jᵀ·adjoint``, where ``total`` None means nothing is accumulated yet."""
+    return _combine(total, partial.transpose(adjoint), partial.negative)
+
+
+@dataclass(frozen=True)
+class Scale(LinearMap):
+    """Multiplication entry by entry by the local partials ``p`` (an elementwise primitive's derivative).
+
+    ``p`` may be a number, an array, or ONE / MINUS_ONE / ZERO (then nothing is multiplied). The
+    argument had ``shape``; the result has ``out_shape``: the tangent is broadcast up, the adjoint
+    summed back down.
+    """
+
+    p: Any
+    shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    @property
+    def negative(self) -> bool:  # type: ignore[override]
+        return self.p is MINUS_ONE
+
+    def _times(self, t: Any) -> Any:
+        p = self.p
+        if p.__class__ is Unit:
+            return None if p.sign == 0 else t
+        return p * t
+
+    def apply(self, t: Any) -> Any:
+        term = self._times(t)
+        if term is None or shape_of(term) == self.out_shape:
+            return term
+        return np.broadcast_to(term, self.out_shape)
+
+    def transpose(self, g: Any) -> Any:
+        term = self._times(g)
+        return None if term is None else unbroadcast(term, self.shape)
+
+
+@dataclass(frozen=True)
+class MatmulRight(LinearMap):
+    """∂(x @ y)/∂x: t ↦ t @ y, and back g ↦ g @ yᵀ (an outer product when y is a vector)."""
+
+    y: Any
+    x_shape: tuple[int, ...]
+
+    def apply(self, t: Any) -> Any:
+        return np.matmul(t, self.y)
+
+    def transpose(self, g: Any) -> Any:
+        y, x_ndim, y_ndim = self.y, len(self.x_shape), len(shape_of(self.y))
+        if len(shape_of(g)) == 0:  # vector · vector
+            return unbroadcast(g * y, self.x_shape)
+        if x_ndim == 1:
+            g = np.expand_dims(g, len(shape_of(g)) - 1)
+        if y_ndim == 1:
+            y = np.expand_dims(y, 0)
+            g = np.expand_dims(g, len(shape_of(g)))
+        else:
+            y = np.swapaxes(y, -1, -2)
+        return unbroadcast(np.matmul(g, y), self.x_shape)
+
+
+@dataclass(frozen=True)
+class MatmulLeft(LinearMap):
+    """∂(x @ y)/∂y: t ↦ x @ t, and back g ↦ xᵀ @ g (an outer product when x is a vector)."""
+
+    x: Any
+    y_shape: tuple[int, ...]
+
+    def apply(self, t: Any) -> Any:
+        return np.matmul(self.x, t)
+
+    def transpose(self, g: Any) -> Any:
+        x, x_ndim, y_ndim = self.x, len(shape_of(self.x)), len(self.y_shape)
+        if len(shape_of(g)) == 0:  # vector · vector
+            return unbroadcast(g * x, self.y_shape)
+        if y_ndim == 1:
+            g = np.expand_dims(g, len(shape_of(g)))
+        if x_ndim == 1:
+            x = np.expand_dims(x, 1)
+            g = np.expand_dims(g, len(shape_of(g)) - 1)
+        else:
+            x = np.swapaxes(x, -1, -2)
+        result = np.matmul(x, g)
+        if y_ndim == 1:
+            result = np.squeeze(result, -1)
+        return unbroadcast(result, self.y_shape)
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with the summed axes kept as 1: where a sum's adjoint is broadcast back from."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+@dataclass(frozen=True)
+class SumMap(LinearMap):
+    """∂sum(x, axis)/∂x, times ``scale`` (1/count for a mean): t ↦ sum(t)·scale, g ↦ broadcast(g·scale)."""
+
+    shape: tuple[int, ...]
+    axis: tuple[int, ...] | None
+    keepdims: bool
+    scale: Any = None
+
+    def apply(self, t: Any) -> Any:
+        total = np.sum(t, axis=self.axis, keepdims=self.keepdims)
+        return total if self.scale is None else total * as_number_for(self.scale, t)
+
+    def transpose(self, g: Any) -> Any:
+        if self.scale is not None:
+            g = g * as_number_for(self.scale, g)
+        return np.broadcast_to(np.reshape(g, _kept_shape(self.shape, self.axis)), self.shape)
+
+
+@dataclass(frozen=True)
+class Permute(LinearMap):
+    """∂transpose(x, axes)/∂x: permute the tangent the same way, the adjoint back."""
+
+    axes: tuple[int, ...]
+
+    def apply(self, t: Any) -> Any:
+        return np.transpose(t, self.axes)
+
+    def transpose(self, g: Any) -> Any:
+        return np.transpose(g, tuple(int(i) for i in np.argsort(self.axes)))
+
+
+@dataclass(frozen=True)
+class Reshape(LinearMap):
+    """∂reshape(x)/∂x: the same entries in another shape, and back."""
+
+    shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    def apply(self, t: Any) -> Any:
+        return np.reshape(t, self.out_shape)
+
+    def transpose(self, g: Any) -> Any:
+        return np.reshape(g, self.shape)
+
+
+@dataclass(frozen=True)
+class BroadcastMap(LinearMap):
+    """∂broadcast_to(x, shape)/∂x: copy the tangent, sum the adjoint's copies back."""
+
+    shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    def apply(self, t: Any) -> Any:
+        return np.broadcast_to(t, self.out_shape)
+
+    def transpose(self, g: Any) -> Any:
+        return unbroadcast(g, self.shape)
+
+
+@dataclass(frozen=True)
+class Select(LinearMap):
+    """∂x[index]/∂x: pick the same entries of the tangent; put the adjoint back where they came from."""
+
+    shape: tuple[int, ...]
+    index: Any
+
+    def apply(self, t: Any) -> Any:
+        return apply(INDEX, (t,), {"index": self.index})
+
+    def transpose(self, g: Any) -> Any:
+        return apply(SCATTER, (g,), {"shape": self.shape, "index": self.index})
+
+
+@dataclass(frozen=True)
+class Place(LinearMap):
+    """∂scatter(x)/∂x, the transpose of :class:`Select`: place the tangent, pick the adjoint."""
+
+    shape: tuple[int, ...]
+    index: Any
+
+    def apply(self, t: Any) -> Any:
+        return apply(SCATTER, (t,), {"shape": self.shape, "index": self.index})
+
+    def transpose(self, g: Any) -> Any:
+        return apply(INDEX, (g,), {"index": self.index})
+
+
+# ---------------------------------------------------------------- the primitive type
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayPrimitive:
+    """One array operation: its value, the scalar operations it performs, and one linear map per argument.
+
+    Attributes:
+        name: how it is named in messages and graphs ("matmul", "sum", "add").
+        evaluate: ``evaluate(*values, **params)`` on plain values, or on diffstudy's array types
+            (which dispatch it further down); ``params`` are what is not differentiated (axis, shape).
+        count: ``count(values, out, params)``: operations by kind, as a scalar program would do them.
+        partial: ``partial(i, values, out, params)``: the linear map of argument ``i``.
+        jvp: for an operation that only moves entries around several arguments (concatenate),
+            its forward rule for all tangents at once, so that no zeros are added; otherwise None
+            and forward mode sums the maps' ``apply``.
+    """
+
+    name: str
+    evaluate: Callable[..., Any]
+    count: Callable[[Sequence[Any], Any, Params], dict[str, int]]
+    partial: Callable[[int, Sequence[Any], Any, Params], LinearMap]
+    jvp: Callable[[Sequence[Any], Sequence[Any], Any, Params], Any] | None = None
+    scalar: Primitive | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<array primitive {self.name}>"
+
+    def tangent(self, tangents: Sequence[Any], values: Sequence[Any], out: Any, params: Params) -> Any:
+        """Forward mode's tangent of the result: Σ J_i·t_i over the arguments with a tangent."""
+        if self.jvp is not None:
+            return self.jvp(tangents, values, out, params)
+        total = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                total = push(total, self.partial(i, values, out, params), t)
+        return total
+
+
+def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None = None) -> Any:
+    """Apply an array primitive to arguments of any type: the highest-ranked of diffstudy's numbers
+    among them does it (a tape array above a counting array, an array above a scalar of its own
+    differentiation); on plain values it is simply evaluated."""
+    params = params or {}
+    owner = None
+    for a in args:
+        rank = getattr(a, "priority", None)
+        if rank is not None and (
+            owner is None
+            or rank > owner.priority
+            or (rank == owner.priority and getattr(a, "is_array", False) and not owner.is_array)
+        ):
+            owner = a
+    try:
+        if owner is None:
+            return primitive.evaluate(*args, **params)
+        return owner.apply_array(primitive, args, params)
+    except ShapeError:
+        raise
+    except ValueError as error:  # numpy's word on shapes that do not fit
+        shapes = " and ".join(str(shape_of(a)) for a in args)
+        raise ShapeError(f"{primitive.name} of shapes {shapes}: {error}") from None
+
+
+# ---------------------------------------------------------------- elementwise: the scalar table
+
+
+def _elementwise(p: Primitive) -> ArrayPrimitive:
+    """The scalar primitive ``p`` entry by entry, with broadcasting."""
+
+    def count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+        return {p.name: math.prod(shape_of(out))}
+
+    def partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+        local = p.partials[i](*values, out)
+        if isinstance(local, Fraction) and not is_exact(out):
+            local = float(local)
+        return Scale(local, shape_of(values[i]), shape_of(out))
+
+    return ArrayPrimitive(p.name, p.evaluate, count, partial, scalar=p)
+
+
+SCALAR_PRIMITIVES = (
+    scalar.ADD, scalar.SUB, scalar.MUL, scalar.DIV, scalar.POW, scalar.NEG,
+    *scalar.ELEMENTARY, scalar.ABS, scalar.MAXIMUM, scalar.MINIMUM,
+)  # fmt: skip
+ELEMENTWISE = {p: _elementwise(p) for p in SCALAR_PRIMITIVES}
+
+
+def elementwise(p: Primitive) -> ArrayPrimitive:
+    """The array primitive that applies the scalar primitive ``p`` entry by entry."""
+    return ELEMENTWISE[p]
+
+
+# ---------------------------------------------------------------- structural primitives
+
+
+def _no_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+    return {}
+
+
+def _matmul_value(x: Any, y: Any) -> Any:
+    with np.errstate(over="raise", invalid="raise"):
+        return np.matmul(x, y)
+
+
+def _matmul_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+    # Every entry of the result is an inner product of length n: n products, n − 1 sums.
+    n, entries = shape_of(values[0])[-1], math.prod(shape_of(out))
+    return {"mul": entries * n, "add": entries * (n - 1)}
+
+
+def _matmul_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    x, y = values
+    return MatmulRight(y, shape_of(x)) if i == 0 else MatmulLeft(x, shape_of(y))
+
+
+MATMUL = ArrayPrimitive("matmul", _matmul_value, _matmul_count, _matmul_partial)
+
+
+def _sum_value(x: Any, axis: tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+    # Each entry of the result sums k entries with k − 1 additions.
+    return {"add": math.prod(shape_of(values[0])) - math.prod(shape_of(out))}
+
+
+def _summed(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
+    return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
+
+
+def _sum_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    return SumMap(shape_of(values[0]), params.get("axis"), params.get("keepdims", False))
+
+
+SUM = ArrayPrimitive("sum", _sum_value, _sum_count, _sum_partial)
+
+
+def _mean_value(x: Any, axis: tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+    total = np.sum(x, axis=axis, keepdims=keepdims)
+    return scalar.divide(total, as_number_for(Fraction(_summed(shape_of(x), axis)), x))
+
+
+def _mean_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+    return {**_sum_count(values, out, params), "div": math.prod(shape_of(out))}
+
+
+def _mean_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    axis = params.get("axis")
+    shape = shape_of(values[0])
+    return SumMap(shape, axis, params.get("keepdims", False), Fraction(1, _summed(shape, axis)))
+
+
+MEAN = ArrayPrimitive("mean", _mean_value, _mean_count, _mean_partial)
+
+TRANSPOSE = ArrayPrimitive(
+    "transpose",
+    lambda x, axes: np.transpose(x, axes),
+    _no_count,
+    lambda i, values, out, params: Permute(params["axes"]),
+)
+RESHAPE = ArrayPrimitive(
+    "reshape",
+    lambda x, shape: np.reshape(x, shape),
+    _no_count,
+    lambda i, values, out, params: Reshape(shape_of(values[0]), shape_of(out)),
+)
+BROADCAST_TO = ArrayPrimitive(
+    "broadcast_to",
+    lambda x, shape: np.broadcast_to(x, shape),
+    _no_count,
+    lambda i, values, out, params: BroadcastMap(shape_of(values[0]), shape_of(out)),
+)
+INDEX = ArrayPrimitive(
+    "index",
+    lambda x, index: x[index],
+    _no_count,
+    lambda i, values, out, params: Select(shape_of(values[0]), params["index"]),
+)
+
+
+def _scatter_value(g: Any, shape: tuple[int, ...], index: Any) -> Any:
+    """An array of ``shape``, zero but where ``index`` picks: there the entries of ``g``, summed if repeated."""
+    zeros = constant_like(np.empty(shape, dtype=dtype_of(g)), 0)
+    np.add.at(zeros, index, g)
+    return zeros
+
+
+def _scatter_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
+    # An entry picked k times receives k adjoints: k − 1 additions (adding to the zero is not one).
+    positions = np.arange(math.prod(params["shape"])).reshape(params["shape"])[params["index"]]
+    picked = np.size(positions)
+    return {"add": picked - len(np.unique(positions))} if picked else {}
+
+
+SCATTER = ArrayPrimitive(
+    "scatter",
+    _scatter_value,
+    _scatter_count,
+    lambda i, values, out, params: Place(params["shape"], params["index"]),
+)
+
+
+def _pieces(params: Params, shapes: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Where each argument of a concatenate or a stack sits in the result: an index per argument."""
+    axis, stacked = params["axis"], params["stacked"]
+    ndim = len(shapes[0]) + (1 if stacked else 0)
+    axis = axis % ndim
+    indices, start = [], 0
+    for shape in shapes:
+        width = 1 if stacked else shape[axis]
+        along: Any = start if stacked else slice(start, start + width)
+        indices.append((slice(None),) * axis + (along,))
+        start += width
+    return indices
+
+
+def _join_value(*arrays: Any, axis: int, stacked: bool) -> Any:
+    return (np.stack if stacked else np.concatenate)(arrays, axis=axis)
+
+
+def _join_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    return Place(shape_of(out), _pieces(params, [shape_of(v) for v in values])[i])
+
+
+def _join_jvp(tangents: Sequence[Any], values: Sequence[Any], out: Any, params: Params) -> Any:
+    whole = [constant_like(v, 0) if t is None else t for t, v in zip(tangents, values)]
+    return apply(JOIN, whole, params)
+
+
+JOIN = ArrayPrimitive("concatenate", _join_value, _no_count, _join_partial, jvp=_join_jvp)
+
+
+# ---------------------------------------------------------------- numpy's names for them
+
+UFUNCS: dict[np.ufunc, ArrayPrimitive] = {p.ufunc: ELEMENTWISE[p] for p in SCALAR_PRIMITIVES}
+UFUNCS[np.matmul] = MATMUL
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+
+
+def _refuse_keywords(name: str, given: dict[str, Any], allowed: Sequence[str]) -> None:
+    unknown = [k for k, v in given.items() if k not in allowed and v is not None]
+    if unknown:
+        raise UnsupportedOperation(f"numpy's {name} with {', '.join(unknown)}= is not supported on diffstudy's arrays")
+
+
+def array_sum(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) -> Any:
+    """``np.sum`` / ``x.sum()``."""
+    _refuse_keywords("sum", rest, ())
+    return apply(SUM, (a,), {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims)})
+
+
+def array_mean(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) -> Any:
+    """``np.mean`` / ``x.mean()``."""
+    _refuse_keywords("mean", rest, ())
+    return apply(MEAN, (a,), {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims)})
+
+
+def array_transpose(a: Any, axes: Any = None) -> Any:
+    """``np.transpose`` / ``x.T``: the axes reversed, or permuted as ``axes`` says."""
+    ndim = len(shape_of(a))
+    order = tuple(reversed(range(ndim))) if axes is None else tuple(int(i) % ndim for i in axes)
+    return apply(TRANSPOSE, (a,), {"axes": order})
+
+
+def array_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    """``np.swapaxes``."""
+    order = list(range(len(shape_of(a))))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return apply(TRANSPOSE, (a,), {"axes": tuple(order)})
+
+
+def array_reshape(a: Any, shape: Any = None, *rest: Any, newshape: Any = None, order: str = "C") -> Any:
+    """``np.reshape`` / ``x.reshape``."""
+    if order != "C":
+        raise UnsupportedOperation("numpy's reshape with order= other than 'C' is not supported on diffstudy's arrays")
+    shape = newshape if shape is None else shape
+    target = tuple(np.empty(shape_of(a), dtype=np.int8).reshape(shape).shape)
+    return apply(RESHAPE, (a,), {"shape": target})
+
+
+def array_squeeze(a: Any, axis: Any = None) -> Any:
+    """``np.squeeze``."""
+    target = np.empty(shape_of(a), dtype=np.int8).squeeze(axis).shape
+    return apply(RESHAPE, (a,), {"shape": target})
+
+
+def array_expand_dims(a: Any, axis: Any) -> Any:
+    """``np.expand_dims``."""
+    target = np.expand_dims(np.empty(shape_of(a), dtype=np.int8), axis).shape
+    return apply(RESHAPE, (a,), {"shape": target})
+
+
+def array_ravel(a: Any, order: str = "C") -> Any:
+    """``np.ravel`` / ``x.ravel()`` / ``x.flatten()``."""
+    return array_reshape(a, (-1,), order=order)
+
+
+def array_broadcast_to(a: Any, shape: Any, subok: bool = False) -> Any:
+    """``np.broadcast_to``."""
+    return apply(BROADCAST_TO, (a,), {"shape": tuple(shape) if np.iterable(shape) else (int(shape),)})
+
+
+def array_concatenate(arrays: Sequence[Any], axis: int = 0, **rest: Any) -> Any:
+    """``np.concatenate``."""
+    _refuse_keywords("concatenate", rest, ())
+    return apply(JOIN, tuple(arrays), {"axis": int(axis), "stacked": False})
+
+
+def array_stack(arrays: Sequence[Any], axis: int = 0, **rest: Any) -> Any:
+    """``np.stack``."""
+    _refuse_keywords("stack", rest, ())
+    return apply(JOIN, tuple(arrays), {"axis": int(axis), "stacked": True})
+
+
+def array_dot(a: Any, b: Any) -> Any:
+    """``np.dot``: a product by a number, or matmul for vectors and matrices."""
+    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
+        return apply(ELEMENTWISE[scalar.MUL], (a, b))
+    if len(shape_of(a)) > 2 or len(shape_of(b)) > 2:
+        raise UnsupportedOperation("numpy's dot of arrays of more than two dimensions is not supported: use matmul")
+    return apply(MATMUL, (a, b))
+
+
+def array_outer(a: Any, b: Any) -> Any:
+    """``np.outer``: every product of an entry of a and an entry of b."""
+    return array_reshape(a, (-1, 1)) * array_reshape(b, (1, -1))
+
+
+def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """``np.linalg.norm``: the 2-norm of a vector, or the Frobenius norm of a matrix."""
+    if ord not in (None, 2, "fro") or (ord == 2 and len(shape_of(x)) != 1):
+        raise UnsupportedOperation(f"np.linalg.norm with ord={ord!r} is not supported: only the 2-norm")
+    return scalar.sqrt(array_sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _plain(name: str) -> Callable[..., Any]:
+    function = getattr(np, name)
+
+    def on_shape(a: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(np.empty(shape_of(a), dtype=np.int8), *args, **kwargs)
+
+    return on_shape
+
+
+def _constant(fill: int) -> Callable[..., Any]:
+    def like(a: Any, *args: Any, **kwargs: Any) -> Any:
+        return np.full(shape_of(a), Fraction(fill) if is_exact(a) else fill, dtype=dtype_of(a))
+
+    return like
+
+
+FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.sum: array_sum,
+    np.mean: array_mean,
+    np.transpose: array_transpose,
+    np.swapaxes: array_swapaxes,
+    np.reshape: array_reshape,
+    np.squeeze: array_squeeze,
+    np.expand_dims: array_expand_dims,
+    np.ravel: array_ravel,
+    np.broadcast_to: array_broadcast_to,
+    np.concatenate: array_concatenate,
+    np.stack: array_stack,
+    np.dot: array_dot,
+    np.outer: array_outer,
+    np.linalg.norm: array_norm,
+    np.shape: _plain("shape"),
+    np.ndim: _plain("ndim"),
+    np.size: _plain("size"),
+    np.zeros_like: _constant(0),
+    np.ones_like: _constant(1),
+}
+
+
+def unsupported(name: str) -> UnsupportedOperation:
+    """The one-line refusal of a numpy function diffstudy's arrays do not follow."""
+    return UnsupportedOperation(
+        f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
+        "supported: elementwise arithmetic and functions, matmul/dot, sum, mean, transpose, reshape, "
+        "indexing, concatenate, stack, maximum/minimum/abs"
+    )
+
+
+def unit_like(x: Any, entry: int) -> Any:
+    """An array of ``x``'s shape and type, 1 at flat index ``entry`` and 0 elsewhere (a forward seed)."""
+    if hasattr(x, "wrap"):
+        return x.wrap(unit_like(x.value, entry))
+    unit = constant_like(np.asarray(x), 0)
+    unit.flat[entry] = Fraction(1) if unit.dtype == object else 1.0
+    return unit

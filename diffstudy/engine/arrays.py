@@ -1,0 +1,95 @@
+"""Plain numpy arrays as diffstudy computes with them: exact object arrays or float arrays.
+
+A point's array is exact when every entry is rational: an object array of Fractions, on which
+numpy's arithmetic is exact. Otherwise it is a float64 array. This module holds what the
+engine needs of such plain arrays, whatever is layered on top of them: reading them from a case,
+applying a scalar primitive elementwise with the same domain checks as for one number, and
+summing a broadcast gradient back to an input's shape (the one place that undoes broadcasting).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..errors import DomainError
+
+
+def is_plain_array(x: Any) -> bool:
+    """True for a numpy array (not a numpy scalar, not one of diffstudy's array types)."""
+    return isinstance(x, np.ndarray)
+
+
+def exact_or_float(values: Any) -> np.ndarray:
+    """An array of ``values`` (numbers, nested lists, an array): Fractions when all are rational.
+
+    Raises:
+        ValueError: the lists are ragged, or an entry is not a finite real number.
+    """
+    array = np.array(values, dtype=object)
+    if array.dtype != object or any(isinstance(v, (list, tuple, np.ndarray)) for v in array.flat):
+        raise ValueError("the nested lists are ragged (rows of different lengths)")
+    entries = list(array.flat)
+    for v in entries:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ValueError(f"{v!r} is not a number")
+    if all(isinstance(v, numbers.Rational) for v in entries):
+        exact = np.empty(array.shape, dtype=object)
+        exact.flat[:] = [Fraction(int(v.numerator), int(v.denominator)) for v in entries]
+        return exact
+    floats = array.astype(float)
+    if not np.all(np.isfinite(floats)):
+        raise ValueError("an entry is not a finite number")
+    return floats
+
+
+def first_failing(holds: Callable[[Any], Any], x: np.ndarray) -> tuple[Any, tuple[int, ...]] | None:
+    """The first entry of ``x`` (and its index) where ``holds`` is false, or None if it holds everywhere."""
+    ok = np.asarray(holds(x), dtype=bool)
+    if ok.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~ok)[0])
+    return x[index], index
+
+
+def elementwise(
+    name: str,
+    ufunc: Callable[[np.ndarray], np.ndarray],
+    scalar: Callable[[Any], Any],
+    x: np.ndarray,
+) -> np.ndarray:
+    """A one-argument primitive on every entry of a plain array.
+
+    An object array (exact entries, or sympy expressions) goes entry by entry through the
+    scalar primitive, which keeps rational values exact and checks its domain. A float array
+    goes through numpy's ufunc at numpy's speed; a value that overflows is a DomainError, never
+    an inf presented as a number.
+    """
+    if x.dtype == object:
+        return np.asarray(np.frompyfunc(scalar, 1, 1)(x), dtype=object)
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        try:
+            return ufunc(x)
+        except FloatingPointError as error:
+            raise DomainError(f"{name} of an array entry: {error}") from None
+
+
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``.
+
+    A value broadcast to a larger shape was used once per copy, so its adjoint is the sum of
+    the copies' adjoints. Works on every array type that numpy's ``sum`` and ``reshape``
+    dispatch to.
+    """
+    g_shape = np.shape(g)
+    if g_shape == tuple(shape):
+        return g
+    extra = len(g_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes)
+    return np.reshape(g, shape)

@@ -1,0 +1,296 @@
+"""numpy programs, three ways: every array rule against sympy, against its own transpose, and
+against the same program written with scalar loops (object arrays of diffstudy's scalars)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+
+import diffstudy
+from diffstudy.engine import forward, reverse
+from diffstudy.engine.counting import Tally, counting
+from diffstudy.errors import CaseError, ShapeError, UnsupportedOperation
+from diffstudy.harness.cases import make_case
+from diffstudy.harness.methods import run_methods
+
+from .helpers import run_cli, write_case_file
+
+rng = np.random.default_rng(7)
+
+
+def exact(shape, low=-4, high=5):
+    """A random array of small Fractions (exact arithmetic, so every comparison below is equality)."""
+    values = rng.integers(low, high, size=shape)
+    array = np.empty(shape, dtype=object)
+    array.flat[:] = [Fraction(int(v), 2) for v in values.flat]
+    return array
+
+
+def symbols_like(name, shape):
+    array = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        array[index] = sympy.Symbol(f"{name}{index}", real=True)
+    return array
+
+
+def sympy_gradient(f, point):
+    """The gradient by sympy alone: f run on object arrays of raw sympy symbols by numpy's own
+    object arithmetic (not diffstudy's), then sympy.diff, then the exact point substituted."""
+    symbolic = [symbols_like(f"a{i}_", np.shape(v)) for i, v in enumerate(point)]
+    expression = sympy.sympify(f(*(s if s.shape else s[()] for s in symbolic)))
+    flat_symbols = [s for array in symbolic for s in array.flat]
+    values = {s: sympy.Rational(v.numerator, v.denominator) for array, p in zip(symbolic, point) for s, v in
+              zip(array.flat, np.asarray(p).flat)}  # fmt: skip
+    value = expression.xreplace(values)
+    return value, [sympy.diff(expression, s).xreplace(values) for s in flat_symbols]
+
+
+def scalar_transcription(f, shapes):
+    """``f`` as a function of scalars: the scalars gathered into object arrays, then ``f``."""
+    sizes = [int(np.prod(shape)) for shape in shapes]
+
+    def transcribed(*scalars):
+        arrays, start = [], 0
+        for shape, size in zip(shapes, sizes):
+            arrays.append(np.array(scalars[start : start + size], dtype=object).reshape(shape))
+            start += size
+        return f(*arrays)
+
+    return transcribed
+
+
+# Each program uses one array rule (or two), on exact inputs of the given shapes. Data arrays
+# inside are constants. Every output is a scalar, so the gradient is one row.
+C = exact((3, 2))
+PROGRAMS = {
+    "matmul matrix-vector": (lambda A, x: np.sum((A @ x) ** 2), [(3, 2), (2,)]),
+    "matmul vector-matrix": (lambda x, A: np.sum((x @ A) ** 2), [(3,), (3, 2)]),
+    "matmul matrix-matrix": (lambda A, B: np.sum((A @ B) * (A @ B)), [(2, 3), (3, 2)]),
+    "matmul vector-vector": (lambda x, y: (x @ y) ** 3, [(3,), (3,)]),
+    "np.dot": (lambda x, y: np.dot(x, y) * np.dot(x, x), [(3,), (3,)]),
+    "sum with axis": (lambda X: np.sum(np.sum(X * X, axis=0) ** 2), [(3, 2)]),
+    "sum keepdims": (lambda X: np.sum(X / (1 + np.sum(X * X, axis=1, keepdims=True))), [(3, 2)]),
+    "mean": (lambda X: np.mean(X**3) + np.mean(X, axis=1) @ np.array([1, 2, 3]), [(3, 2)]),
+    "transpose and .T": (lambda X, Y: np.sum((X.T @ Y) ** 2) + np.sum(np.transpose(X) * Y.T), [(3, 2), (3, 2)]),
+    "reshape and ravel": (lambda X: np.sum(X.reshape(2, 3) @ np.arange(3)) + X.ravel() @ X.ravel(), [(3, 2)]),
+    "indexing and slicing": (lambda X: X[0, 1] * X[2, 0] + np.sum(X[1:, :] ** 2) + X[:, 1] @ X[:, 0], [(3, 2)]),
+    "broadcasting": (lambda X, b, c: np.sum((X + b) * (X - c) ** 2), [(3, 2), (2,), (3, 1)]),
+    "broadcast with a constant array": (lambda x: np.sum((x * C) ** 2 + C / (1 + x * x)), [(2,)]),
+    "division and powers": (lambda x, y: np.sum(x / (1 + y * y)) + np.sum((1 + x * x) ** 2), [(3,), (3,)]),
+    "concatenate": (lambda x, y: np.sum(np.concatenate([x, y, x * y]) ** 2), [(2,), (2,)]),
+    "stack": (lambda x, y: np.sum(np.stack([x, y], axis=1) @ np.array([2, -1]) ** 2), [(3,), (3,)]),
+    "negation and unary minus": (lambda x: np.sum(-x * np.negative(x) * x), [(3,)]),
+    "outer": (lambda x, y: np.sum(np.outer(x, y) ** 2), [(2,), (3,)]),
+    "scalar and array": (lambda x, s: s * np.sum(x * s), [(3,), ()]),
+}
+
+
+def point_for(shapes):
+    return [exact(shape) if shape else Fraction(3, 2) for shape in shapes]
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_array_rule_against_sympy(name):
+    f, shapes = PROGRAMS[name]
+    point = point_for(shapes)
+    value, gradient = sympy_gradient(f, point)
+    for method in (forward, reverse):
+        values, rows = method.jacobian(f, point)
+        assert values == [value]
+        assert rows[0] == gradient, method.__name__
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_array_program_and_its_scalar_transcription_agree_exactly(name):
+    # Identical gradients, the same ops(f), and the same reverse-mode operations.
+    f, shapes = PROGRAMS[name]
+    point = point_for(shapes)
+    flat = [v for p in point for v in (p.flat if isinstance(p, np.ndarray) else [p])]
+    scalar_f = scalar_transcription(f, shapes)
+    assert reverse.jacobian(f, point)[1] == reverse.jacobian(scalar_f, flat)[1]
+    array_tally, scalar_tally = Tally(), Tally()
+    f(*counting(point, array_tally))
+    scalar_f(*counting(flat, scalar_tally))
+    assert array_tally == scalar_tally
+    array_reverse, scalar_reverse = Tally(), Tally()
+    reverse.gradient_row(reverse.record(f, counting(point, array_reverse)), 0)
+    reverse.gradient_row(reverse.record(scalar_f, counting(flat, scalar_reverse)), 0)
+    if name not in DENSER_IN_REVERSE:
+        assert array_reverse == scalar_reverse
+
+
+# Where the array program does other work than its transcription in reverse mode, by design:
+# a broadcast divisor's partials are computed once, not once per copy (3 divisions fewer); a
+# broadcast operand's adjoint is summed, then negated, where the scalars subtract (3 additions for
+# 3 subtractions); a slice's adjoint is an array of the input's shape, added densely (18 more).
+DENSER_IN_REVERSE = {"sum keepdims", "broadcasting", "indexing and slicing"}
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_each_map_is_the_transpose_of_its_forward_rule(name):
+    # ⟨u, J·t⟩ = ⟨Jᵀ·u, t⟩ for the whole program's Jacobian: forward and reverse are one rule.
+    f, shapes = PROGRAMS[name]
+    point = point_for(shapes)
+    tangent = point_for(shapes)
+    _, (jt,) = forward.push(f, point, tangent)
+    recording = reverse.record(f, point)
+    (u,) = [Fraction(-3, 7)]
+    adjoints = reverse.pullback(recording, [u])
+    inner = sum(np.sum(a * t) for a, t in zip(adjoints, tangent))
+    assert u * jt == inner
+
+
+def test_matmul_is_counted_as_its_scalar_operations():
+    # (m×n)(n×p): mnp multiplications and m(n−1)p additions.
+    m, n, p = 4, 5, 3
+    tally = Tally()
+    a, b = counting([exact((m, n)), exact((n, p))], tally)
+    a @ b
+    assert dict(tally) == {"mul": m * n * p, "add": m * (n - 1) * p}
+
+
+def test_a_network_tape_has_a_handful_of_entries_whatever_its_width():
+    def network(W1, w2):
+        return np.sum((np.tanh(X @ W1.T) @ w2 - 1.0) ** 2)
+
+    X = rng.normal(size=(5, 4))
+    lengths = []
+    for width in (3, 300):
+        recording = reverse.record(network, [rng.normal(size=(width, 4)), rng.normal(size=width)])
+        lengths.append(len(recording.tape))
+    assert lengths[0] == lengths[1] <= 10
+
+
+def test_least_squares_gradient_is_two_a_transpose_residual(builtin_cases):
+    # By hand with numpy's exact object arithmetic, not diffstudy: 2Aᵀ(Ax − b).
+    case = builtin_cases["least_squares"]
+    module = __import__(case.function.__module__)
+    A, b = module.A, module.b
+    x = case.point[0]
+    expected = 2 * A.T.astype(object) @ (A.astype(object) @ x - b)
+    for method in ("symbolic", "forward", "reverse"):
+        result = diffstudy.gradient(case.function, case.at, method=method)
+        assert result.gradient["x"].tolist() == expected.tolist() == [-124, -168]
+        assert result.value == 126
+
+
+def test_softmax_gradient_by_the_bias_is_softmax_minus_the_label(builtin_cases):
+    case = builtin_cases["softmax"]
+    module = __import__(case.function.__module__)
+    z = np.array(case.at["W"], dtype=float) @ module.x + np.array(case.at["c"], dtype=float)
+    expected = np.exp(z) / np.sum(np.exp(z)) - np.eye(3)[module.label]
+    for method in ("forward", "reverse"):
+        gradient = diffstudy.gradient(case.function, case.at, method=method).gradient["c"]
+        np.testing.assert_allclose(gradient.astype(float), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["least_squares", "two_layer", "softmax", "relu_network", "chain"])
+def test_builtin_array_cases_agree_three_ways(builtin_cases, name, capsys):
+    status, out, _ = run_cli(capsys, "compare", "--case", name, "--format", "json")
+    records = json.loads(out)
+    assert status == 0 and all(r["status"] == "ok" for r in records)
+    shapes = {input_name: np.shape(value) for input_name, value in records[0]["point"].items()}
+    for record in records:
+        for row in record["jacobian"]:
+            assert {k: np.shape(v) for k, v in row.items()} == shapes
+    if name in ("least_squares", "relu_network", "chain"):  # rational points: exactly sympy's numbers
+        assert all(r["agreement"] == 0 for r in records if r["method"] != "symbolic")
+
+
+def test_numpy_scalars_and_object_arrays_of_scalar_inputs():
+    def f(x, y):
+        v = np.array([x, y])
+        return np.sum(np.tanh(v)) + x * np.float64(2.0) + np.float64(3.0) * y + np.exp(x) + v @ v
+
+    at = {"x": 0.5, "y": -1.25}
+    x, y = sympy.symbols("x y", real=True)
+    expression = sympy.tanh(x) + sympy.tanh(y) + 2 * x + 3 * y + sympy.exp(x) + x**2 + y**2
+    expected = [float(sympy.diff(expression, s).subs({x: 0.5, y: -1.25})) for s in (x, y)]
+    for method in ("symbolic", "forward", "reverse"):
+        gradient = diffstudy.gradient(f, at, method=method).gradient
+        assert list(gradient.values()) == pytest.approx(expected, rel=1e-14)
+
+
+def test_relu_at_its_kink_takes_half_and_says_so():
+    # np.maximum(z, 0) at z = 0: not differentiable; every method gives ½ (sympy's Heaviside(0))
+    # and the measurement notes the kink.
+    def relu(w):
+        return np.sum(np.maximum(w, 0))
+
+    at = {"w": [2, 0, -3]}
+    for method in ("symbolic", "forward", "reverse"):
+        run = run_methods(make_case(relu, at), (method,))
+        assert run.results[method].gradient["w"].tolist() == [1, Fraction(1, 2), 0], method
+        assert run.results[method].kinks, method
+
+
+def test_shape_mismatch_names_the_operation_and_the_shapes():
+    with pytest.raises(ShapeError, match=r"matmul of shapes \(2, 2\) and \(3,\)"):
+        diffstudy.gradient(lambda W, x: np.sum(W @ x), {"W": [[1, 2], [3, 4]], "x": [1, 2, 3]})
+
+
+def test_a_ragged_point_names_the_input():
+    with pytest.raises(CaseError, match="input W = the nested lists are ragged"):
+        diffstudy.gradient(lambda W: np.sum(W), {"W": [[1, 2], [3]]})
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_writing_into_an_active_array_says_it_is_not_supported(method):
+    def f(W):
+        W[0] = 5
+        return np.sum(W)
+
+    with pytest.raises(UnsupportedOperation, match="writing into a .* array .* is not supported"):
+        diffstudy.gradient(f, {"W": [1, 2]}, method=method)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_an_unsupported_numpy_function_names_itself(method):
+    with pytest.raises(UnsupportedOperation, match="numpy's cumsum is not supported"):
+        diffstudy.gradient(lambda W: np.sum(np.cumsum(W)), {"W": [1, 2]}, method=method)
+
+
+def test_array_cases_in_a_case_file_run_beside_a_failing_one(capsys, tmp_path):
+    write_case_file(
+        tmp_path,
+        "mixed",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"W": [[1, 2], [3, 4]], "x": [1, 2, 3]})
+        def mismatch(W, x):
+            return np.sum(W @ x)
+
+        @case(at={"W": [[1, 2], [3, 4]], "x": [1, -1]})
+        def fine(W, x):
+            return np.sum((W @ x) ** 2)
+        """,
+    )
+    status, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    records = {(r["case"], r["method"]): r for r in json.loads(out)}
+    assert status == 1
+    assert "mixed.py:6" in records[("mismatch", "reverse")]["error"]
+    assert "matmul of shapes (2, 2) and (3,)" in records[("mismatch", "reverse")]["error"]
+    # W x = (−1, −1): the gradient by W is 2(Wx)xᵀ = [[−2, 2], [−2, 2]], by x 2Wᵀ(Wx) = [−8, −12].
+    assert records[("fine", "reverse")]["gradient"] == {"W": [[-2, 2], [-2, 2]], "x": [-8, -12]}
+
+
+def test_every_entry_of_the_inputs_is_a_forward_pass():
+    tally = Tally()
+    W = exact((2, 3))
+    forward.jacobian(lambda W: np.sum(W * W), counting([W], tally))
+    # Six passes, each evaluating W*W (6 mul, 5 add) and pushing a dense tangent (12 mul, 5 + 6 add).
+    assert tally["mul"] == 6 * (6 + 12) and tally["add"] == 6 * (5 + 5 + 6)
+
+
+def test_a_gradient_has_its_inputs_shape():
+    result = diffstudy.gradient(lambda X: np.sum(X**2), {"X": np.arange(6).reshape(2, 3)}, method="reverse")
+    assert result.gradient["X"].shape == (2, 3)
+    assert result.gradient["X"].tolist() == [[2 * v for v in row] for row in np.arange(6).reshape(2, 3).tolist()]
+    assert list(itertools.chain(*result.jacobian)) == [2 * v for v in range(6)]
