@@ -86,3 +86,24 @@ def test_forward_tangents_follow_the_lecture(builtin_cases):
     assert list(nodes["tangent_x"]) == [1, 0, 12, 0, 1, 140]
     assert list(nodes["tangent_y"]) == [0, 1, 0, 3, 3, 24]
     assert "∂node/∂x" in graph_view.to_text(g)
+
+
+def test_array_case_graph_has_one_node_per_array_operation(builtin_cases):
+    # least squares: v1 = A x, v2 = v1 − b, v3 = v2 · v2; by hand at x = (1, −2): r = (−4, −5, −9, 2),
+    # ∂f/∂v2 = 2r, ∂f/∂x = 2Aᵀr = (−124, −168).
+    g = graph.build(builtin_cases["least_squares"])
+    nodes = g.nodes.set_index("name")
+    assert list(nodes["operation"]) == ["input", "const @ x", "v1 - const", "v2 @ v2"]
+    assert nodes.loc["v2", "value"].tolist() == [-4, -5, -9, 2]
+    assert nodes.loc["v2", "adjoint_f"].tolist() == [-8, -10, -18, 4]
+    assert nodes.loc["x", "adjoint_f"].tolist() == [-124, -168]
+    text = graph_view.to_text(g)
+    assert "(2) [-124, -168]" in text
+    assert json.loads(graph_view.to_json(g))["nodes"][0]["adjoint_f"] == [-124, -168]
+
+
+def test_tangents_of_an_array_input_are_one_per_entry(builtin_cases):
+    g = graph.build(builtin_cases["least_squares"], tangents=True)
+    nodes = g.nodes.set_index("name")
+    # ∂f/∂x[0] = −124 and ∂f/∂x[1] = −168: forward along each entry ends where reverse does.
+    assert nodes.loc["v3", "tangent_x[0]"] == -124 and nodes.loc["v3", "tangent_x[1]"] == -168

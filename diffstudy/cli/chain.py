@@ -6,7 +6,7 @@ import argparse
 
 from ..output.tables import emit
 from ..studies import chain
-from .common import OK, UsageError, add_common, add_format, pair, positive_int, widths
+from .common import OK, UsageError, add_debug, add_format, pair, positive_int, widths
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="layer widths, input first (repeatable)",
     )
     add_format(parser)
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

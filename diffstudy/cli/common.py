@@ -80,8 +80,8 @@ def widths(text: str) -> tuple[int, ...]:
 # ---------------------------------------------------------------- options declared once
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options every command takes."""
+def add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug``, which every command takes."""
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
 
 
@@ -131,7 +131,7 @@ def select(cases: list[Case], names: Sequence[str] | None) -> list[Case]:
     unknown = [n for n in names if n not in known]
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, list(known), n=4, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(known), n=4, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known cases: {', '.join(known)}"
         raise UsageError(f"unknown case {name!r}{hint}")
     return [known[n] for n in dict.fromkeys(names)]

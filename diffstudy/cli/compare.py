@@ -9,7 +9,7 @@ from ..harness.compare import DEFAULT_RTOL, compare, failed
 from ..harness.methods import METHODS
 from ..output.compare_view import COMPARE_LEGEND, compare_view
 from ..output.tables import render, to_csv, to_json
-from .common import FAILED, OK, USAGE, add_budget, add_case_options, add_common, add_format, error_printer, gather_cases
+from .common import FAILED, OK, USAGE, add_budget, add_case_options, add_debug, add_format, error_printer, gather_cases
 from .progress import Progress
 
 
@@ -42,7 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_RTOL,
         help=f"largest relative difference still counted as agreement (default {DEFAULT_RTOL:g})",
     )
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

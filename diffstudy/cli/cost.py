@@ -6,7 +6,7 @@ import argparse
 
 from ..output.tables import emit
 from ..studies import cost
-from .common import INTERRUPTED, OK, add_budget, add_common, add_format, positive_int, sweep_each
+from .common import INTERRUPTED, OK, add_budget, add_debug, add_format, positive_int, sweep_each
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="n·m of the Jacobian crossover table (default %(default)s; 0 leaves the table out)",
     )
     add_format(parser)
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

@@ -9,7 +9,7 @@ from ..engine.budget import Budget
 from ..harness.messages import describe
 from ..output import graph_view
 from ..studies import graph
-from .common import FAILED, OK, USAGE, add_case_options, add_common, add_format, error_printer, gather_cases
+from .common import FAILED, OK, USAGE, add_case_options, add_debug, add_format, error_printer, gather_cases
 
 RENDERERS = {
     "text": graph_view.to_text,
@@ -38,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also show each node's forward-mode tangent ∂node/∂input, one forward sweep per input",
     )
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

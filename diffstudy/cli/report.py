@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..output import report
-from .common import OK, add_common
+from .common import OK, add_debug
 from .progress import Progress
 
 
@@ -26,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--output", type=Path, default=Path("REPORT.md"), help="where to write the report (default %(default)s)"
     )
     parser.add_argument("--figures", type=Path, help="folder for the figures (default: figures/ beside it)")
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from ..output.tables import emit
 from ..studies import swell
-from .common import INTERRUPTED, OK, add_budget, add_common, add_format, positive_int, sweep_each
+from .common import INTERRUPTED, OK, add_budget, add_debug, add_format, positive_int, sweep_each
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="try sympy.simplify only up to this many nodes (default %(default)s)",
     )
     add_format(parser)
-    add_common(parser)
+    add_debug(parser)
     parser.set_defaults(run=run)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 
 from ..errors import NestingError, UnsupportedOperation
-from . import array_primitives as arrays
+from . import array_primitives
 from . import primitives as scalar
 from .primitives import BINARY_OPERATORS, NEG, Primitive
 
@@ -140,13 +140,13 @@ class Active:
         if any(isinstance(x, Active) and x.is_array for x in inputs):
             return NotImplemented
         if method != "__call__" or kwargs:
-            raise arrays.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+            raise array_primitives.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
         if any(isinstance(x, np.ndarray) for x in inputs):
             # Constants in an array meet this number: an object array of diffstudy's numbers.
             return ufunc(*(np.asarray(x, dtype=object) if isinstance(x, Active) else x for x in inputs))
         operation = SCALAR_UFUNCS.get(ufunc) or COMPARISONS.get(ufunc)
         if operation is None:
-            raise arrays.unsupported(ufunc.__name__)
+            raise array_primitives.unsupported(ufunc.__name__)
         # A numpy scalar as a Python number, so that the operator reaches this number's method.
         return operation(*(x.item() if isinstance(x, np.generic) else x for x in inputs))
 
@@ -186,7 +186,7 @@ def constant_like(x: Any, c: int) -> Any:
     if isinstance(x, Active):
         return x.constant(c)
     if isinstance(x, np.ndarray):
-        return arrays.constant_like(x, c)
+        return array_primitives.constant_like(x, c)
     if isinstance(x, float):
         return float(c)
     if isinstance(x, sympy.Basic):
@@ -222,7 +222,9 @@ class ActiveArray(Active):
     __slots__ = ()
     is_array = True
 
-    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> Any:
+    def apply_array(
+        self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
+    ) -> Any:
         raise NotImplementedError
 
     def constant(self, c: int) -> Any:
@@ -231,7 +233,7 @@ class ActiveArray(Active):
     # What numpy asks of an array.
     @property
     def shape(self) -> tuple[int, ...]:
-        return arrays.shape_of(self.value)
+        return array_primitives.shape_of(self.value)
 
     @property
     def ndim(self) -> int:
@@ -243,11 +245,11 @@ class ActiveArray(Active):
 
     @property
     def dtype(self) -> np.dtype:
-        return arrays.dtype_of(self.value)
+        return array_primitives.dtype_of(self.value)
 
     @property
     def T(self) -> Any:  # noqa: N802 - numpy's name
-        return arrays.array_transpose(self)
+        return array_primitives.array_transpose(self)
 
     def __len__(self) -> int:
         if not self.shape:
@@ -258,7 +260,7 @@ class ActiveArray(Active):
         return (self[i] for i in range(len(self)))
 
     def __getitem__(self, index: Any) -> Any:
-        return arrays.apply(arrays.INDEX, (self,), {"index": _plain_index(index)})
+        return array_primitives.apply(array_primitives.INDEX, (self,), {"index": _plain_index(index)})
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise UnsupportedOperation(
@@ -272,33 +274,35 @@ class ActiveArray(Active):
         )
 
     def reshape(self, *shape: Any, order: str = "C") -> Any:
-        return arrays.array_reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+        return array_primitives.array_reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def transpose(self, *axes: Any) -> Any:
-        return arrays.array_transpose(self, axes[0] if len(axes) == 1 and np.iterable(axes[0]) else axes or None)
+        return array_primitives.array_transpose(
+            self, axes[0] if len(axes) == 1 and np.iterable(axes[0]) else axes or None
+        )
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return arrays.array_sum(self, axis=axis, keepdims=keepdims)
+        return array_primitives.array_sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return arrays.array_mean(self, axis=axis, keepdims=keepdims)
+        return array_primitives.array_mean(self, axis=axis, keepdims=keepdims)
 
     def dot(self, other: Any) -> Any:
-        return arrays.array_dot(self, other)
+        return array_primitives.array_dot(self, other)
 
     def ravel(self) -> Any:
-        return arrays.array_ravel(self)
+        return array_primitives.array_ravel(self)
 
     flatten = ravel
 
     def __matmul__(self, other: Any) -> Any:
-        return arrays.apply(arrays.MATMUL, (self, other))
+        return array_primitives.apply(array_primitives.MATMUL, (self, other))
 
     def __rmatmul__(self, other: Any) -> Any:
-        return arrays.apply(arrays.MATMUL, (other, self))
+        return array_primitives.apply(array_primitives.MATMUL, (other, self))
 
     def __diffstudy_apply__(self, primitive: Primitive) -> Any:
-        return arrays.apply(arrays.elementwise(primitive), (self,))
+        return array_primitives.apply(array_primitives.elementwise(primitive), (self,))
 
     # Comparisons entry by entry, on the values: a boolean array, as numpy gives.
     def _compare(self, other: Any, how: Callable[[Any, Any], Any]) -> Any:
@@ -327,21 +331,21 @@ class ActiveArray(Active):
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method != "__call__" or kwargs:
-            raise arrays.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+            raise array_primitives.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
         comparison = COMPARISONS.get(ufunc)
         if comparison is not None:
             return comparison(*(plain(x) for x in inputs))
         if ufunc is np.square:
             return inputs[0] * inputs[0]
-        primitive = arrays.UFUNCS.get(ufunc)
+        primitive = array_primitives.UFUNCS.get(ufunc)
         if primitive is None:
-            raise arrays.unsupported(ufunc.__name__)
-        return arrays.apply(primitive, inputs)
+            raise array_primitives.unsupported(ufunc.__name__)
+        return array_primitives.apply(primitive, inputs)
 
     def __array_function__(self, func: Callable[..., Any], types: Any, args: Any, kwargs: Any) -> Any:
-        handler = arrays.FUNCTIONS.get(func)
+        handler = array_primitives.FUNCTIONS.get(func)
         if handler is None:
-            raise arrays.unsupported(getattr(func, "__name__", str(func)))
+            raise array_primitives.unsupported(getattr(func, "__name__", str(func)))
         return handler(*args, **kwargs)
 
 
@@ -357,20 +361,20 @@ def _plain_index(index: Any) -> Any:
 
 
 def _array_binary(primitive: Primitive) -> Callable[[ActiveArray, Any], Any]:
-    table_entry = arrays.elementwise(primitive)
+    table_entry = array_primitives.elementwise(primitive)
 
     def method(self: ActiveArray, other: Any) -> Any:
-        return arrays.apply(table_entry, (self, other))
+        return array_primitives.apply(table_entry, (self, other))
 
     method.__name__ = primitive.name
     return method
 
 
 def _array_reflected(primitive: Primitive) -> Callable[[ActiveArray, Any], Any]:
-    table_entry = arrays.elementwise(primitive)
+    table_entry = array_primitives.elementwise(primitive)
 
     def method(self: ActiveArray, other: Any) -> Any:
-        return arrays.apply(table_entry, (other, self))
+        return array_primitives.apply(table_entry, (other, self))
 
     method.__name__ = "r" + primitive.name
     return method

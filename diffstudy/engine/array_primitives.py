@@ -7,7 +7,7 @@ so the two modes cannot drift apart, and a test checks ⟨u, J·t⟩ = ⟨Jᵀ·
 
 * Elementwise primitives are the scalar ones of :mod:`.primitives`, applied entry by entry:
   the local partials are the scalar rules evaluated on whole arrays, and broadcasting is undone
-  in one place (:func:`.arrays.unbroadcast`).
+  in one place (:func:`.ndarrays.unbroadcast`).
 * Structural primitives (matmul, sum, mean, transpose, reshape, indexing, concatenate, stack)
   have maps of their own, written side by side.
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperation
 from . import primitives as scalar
-from .arrays import unbroadcast
+from .ndarrays import unbroadcast
 from .primitives import MINUS_ONE, Primitive, Unit
 
 Params = dict[str, Any]
@@ -83,9 +83,11 @@ class LinearMap:
     """The derivative of one array operation with respect to one argument, as a linear map.
 
     A map whose ``negative`` is true gives J·t and Jᵀ·g without their sign, to be subtracted.
+    A map whose ``fresh`` is true returns from ``transpose`` a new array that nothing else holds.
     """
 
     negative = False
+    fresh = False
 
     def apply(self, t: Any) -> Any:
         """J·t: the argument's tangent carried to the result (None when it contributes nothing)."""
@@ -110,12 +112,55 @@ def push(total: Any, partial: LinearMap, tangent: Any) -> Any:
     return _combine(total, partial.apply(tangent), partial.negative)
 
 
+def pull_owned(total: Any, partial: LinearMap, adjoint: Any, owned: bool, spare: bool = False) -> tuple[Any, bool]:
+    """:func:`pull`, reusing memory the sweep owns, as autograd does.
+
+    An owned array is a plain array the sweep itself made and holds nowhere else. When the total
+    is owned, the term is added into it in place; when the adjoint is owned and ``spare`` (no one
+    reads it after this), an elementwise term is computed in its memory. Reverse mode on large
+    arrays then allocates few new arrays: fresh memory costs more than the arithmetic on it.
+    Returns the new total and whether the sweep owns it.
+    """
+    if spare and partial.__class__ is Scale and adjoint.__class__ is np.ndarray and adjoint.dtype != object:
+        term = partial.transpose_into(adjoint)
+        if term is not None:
+            return _add_owned(total, term, partial.negative, owned), True
+    if owned and total.__class__ is np.ndarray and total.dtype != object:
+        if partial.__class__ is Select and adjoint.__class__ is np.ndarray and _is_basic(partial.index):
+            total[partial.index] += adjoint
+            return total, True
+        term = partial.transpose(adjoint)
+        if term is None:
+            return total, True
+        return _add_owned(total, term, partial.negative, True), True
+    result = pull(total, partial, adjoint)
+    fresh = total is not None or partial.negative or partial.fresh
+    return result, fresh and result.__class__ is np.ndarray
+
+
+def _add_owned(total: Any, term: Any, negative: bool, owned: bool) -> Any:
+    """``total ± term``, in place when ``total`` is owned and the shapes and types fit."""
+    if (
+        owned
+        and total.__class__ is np.ndarray
+        and term.__class__ is np.ndarray
+        and term.shape == total.shape
+        and term.dtype == total.dtype
+    ):
+        return (np.subtract if negative else np.add)(total, term, out=total)
+    return _combine(total, term, negative)
+
+
 def pull(total: Any, partial: LinearMap, adjoint: Any) -> Any:
     """Reverse mode: ``total + Jᵀ·adjoint``, where ``total`` None means nothing is accumulated yet."""
+    if partial.__class__ is Select and total.__class__ is np.ndarray and adjoint.__class__ is np.ndarray:
+        # A slice's adjoint added into a plain array: into a copy, the slice only, not a whole array of
+        # zeros (the same numbers: adding 0.0 changes nothing). Counting arrays take the general way.
+        return partial.add_into(total, adjoint)
     return _combine(total, partial.transpose(adjoint), partial.negative)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Scale(LinearMap):
     """Multiplication entry by entry by the local partials ``p`` (an elementwise primitive's derivative).
 
@@ -132,6 +177,10 @@ class Scale(LinearMap):
     def negative(self) -> bool:  # type: ignore[override]
         return self.p is MINUS_ONE
 
+    @property
+    def fresh(self) -> bool:  # type: ignore[override]
+        return self.p.__class__ is not Unit
+
     def _times(self, t: Any) -> Any:
         p = self.p
         if p.__class__ is Unit:
@@ -144,17 +193,34 @@ class Scale(LinearMap):
             return term
         return np.broadcast_to(term, self.out_shape)
 
+    def transpose_into(self, g: np.ndarray) -> Any:
+        """:meth:`transpose` computed in the memory of ``g``, a plain float array no one reads again.
+
+        Returns the term (with its sign left off, as ``negative`` says), or None to give up.
+        """
+        p = self.p
+        if p.__class__ is Unit:
+            term = None if p.sign == 0 else g
+        elif np.shape(p) == () or shape_of(p) == g.shape or np.broadcast_shapes(shape_of(p), g.shape) == g.shape:
+            if np.result_type(p, g) != g.dtype:
+                return None
+            term = np.multiply(p, g, out=g)
+        else:
+            return None
+        return None if term is None else unbroadcast(term, self.shape)
+
     def transpose(self, g: Any) -> Any:
         term = self._times(g)
         return None if term is None else unbroadcast(term, self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MatmulRight(LinearMap):
     """∂(x @ y)/∂x: t ↦ t @ y, and back g ↦ g @ yᵀ (an outer product when y is a vector)."""
 
     y: Any
     x_shape: tuple[int, ...]
+    fresh = True
 
     def apply(self, t: Any) -> Any:
         return np.matmul(t, self.y)
@@ -173,12 +239,13 @@ class MatmulRight(LinearMap):
         return unbroadcast(np.matmul(g, y), self.x_shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MatmulLeft(LinearMap):
     """∂(x @ y)/∂y: t ↦ x @ t, and back g ↦ xᵀ @ g (an outer product when x is a vector)."""
 
     x: Any
     y_shape: tuple[int, ...]
+    fresh = True
 
     def apply(self, t: Any) -> Any:
         return np.matmul(self.x, t)
@@ -207,7 +274,7 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[i
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SumMap(LinearMap):
     """∂sum(x, axis)/∂x, times ``scale`` (1/count for a mean): t ↦ sum(t)·scale, g ↦ broadcast(g·scale)."""
 
@@ -226,7 +293,7 @@ class SumMap(LinearMap):
         return np.broadcast_to(np.reshape(g, _kept_shape(self.shape, self.axis)), self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Permute(LinearMap):
     """∂transpose(x, axes)/∂x: permute the tangent the same way, the adjoint back."""
 
@@ -239,7 +306,7 @@ class Permute(LinearMap):
         return np.transpose(g, tuple(int(i) for i in np.argsort(self.axes)))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reshape(LinearMap):
     """∂reshape(x)/∂x: the same entries in another shape, and back."""
 
@@ -253,7 +320,7 @@ class Reshape(LinearMap):
         return np.reshape(g, self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BroadcastMap(LinearMap):
     """∂broadcast_to(x, shape)/∂x: copy the tangent, sum the adjoint's copies back."""
 
@@ -267,12 +334,13 @@ class BroadcastMap(LinearMap):
         return unbroadcast(g, self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Select(LinearMap):
     """∂x[index]/∂x: pick the same entries of the tangent; put the adjoint back where they came from."""
 
     shape: tuple[int, ...]
     index: Any
+    fresh = True
 
     def apply(self, t: Any) -> Any:
         return apply(INDEX, (t,), {"index": self.index})
@@ -280,8 +348,17 @@ class Select(LinearMap):
     def transpose(self, g: Any) -> Any:
         return apply(SCATTER, (g,), {"shape": self.shape, "index": self.index})
 
+    def add_into(self, total: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """``total + transpose(g)`` for plain arrays, adding only where ``index`` picks."""
+        result = total.astype(np.result_type(total, g), copy=True)
+        if _is_basic(self.index):
+            result[self.index] += g
+        else:
+            np.add.at(result, self.index, g)
+        return result
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Place(LinearMap):
     """∂scatter(x)/∂x, the transpose of :class:`Select`: place the tangent, pick the adjoint."""
 
@@ -478,18 +555,29 @@ INDEX = ArrayPrimitive(
 )
 
 
+def _is_basic(index: Any) -> bool:
+    """True for basic indexing (ints, slices, None, ...): every entry is picked at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in parts)
+
+
 def _scatter_value(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     """An array of ``shape``, zero but where ``index`` picks: there the entries of ``g``, summed if repeated."""
     zeros = constant_like(np.empty(shape, dtype=dtype_of(g)), 0)
-    np.add.at(zeros, index, g)
+    if _is_basic(index):
+        zeros[index] = g
+    else:
+        np.add.at(zeros, index, g)
     return zeros
 
 
 def _scatter_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
     # An entry picked k times receives k adjoints: k − 1 additions (adding to the zero is not one).
+    if _is_basic(params["index"]):
+        return {}
     positions = np.arange(math.prod(params["shape"])).reshape(params["shape"])[params["index"]]
-    picked = np.size(positions)
-    return {"add": picked - len(np.unique(positions))} if picked else {}
+    repeated = np.size(positions) - len(np.unique(positions))
+    return {"add": repeated} if repeated else {}
 
 
 SCATTER = ArrayPrimitive(

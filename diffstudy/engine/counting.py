@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import array_primitives as arrays
+from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Primitive
 
@@ -112,7 +112,7 @@ class CountingArray(ActiveArray):
 
     def constant(self, c: int) -> CountingArray:
         """An array of ``c`` of this shape on the same tally, counted as nothing."""
-        return CountingArray(arrays.constant_like(self.value, c), self.tally)
+        return CountingArray(array_primitives.constant_like(self.value, c), self.tally)
 
     def wrap(self, value: Any) -> CountingArray:
         """A plain array as a counting array on the same tally (a seed, counted as nothing)."""
@@ -121,7 +121,9 @@ class CountingArray(ActiveArray):
     def same_differentiation(self, other: Active) -> bool:
         return isinstance(other, (Counting, CountingArray))
 
-    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> CountingArray:
+    def apply_array(
+        self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
+    ) -> CountingArray:
         values = []
         for a in args:
             if isinstance(a, (Counting, CountingArray)):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import NestingError
-from . import array_primitives as arrays
+from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Primitive, accumulate
 from .trees import directions, entries, is_array, outputs_of
@@ -121,7 +121,9 @@ class DualArray(ActiveArray):
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tag", None) is self.tag
 
-    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> DualArray:
+    def apply_array(
+        self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
+    ) -> DualArray:
         """Evaluate ``primitive`` on the values and push the tangents through its linear maps."""
         tag = self.tag
         values, tangents = [], []
@@ -180,7 +182,7 @@ def unit_like(x: Any, entry: int) -> Any:
     """1 in the type of ``x``; for an array, the array of its shape that is 1 at ``entry`` and 0 elsewhere."""
     if not is_array(x):
         return constant_like(x, 1)
-    return arrays.unit_like(x, entry)
+    return array_primitives.unit_like(x, entry)
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:

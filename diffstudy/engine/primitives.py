@@ -24,7 +24,7 @@ import sympy
 
 from ..errors import DomainError
 from . import kinks
-from .arrays import elementwise
+from .ndarrays import elementwise
 
 
 class Unit:
@@ -45,6 +45,25 @@ class Unit:
 
     def __repr__(self) -> str:
         return str(self.sign)
+
+
+class Argument:
+    """A partial derivative that is one of the arguments, by the structure of its rule (x·y by x is y).
+
+    Calling it picks that argument; the tape, which records a partial per operation, picks it
+    without the call.
+    """
+
+    __slots__ = ("position",)
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+
+    def __call__(self, *args: Any) -> Any:
+        return args[self.position]
+
+    def __repr__(self) -> str:
+        return "xy"[self.position]
 
 
 ONE = Unit(1)
@@ -163,6 +182,8 @@ def divide(x: Any, y: Any) -> Any:
 def power(x: Any, y: Any) -> Any:
     """``x ** y`` that refuses 0 to a negative power and a negative base to a non-integer power."""
     if _plain_arrays(x, y):
+        if y == 1 and isinstance(x, np.ndarray):
+            return x  # a plain array is never written into: no copy needed (x**2's partial is 2·x**1)
         return _on_arrays(power, operator.pow, x, y)
     try:
         result = x**y
@@ -180,14 +201,6 @@ def reciprocal(y: Any) -> Any:
     if isinstance(y, int) or (isinstance(y, np.ndarray) and y.dtype.kind in "iu"):
         return Fraction(1) / y
     return 1 / y
-
-
-def _second(x: Any, y: Any, out: Any) -> Any:
-    return y
-
-
-def _first(x: Any, y: Any, out: Any) -> Any:
-    return x
 
 
 def _div_by_numerator(x: Any, y: Any, out: Any) -> Any:
@@ -211,7 +224,7 @@ def _pow_by_exponent(x: Any, y: Any, out: Any) -> Any:
 
 ADD = Primitive("add", "+", operator.add, (ONE, ONE), np.add)
 SUB = Primitive("sub", "-", operator.sub, (ONE, MINUS_ONE), np.subtract)
-MUL = Primitive("mul", "*", operator.mul, (_second, _first), np.multiply)
+MUL = Primitive("mul", "*", operator.mul, (Argument(1), Argument(0)), np.multiply)
 DIV = Primitive("div", "/", divide, (_div_by_numerator, _div_by_denominator), np.true_divide)
 POW = Primitive("pow", "**", power, (_pow_by_base, _pow_by_exponent), np.power)
 NEG = Primitive("neg", "-", operator.neg, (MINUS_ONE,), np.negative)

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from ..errors import NestingError
-from . import array_primitives as arrays
+from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
-from .primitives import Primitive, accumulate
+from .primitives import Argument, Primitive, Unit, accumulate
 from .trees import entries, is_array, outputs_of, size_of
 
 
@@ -68,13 +69,15 @@ class Entry(NamedTuple):
 class ArrayEntry(NamedTuple):
     """The tape entry of an array operation: its primitive, its value, and its arguments.
 
-    Each argument is (index of the variable, linear map of the operation's derivative by it);
-    constant arguments are not listed.
+    ``arguments`` has (index of the variable, linear map of the operation's derivative by it)
+    for each argument that is a variable; ``operands`` has, for every argument in the order
+    written, its variable's index or None for a constant (a computational graph shows them).
     """
 
-    primitive: arrays.ArrayPrimitive
+    primitive: array_primitives.ArrayPrimitive
     value: Any
-    arguments: tuple[tuple[int, arrays.LinearMap], ...]
+    arguments: tuple[tuple[int, array_primitives.LinearMap], ...]
+    operands: tuple[int | None, ...]
 
 
 Tape = list[tuple]
@@ -126,6 +129,7 @@ class Var(Active):
 
 
 _allocate = object.__new__
+_SCALARS = frozenset({float, Fraction})
 
 
 def _two_tapes() -> NestingError:
@@ -133,9 +137,16 @@ def _two_tapes() -> NestingError:
 
 
 def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
+    """``Var.__mul__`` and its siblings: evaluate, record one entry, return the new variable.
+
+    The tape's hottest path, so a partial that is a constant (add, sub: ±1) or an argument
+    (mul: x·y by x is y) is taken without calling its rule; the rule table stays the one source.
+    """
     new = _allocate
     evaluate = primitive.evaluate
     rule_x, rule_y = primitive.partials
+    mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
+    unit_like = isinstance(rule_x, Unit) and isinstance(rule_y, Unit)
 
     def method(self: Var, other: Any) -> Any:
         a = self.value
@@ -145,7 +156,12 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
                 raise _two_tapes()
             b = other.value
             out = evaluate(a, b)
-            tape.append((primitive, out, self.index, rule_x(a, b, out), other.index, rule_y(a, b, out)))
+            if mul_like:  # the partials written out, without a call: x·y by x is y, by y is x
+                tape.append((primitive, out, self.index, b, other.index, a))
+            elif unit_like:
+                tape.append((primitive, out, self.index, rule_x, other.index, rule_y))
+            else:
+                tape.append((primitive, out, self.index, rule_x(a, b, out), other.index, rule_y(a, b, out)))
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
             tape.append((primitive, out, self.index, rule_x(a, other, out), None, other))
@@ -203,22 +219,30 @@ class VarArray(ActiveArray):
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tape", None) is self.tape
 
-    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> VarArray:
+    def apply_array(
+        self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
+    ) -> VarArray:
         """Evaluate ``primitive`` and record one entry: the linear map of each argument on this tape."""
         tape = self.tape
-        values, variables = [], []
+        values, variables, operands = [], [], []
         for position, a in enumerate(args):
             if (a.__class__ is VarArray or a.__class__ is Var) and a.tape is tape:
                 values.append(a.value)
                 variables.append((position, a.index))
+                operands.append(a.index)
             else:
                 if isinstance(a, Active):
                     self.treats_as_constant(a)  # raises if ``a`` is of another tape of this rank
                 values.append(a)
+                operands.append(None)
         out = primitive.evaluate(*values, **params)
-        maps = tuple((index, primitive.partial(position, values, out, params)) for position, index in variables)
-        tape.append(ArrayEntry(primitive, out, maps))
+        partial = primitive.partial
+        maps = tuple([(index, partial(position, values, out, params)) for position, index in variables])
+        tape.append(_new_entry(ArrayEntry, (primitive, out, maps, tuple(operands))))
         return VarArray(out, len(tape) - 1, tape)
+
+
+_new_entry = tuple.__new__  # a named tuple made without the call its constructor adds
 
 
 @dataclass
@@ -240,14 +264,18 @@ class Recording:
         return [(k, j) for k, out in enumerate(self.values) for j in range(size_of(out))]
 
 
-def _variable(value: Any, index: int, tape: Tape) -> Active:
-    return VarArray(value, index, tape) if is_array(value) else Var(value, index, tape)
-
-
 def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     """Evaluate ``f`` at ``point`` on tape variables (tape arrays for arrays) and keep the tape."""
-    tape: Tape = [input_entry(v) for v in point]
-    inputs = [_variable(v, i, tape) for i, v in enumerate(point)]
+    tape: Tape = [(None, v, None, None, None, None) for v in point]  # input_entry(v), without the call
+    kinds = [VarArray if is_array(v) else Var for v in point] if not _SCALARS.issuperset(map(type, point)) else None
+    if kinds is None:  # numbers only, the common case, made quick (no __init__ call per input)
+        inputs = []
+        for i, v in enumerate(point):
+            var = _allocate(Var)
+            var.value, var.index, var.tape = v, i, tape
+            inputs.append(var)
+    else:
+        inputs = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     outputs = outputs_of(f(*inputs))
     for out in outputs:
         if isinstance(out, (Var, VarArray)) and out.tape is not tape:
@@ -257,32 +285,51 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     return Recording(tape, len(point), outputs)
 
 
-def backward(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
+def backward(tape: Tape, seeds: Mapping[int, Any], keep_all: bool = True) -> list[Any]:
     """Adjoints of every variable up to the last seeded one, from one backward sweep.
 
     ``seeds`` maps a variable's index to its adjoint to start from (1 for the output whose
     gradient is wanted; the weights u of uᵀJ for several). A variable that none of the seeded
-    variables depends on keeps the adjoint None, and the sweep spends nothing on it.
+    variables depends on keeps the adjoint None, and the sweep spends nothing on it. With
+    ``keep_all`` False only the inputs' adjoints are wanted, so the memory of an intermediate
+    array adjoint may be reused once its entry has been swept.
     """
     last = max(seeds)
     adjoints: list[Any] = [None] * (last + 1)
     for index, seed in seeds.items():
         adjoints[index] = seed
-    add, pull = accumulate, arrays.pull
+    add, pull = accumulate, array_primitives.pull_owned
+    owned: set[int] = set()  # adjoints that are arrays this sweep made and holds nowhere else
     for k in range(last, -1, -1):
         g = adjoints[k]
         if g is None:
             continue
         entry = tape[k]
         if entry.__class__ is ArrayEntry:
-            for index, linear_map in entry.arguments:
-                adjoints[index] = pull(adjoints[index], linear_map, g)
+            last_argument = len(entry.arguments) - 1
+            spare = not keep_all and k in owned
+            for position, (index, linear_map) in enumerate(entry.arguments):
+                adjoints[index], own = pull(
+                    adjoints[index], linear_map, g, index in owned, spare and position == last_argument
+                )
+                (owned.add if own else owned.discard)(index)
             continue
         _, _, first, first_partial, second, second_partial = entry  # an Entry
+        # accumulate(), written out: the sweep's hottest lines.
         if first is not None:
-            adjoints[first] = add(adjoints[first], first_partial, g)
+            total = adjoints[first]
+            if first_partial.__class__ is Unit:
+                adjoints[first] = add(total, first_partial, g)
+            else:
+                term = first_partial * g
+                adjoints[first] = term if total is None else total + term
         if second is not None:
-            adjoints[second] = add(adjoints[second], second_partial, g)
+            total = adjoints[second]
+            if second_partial.__class__ is Unit:
+                adjoints[second] = add(total, second_partial, g)
+            else:
+                term = second_partial * g
+                adjoints[second] = term if total is None else total + term
     return adjoints
 
 
@@ -298,7 +345,7 @@ def forward_sweep(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
     for k, entry in enumerate(tape):
         if entry[0] is None:
             continue
-        combine = arrays.push if entry.__class__ is ArrayEntry else accumulate
+        combine = array_primitives.push if entry.__class__ is ArrayEntry else accumulate
         tangent = None
         for index, partial in arguments_of(entry):
             if tangents[index] is not None:
@@ -307,10 +354,10 @@ def forward_sweep(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
     return tangents
 
 
-def _seed(out: Any, entry: int) -> Any:
+def seed(out: Any, entry: int) -> Any:
     """1 at one entry of an output (a number, or an array that is 1 at ``entry`` and 0 elsewhere)."""
     value = out.value if isinstance(out, (Var, VarArray)) else out
-    return arrays.unit_like(value, entry) if is_array(value) else constant_like(value, 1)
+    return array_primitives.unit_like(value, entry) if is_array(value) else constant_like(value, 1)
 
 
 def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
@@ -324,9 +371,12 @@ def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
         if isinstance(out, (Var, VarArray)) and u is not None:
             seeds[out.index] = u if out.index not in seeds else seeds[out.index] + u
     n, tape = recording.n_inputs, recording.tape
-    adjoints = backward(tape, seeds) if seeds else []
-    adjoints = adjoints[:n] + [None] * (n - len(adjoints))
-    return [constant_like(entry[1], 0) if a is None else a for a, entry in zip(adjoints, tape)]
+    adjoints = backward(tape, seeds, keep_all=False)[:n] if seeds else []
+    adjoints += [None] * (n - len(adjoints))
+    for i, a in enumerate(adjoints):
+        if a is None:  # an input the outputs do not depend on
+            adjoints[i] = constant_like(tape[i][1], 0)
+    return adjoints
 
 
 def gradient_row(recording: Recording, position: int | tuple[int, int]) -> list[Any]:
@@ -336,7 +386,7 @@ def gradient_row(recording: Recording, position: int | tuple[int, int]) -> list[
     """
     k, entry = (position, 0) if isinstance(position, int) else position
     weights: list[Any] = [None] * len(recording.outputs)
-    weights[k] = _seed(recording.outputs[k], entry)
+    weights[k] = seed(recording.outputs[k], entry)
     return [d for adjoint in pullback(recording, weights) for d in entries(adjoint)]
 
 

@@ -23,8 +23,7 @@ import sympy
 from sympy.core.parameters import evaluate
 
 from ..errors import Declined, DomainError, UnsupportedOperation
-from . import array_primitives as arrays
-from . import expressions, reverse
+from . import array_primitives, expressions, reverse
 from .active import Active, ActiveArray, install_operators
 from .budget import Budget
 from .primitives import Primitive
@@ -110,12 +109,14 @@ class TracedArray(ActiveArray):
         return f"TracedArray({self.value!r})"
 
     def constant(self, c: int) -> Any:
-        return arrays.constant_like(self.value, c)
+        return array_primitives.constant_like(self.value, c)
 
     def same_differentiation(self, other: Active) -> bool:
         return isinstance(other, (Traced, TracedArray))
 
-    def apply_array(self, primitive: arrays.ArrayPrimitive, args: Any, params: arrays.Params) -> TracedArray:
+    def apply_array(
+        self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
+    ) -> TracedArray:
         values = [a.value if isinstance(a, (Traced, TracedArray)) else a for a in args]
         return TracedArray(primitive.evaluate(*values, **params))
 

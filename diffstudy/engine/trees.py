@@ -7,6 +7,8 @@ inputs, each flattened in numpy's (row-major) order.
 
 from __future__ import annotations
 
+import numbers
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -47,3 +49,100 @@ def entries(x: Any) -> list[Any]:
 def directions(point: list[Any]) -> list[tuple[int, int]]:
     """Every entry of the inputs, as (input, flat index): the columns of the Jacobian."""
     return [(i, j) for i, v in enumerate(point) for j in range(size_of(v))]
+
+
+# ---------------------------------------------------------------- pytrees: nested arguments
+
+Structure = tuple
+
+
+def as_leaf(v: Any) -> Any:
+    """A leaf of an argument as the engines take it: a float stays a float, an integer becomes an
+    exact Fraction, an array a float array or (for integers and Fractions) an object array of Fractions.
+
+    Raises:
+        TypeError: the leaf is not a real number or an array of them.
+    """
+    if v.__class__ is float:
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{v!r} is a boolean, not a number to differentiate by")
+    if isinstance(v, np.ndarray) or getattr(v, "is_array", False) or hasattr(v, "priority"):
+        return _array_leaf(v) if isinstance(v, np.ndarray) else v
+    if isinstance(v, (float, np.floating)):
+        return float(v)
+    if isinstance(v, numbers.Rational):
+        return Fraction(int(v.numerator), int(v.denominator))
+    if isinstance(v, numbers.Real):
+        return float(v)
+    raise TypeError(f"{type(v).__name__} is not a number, an array, or a list, tuple or dict of them")
+
+
+def _array_leaf(v: np.ndarray) -> np.ndarray:
+    if v.dtype.kind == "f":
+        return v.astype(float, copy=False)
+    if v.dtype.kind in "iu" or v.dtype == object:
+        exact = np.empty(v.shape, dtype=object)
+        exact.flat[:] = [as_leaf(x) for x in v.flat]
+        return exact
+    raise TypeError(f"an array of dtype {v.dtype} is not an array of real numbers")
+
+
+SCALAR_LEAF: Structure = ("leaf", ())
+_FLOATS = frozenset({float, np.float64})
+
+
+def flatten(tree: Any) -> tuple[list[Any], Structure]:
+    """The leaves (numbers and arrays) of a nest of lists, tuples and dicts, and its structure.
+
+    A dict's leaves come in the order of its sorted keys, as in JAX. The structure records each
+    leaf's shape, so two trees of the same structure have leaves of the same shapes; a list or
+    tuple of numbers records only how many.
+    """
+    if isinstance(tree, (list, tuple)):
+        kind = "list" if isinstance(tree, list) else "tuple"
+        if _FLOATS.issuperset(map(type, tree)):  # the common case, a list of floats, made quick
+            return list(map(float, tree)), (kind, len(tree))
+        parts = [flatten(item) for item in tree]
+        children = tuple(s for _, s in parts)
+        if all(child is SCALAR_LEAF for child in children):
+            return [leaf for leaves, _ in parts for leaf in leaves], (kind, len(children))
+        return [leaf for leaves, _ in parts for leaf in leaves], (kind, children)
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        parts = [flatten(tree[k]) for k in keys]
+        return [leaf for leaves, _ in parts for leaf in leaves], ("dict", tuple(keys), tuple(s for _, s in parts))
+    if tree is None:
+        return [], ("none",)
+    leaf = as_leaf(tree)
+    if leaf.__class__ is float or leaf.__class__ is Fraction:
+        return [leaf], SCALAR_LEAF
+    return [leaf], ("leaf", tuple(np.shape(leaf) if not hasattr(leaf, "shape") else leaf.shape))
+
+
+def unflatten(structure: Structure, leaves: list[Any]) -> Any:
+    """The nest of ``structure`` with ``leaves`` put back in order (the inverse of :func:`flatten`)."""
+    rebuilt, used = _rebuild(structure, leaves, 0)
+    if used != len(leaves):
+        raise ValueError(f"{len(leaves)} leaves for a structure of {used}")
+    return rebuilt
+
+
+def _rebuild(structure: Structure, leaves: list[Any], start: int) -> tuple[Any, int]:
+    kind = structure[0]
+    if kind == "leaf":
+        return leaves[start], start + 1
+    if kind == "none":
+        return None, start
+    children = structure[-1]
+    if isinstance(children, int):  # that many numbers
+        items = leaves[start : start + children]
+        start += children
+    else:
+        items = []
+        for child in children:
+            item, start = _rebuild(child, leaves, start)
+            items.append(item)
+    if kind == "dict":
+        return dict(zip(structure[1], items)), start
+    return (list(items) if kind == "list" else tuple(items)), start

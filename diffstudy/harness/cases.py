@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.arrays import exact_or_float
+from ..engine.ndarrays import exact_or_float
 from ..errors import CaseError
 
 

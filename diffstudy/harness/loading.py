@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .cases import Case, display_path
+from .messages import last_frame_in
 
 
 def builtin_cases_dir() -> Path:
@@ -22,12 +22,6 @@ def builtin_cases_dir() -> Path:
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
     return Path(__file__).resolve().parent.parent.parent / "cases"
-
-
-def _line_in(error: BaseException, path: str) -> int | None:
-    """The last line of ``path`` that the traceback of ``error`` passed through."""
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
-    return lines[-1] if lines else None
 
 
 def _ignore(error: BaseException) -> None:
@@ -55,8 +49,8 @@ def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -
     except (Exception, SystemExit) as error:
         del sys.modules[module_name]
         on_error(error)
-        line = _line_in(error, filename)
-        where = f"{display_path(filename)}:{line}" if line else display_path(filename)
+        frame = last_frame_in(error, filename)
+        where = f"{display_path(filename)}:{frame.lineno}" if frame else display_path(filename)
         return [], [f"{where}: {type(error).__name__}: {error}"]
     cases = [
         obj.__diffstudy_case__

@@ -18,12 +18,17 @@ def _frames(error: BaseException) -> list[traceback.FrameSummary]:
     return [frame for e in reversed(chain) for frame in traceback.extract_tb(e.__traceback__)]
 
 
+def last_frame_in(error: BaseException, filename: str | None) -> traceback.FrameSummary | None:
+    """The last frame in ``filename`` that ``error``, or an error it was raised from, passed through."""
+    frames = [f for f in _frames(error) if f.filename == filename]
+    return frames[-1] if frames else None
+
+
 def locate(error: BaseException, case: Case) -> str:
     """``file:line (`source`)`` of the case-file line where ``error`` arose, or ``""``."""
-    frames = [f for f in _frames(error) if f.filename == case.file]
-    if not frames:
+    frame = last_frame_in(error, case.file)
+    if frame is None:
         return ""
-    frame = frames[-1]
     source = linecache.getline(frame.filename, frame.lineno or 0).strip()
     return f"{display_path(frame.filename)}:{frame.lineno}" + (f" (`{source}`)" if source else "")
 

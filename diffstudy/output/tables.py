@@ -38,6 +38,8 @@ def jsonable(v: Any) -> Any:
     """``v`` with every number inside dicts and lists made JSON-ready."""
     if isinstance(v, np.generic):  # numpy scalars from DataFrame columns
         v = v.item()
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
     if isinstance(v, dict):
         return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -48,11 +50,17 @@ def jsonable(v: Any) -> Any:
 
 
 def format_number(v: Any, digits: int = 6) -> str:
-    """A short, readable number: exact integers and small fractions as they are, else 6 digits."""
+    """A short, readable number: exact integers and small fractions as they are, else 6 digits.
+
+    An array is shown by its shape and its first entries.
+    """
     if v is None:
         return ""
     if isinstance(v, str):
         return v
+    if isinstance(v, np.ndarray):
+        shape = "×".join(map(str, v.shape)) or "scalar"
+        return f"({shape}) " + format_vector(list(v.flat), 3)
     if isinstance(v, Fraction):
         if v.denominator == 1 and abs(v.numerator) < 10**12:
             return str(v.numerator)

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..engine import reverse
+from ..engine import array_primitives, forward, reverse
 from ..engine.active import constant_like
 from ..engine.primitives import NEG, Unit
+from ..errors import UnsupportedOperation
 from ..harness.cases import Case
 
 
@@ -30,28 +32,61 @@ class Graph:
     edges: pd.DataFrame  # source, target, partial
 
 
-def _partial_value(p: Any) -> Any:
-    return p.sign if isinstance(p, Unit) else p
-
-
 def _constant(value: Any) -> str:
     """A constant of the program as written: ``3``, ``1/2``, ``0.1`` (a float's shortest exact form)."""
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _operation(entry: reverse.Entry, names: list[str]) -> str:
-    """How node ``entry`` is computed, in terms of its arguments' names (``x ** 3``, ``3 * y``)."""
+def _operation(entry: reverse.Entry | reverse.ArrayEntry, names: list[str]) -> str:
+    """How node ``entry`` is computed, in terms of its arguments' names (``x ** 3``, ``3 * y``, ``v1 @ x``)."""
+    if entry.__class__ is reverse.ArrayEntry:
+        return _array_operation(entry, names)
     primitive = entry.primitive
     arguments = [
         names[index] if index is not None else _constant(constant)
         for index, constant in ((entry.first, entry.first_partial), (entry.second, entry.second_partial))
         if index is not None or constant is not None
     ]
+    return _written(primitive.symbol, arguments, primitive is NEG)
+
+
+def _written(symbol: str, arguments: list[str], negation: bool = False) -> str:
     if len(arguments) == 2:
-        return f"{arguments[0]} {primitive.symbol} {arguments[1]}"
-    if primitive is NEG:
-        return f"-{arguments[0]}"
-    return f"{primitive.symbol}({arguments[0]})"
+        return f"{arguments[0]} {symbol} {arguments[1]}"
+    return f"-{arguments[0]}" if negation else f"{symbol}({', '.join(arguments)})"
+
+
+def _array_operation(entry: reverse.ArrayEntry, names: list[str]) -> str:
+    """An array operation written with its arguments' names; a constant array is ``const``."""
+    arguments = [names[index] if index is not None else "const" for index in entry.operands]
+    primitive = entry.primitive
+    if primitive.scalar is not None:
+        return _written(primitive.scalar.symbol, arguments, primitive.scalar is NEG)
+    if primitive is array_primitives.MATMUL:
+        return f"{arguments[0]} @ {arguments[1]}"
+    return f"{primitive.name}({', '.join(arguments)})"
+
+
+def _describe(partial: Any) -> Any:
+    """An edge's local partial: a number, or for an array operation the linear map it applies."""
+    if isinstance(partial, Unit):
+        return partial.sign
+    if not isinstance(partial, array_primitives.LinearMap):
+        return partial
+    if isinstance(partial, array_primitives.Scale):
+        p = partial.p
+        factor = p.sign if isinstance(p, Unit) else p if np.ndim(p) == 0 else "the local partials"
+        return f"× {factor}, entry by entry"
+    return {
+        array_primitives.MatmulRight: "t ↦ t @ y",
+        array_primitives.MatmulLeft: "t ↦ x @ t",
+        array_primitives.SumMap: "t ↦ sum of t",
+        array_primitives.Permute: "t ↦ t transposed",
+        array_primitives.Reshape: "t ↦ t reshaped",
+        array_primitives.BroadcastMap: "t ↦ t broadcast",
+        array_primitives.Select: "t ↦ t[index]",
+        array_primitives.Place: "t ↦ t put in place",
+    }.get(type(partial), type(partial).__name__)
 
 
 def output_names(count: int) -> list[str]:
@@ -59,28 +94,31 @@ def output_names(count: int) -> list[str]:
     return ["f"] if count == 1 else [f"f{k}" for k in range(1, count + 1)]
 
 
-def build(case: Case, tangents: bool = False) -> Graph:
-    """Record ``case`` on a tape and sweep back from each output: its computational graph.
+TANGENT_LIMIT = 12  # forward sweeps shown, one per input entry
 
-    With ``tangents``, each node also gets ∂node/∂input for every input, by a forward sweep
-    along that input: the numbers forward mode computes, pass by pass.
+
+def build(case: Case, tangents: bool = False) -> Graph:
+    """Record ``case`` on a tape and sweep back from each output entry: its computational graph.
+
+    With ``tangents``, each node also gets ∂node/∂input for every input entry (at most
+    ``TANGENT_LIMIT`` of them), by a forward sweep along it: the numbers forward mode computes,
+    pass by pass. An array node's value, adjoint and tangent are arrays.
     """
     recording = reverse.record(case.function, case.point)
     tape = recording.tape
     names = list(case.inputs) + [f"v{k}" for k in range(1, len(tape) - len(case.inputs) + 1)]
-    outputs = output_names(len(recording.outputs))
-    output_nodes = {out.index for out in recording.outputs if isinstance(out, reverse.Var)}
+    positions = recording.positions
+    outputs = output_names(len(positions))
+    output_nodes = {out.index for out in recording.outputs if isinstance(out, (reverse.Var, reverse.VarArray))}
     adjoints = {}
-    for out, name in zip(recording.outputs, outputs):
-        if isinstance(out, reverse.Var):
-            swept = reverse.backward(tape, {out.index: constant_like(out.value, 1)})
+    for (k, entry_index), name in zip(positions, outputs):
+        out = recording.outputs[k]
+        if isinstance(out, (reverse.Var, reverse.VarArray)):
+            swept = reverse.backward(tape, {out.index: reverse.seed(out, entry_index)})
             adjoints[name] = swept + [None] * (len(tape) - len(swept))
         else:
             adjoints[name] = [None] * len(tape)
-    forward = {}
-    if tangents:
-        for i, name in enumerate(case.inputs):
-            forward[name] = reverse.forward_sweep(tape, {i: constant_like(case.point[i], 1)})
+    forward = _tangents(case, tape) if tangents else {}
     nodes, edges = [], []
     for k in range(len(tape)):
         entry = reverse.entry_at(tape, k)
@@ -95,10 +133,29 @@ def build(case: Case, tangents: bool = False) -> Graph:
         row.update({f"adjoint_{name}": _or(swept[k], zero) for name, swept in adjoints.items()})
         row.update({f"tangent_{name}": _or(swept[k], zero) for name, swept in forward.items()})
         nodes.append(row)
-        for index, partial in ((entry.first, entry.first_partial), (entry.second, entry.second_partial)):
-            if index is not None:
-                edges.append({"source": names[index], "target": names[k], "partial": _partial_value(partial)})
+        for index, partial in reverse.arguments_of(entry):
+            edges.append({"source": names[index], "target": names[k], "partial": _describe(partial)})
     return Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=["source", "target", "partial"]))
+
+
+def _tangents(case: Case, tape: reverse.Tape) -> dict[str, list[Any]]:
+    """Forward sweeps of the tape, one per input entry, named by the input (and the entry's index)."""
+    directions = [(i, j) for i, v in enumerate(case.point) for j in range(int(np.size(v)))]
+    if len(directions) > TANGENT_LIMIT:
+        raise UnsupportedOperation(
+            f"--tangents shows one forward sweep per input entry, at most {TANGENT_LIMIT}; "
+            f"{case.name} has {len(directions)}"
+        )
+    swept = {}
+    for i, j in directions:
+        value = case.point[i]
+        label = (
+            case.inputs[i]
+            if np.ndim(value) == 0
+            else f"{case.inputs[i]}[{','.join(map(str, np.unravel_index(j, np.shape(value))))}]"
+        )
+        swept[label] = reverse.forward_sweep(tape, {i: forward.unit_like(value, j)})
+    return swept
 
 
 def _or(value: Any, zero: Any) -> Any:

@@ -19,11 +19,6 @@ import numpy as np
 from ..errors import DomainError
 
 
-def is_plain_array(x: Any) -> bool:
-    """True for a numpy array (not a numpy scalar, not one of diffstudy's array types)."""
-    return isinstance(x, np.ndarray)
-
-
 def exact_or_float(values: Any) -> np.ndarray:
     """An array of ``values`` (numbers, nested lists, an array): Fractions when all are rational.
 
@@ -45,15 +40,6 @@ def exact_or_float(values: Any) -> np.ndarray:
     if not np.all(np.isfinite(floats)):
         raise ValueError("an entry is not a finite number")
     return floats
-
-
-def first_failing(holds: Callable[[Any], Any], x: np.ndarray) -> tuple[Any, tuple[int, ...]] | None:
-    """The first entry of ``x`` (and its index) where ``holds`` is false, or None if it holds everywhere."""
-    ok = np.asarray(holds(x), dtype=bool)
-    if ok.all():
-        return None
-    index = tuple(int(i) for i in np.argwhere(~ok)[0])
-    return x[index], index
 
 
 def elementwise(

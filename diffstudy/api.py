@@ -1,0 +1,223 @@
+"""The function API, in JAX's vocabulary: ``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``, ``jvp``, ``vjp``.
+
+These run the engines on plain numbers, with no counting, as fast as the engines go. Arguments
+may be numbers, numpy arrays, and lists, tuples and dicts of them (JAX's pytrees); results have
+the structure and shapes JAX gives. A list of 1,000 floats is 1,000 scalar inputs on the scalar
+tape; an array is one input on the array tape.
+
+Integers are exact, as everywhere in diffstudy: ``grad(lambda x: x**3)(2)`` is ``Fraction(12, 1)``;
+pass ``2.0`` for a float.
+
+For measuring what a method costs, use :func:`diffstudy.gradient` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
+import numpy as np
+
+from .engine import forward, reverse
+from .engine.active import constant_like, plain
+from .engine.trees import Structure, flatten, size_of, unflatten
+from .errors import CaseError
+
+ArgNums = int | Sequence[int]
+
+
+def _selected(argnums: ArgNums, count: int) -> tuple[int, ...]:
+    chosen = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in chosen:
+        if not -count <= i < count:
+            raise CaseError(f"argnums {i} is out of range for a function called with {count} arguments")
+    return tuple(i % count for i in chosen)
+
+
+class _Split:
+    """The arguments of one call, split into the leaves being differentiated and the rest.
+
+    ``leaves`` are the numbers and arrays of the chosen arguments, in order; :meth:`call` runs
+    the function on new leaves (tape variables, dual numbers) with the other arguments as given.
+    """
+
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any], argnums: ArgNums) -> None:
+        self.f, self.args = f, list(args)
+        self.chosen = _selected(argnums, len(args))
+        self.single = isinstance(argnums, int)
+        self.structures: list[Structure] = []
+        self.leaves: list[Any] = []
+        self.counts: list[int] = []
+        for i in self.chosen:
+            leaves, structure = flatten(args[i])
+            self.structures.append(structure)
+            self.counts.append(len(leaves))
+            self.leaves += leaves
+        self.output_structure: Structure | None = None
+        self.output_shapes: list[tuple[int, ...]] = []
+        self.entrywise: list[bool] = []
+
+    def call(self, *leaves: Any) -> tuple[Any, ...]:
+        """The function at the arguments with the chosen ones rebuilt from ``leaves``; its outputs' leaves."""
+        args, start = list(self.args), 0
+        for i, structure, count in zip(self.chosen, self.structures, self.counts):
+            args[i] = unflatten(structure, list(leaves[start : start + count]))
+            start += count
+        outputs, self.output_structure = flatten(self.f(*args))
+        self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
+        self.entrywise = [_entrywise(o) for o in outputs]
+        # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.
+        return tuple(e for o in outputs for e in (o.flat if _entrywise(o) else [o]))
+
+    def regroup(self, values: Sequence[Any]) -> list[Any]:
+        """The engine's outputs gathered back into the function's output leaves."""
+        leaves, start = [], 0
+        for shape, entrywise in zip(self.output_shapes, self.entrywise):
+            if entrywise:
+                size = int(np.prod(shape))
+                leaves.append(np.array(values[start : start + size], dtype=object).reshape(shape))
+                start += size
+            else:
+                leaves.append(values[start])
+                start += 1
+        return leaves
+
+    def spread(self, leaves: Sequence[Any]) -> list[Any]:
+        """Weights given per output leaf, spread over the engine's outputs (the inverse of :meth:`regroup`)."""
+        return [e for leaf, entrywise in zip(leaves, self.entrywise) for e in (np.ravel(leaf) if entrywise else [leaf])]
+
+    def arranged(self, per_leaf: Sequence[Any]) -> Any:
+        """One value per leaf, put back in the chosen arguments' structure (a tuple for several)."""
+        rebuilt, start = [], 0
+        for structure, count in zip(self.structures, self.counts):
+            rebuilt.append(unflatten(structure, list(per_leaf[start : start + count])))
+            start += count
+        return rebuilt[0] if self.single else tuple(rebuilt)
+
+
+def _entrywise(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == object and any(hasattr(v, "priority") for v in x.flat)
+
+
+def _finish(value: Any) -> Any:
+    """A result as the user sees it: plain numbers, float arrays as float arrays."""
+    if value.__class__ is float:
+        return value
+    value = plain(value)
+    if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
+        return value.astype(float)
+    return value
+
+
+def _scalar_output(recording: reverse.Recording, what: str) -> None:
+    if len(recording.outputs) != 1 or size_of(recording.values[0]) != 1:
+        shapes = [np.shape(v) for v in recording.values]
+        raise CaseError(f"{what} is only defined for a function of one number; this one returned shapes {shapes}")
+
+
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+    """A function that returns ``(f(*args), ∇f)``: the gradient by reverse mode, one sweep.
+
+    The gradient has the structure of ``args[argnums]`` (a tuple of them for several argnums).
+    """
+
+    @wraps(f)
+    def value_and_gradient(*args: Any) -> tuple[Any, Any]:
+        split = _Split(f, args, argnums)
+        recording = reverse.record(split.call, split.leaves)
+        _scalar_output(recording, "grad")
+        adjoints = reverse.pullback(recording, [constant_like(plain(recording.values[0]), 1)])
+        return _finish(recording.values[0]), split.arranged([_finish(a) for a in adjoints])
+
+    return value_and_gradient
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function that returns ∇f at its arguments, by reverse mode (f must return one number)."""
+    both = value_and_grad(f, argnums)
+
+    @wraps(f)
+    def gradient(*args: Any) -> Any:
+        return both(*args)[1]
+
+    return gradient
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(u)`` is uᵀJ, one cotangent per primal, by one backward sweep each.
+
+    ``u`` has the structure of f's output. The tape is recorded once and swept per call.
+    """
+    split = _Split(f, primals, tuple(range(len(primals))))
+    recording = reverse.record(split.call, split.leaves)
+    output_structure = split.output_structure
+    out = unflatten(output_structure, [_finish(v) for v in split.regroup(recording.values)])
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        weights, structure = flatten(cotangent)
+        if structure != output_structure:
+            raise CaseError("the cotangent must have the structure and shapes of the function's output")
+        return split.arranged([_finish(a) for a in reverse.pullback(recording, split.spread(weights))])
+
+    return out, vjp_fn
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(f(*primals), J·tangents)`` by one forward pass: ``tangents`` has the structure of ``primals``."""
+    split = _Split(f, primals, tuple(range(len(primals))))
+    seeds, structure = flatten(tuple(tangents))
+    if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
+        raise CaseError("the tangents must have the structure and shapes of the primals")
+    values, derivatives = forward.push(split.call, split.leaves, seeds)
+    rebuild = split.output_structure
+    return (
+        unflatten(rebuild, [_finish(v) for v in split.regroup(values)]),
+        unflatten(rebuild, [_finish(d) for d in split.regroup(derivatives)]),
+    )
+
+
+def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
+    """The Jacobian in JAX's layout: for each output leaf, for each input leaf, an array of shape
+    out_shape + in_shape, filled from ``rows`` (a row per output entry, a column per input entry)."""
+    out_sizes = [int(np.prod(shape)) for shape in split.output_shapes]
+    out_offsets = np.cumsum([0, *out_sizes])
+    in_offsets = np.cumsum([0] + [size_of(v) for v in split.leaves])
+    per_output = []
+    for k, out_shape in enumerate(split.output_shapes):
+        per_input = []
+        for i, leaf in enumerate(split.leaves):
+            shape = out_shape + np.shape(leaf)
+            block = [
+                plain(rows[out_offsets[k] + a][in_offsets[i] + b])
+                for a in range(out_sizes[k])
+                for b in range(size_of(leaf))
+            ]
+            array = np.array(block, dtype=object).reshape(shape)
+            per_input.append(_finish(array) if shape else block[0])
+        per_output.append(split.arranged(per_input))
+    return unflatten(split.output_structure, per_output)
+
+
+def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function that returns the Jacobian of f by reverse mode: one sweep per output entry."""
+
+    @wraps(f)
+    def jacobian(*args: Any) -> Any:
+        split = _Split(f, args, argnums)
+        recording = reverse.record(split.call, split.leaves)
+        return _jacobian_blocks(split, [reverse.gradient_row(recording, p) for p in recording.positions])
+
+    return jacobian
+
+
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function that returns the Jacobian of f by forward mode: one pass per input entry."""
+
+    @wraps(f)
+    def jacobian(*args: Any) -> Any:
+        split = _Split(f, args, argnums)
+        _, rows = forward.jacobian(split.call, split.leaves)
+        return _jacobian_blocks(split, rows)
+
+    return jacobian
