@@ -11,7 +11,21 @@ types and their rules), ``harness`` (cases, running the methods, ``compare``), `
 from __future__ import annotations
 
 from . import fn
+from .api import grad, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .harness.cases import Case, case
 from .harness.methods import METHODS, Measurement, gradient
 
-__all__ = ["fn", "case", "Case", "gradient", "Measurement", "METHODS"]
+__all__ = [
+    "fn",
+    "case",
+    "Case",
+    "gradient",
+    "Measurement",
+    "METHODS",
+    "grad",
+    "value_and_grad",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "vjp",
+]

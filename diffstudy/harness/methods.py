@@ -85,14 +85,14 @@ def measure_function(case: Case) -> tuple[list[Any], Tally]:
     return [plain(v) for out in outputs for v in entries(plain(out))], tally
 
 
-def measure_forward(case: Case, budget: Budget) -> Measurement:
+def measure_forward(case: Case) -> Measurement:
     """Forward mode: one pass of dual arithmetic per entry of the inputs."""
     tally = Tally()
     values, rows = forward.jacobian(case.function, counting(case.point, tally))
     return Measurement("forward", case.inputs, [plain(v) for v in values], _plain_rows(rows), tally, shapes=case.shapes)
 
 
-def measure_reverse(case: Case, budget: Budget) -> Measurement:
+def measure_reverse(case: Case) -> Measurement:
     """Reverse mode: one recording, then one backward sweep per entry of the outputs."""
     tally = Tally()
     recording = reverse.record(case.function, counting(case.point, tally))
@@ -228,10 +228,11 @@ def run_methods(
         f_ops = None
         on_error(error)
     for method in methods:
-        options = {"exact": exact} if method == "symbolic" else {}
+        # Forward and reverse mode are bounded by the clock around them; symbolic has a size budget too.
+        options = {"budget": budget, "exact": exact} if method == "symbolic" else {}
         try:
             with budget.clock(f"the {method} method"), kinks.collecting() as met:
-                results[method] = METHODS[method](case, budget, **options)
+                results[method] = METHODS[method](case, **options)
             results[method].kinks = met
         except Exception as error:
             failures[method] = error
@@ -259,4 +260,7 @@ def gradient(
     case = make_case(f, at)
     if case.problem:
         raise CaseError(case.problem)
-    return METHODS[method](case, budget or Budget())
+    run = run_methods(case, (method,), budget or Budget())
+    if method in run.failures:
+        raise run.failures[method]
+    return run.results[method]

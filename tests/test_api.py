@@ -1,0 +1,105 @@
+"""The function API: JAX's names, structures and shapes; expected values by hand or by sympy."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+
+import diffstudy as ds
+from diffstudy.errors import CaseError
+
+W = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
+
+
+def layer(W, x):
+    return np.tanh(W @ x)
+
+
+def test_grad_of_the_lecture_example_is_exact_for_integers():
+    f = lambda x, y: x**3 * (x + 3 * y)  # noqa: E731
+    assert ds.grad(f, argnums=(0, 1))(2, 3) == (140, 24)
+    assert isinstance(ds.grad(f)(2, 3), Fraction)
+    assert ds.grad(f)(2.0, 3.0) == 140.0 and isinstance(ds.grad(f)(2.0, 3.0), float)
+
+
+def test_value_and_grad_on_a_list_of_floats():
+    value, gradient = ds.value_and_grad(lambda xs: sum(x * x for x in xs))([1.0, 2.0, 3.0])
+    assert value == 14.0 and gradient == [2.0, 4.0, 6.0] and isinstance(gradient, list)
+
+
+def test_grad_keeps_the_structure_of_a_dict_argument():
+    gradient = ds.grad(lambda p: p["a"] * p["b"][0] + p["b"][1] ** 2)({"a": 2.0, "b": (3.0, 4.0)})
+    assert gradient == {"a": 3.0, "b": (2.0, 8.0)}
+
+
+def test_grad_of_an_array_has_its_shape_and_matches_sympy():
+    x = np.array([0.3, -0.7])
+    gradient = ds.grad(lambda W, x: np.sum(layer(W, x) ** 2))(W, x)
+    assert gradient.shape == W.shape and gradient.dtype == float
+    symbols = sympy.Matrix(3, 2, sympy.symbols("w0:6", real=True))
+    f = sum(sympy.tanh(e) ** 2 for e in symbols * sympy.Matrix(x.tolist()))
+    point = dict(zip(symbols, W.flat))
+    expected = np.array([[float(sympy.diff(f, s).subs(point)) for s in row] for row in symbols.tolist()])
+    np.testing.assert_allclose(gradient, expected, rtol=1e-13)
+
+
+def test_jacobians_have_jax_shapes_and_forward_equals_reverse():
+    x = np.array([0.3, -0.7])
+    by_reverse = ds.jacrev(layer, argnums=(0, 1))(W, x)
+    by_forward = ds.jacfwd(layer, argnums=(0, 1))(W, x)
+    assert by_reverse[0].shape == (3, 3, 2) and by_reverse[1].shape == (3, 2)
+    for r, f in zip(by_reverse, by_forward):
+        np.testing.assert_allclose(r, f, rtol=1e-14)
+    # d tanh(Wx)_i / dx_j = (1 − tanh²)_i W_ij, by hand with numpy
+    t = np.tanh(W @ x)
+    np.testing.assert_allclose(by_reverse[1], (1 - t**2)[:, None] * W, rtol=1e-13)
+
+
+def test_jacobian_of_a_tuple_output():
+    jacobian = ds.jacrev(lambda a, b: (a * b, a + b), argnums=(0, 1))(2.0, 3.0)
+    assert jacobian == ((3.0, 2.0), (1.0, 1.0))
+
+
+def test_jvp_and_vjp_are_transposes():
+    x = np.array([0.3, -0.7])
+    t = np.array([1.5, -2.0])
+    u = np.array([0.2, -1.0, 3.0])
+    out, jt = ds.jvp(lambda x: layer(W, x), (x,), (t,))
+    out2, pull = ds.vjp(lambda x: layer(W, x), x)
+    (ju,) = pull(u)
+    np.testing.assert_allclose(out, out2)
+    assert np.dot(u, jt) == pytest.approx(np.dot(ju, t), rel=1e-14)
+
+
+def test_an_object_array_of_scalars_is_an_array_output():
+    jacobian = ds.jacrev(lambda x, y: np.array([x * y, x + y]), argnums=(0, 1))(2.0, 3.0)
+    np.testing.assert_array_equal(jacobian[0], [3.0, 1.0])
+    np.testing.assert_array_equal(jacobian[1], [2.0, 1.0])
+
+
+def test_grad_of_a_vector_output_says_what_is_wrong():
+    with pytest.raises(CaseError, match="grad is only defined for a function of one number"):
+        ds.grad(lambda x: x * 2)(np.array([1.0, 2.0]))
+
+
+def test_argnums_out_of_range_and_a_string_argument():
+    with pytest.raises(CaseError, match="argnums 2 is out of range"):
+        ds.grad(lambda x, y: x * y, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="str is not a number"):
+        ds.grad(lambda x: x)("a")
+
+
+def test_a_list_of_a_thousand_floats_runs_the_scalar_tape_and_an_array_the_array_tape():
+    seen = []
+
+    def f(xs):
+        seen.append(type(xs[0]).__name__ if isinstance(xs, list) else type(xs).__name__)
+        return sum(x * x for x in xs) if isinstance(xs, list) else np.sum(xs * xs)
+
+    xs = [1.0 + i / 1000 for i in range(1000)]
+    assert ds.grad(f)(xs) == [2 * x for x in xs]
+    np.testing.assert_array_equal(ds.grad(f)(np.array(xs)), 2 * np.array(xs))
+    assert seen == ["Var", "VarArray"]
