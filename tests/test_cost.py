@@ -51,7 +51,7 @@ def test_symbolic_gradient_is_counted_while_within_budget(sweeps):
     rows = sweeps["speelpenning"].rows
     measured = rows.dropna(subset=["symbolic ops"])
     assert list(measured["n"]) == [1, 2, 4, 8, 16]
-    assert "up to n = 16" in " ".join(sweeps["speelpenning"].notes)
+    assert "up to 16 inputs" in " ".join(sweeps["speelpenning"].notes)
 
 
 def test_crossover_between_forward_and_reverse():

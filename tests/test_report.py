@@ -14,7 +14,7 @@ def test_report_is_up_to_date(tmp_path):
     text, measured = report.build()
     committed = (ROOT / "REPORT.md").read_text(encoding="utf-8")
     assert text == committed, "REPORT.md is out of date: run `python -m diffstudy report`"
-    for figure in ("swell.png", "cost.png"):
+    for figure in ("swell.png", "cost.png", "network.png"):
         assert (ROOT / "figures" / figure).stat().st_size > 10_000
         assert f"figures/{figure}" in text
     drawn = report.draw_figures(measured, tmp_path)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from ..output.tables import emit
-from ..studies import cost
+from ..studies import cost, network
 from .common import INTERRUPTED, OK, add_budget, add_debug, add_format, positive_int, sweep_each
+from .progress import Progress
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -23,7 +25,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--function", action="append", choices=list(cost.FUNCTIONS), help="only this function (repeatable)"
+        "--function",
+        action="append",
+        choices=[*cost.FUNCTIONS, "network"],
+        help="only this function (repeatable); network is the tanh network swept over its width",
     )
     parser.add_argument("--max-n", type=positive_int, help="largest n (default 1024)")
     parser.add_argument(
@@ -39,6 +44,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="a method that counted more operations than this is not run at larger n (default %(default)s)",
     )
     add_budget(parser, defaults.budget, "limit of each method's run, sympy's gradient in tree nodes too")
+    network_defaults = network.NetworkLimits()
+    parser.add_argument(
+        "--max-width",
+        type=positive_int,
+        default=network_defaults.max_width,
+        help="largest width of the network (default %(default)s)",
+    )
+    parser.add_argument(
+        "--depth", type=positive_int, default=network_defaults.depth, help="layers of the network (default %(default)s)"
+    )
+    parser.add_argument(
+        "--batch", type=positive_int, default=network_defaults.batch, help="batch of the network (default %(default)s)"
+    )
     parser.add_argument(
         "--crossover",
         type=int,
@@ -55,11 +73,27 @@ def run(args: argparse.Namespace) -> int:
     limits = cost.CostLimits(
         budget=args.budget, max_ops=args.max_ops, symbolic_max_n=args.symbolic_max_n, max_n=args.max_n
     )
-    families = [cost.FUNCTIONS[name] for name in dict.fromkeys(args.function or cost.FUNCTIONS)]
+    chosen = list(dict.fromkeys(args.function or [*cost.FUNCTIONS, "network"]))
+    families = [cost.FUNCTIONS[name] for name in chosen if name != "network"]
     sweeps = sweep_each("cost", families, args.max_n, lambda family, step: cost.sweep(family, limits, step))
-    if sweeps[-1].interrupted:
-        print(emit(cost.sections(sweeps), args.format))
+    parts = cost.sections(sweeps) if sweeps else []
+    if sweeps and sweeps[-1].interrupted:
+        print(emit(parts, args.format))
         return INTERRUPTED
-    crossover = cost.crossover_table(args.crossover) if args.crossover else None
-    print(emit(cost.sections(sweeps, crossover), args.format))
+    if "network" in chosen:
+        network_limits = network.NetworkLimits(
+            args.depth,
+            args.batch,
+            args.max_width,
+            replace(limits, method_max_ops=network.NetworkLimits().cost.method_max_ops),
+        )
+        with Progress(None, "cost") as progress:
+            measured = network.sweep(network_limits, progress.step)
+        parts += network.sections(measured, network.chain_table(network.CHAIN_SHAPES))
+        if measured.interrupted:
+            print(emit(parts, args.format))
+            return INTERRUPTED
+    if args.crossover and families:
+        parts += cost.sections([], cost.crossover_table(args.crossover))
+    print(emit(parts, args.format))
     return OK

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..engine.budget import Budget
+from ..harness.cases import Case
 from ..harness.methods import run_methods
 from .programs import (
     Family,
@@ -45,14 +46,20 @@ class CostLimits:
     """How far the sweep goes.
 
     ``max_ops``: a method whose measured count passed this is not run at larger n (counts are
-    deterministic, so the sweep is too). ``budget`` bounds sympy's gradient (nodes, seconds);
-    ``symbolic_max_n`` and ``max_n`` cap n outright.
+    deterministic, so the sweep is too); ``method_max_ops`` sets it for one method. ``budget``
+    bounds each method's run, sympy's gradient in nodes too; ``symbolic_max_n`` and ``max_n``
+    cap n outright.
     """
 
     budget: Budget = field(default_factory=lambda: Budget(nodes=100_000, seconds=20.0))
     max_ops: int = 20_000_000
     symbolic_max_n: int | None = 64
     max_n: int | None = None
+    method_max_ops: dict[str, int] = field(default_factory=dict)
+
+    def ops_limit(self, method: str) -> int:
+        """The count past which ``method`` is not run at a larger size."""
+        return self.method_max_ops.get(method, self.max_ops)
 
 
 COLUMNS = [
@@ -78,42 +85,50 @@ def _ratio(ops: int | None, f_ops: int) -> float | None:
 _WHO = {"forward": "forward mode", "reverse": "reverse mode", "symbolic": "sympy's gradient"}
 
 
-def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:
-    """One row: every method's operations for the function of n inputs.
+def measure_methods(case: Case, label: str, inputs: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:
+    """Every method's operations on ``case`` and their ratios to ops(f): the measured columns of a row.
 
-    A method named in ``stopped`` is skipped; a method that passes ``limits.max_ops`` or its
-    budget here, or sympy's gradient past ``limits.symbolic_max_n``, is added to ``stopped``
-    with the reason.
+    ``label`` names the size in notes ("n = 8"); ``inputs`` is the number of input entries, which
+    ``limits.symbolic_max_n`` caps. A method named in ``stopped`` is skipped; a method that passes
+    ``limits.max_ops`` or its budget here, or sympy's gradient past its cap, is added to
+    ``stopped`` with the reason.
     """
-    capped = limits.symbolic_max_n is not None and n > limits.symbolic_max_n
+    capped = limits.symbolic_max_n is not None and inputs > limits.symbolic_max_n
     methods = [m for m in ("forward", "reverse", "symbolic") if m not in stopped and not (m == "symbolic" and capped)]
-    run = run_methods(family.case(n), methods, limits.budget, exact=False)
+    run = run_methods(case, methods, limits.budget, exact=False)
     budget_stops = run.budget_stops()
     f_ops = run.f_ops.total
-    row: dict[str, Any] = dict.fromkeys(COLUMNS)
-    row.update({"n": n, "f ops": f_ops})
+    row: dict[str, Any] = {"f ops": f_ops}
     for method in methods:
         if method == "symbolic" or method in budget_stops:
             continue
         ops = run.ops(method)
         row.update({f"{method} ops": ops, f"{method}/f": _ratio(ops, f_ops)})
-        if ops > limits.max_ops:
-            stopped[method] = f"{method} mode is not run past n = {n} ({ops:,} operations there)"
+        if ops > limits.ops_limit(method):
+            stopped[method] = f"{method} mode is not run past {label} ({ops:,} operations there)"
     if "reverse" in run.results:
         reverse = run.results["reverse"]
         row["reverse record"] = reverse.phases["record"].total
         row["reverse sweep"] = reverse.phases["backward"].total
         row["reverse mul/f mul"] = _ratio(reverse.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
+        row["tape length"] = reverse.size
     if capped:
-        stopped.setdefault("symbolic", f"sympy's gradient is measured up to n = {limits.symbolic_max_n}")
+        stopped.setdefault("symbolic", f"sympy's gradient is measured up to {limits.symbolic_max_n} inputs")
     if "symbolic" in run.results:
-        symbolic = run.results["symbolic"]
-        row.update({"symbolic ops": symbolic.ops.total, "symbolic/f": _ratio(symbolic.ops.total, f_ops)})
-        row.update(
-            {"symbolic cse ops": symbolic.ops_cse.total, "symbolic cse/f": _ratio(symbolic.ops_cse.total, f_ops)}
-        )
+        tree, cse = run.results["symbolic"].ops.total, run.results["symbolic"].ops_cse.total
+        row.update({"symbolic ops": tree, "symbolic/f": _ratio(tree, f_ops)})
+        row.update({"symbolic cse ops": cse, "symbolic cse/f": _ratio(cse, f_ops)})
     for method, reason in budget_stops.items():
-        stopped[method] = f"{_WHO[method]} stopped at n = {n}: {reason}"
+        stopped[method] = f"{_WHO[method]} stopped at {label}: {reason}"
+    return row
+
+
+def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:
+    """One row: every method's operations for the function of n inputs."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row["n"] = n
+    measured = measure_methods(family.case(n), f"n = {n}", n, limits, stopped)
+    row.update({column: value for column, value in measured.items() if column in row})
     return row
 
 
@@ -208,15 +223,16 @@ def summary_frame(sweeps: Sequence[CostSweep]) -> pd.DataFrame:
 def sections(sweeps: Sequence[CostSweep], crossover: pd.DataFrame | None = None) -> list[Section]:
     """The cost study as titled tables: each function, the summary, and the crossover."""
     parts = [Section(s.family.name, f"{s.family.name}: {s.family.description}", s.rows, s.notes) for s in sweeps]
-    ratio, name, n = largest_reverse_ratio(sweeps)
-    parts.append(
-        Section(
-            "summary",
-            "The cheap gradient principle: ratios to ops(f)",
-            summary_frame(sweeps),
-            [f"largest reverse/f seen: {ratio:.3f} ({name}, n = {n})"],
+    if sweeps:
+        ratio, name, n = largest_reverse_ratio(sweeps)
+        parts.append(
+            Section(
+                "summary",
+                "The cheap gradient principle: ratios to ops(f)",
+                summary_frame(sweeps),
+                [f"largest reverse/f seen: {ratio:.3f} ({name}, n = {n})"],
+            )
         )
-    )
     if crossover is not None:
         parts.append(
             Section(

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .. import fn
 from ..harness.cases import Case, make_case
 
@@ -162,6 +164,30 @@ def trunk(n: int, m: int, depth: int = 16) -> Program:
         return tuple(k * h + s for k in range(1, m + 1))
 
     return program, names(n), [1 / (i + 1) for i in range(1, n + 1)]
+
+
+# ---------------------------------------------------------------- arrays: a network
+
+
+def network(width: int, depth: int = 3, batch: int = 16) -> Program:
+    """A tanh network on a batch: ``depth`` layers of width × width weights and an output vector.
+
+    Loss = mean((h @ w_out − Y)²) with h = tanh(… tanh(X W₁ᵀ) …), X of batch × width and Y of
+    batch: fixed data drawn from a seeded generator. Inputs: depth·width² + width weights.
+    """
+    rng = np.random.default_rng(width)
+    data = rng.normal(size=(batch, width))
+    targets = rng.normal(size=batch)
+
+    def program(*weights: Any) -> Any:
+        hidden = data
+        for layer in weights[:-1]:
+            hidden = np.tanh(hidden @ layer.T)
+        return np.mean((hidden @ weights[-1] - targets) ** 2)
+
+    scale = 1 / np.sqrt(width)
+    point = [rng.normal(scale=scale, size=(width, width)) for _ in range(depth)] + [rng.normal(scale=scale, size=width)]
+    return program, [f"W{i}" for i in range(1, depth + 1)] + ["w_out"], point
 
 
 def sizes_up_to(sizes: Sequence[int], largest: int | None) -> list[int]:

@@ -71,13 +71,39 @@ def _figure_cost(costs: Sequence[cost.CostSweep], crossover: pd.DataFrame, path:
     plt.close(figure)
 
 
+def _figure_network(rows: pd.DataFrame, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7.5, 4.8))
+    for column, style, label in (
+        ("reverse/f", "-o", "reverse mode (one sweep)"),
+        ("forward/f", "--o", "forward mode (one pass per weight)"),
+        ("symbolic/f", ":o", "sympy's gradient, as trees"),
+    ):
+        points = [(w, r) for w, r in zip(rows["weights"], rows[column]) if r is not None]
+        if points:
+            weights, ratios = zip(*points)
+            ax.plot(weights, ratios, style, markersize=4, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("weights of the network")
+    ax.set_ylabel("ops(gradient) / ops(f)")
+    ax.set_title("The gradient of a tanh network, counted")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
 def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     """Draw the report's figures into ``folder``; return their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     folder.mkdir(parents=True, exist_ok=True)
-    swell_path, cost_path = folder / "swell.png", folder / "cost.png"
-    _figure_swell(list(measured.swells.values()), swell_path)
-    _figure_cost(list(measured.costs.values()), measured.crossover, cost_path)
-    return [swell_path, cost_path]
+    paths = {name: folder / f"{name}.png" for name in ("swell", "cost", "network")}
+    _figure_swell(list(measured.swells.values()), paths["swell"])
+    _figure_cost(list(measured.costs.values()), measured.crossover, paths["cost"])
+    _figure_network(measured.network.rows, paths["network"])
+    return list(paths.values())

@@ -16,7 +16,7 @@ from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, swell
+from ...studies import chain, cost, graph, network, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -44,6 +44,12 @@ class ReportSettings:
     )
     cost_max_n: dict[str, int] = field(default_factory=lambda: {"quadratic_form": 256})
     crossover: int = 64
+    network: network.NetworkLimits = field(
+        default_factory=lambda: network.NetworkLimits(
+            max_width=512,
+            cost=cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"reverse": 10**12}),
+        )
+    )
 
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
@@ -76,6 +82,8 @@ class Measurements:
     crossover: pd.DataFrame
     chains: dict[str, Section]
     graphs: dict[str, graph.Graph]
+    network: network.NetworkSweep
+    linear_chain: pd.DataFrame
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -117,8 +125,13 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     step("cost")
     costs = {name: cost.sweep(f, settings.cost_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()}
     crossover = cost.crossover_table(settings.crossover)
+    step("network")
+    swept = network.sweep(settings.network, progress)
+    linear_chain = network.chain_table(network.CHAIN_SHAPES)
     step("chain")
     chains = {part.key: part for part in chain.sections()}
     by_name = {c.name: c for c in cases}
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
-    return Measurements(settings, by_name, compared, survey, swells, costs, crossover, chains, graphs)
+    return Measurements(
+        settings, by_name, compared, survey, swells, costs, crossover, chains, graphs, swept, linear_chain
+    )
