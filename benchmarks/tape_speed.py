@@ -17,33 +17,17 @@ Each time is divided by the number of operations the tape records for that funct
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import random
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 from tabulate import tabulate
+from timing import best_time
 
 from diffstudy.engine import forward, reverse
 from diffstudy.studies.programs import Program, rosenbrock, speelpenning
-
-
-def best_time(run: Callable[[], Any], repeat: int) -> float:
-    """The fastest of ``repeat`` runs, in seconds, with the garbage collector paused."""
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return min(times)
 
 
 def measure(build: Callable[[int], Program], n: int, repeat: int) -> dict[str, Any]:
@@ -58,7 +42,7 @@ def measure(build: Callable[[int], Program], n: int, repeat: int) -> dict[str, A
         reverse.gradient_row(reverse.record(f, point), 0)
 
     floats = best_time(lambda: f(*point), repeat)
-    seed = forward.unit_tangents(point, 0)
+    seed = forward.unit_tangents(point, (0, 0))
     dual = best_time(lambda: forward.push(f, point, seed), repeat)
     record = best_time(lambda: reverse.record(f, point), repeat)
     sweep = best_time(lambda: reverse.gradient_row(recording, 0), repeat)

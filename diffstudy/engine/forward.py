@@ -14,13 +14,17 @@ not depend on, so the two modes are measured on equal terms.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from fractions import Fraction
+from itertools import repeat
 from typing import Any
 
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
-from .primitives import Primitive, accumulate
-from .trees import directions, entries, is_array, outputs_of
+from .primitives import Argument, Primitive, accumulate
+from .trees import directions, flat_entries, is_array, outputs_of
+
+_SCALARS = frozenset({float, Fraction})
 
 
 class Dual(Active):
@@ -56,8 +60,11 @@ def _confused() -> NestingError:
 
 
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
+    new = object.__new__
     evaluate = primitive.evaluate
     rule_x, rule_y = primitive.partials
+    # x·y: the partials are the arguments themselves, taken without calling the rules.
+    mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
 
     def method(self: Dual, other: Any) -> Any:
         a = self.value
@@ -66,15 +73,18 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
                 raise _confused()
             b = other.value
             out = evaluate(a, b)
-            tangent = None if self.tangent is None else accumulate(None, rule_x(a, b, out), self.tangent)
+            t = self.tangent
+            tangent = None if t is None else accumulate(None, b if mul_like else rule_x(a, b, out), t)
             if other.tangent is not None:
-                tangent = accumulate(tangent, rule_y(a, b, out), other.tangent)
+                tangent = accumulate(tangent, a if mul_like else rule_y(a, b, out), other.tangent)
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
             tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
         else:
             return NotImplemented
-        return Dual(out, tangent, self.tag)
+        dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
+        dual.value, dual.tangent, dual.tag = out, tangent, self.tag
+        return dual
 
     method.__name__ = primitive.name
     return method
@@ -142,10 +152,6 @@ class DualArray(ActiveArray):
         return DualArray(out, primitive.tangent(tangents, values, out, params), tag)
 
 
-def _dual(value: Any, tangent: Any, tag: object) -> Active:
-    return DualArray(value, tangent, tag) if is_array(value) else Dual(value, tangent, tag)
-
-
 def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     """One forward pass: the outputs' values and their derivatives along ``tangents`` (J·v).
 
@@ -153,7 +159,10 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     or an input may be an array; its tangent is then an array of its shape.
     """
     tag = object()
-    inputs = [_dual(v, t, tag) for v, t in zip(point, tangents)]
+    if _SCALARS.issuperset(map(type, point)):  # numbers only, the common case, made quick
+        inputs = list(map(Dual, point, tangents, repeat(tag)))
+    else:
+        inputs = [DualArray(v, t, tag) if is_array(v) else Dual(v, t, tag) for v, t in zip(point, tangents)]
     values, derivatives = [], []
     for out in outputs_of(f(*inputs)):
         if isinstance(out, (Dual, DualArray)):
@@ -195,7 +204,7 @@ def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], li
     columns = []
     for direction in directions(list(point)):
         outputs, derivatives = push(f, point, unit_tangents(point, direction))
-        values = [v for out in outputs for v in entries(out)]
-        columns.append([d for derivative in derivatives for d in entries(derivative)])
+        values = flat_entries(outputs)
+        columns.append(flat_entries(derivatives))
     rows = [list(row) for row in zip(*columns)]
     return values, rows

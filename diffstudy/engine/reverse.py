@@ -43,7 +43,7 @@ from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Argument, Primitive, Unit, accumulate
-from .trees import entries, is_array, outputs_of, size_of
+from .trees import entries, flat_entries, is_array, outputs_of, size_of
 
 
 class Entry(NamedTuple):
@@ -387,7 +387,7 @@ def gradient_row(recording: Recording, position: int | tuple[int, int]) -> list[
     k, entry = (position, 0) if isinstance(position, int) else position
     weights: list[Any] = [None] * len(recording.outputs)
     weights[k] = seed(recording.outputs[k], entry)
-    return [d for adjoint in pullback(recording, weights) for d in entries(adjoint)]
+    return flat_entries(pullback(recording, weights))
 
 
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:

@@ -46,6 +46,13 @@ def entries(x: Any) -> list[Any]:
     return [x]
 
 
+def flat_entries(values: list[Any]) -> list[Any]:
+    """The entries of several numbers and arrays, one list (numbers alone, the common case, quickly)."""
+    if not any(isinstance(v, np.ndarray) or getattr(v, "is_array", False) for v in values):
+        return list(values)
+    return [e for v in values for e in entries(v)]
+
+
 def directions(point: list[Any]) -> list[tuple[int, int]]:
     """Every entry of the inputs, as (input, flat index): the columns of the Jacobian."""
     return [(i, j) for i, v in enumerate(point) for j in range(size_of(v))]
