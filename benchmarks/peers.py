@@ -176,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nScalar loops: microseconds per recorded operation of the gradient\n")
     print(tabulate(scalars, headers="keys", tablefmt=style, floatfmt=".2f"))
     print(f"\n{machine()}; best of {repeat}.")
+    faster = [row["function"] for row in arrays for k, v in row.items() if k.endswith("grad/f") and v < 1]
+    if faster:
+        notes.append(
+            "a gradient took less time than f in numpy on " + ", ".join(sorted(set(faster))) + ": f was timed while "
+            "the machine was busy, or a library ran f on several threads (try OPENBLAS_NUM_THREADS=1); run again"
+        )
     for note in notes:
         print(note)
     return 0

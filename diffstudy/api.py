@@ -22,7 +22,7 @@ import numpy as np
 from .engine import forward, reverse
 from .engine.active import constant_like, plain
 from .engine.trees import Structure, flatten, size_of, unflatten
-from .errors import CaseError
+from .errors import CaseError, DomainError
 
 ArgNums = int | Sequence[int]
 
@@ -101,17 +101,25 @@ def _entrywise(x: Any) -> bool:
 
 
 def _finish(value: Any) -> Any:
-    """A result as the user sees it: plain numbers, float arrays as float arrays."""
+    """A result as the user sees it: plain numbers, float arrays as float arrays.
+
+    Raises:
+        DomainError: a float overflowed to inf or nan on the way (Python's floats say nothing).
+    """
     if value.__class__ is float:
+        if value - value != 0:
+            raise DomainError("the result is not finite: a float overflowed to inf or nan")
         return value
     value = plain(value)
+    if isinstance(value, (float, np.floating, np.ndarray)) and value.dtype != object and not np.all(np.isfinite(value)):
+        raise DomainError("the result is not finite: a float overflowed to inf or nan")
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
         return value.astype(float)
     return value
 
 
 def _scalar_output(recording: reverse.Recording, what: str) -> None:
-    if len(recording.outputs) != 1 or size_of(recording.values[0]) != 1:
+    if len(recording.outputs) != 1 or np.shape(plain(recording.values[0])) != ():
         shapes = [np.shape(v) for v in recording.values]
         raise CaseError(f"{what} is only defined for a function of one number; this one returned shapes {shapes}")
 

@@ -245,7 +245,7 @@ def test_writing_into_an_active_array_says_it_is_not_supported(method):
         W[0] = 5
         return np.sum(W)
 
-    with pytest.raises(UnsupportedOperation, match="writing into a .* array .* is not supported"):
+    with pytest.raises(UnsupportedOperation, match=r"writing into an input array .* is not supported"):
         diffstudy.gradient(f, {"W": [1, 2]}, method=method)
 
 

@@ -53,8 +53,10 @@ def test_reverse_multiplies_from_the_loss_side():
     row = table.iloc[0]
     n0, n1, n2 = 3, 5, 2
     assert row["f mul"] == n1 * n0 + n2 * n1 + n2
-    assert row["reverse mul, less f's"] == n2 + n2 * n1 + n1 * n0 == row["n_L + chain cost from the loss side"]
-    assert row["forward mul, less f's"] == n0 * (n1 * n0 + n2 * n1 + n2) == row["chain cost from the input side"]
+    reverse, loss_side = row[network.REVERSE_COUNTED], row[network.LOSS_SIDE]
+    forward, input_side = row[network.FORWARD_COUNTED], row[network.INPUT_SIDE]
+    assert reverse == n2 + n2 * n1 + n1 * n0 == loss_side
+    assert forward == n0 * (n1 * n0 + n2 * n1 + n2) == input_side
 
 
 def test_cost_command_with_the_network(capsys):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import io
+
+import pandas as pd
 
 from diffstudy.cli import main
 from diffstudy.output import report
@@ -21,18 +23,21 @@ def test_report_is_up_to_date(tmp_path):
     assert all(path.stat().st_size > 10_000 for path in drawn)
 
 
-def test_swell_command(capsys):
+def test_swell_command_prints_tidy_json(capsys):
     assert main(["swell", "--family", "logistic", "--max-k", "5", "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert [row["k"] for row in data["logistic"]["rows"]] == [1, 2, 3, 4, 5]
-    assert data["survey"]["rows"][1]["d lₙ/dx"] == "4 - 8*x"
-    assert "growth" in data
+    frame = pd.read_json(io.StringIO(capsys.readouterr().out))
+    assert list(frame[frame["table"] == "logistic"]["k"]) == [1, 2, 3, 4, 5]
+    assert frame[frame["table"] == "survey"]["d_l_n_over_dx"].iloc[1] == "4 - 8*x"
+    assert "growth" in set(frame["table"])
+    assert all(c.isascii() and c == c.lower() and " " not in c for c in frame.columns)
 
 
-def test_cost_command(capsys):
+def test_cost_command_prints_tidy_csv(capsys):
     assert main(["cost", "--function", "speelpenning", "--max-n", "16", "--crossover", "16", "--format", "csv"]) == 0
-    out = capsys.readouterr().out
-    assert "# speelpenning: x₁x₂…xₙ" in out and "# Jacobians" in out
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(frame["table"]) == {"speelpenning", "summary", "crossover"}
+    assert list(frame[frame["table"] == "speelpenning"]["n"]) == [1, 2, 4, 8, 16]
+    assert "forward_over_f" in frame.columns
 
 
 def test_chain_command(capsys):

@@ -10,11 +10,12 @@ adds the traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from . import chain, compare, cost, graph, report, swell
-from .common import INTERRUPTED, USAGE, UsageError
+from .common import INTERRUPTED, OK, USAGE, UsageError
 
 COMMANDS = (compare, graph, swell, cost, chain, report)
 
@@ -45,3 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("diffstudy: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (``| head``): not an error. Python would flush standard
+        # output again at exit and fail a second time, so it is pointed at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
+import shutil
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 from ..engine.budget import Budget, parse_budget
 from ..harness.cases import Case
 from ..harness.loading import builtin_cases_dir, load_cases
-from ..output.tables import FORMATS
+from ..output.tables import FORMATS, emit, notes_of
 from ..studies.programs import Family, sizes_up_to
+from ..studies.section import Section
 from .progress import Progress
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+DEFAULT_WIDTH = 100  # columns of text output when standard output is not a terminal
 
 
 class UsageError(Exception):
@@ -47,6 +52,17 @@ def budget_argument(text: str) -> Budget:
         return parse_budget(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def tolerance(text: str) -> float:
+    """argparse type for ``--rtol``: a finite number ≥ 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite tolerance ≥ 0")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -100,7 +116,7 @@ def add_case_options(parser: argparse.ArgumentParser, *, select: bool = True) ->
 
 
 def add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS, what: str = "") -> None:
-    """``--format``, its first choice the default."""
+    """``--format``, its first choice the default, and ``--wide`` for text tables."""
     listed = ", ".join(choices[1:-1]) + f", or {choices[-1]}" if len(choices) > 2 else choices[-1]
     parser.add_argument(
         "--format",
@@ -108,6 +124,36 @@ def add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS
         default=choices[0],
         help=f"{choices[0]} (default), {listed}{what}",
     )
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="let text tables be as wide as their contents (default: fit the terminal, or 100 columns)",
+    )
+
+
+def output_width(args: argparse.Namespace) -> int | None:
+    """How wide text output may be: the terminal's width, 100 columns when not a terminal, or
+    unlimited with ``--wide``."""
+    if getattr(args, "wide", False):
+        return None
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return DEFAULT_WIDTH
+
+
+def print_sections(sections: Sequence[Section], args: argparse.Namespace) -> None:
+    """A study's tables on standard output; with CSV or JSON, the notes go to standard error."""
+    print(emit(sections, args.format, output_width(args)), end="" if args.format == "csv" else "\n")
+    if args.format in ("csv", "json"):
+        for note in notes_of(sections):
+            print(f"diffstudy: note: {note}", file=sys.stderr)
+
+
+@contextmanager
+def case_output_to_stderr() -> Iterator[None]:
+    """What a case prints goes to standard error, so that standard output holds the results only."""
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 def add_budget(parser: argparse.ArgumentParser, default: Budget, what: str) -> None:
@@ -143,8 +189,12 @@ def gather_cases(args: argparse.Namespace, names: Sequence[str] | None) -> tuple
     Problems loading them are printed here, one line each, and returned so the exit status can
     report them; the cases that did load still run.
     """
+    missing = [str(path) for path in args.cases or [] if not path.exists()]
+    if missing:
+        raise UsageError(f"--cases {missing[0]}: no such file or folder")
     paths = ([] if args.no_builtin else [builtin_cases_dir()]) + list(args.cases or [])
-    cases, problems = load_cases(paths, on_error=error_printer(args.debug))
+    with case_output_to_stderr():
+        cases, problems = load_cases(paths, on_error=error_printer(args.debug))
     for problem in problems:
         print(f"diffstudy: {problem}", file=sys.stderr)
     cases = select(cases, names)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..engine.budget import Budget
 from ..harness.compare import DEFAULT_RTOL, compare, failed
 from ..harness.methods import METHODS
 from ..output.compare_view import COMPARE_LEGEND, compare_view
-from ..output.tables import render, to_csv, to_json
-from .common import FAILED, OK, USAGE, add_budget, add_case_options, add_debug, add_format, error_printer, gather_cases
+from ..output.tables import render, to_csv, to_json, wrap
+from .common import (
+    FAILED,
+    OK,
+    USAGE,
+    add_budget,
+    add_case_options,
+    add_debug,
+    add_format,
+    case_output_to_stderr,
+    error_printer,
+    gather_cases,
+    output_width,
+    tolerance,
+)
 from .progress import Progress
 
 
@@ -37,8 +51,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     add_budget(parser, Budget(), "limit of the symbolic derivative (tree nodes) and of each method's run (seconds)")
     parser.add_argument(
+        "--full", action="store_true", help="show every entry of each value and gradient (a wide table)"
+    )
+    parser.add_argument(
         "--rtol",
-        type=float,
+        type=tolerance,
         default=DEFAULT_RTOL,
         help=f"largest relative difference still counted as agreement (default {DEFAULT_RTOL:g})",
     )
@@ -49,7 +66,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compare the cases and print the table; the exit status says whether all agreed."""
     cases, problems = gather_cases(args, args.case)
-    with Progress(len(cases), "compare") as progress:
+    with Progress(len(cases), "compare") as progress, case_output_to_stderr():
         frame = compare(
             cases,
             methods=args.methods or list(METHODS),
@@ -63,14 +80,17 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(to_csv(frame), end="")
     else:
-        table, notes = compare_view(frame)
+        width = None if args.full else output_width(args)
+        table, notes = compare_view(frame, width, args.full)
         print(render(table, args.format))
         if notes:
             print()
-            print("\n".join(notes))
+            print("\n".join(wrap(note, width, "    ") for note in notes))
         if args.format == "table":
             print()
-            print(COMPARE_LEGEND)
+            print(wrap(COMPARE_LEGEND, width))
+    for problem in problems:  # said again below the table, where it is seen
+        print(f"diffstudy: {problem}", file=sys.stderr)
     if problems:
         return USAGE
     return FAILED if failed(frame) else OK

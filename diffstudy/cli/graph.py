@@ -9,7 +9,18 @@ from ..engine.budget import Budget
 from ..harness.messages import describe
 from ..output import graph_view
 from ..studies import graph
-from .common import FAILED, OK, USAGE, add_case_options, add_debug, add_format, error_printer, gather_cases
+from .common import (
+    FAILED,
+    OK,
+    USAGE,
+    add_case_options,
+    add_debug,
+    add_format,
+    case_output_to_stderr,
+    error_printer,
+    gather_cases,
+    output_width,
+)
 
 RENDERERS = {
     "text": graph_view.to_text,
@@ -48,11 +59,14 @@ def run(args: argparse.Namespace) -> int:
     if not cases:
         return USAGE
     try:
-        with Budget().clock("recording the graph"):
+        with Budget().clock("recording the graph"), case_output_to_stderr():
             recorded = graph.build(cases[0], tangents=args.tangents)
     except Exception as error:
         error_printer(args.debug)(error)
         print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)
         return FAILED
-    print(RENDERERS[args.format](recorded))
+    if args.format == "text":
+        print(graph_view.to_text(recorded, output_width(args)))
+    else:
+        print(RENDERERS[args.format](recorded))
     return USAGE if problems else OK

@@ -58,6 +58,7 @@ class Active:
 
     __slots__ = ()
     kind = "number"
+    family = "numbers"  # what messages call it, the same in every method
     priority = 0
     is_array = False
     value: Any
@@ -65,7 +66,7 @@ class Active:
     def _refuse(
         self, conversion: str, hint: str = "(math.sin and friends do this): use diffstudy.fn.sin, or numpy's np.sin"
     ) -> Any:
-        raise UnsupportedOperation(f"{conversion} of a {self.kind} would drop its derivative {hint}")
+        raise UnsupportedOperation(f"{conversion} of one of diffstudy's {self.family} would drop its derivative {hint}")
 
     def __float__(self) -> float:
         return self._refuse("float()")
@@ -84,6 +85,14 @@ class Active:
 
     def __pos__(self) -> Active:
         return self
+
+    def _step(self, *args: Any) -> Any:
+        raise UnsupportedOperation(
+            "//, % and divmod are step functions, flat wherever they are differentiable: "
+            "they are not supported on diffstudy's numbers (x / y and fn.* are)"
+        )
+
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __divmod__ = __rdivmod__ = _step
 
     def __abs__(self) -> Any:
         return self.__diffstudy_apply__(scalar.ABS)
@@ -121,6 +130,8 @@ class Active:
         False means ``other`` outranks ``self`` and should do the operation. Two numbers of the
         same rank that are not of one differentiation cannot be combined.
         """
+        if other.__class__ is np.ndarray and other.dtype != object:
+            return False  # an array of numbers: numpy hands the operation to __array_ufunc__, which lifts
         rank = other.priority if isinstance(other, Active) else -1
         if rank < self.priority:
             return True
@@ -135,14 +146,22 @@ class Active:
         """Whether ``other`` belongs to the same pass, tape or tally as ``self``."""
         return False
 
+    def lifted(self) -> Active:
+        """This number as a 0-d array of its own kind: the same variable, pass or tally."""
+        raise NotImplementedError
+
     # numpy: a scalar in a ufunc call, or an entry of an object array.
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if any(isinstance(x, Active) and x.is_array for x in inputs):
             return NotImplemented
         if method != "__call__" or kwargs:
             raise array_primitives.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+        if any(isinstance(x, np.ndarray) and x.dtype != object for x in inputs):
+            # An array of numbers meets this number: it becomes a 0-d array of its own kind (the
+            # same variable, pass or tally), and the array operation does the rest.
+            return ufunc(*(x.lifted() if x is self else x for x in inputs))
         if any(isinstance(x, np.ndarray) for x in inputs):
-            # Constants in an array meet this number: an object array of diffstudy's numbers.
+            # An object array (of Fractions, or of diffstudy's numbers): entry by entry.
             return ufunc(*(np.asarray(x, dtype=object) if isinstance(x, Active) else x for x in inputs))
         operation = SCALAR_UFUNCS.get(ufunc) or COMPARISONS.get(ufunc)
         if operation is None:
@@ -221,6 +240,7 @@ class ActiveArray(Active):
 
     __slots__ = ()
     is_array = True
+    family = "arrays"
 
     def apply_array(
         self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
@@ -264,13 +284,15 @@ class ActiveArray(Active):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise UnsupportedOperation(
-            f"writing into a {self.kind} (x[...] = ...) is not supported: build a new array instead, "
-            "e.g. with np.concatenate, np.stack or np.where"
+            "writing into an input array or one computed from the inputs (x[...] = ...) is not supported: "
+            "build a new array instead, e.g. with np.concatenate, np.stack or np.where"
         )
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         return self._refuse(
-            "np.array or np.asarray", "(a plain array has no derivative): numpy's functions work on it as it is"
+            "np.array or np.asarray (or a numpy function given a list of diffstudy's arrays)",
+            "(a plain array has no derivative): numpy's functions work on it as it is, and np.stack "
+            "or + combine several",
         )
 
     def reshape(self, *shape: Any, order: str = "C") -> Any:
@@ -294,6 +316,27 @@ class ActiveArray(Active):
         return array_primitives.array_ravel(self)
 
     flatten = ravel
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return array_primitives.array_extreme(True)(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return array_primitives.array_extreme(False)(self, axis=axis, keepdims=keepdims)
+
+    def squeeze(self, axis: Any = None) -> Any:
+        return array_primitives.array_squeeze(self, axis)
+
+    def copy(self) -> Any:
+        return self  # nothing writes into diffstudy's arrays, so a copy is the array itself
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            raise UnsupportedOperation(
+                f"the array method .{name}() is not supported on diffstudy's arrays (it would lose the "
+                "derivative); supported: .T, .shape, .sum, .mean, .max, .min, .dot, .reshape, .ravel, "
+                ".flatten, .squeeze, .transpose, .copy, indexing"
+            )
+        raise AttributeError(name)
 
     def __matmul__(self, other: Any) -> Any:
         return array_primitives.apply(array_primitives.MATMUL, (self, other))

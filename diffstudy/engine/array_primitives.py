@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperation
+from . import kinks
 from . import primitives as scalar
 from .ndarrays import unbroadcast
 from .primitives import MINUS_ONE, Primitive, Unit
@@ -294,6 +295,23 @@ class SumMap(LinearMap):
 
 
 @dataclass(slots=True)
+class Weigh(LinearMap):
+    """∂max(x, axis)/∂x: the weighted sum of the tangent over the axis (weight 1 on the largest
+    entry, 1/k on each of k tied ones), and back the adjoint spread by the same weights."""
+
+    weights: Any
+    axis: tuple[int, ...] | None
+    keepdims: bool
+
+    def apply(self, t: Any) -> Any:
+        return np.sum(self.weights * t, axis=self.axis, keepdims=self.keepdims)
+
+    def transpose(self, g: Any) -> Any:
+        shape = shape_of(self.weights)
+        return self.weights * np.broadcast_to(np.reshape(g, _kept_shape(shape, self.axis)), shape)
+
+
+@dataclass(slots=True)
 class Permute(LinearMap):
     """∂transpose(x, axes)/∂x: permute the tangent the same way, the adjoint back."""
 
@@ -416,6 +434,8 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
     among them does it (a tape array above a counting array, an array above a scalar of its own
     differentiation); on plain values it is simply evaluated."""
     params = params or {}
+    # A list or tuple among the arguments is data: a constant array (np.dot(w, [1, 2, 3])).
+    args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
     owner = None
     for a in args:
         rank = getattr(a, "priority", None)
@@ -618,6 +638,54 @@ def _join_jvp(tangents: Sequence[Any], values: Sequence[Any], out: Any, params: 
 JOIN = ArrayPrimitive("concatenate", _join_value, _no_count, _join_partial, jvp=_join_jvp)
 
 
+def _where_value(condition: Any, a: Any, b: Any) -> Any:
+    return np.where(condition, a, b)
+
+
+def _where_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    # The condition is data (plain booleans, compared on the values): a branch taken entry by entry.
+    chosen = np.asarray(values[0], dtype=bool) if i == 1 else ~np.asarray(values[0], dtype=bool)
+    mask = np.where(chosen, Fraction(1), Fraction(0)).astype(object) if is_exact(out) else chosen.astype(float)
+    return Scale(mask, shape_of(values[i]), shape_of(out))
+
+
+WHERE = ArrayPrimitive("where", _where_value, _no_count, _where_partial)
+
+
+def _extreme_value(x: Any, axis: tuple[int, ...] | None, keepdims: bool, bigger: bool) -> Any:
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        # Exact entries or sympy expressions: the scalar max, which is sympy's Max on symbols.
+        pairwise = np.frompyfunc(scalar.maximum if bigger else scalar.minimum, 2, 1)
+        return pairwise.reduce(x, axis=axis, keepdims=keepdims)
+    return (np.max if bigger else np.min)(x, axis=axis, keepdims=keepdims)
+
+
+def _extreme_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
+    """∂max(x)/∂x: 1 where x is the largest, 0 elsewhere; a tie of k entries gives each 1/k."""
+    x, axis = np.asarray(_values_of(values[0])), params["axis"]
+    kept = np.reshape(np.asarray(_values_of(out)), _kept_shape(x.shape, axis))
+    winners = np.asarray(x == kept, dtype=bool)
+    counts = np.sum(winners, axis=axis, keepdims=True)
+    if np.any(counts > 1):
+        kinks.note(f"{'max' if params['bigger'] else 'min'} of several equal entries")
+    weights = (
+        winners / counts
+        if not is_exact(x)
+        else np.vectorize(lambda w, c: Fraction(int(w), int(c)), otypes=[object])(winners, counts)
+    )
+    return Weigh(weights, axis, params["keepdims"])
+
+
+EXTREME = ArrayPrimitive("max", _extreme_value, _no_count, _extreme_partial)
+
+
+def _values_of(x: Any) -> Any:
+    """The plain value under every layer of diffstudy's types."""
+    while hasattr(x, "value") and not isinstance(x, np.ndarray):
+        x = x.value
+    return x
+
+
 # ---------------------------------------------------------------- numpy's names for them
 
 UFUNCS: dict[np.ufunc, ArrayPrimitive] = {p.ufunc: ELEMENTWISE[p] for p in SCALAR_PRIMITIVES}
@@ -715,6 +783,26 @@ def array_dot(a: Any, b: Any) -> Any:
     return apply(MATMUL, (a, b))
 
 
+def array_where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """``np.where(condition, a, b)``: a branch taken entry by entry (the condition is compared on values)."""
+    if a is None or b is None:
+        raise UnsupportedOperation(
+            "numpy's where with one argument (the indices) is not supported on diffstudy's arrays"
+        )
+    return apply(WHERE, (_values_of(condition), a, b))
+
+
+def array_extreme(bigger: bool) -> Callable[..., Any]:
+    """``np.max`` / ``np.min`` (and ``x.max()``): the largest or smallest entry, over all or an axis."""
+
+    def extreme(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) -> Any:
+        _refuse_keywords("max" if bigger else "min", rest, ())
+        params = {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims), "bigger": bigger}
+        return apply(EXTREME, (a,), params)
+
+    return extreme
+
+
 def array_outer(a: Any, b: Any) -> Any:
     """``np.outer``: every product of an entry of a and an entry of b."""
     return array_reshape(a, (-1, 1)) * array_reshape(b, (1, -1))
@@ -757,6 +845,11 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.stack: array_stack,
     np.dot: array_dot,
     np.outer: array_outer,
+    np.where: array_where,
+    np.max: array_extreme(True),
+    np.amax: array_extreme(True),
+    np.min: array_extreme(False),
+    np.amin: array_extreme(False),
     np.linalg.norm: array_norm,
     np.shape: _plain("shape"),
     np.ndim: _plain("ndim"),
@@ -770,8 +863,8 @@ def unsupported(name: str) -> UnsupportedOperation:
     """The one-line refusal of a numpy function diffstudy's arrays do not follow."""
     return UnsupportedOperation(
         f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
-        "supported: elementwise arithmetic and functions, matmul/dot, sum, mean, transpose, reshape, "
-        "indexing, concatenate, stack, maximum/minimum/abs"
+        "supported: elementwise arithmetic and functions, matmul/dot, sum, mean, max, min, where, "
+        "transpose, reshape, indexing, concatenate, stack, maximum/minimum/abs"
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import signal
 import threading
+import traceback
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,16 +43,16 @@ class Budget:
         """Run the body under the time budget; past it, raise BudgetExceeded naming ``what``.
 
         Sympy walks expressions recursively, so a deep enough expression ends in RecursionError
-        inside sympy; that is reported as a BudgetExceeded too. The timer is a SIGALRM, so it is
-        only armed on the main thread and not inside another clock; elsewhere the body runs
-        without a time limit.
+        inside sympy; that is reported as a BudgetExceeded too (a RecursionError of the program's
+        own passes through). The timer is a SIGALRM, so it is only armed on the main thread and
+        not inside another clock; elsewhere the body runs without a time limit.
         """
         usable = threading.current_thread() is threading.main_thread() and self.seconds > 0
         if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
             try:
                 yield
-            except RecursionError:
-                raise BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion") from None
+            except RecursionError as error:
+                raise _too_deep(error, what) from None
             return
 
         def out_of_time(signum: int, frame: object) -> None:
@@ -63,12 +67,22 @@ class Budget:
         except _OutOfTime:
             signal.setitimer(signal.ITIMER_REAL, 0)
             raise BudgetExceeded(f"{what} ran past the time budget of {self.seconds:g} s") from None
-        except RecursionError:
+        except RecursionError as error:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            raise BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion") from None
+            raise _too_deep(error, what) from None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+def _too_deep(error: RecursionError, what: str) -> Exception:
+    """Sympy's recursion on a deep expression is the budget's business; the program's own is its error."""
+    frames = traceback.extract_tb(error.__traceback__)
+    # The function that recursed is the one the traceback repeats most.
+    repeated = Counter((frame.filename, frame.name) for frame in frames).most_common(1)
+    if repeated and f"{os.sep}sympy{os.sep}" in repeated[0][0][0]:
+        return BudgetExceeded(f"{what}: the expression is too deep for sympy's recursion")
+    return error
 
 
 _LIMIT = re.compile(r"^\s*(?P<number>[0-9][0-9.eE+]*)\s*(?P<unit>s|sec|seconds|nodes)?\s*$")
@@ -83,6 +97,8 @@ def parse_budget(text: str, default: Budget | None = None) -> Budget:
         if not match:
             raise ValueError(f"cannot read budget {part.strip()!r}: use e.g. 200000 (nodes) or 30s")
         number = float(match["number"])
+        if not math.isfinite(number) or number <= 0 or number > 10**15:
+            raise ValueError(f"budget {part.strip()!r} is not a positive number of a sensible size")
         if match["unit"] in ("s", "sec", "seconds"):
             seconds = number
         else:

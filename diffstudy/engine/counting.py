@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DomainError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
-from .primitives import Primitive
+from .primitives import Primitive, shown
 
 
 class Tally(Counter):
@@ -62,6 +63,24 @@ class Counting(Active):
     def same_differentiation(self, other: Active) -> bool:
         return isinstance(other, CountingArray)
 
+    def lifted(self) -> CountingArray:
+        return CountingArray(self.value, self.tally)
+
+
+def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
+    """``result``, unless a float operation overflowed to inf (Python says nothing): then an error."""
+    if result.__class__ is float and result - result != 0:
+        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float")
+    return result
+
+
+def _overflowing(evaluate: Callable[[Any, Any], Any], name: str, a: Any, b: Any) -> Any:
+    """``evaluate(a, b)``, with a float overflow (a huge Fraction times a float) reported by name."""
+    try:
+        return evaluate(a, b)
+    except OverflowError:
+        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float") from None
+
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     evaluate, name = primitive.evaluate, primitive.name
@@ -71,7 +90,7 @@ def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
             other = other.value
         elif not self.treats_as_constant(other):
             return NotImplemented
-        result = evaluate(self.value, other)
+        result = _finite(_overflowing(evaluate, name, self.value, other), name, self.value, other)
         self.tally[name] += 1
         return Counting(result, self.tally)
 
@@ -85,7 +104,7 @@ def _reflected(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     def method(self: Counting, other: Any) -> Any:
         if not self.treats_as_constant(other):
             return NotImplemented
-        result = evaluate(other, self.value)
+        result = _finite(_overflowing(evaluate, name, other, self.value), name, other, self.value)
         self.tally[name] += 1
         return Counting(result, self.tally)
 

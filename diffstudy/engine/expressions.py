@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import sympy
 
 from ..errors import DomainError, UnsupportedOperation
@@ -44,9 +45,33 @@ def plain_constant(node: sympy.Basic) -> Any:
     raise DomainError(f"the expression contains {node}, which is not a finite real number")
 
 
-def exact_constant(node: sympy.Basic) -> Any:
-    """A sympy number kept exact, for evaluating with sympy numbers."""
-    return node
+def rational_constant(node: sympy.Basic) -> Fraction:
+    """A sympy number as an exact Fraction: a Float is the binary number it holds, exactly.
+
+    Raises:
+        NotRational: the number is irrational (pi, E) or not finite.
+    """
+    if node.is_Rational:
+        return Fraction(int(node.p), int(node.q))
+    if node.is_Float and node.is_finite:
+        exact = sympy.Rational(node)  # the binary number the Float holds, exactly
+        return Fraction(int(exact.p), int(exact.q))
+    raise NotRational(str(node))
+
+
+def precise_constant(node: sympy.Basic) -> mpmath.mpf:
+    """A sympy number at mpmath's working precision; a Float is the binary number it holds, exactly."""
+    if node.is_Float:
+        return mpmath.mpf(node._mpf_)
+    if node.is_Rational:
+        return mpmath.mpf(int(node.p)) / int(node.q)
+    if node.is_finite and node.is_extended_real:
+        return mpmath.mpf(sympy.N(node, mpmath.mp.dps + 5)._mpf_)  # pi, E
+    raise DomainError(f"the expression contains {node}, which is not a finite real number")
+
+
+class NotRational(Exception):
+    """A value met while evaluating exactly is not a rational number."""
 
 
 def _product(values: Iterable[Any]) -> Any:
@@ -151,12 +176,14 @@ def evaluate(
     *,
     shared: bool = False,
     constant: Callable[[sympy.Basic], Any] = plain_constant,
+    check: Callable[[Any], None] | None = None,
 ) -> list[Any]:
     """Evaluate ``exprs`` with the symbols bound by ``env``, operation by operation.
 
     With ``shared=False`` an expression is evaluated as a tree: a subexpression is evaluated
     again every time it appears, which is what a formula written out costs. With
-    ``shared=True`` each distinct subexpression is evaluated once.
+    ``shared=True`` each distinct subexpression is evaluated once. ``check`` sees every value
+    an operation computes (to stop an exact evaluation, or to track magnitudes).
     """
     memo: dict[sympy.Basic, Any] = {}
     if shared:
@@ -184,6 +211,8 @@ def evaluate(
             operands, combine = plan
             split = len(values) - len(operands)
             value = combine(values[split:])
+            if check is not None:
+                check(value)
             del values[split:]
             if shared:
                 memo[node] = value

@@ -52,6 +52,9 @@ class Dual(Active):
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tag", None) is self.tag
 
+    def lifted(self) -> DualArray:
+        return DualArray(self.value, self.tangent, self.tag)
+
 
 def _confused() -> NestingError:
     return NestingError(

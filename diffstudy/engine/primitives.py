@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy
 
@@ -136,6 +137,15 @@ def _plain_values(x: Any) -> Any:
     return x
 
 
+def shown(x: Any) -> str:
+    """A number as a message shows it: its plain value, in about twenty characters at most."""
+    value = _plain_values(x)
+    if isinstance(value, (int, Fraction)) and value.numerator.bit_length() + value.denominator.bit_length() > 64:
+        return "≈" + mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 6)  # str() of a huge int fails
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "…"
+
+
 # ---------------------------------------------------------------- arithmetic on any number type
 # Plain Python operators already dispatch on every number type; pow and div are checked so that
 # a negative base to a fractional power (complex in Python) or sympy's 1/0 = zoo never slips
@@ -173,26 +183,30 @@ def divide(x: Any, y: Any) -> Any:
     try:
         result = x / y
     except ZeroDivisionError:
-        raise DomainError(f"division by zero ({x} / 0)") from None
+        raise DomainError(f"division by zero ({shown(x)} / 0)") from None
+    except OverflowError:
+        raise DomainError(f"{shown(x)} / {shown(y)} overflows a float") from None
     if _undefined(result):
-        raise DomainError(f"division by zero ({x} / 0)")
+        raise DomainError(f"division by zero ({shown(x)} / 0)")
     return result
 
 
 def power(x: Any, y: Any) -> Any:
     """``x ** y`` that refuses 0 to a negative power and a negative base to a non-integer power."""
     if _plain_arrays(x, y):
-        if y == 1 and isinstance(x, np.ndarray):
+        if isinstance(y, (int, Fraction)) and y == 1 and isinstance(x, np.ndarray):
             return x  # a plain array is never written into: no copy needed (x**2's partial is 2·x**1)
         return _on_arrays(power, operator.pow, x, y)
     try:
         result = x**y
     except ZeroDivisionError:
-        raise DomainError(f"zero to a negative power (0 ** {y})") from None
-    if isinstance(result, complex) or _undefined(result):
+        raise DomainError(f"zero to a negative power (0 ** {shown(y)})") from None
+    except OverflowError:
+        raise DomainError(f"{shown(x)} ** {shown(y)} overflows a float") from None
+    if isinstance(result, (complex, mpmath.mpc)) or _undefined(result):
         if x == 0:
-            raise DomainError(f"zero to a negative power (0 ** {y})")
-        raise DomainError(f"negative base to a non-integer power ({x} ** {y})")
+            raise DomainError(f"zero to a negative power (0 ** {shown(y)})")
+        raise DomainError(f"negative base to a non-integer power ({shown(x)} ** {shown(y)})")
     return result
 
 
@@ -212,13 +226,15 @@ def _div_by_denominator(x: Any, y: Any, out: Any) -> Any:
 
 
 def _pow_by_base(x: Any, y: Any, out: Any) -> Any:
+    if isinstance(y, (int, Fraction)) and y == 0:  # x**0 is the constant 1, also at x = 0
+        return ZERO
     return y * power(x, y - 1)
 
 
 def _pow_by_exponent(x: Any, y: Any, out: Any) -> Any:
     failed = failure(lambda v: v > 0, x)
     if failed:
-        raise DomainError(f"derivative of x ** y with respect to y needs x > 0 (x = {failed[0]})")
+        raise DomainError(f"derivative of x ** y with respect to y needs x > 0 (x = {shown(failed[0])})")
     return out * log(x)
 
 
@@ -363,7 +379,7 @@ class Domain:
         """The one-line message for ``name(x)`` outside this domain (``x`` at ``index`` of an array)."""
         sign = "zero" if x == 0 else "a negative number"
         where = "" if index is None else f" at index {list(index)}"
-        return self.message.format(name=name, x=x, sign=sign) + where
+        return self.message.format(name=name, x=shown(x), sign=sign) + where
 
 
 # Written with & rather than chained comparisons, so that they hold entry by entry on arrays too.
@@ -402,6 +418,7 @@ def _elementary(
     partial: Callable[[Any, Any], Any],
     ufunc: np.ufunc,
     *,
+    precise: Callable[[Any], Any] | None = None,
     exact: Callable[[Fraction], Fraction | None] | None = None,
     domain: Domain | None = None,
     derivative_domain: Domain | None = None,
@@ -409,10 +426,12 @@ def _elementary(
     """Build a one-argument primitive that dispatches on its argument's type.
 
     Plain numbers go to ``real`` (exact for a Fraction where ``exact`` knows the value), sympy
-    expressions to ``symbolic``, plain numpy arrays entry by entry (``ufunc`` on float arrays),
-    and diffstudy's own number types to their ``__diffstudy_apply__``. The domain is checked for
+    expressions to ``symbolic``, mpmath numbers to ``precise`` (mpmath's function of that name
+    unless given), plain numpy arrays entry by entry (``ufunc`` on float arrays), and
+    diffstudy's own number types to their ``__diffstudy_apply__``. The domain is checked for
     every type, so a log of a negative number fails the same way in every engine.
     """
+    at_precision = precise or getattr(mpmath, name)
 
     def on_real(x: Any) -> Any:
         _check(domain, name, x)
@@ -423,7 +442,9 @@ def _elementary(
         try:
             return real(x)
         except OverflowError:
-            raise DomainError(f"{name}({x}) overflows a float") from None
+            raise DomainError(f"{name}({shown(x)}) overflows a float") from None
+        except ValueError:  # math.cos(inf): an earlier float overflowed
+            raise DomainError(f"{name} of {shown(x)} is not a number (a float overflowed before)") from None
 
     def on_sympy(x: Any) -> Any:
         _check(domain, name, x)
@@ -440,6 +461,9 @@ def _elementary(
             if x.dtype != object:
                 _check(domain, name, x)
             return elementwise(name, ufunc, evaluate, x)
+        if cls is mpmath.mpf:
+            _check(domain, name, x)
+            return at_precision(x)
         if isinstance(x, sympy.Basic):
             return on_sympy(x)
         if isinstance(x, numbers.Real):
@@ -456,6 +480,27 @@ def _elementary(
     return primitive
 
 
+def _sech_squared(x: Any, out: Any) -> Any:
+    """d tanh(x)/dx = sech²x, without the cancellation of 1 − tanh²x once |x| is large.
+
+    For |x| < ½ the textbook 1 − out² loses nothing (out² < 0.22). Beyond, tanh x rounds towards
+    ±1 and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x,
+    and past |x| = 350, where cosh² would overflow, 4e/(1 + e)² with e = exp(−2|x|).
+    Symbolically the textbook form is exact.
+    """
+    if not is_concrete(x):
+        return 1 - out * out
+    size = np.max(np.abs(_plain_values(x)))
+    if size < 0.5:
+        return 1 - out * out
+    if size <= 350:
+        c = cosh(x)
+        return 1 / (c * c)
+    sign = np.where(np.asarray(_plain_values(x)) < 0, -1, 1) if _is_array_like(x) else (-1 if x < 0 else 1)
+    e = exp(-2 * (sign * x))
+    return 4 * e / ((1 + e) * (1 + e))
+
+
 # One line per function: its value on floats, on sympy, its derivative (given x and out), its ufunc.
 # fmt: off
 SIN = _elementary("sin", math.sin, sympy.sin, lambda x, out: cos(x), np.sin, exact=_exact(0, 0))
@@ -465,19 +510,19 @@ EXP = _elementary("exp", math.exp, sympy.exp, lambda x, out: out, np.exp, exact=
 LOG = _elementary("log", math.log, sympy.log, lambda x, out: 1 / x, np.log, exact=_exact(1, 0), domain=POSITIVE)
 SQRT = _elementary("sqrt", math.sqrt, sympy.sqrt, lambda x, out: 1 / (2 * out), np.sqrt, exact=_exact_sqrt,
                    domain=NONNEGATIVE, derivative_domain=NONZERO)
-TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: 1 - out * out, np.tanh, exact=_exact(0, 0))
+TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: _sech_squared(x, out), np.tanh, exact=_exact(0, 0))
 SINH = _elementary("sinh", math.sinh, sympy.sinh, lambda x, out: cosh(x), np.sinh, exact=_exact(0, 0))
 COSH = _elementary("cosh", math.cosh, sympy.cosh, lambda x, out: sinh(x), np.cosh, exact=_exact(0, 1))
-ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(1 - x * x), np.arcsin, exact=_exact(0, 0),
-                   domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
-ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(1 - x * x), np.arccos, exact=_exact(1, 0),
-                   domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
+ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt((1 - x) * (1 + x)), np.arcsin,
+                   exact=_exact(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
+ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt((1 - x) * (1 + x)), np.arccos,
+                   exact=_exact(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
 ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), np.arctan, exact=_exact(0, 0))
-ABS = _elementary("abs", abs, sympy.Abs, lambda x, out: _sign(x), np.absolute)
+ABS = _elementary("abs", abs, sympy.Abs, lambda x, out: _sign(x), np.absolute, precise=abs)
 # The derivatives of the kinks, as sympy writes them; flat wherever they are defined.
-SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign)
+SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign, precise=_step(-1, 0, 1))
 HEAVISIDE = _elementary("heaviside", _step(0, HALF, 1), sympy.Heaviside, lambda x, out: ZERO,
-                        lambda x: np.heaviside(x, 0.5))
+                        lambda x: np.heaviside(x, 0.5), precise=_step(0, HALF, 1))
 # fmt: on
 
 ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)

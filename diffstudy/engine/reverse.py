@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators
@@ -66,12 +68,19 @@ class Entry(NamedTuple):
     second_partial: Any
 
 
+class Constant(NamedTuple):
+    """A number an array operation was given as a constant argument (``x ** 2``: the 2)."""
+
+    value: Any
+
+
 class ArrayEntry(NamedTuple):
     """The tape entry of an array operation: its primitive, its value, and its arguments.
 
     ``arguments`` has (index of the variable, linear map of the operation's derivative by it)
     for each argument that is a variable; ``operands`` has, for every argument in the order
-    written, its variable's index or None for a constant (a computational graph shows them).
+    written, its variable's index, or for a constant the constant if it is a number and None if
+    it is an array (a computational graph shows them).
     """
 
     primitive: array_primitives.ArrayPrimitive
@@ -119,6 +128,9 @@ class Var(Active):
 
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tape", None) is self.tape
+
+    def lifted(self) -> VarArray:
+        return VarArray(self.value, self.index, self.tape)
 
     def __diffstudy_apply__(self, primitive: Primitive) -> Var:
         a = self.value
@@ -234,7 +246,7 @@ class VarArray(ActiveArray):
                 if isinstance(a, Active):
                     self.treats_as_constant(a)  # raises if ``a`` is of another tape of this rank
                 values.append(a)
-                operands.append(None)
+                operands.append(Constant(a) if np.ndim(a) == 0 else None)
         out = primitive.evaluate(*values, **params)
         partial = primitive.partial
         maps = tuple([(index, partial(position, values, out, params)) for position, index in variables])

@@ -18,18 +18,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy
 from sympy.core.parameters import evaluate
 
-from ..errors import Declined, DomainError, UnsupportedOperation
+from ..errors import Declined, DiffstudyError, DomainError, UnsupportedOperation
 from . import array_primitives, expressions, reverse
 from .active import Active, ActiveArray, install_operators
 from .budget import Budget
 from .primitives import Primitive
 from .trees import entries, outputs_of
-
-DIGITS = 30
 
 
 @dataclass
@@ -61,6 +60,9 @@ class Traced(Active):
 
     def same_differentiation(self, other: Active) -> bool:
         return isinstance(other, TracedArray)
+
+    def lifted(self) -> TracedArray:
+        return TracedArray(np.array(self.value, dtype=object))
 
     def __diffstudy_apply__(self, primitive: Primitive) -> Traced:
         return Traced(primitive.evaluate(self.value))
@@ -227,21 +229,101 @@ def exact_rational(v: Any) -> sympy.Rational:
     return sympy.Rational(v)
 
 
-def to_number(value: sympy.Basic) -> Fraction | sympy.Float:
-    """An exact sympy value as a Fraction when rational, else as a 30-digit sympy Float.
+# ---------------------------------------------------------------- the reference value
 
-    Raises DomainError when the value is not a finite real number.
+PRECISIONS = (50, 100, 200, 400)  # digits of the working precisions tried, each against the next
+AGREEING_DIGITS = 20  # the digits two working precisions must share for a value to be trusted
+EXACT_DIGITS = 2_000  # an exact rational grows no longer than this before the numeric way is taken
+
+
+class ReferenceUncertain(DiffstudyError):
+    """sympy's value could not be evaluated to digits that two working precisions agree on."""
+
+
+def evaluate_reference(
+    exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]
+) -> list[Fraction | sympy.Float]:
+    """Evaluate ``exprs`` at ``point``: exactly where every value is rational, else verified.
+
+    Float constants and float points are the binary numbers they hold, exactly, so a program's
+    ``0.1`` is taken for what it is, never turned back into a 15-digit decimal. Where a value is
+    irrational the expressions are evaluated with mpmath at 50 digits and at 100; a value is kept
+    when the two agree to 20 digits, or is zero when both are zero to their precision, and
+    otherwise the precision doubles. Each evaluation visits every distinct subexpression once, so
+    the time is linear in the size of the expression's DAG.
+
+    Raises:
+        ReferenceUncertain: no two working precisions up to 400 digits agree.
+        DomainError: a value is not a finite real number.
     """
-    if value.is_Rational:
-        return Fraction(int(value.p), int(value.q))
-    number = sympy.N(value, DIGITS)
-    if not (number.is_finite and number.is_extended_real) or number.has(sympy.I):
-        raise DomainError(f"the symbolic value is not a finite real number ({number})")
-    return sympy.Float(number, DIGITS)
+    exact = _exact_values(exprs, symbols, point)
+    if exact is not None:
+        return exact
+    earlier = _values_at(exprs, symbols, point, PRECISIONS[0])
+    for digits in PRECISIONS[1:]:
+        later = _values_at(exprs, symbols, point, digits)
+        settled = [_settled(a, b, earlier[1], digits // 2) for a, b in zip(earlier[0], later[0])]
+        if all(value is not None for value in settled):
+            return [sympy.Float(value, AGREEING_DIGITS + 10) for value in settled]
+        earlier = later
+    raise ReferenceUncertain(
+        f"the symbolic value could not be evaluated: working precisions up to {PRECISIONS[-1]} digits "
+        f"do not agree to {AGREEING_DIGITS} digits (reference uncertain)"
+    )
 
 
-def evaluate_exactly(exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]) -> list[Any]:
-    """Evaluate ``exprs`` exactly at ``point``: Fractions where rational, 30-digit Floats otherwise."""
-    env = {s: exact_rational(v) for s, v in zip(symbols, point)}
-    values = expressions.evaluate(exprs, env, shared=True, constant=expressions.exact_constant)
-    return [to_number(v) for v in values]
+def _exact_values(
+    exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]
+) -> list[Fraction] | None:
+    """The values as Fractions, or None as soon as one is irrational or grows too long."""
+
+    def stays_rational(value: Any) -> None:
+        if value.__class__ is not Fraction:
+            raise expressions.NotRational(str(value))
+        if value.numerator.bit_length() + value.denominator.bit_length() > EXACT_DIGITS * 3.33:
+            raise expressions.NotRational("too long")
+
+    env = {s: Fraction(*_ratio(v)) for s, v in zip(symbols, point)}
+    try:
+        values = expressions.evaluate(exprs, env, shared=True, constant=expressions.rational_constant,
+                                      check=stays_rational)  # fmt: skip
+    except (expressions.NotRational, DomainError):
+        return None  # a domain error met exactly is met again, and reported, at a working precision
+    return values if all(v.__class__ is Fraction for v in values) else None
+
+
+def _ratio(v: Any) -> tuple[int, int]:
+    if isinstance(v, Fraction):
+        return v.numerator, v.denominator
+    return float(v).as_integer_ratio()
+
+
+def _values_at(
+    exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any], digits: int
+) -> tuple[list[mpmath.mpf], mpmath.mpf]:
+    """The values at a working precision of ``digits``, and the largest magnitude met on the way."""
+    largest = [mpmath.mpf(0)]
+
+    def measure(value: Any) -> None:
+        if isinstance(value, mpmath.mpf):
+            if not mpmath.isfinite(value):
+                raise DomainError(f"the symbolic value is not a finite number ({mpmath.nstr(value, 6)})")
+            largest[0] = max(largest[0], abs(value))
+
+    with mpmath.workdps(digits):
+        env = {s: mpmath.mpf(p) / q for s, (p, q) in zip(symbols, map(_ratio, point))}
+        values = expressions.evaluate(exprs, env, shared=True, constant=expressions.precise_constant,
+                                      check=measure)  # fmt: skip
+        values = [mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else +v for v in values]
+    return values, max([largest[0], *(abs(v) for v in values)])
+
+
+def _settled(a: mpmath.mpf, b: mpmath.mpf, scale: mpmath.mpf, digits: int) -> mpmath.mpf | None:
+    """``b`` when it agrees with ``a`` to the digits wanted, 0 when both are zero at ``digits``
+    digits of ``scale``, else None (the precision must grow)."""
+    with mpmath.workdps(digits * 2):
+        if abs(a - b) <= abs(b) * mpmath.mpf(10) ** -AGREEING_DIGITS:
+            return b
+        if max(abs(a), abs(b)) <= scale * mpmath.mpf(10) ** -(digits - 10):
+            return mpmath.mpf(0)
+    return None

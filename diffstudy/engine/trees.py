@@ -19,12 +19,36 @@ def outputs_of(result: Any) -> tuple[Any, ...]:
 
     A plain numpy array (say ``np.array([x * y, x + y])`` of diffstudy's numbers) is as many
     outputs as it has entries.
+
+    Raises:
+        TypeError: the result is not a number, an array, or a tuple or list of them.
     """
     if isinstance(result, (tuple, list)):
-        return tuple(result)
-    if isinstance(result, np.ndarray):
-        return tuple(result.flat)
-    return (result,)
+        outputs = tuple(result)
+    elif isinstance(result, np.ndarray):
+        outputs = tuple(result.flat)
+    else:
+        outputs = (result,)
+    if not outputs:
+        raise TypeError("the function returned no output: a case returns a number, an array, or a tuple of them")
+    for out in outputs:
+        if isinstance(out, (bool, np.bool_)) or not (
+            isinstance(out, (numbers.Number, np.ndarray)) or hasattr(out, "priority") or _is_sympy(out)
+        ):
+            raise TypeError(
+                f"the function returned {type(out).__name__} {_short(out)}; "
+                "a case returns a number, an array, or a tuple of them"
+            )
+    return outputs
+
+
+def _is_sympy(x: Any) -> bool:
+    return type(x).__module__.startswith("sympy")
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def is_array(x: Any) -> bool:

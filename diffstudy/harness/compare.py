@@ -1,9 +1,14 @@
 """Run every method on every case and gather the results in one tidy pandas DataFrame.
 
-One row per (case, method). A failing method fills its row's ``error`` and the others still run;
-a failing case never stops the next. Agreement is the largest normwise relative difference from
-the reference: sympy's exact value when the symbolic method succeeded, otherwise the other
-algorithmic method.
+One row per (case, method), each with a ``status``: ``ok``; ``declined`` (symbolic
+differentiation of a data-dependent branch); ``budget`` (the symbolic derivative swelled past
+its budget, the size it reached in ``error``); ``disagree``; or ``error`` (with its one-line
+message). A failing method never stops the others, nor a failing case the next.
+
+Agreement is the largest relative difference from the reference, named in ``reference``:
+sympy's value when the symbolic method ran, otherwise the other algorithmic method. Values and
+each row of the Jacobian are compared separately, each relative to its largest reference
+entry; a row whose reference is all zeros is compared relative to the size of f.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sympy
 
 from ..engine.budget import Budget
 from ..engine.symbolic import exact_rational
-from ..errors import Declined
+from ..errors import BudgetExceeded, Declined
 from .cases import Case
 from .messages import describe
 from .methods import METHODS, Measurement, run_methods
@@ -59,19 +64,25 @@ def _exact(v: Any) -> sympy.Basic:
     return sympy.sympify(v)  # sympy numbers, and a float overflowed to inf or nan
 
 
-def relative_difference(computed: Sequence[Any], reference: Sequence[Any]) -> float:
-    """max |computed − reference| / max |reference|, exactly; inf when only the reference is 0."""
+def relative_difference(computed: Sequence[Any], reference: Sequence[Any], fallback: Any = 1) -> float:
+    """max |computed − reference| / max |reference|, exactly; relative to ``fallback`` when the
+    reference is all zeros (and to 1 when that is zero too)."""
     diff = max(abs(_exact(c) - _exact(r)) for c, r in zip(computed, reference))
     if diff == 0:
         return 0.0
-    scale = max(abs(_exact(r)) for r in reference)
-    return float(diff / scale) if scale != 0 else float("inf")
+    scale = max(abs(_exact(r)) for r in reference) or abs(_exact(fallback)) or 1
+    return float(diff / scale)
 
 
 def agreement(result: Measurement, reference: Measurement) -> float:
-    """Largest relative difference of the values and of each Jacobian row from the reference."""
+    """Largest relative difference of the values and of each Jacobian row from the reference.
+
+    A row of zero derivatives is measured against the size of f: a derivative that is 0 in
+    exact arithmetic comes out as a rounding error of the size f's own rounding errors have.
+    """
+    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
     groups = [(result.values, reference.values)] + list(zip(result.jacobian, reference.jacobian))
-    return max(relative_difference(c, r) for c, r in groups)
+    return max(relative_difference(c, r, size_of_f) for c, r in groups)
 
 
 def _finite(result: Measurement) -> bool:
@@ -87,6 +98,28 @@ def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
     if "symbolic" in results:
         return "symbolic" if method != "symbolic" else None
     return next((m for m in results if m != method), None)
+
+
+def _disagreement(difference: float, rtol: float, reference: str, results: dict[str, Measurement]) -> str:
+    """Why a method disagrees with its reference, naming a kink that only one of them met."""
+    text = f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g})"
+    met = results[reference].kinks
+    if met:
+        text += (
+            f"; the reference met a kink ({'; '.join(met)}) that this method's floats passed beside: "
+            "each side is a one-sided derivative"
+        )
+    return text
+
+
+def _status(error: BaseException, method: str) -> str:
+    """A failure's name: sympy's derivative past its budget is the swell measured, not an error;
+    forward or reverse mode past the clock is an error (the case never finished)."""
+    if isinstance(error, Declined):
+        return "declined"
+    if isinstance(error, BudgetExceeded) and method == "symbolic":
+        return "budget"
+    return "error"
 
 
 def _row(case: Case, method: str, f_ops: int | None) -> dict[str, Any]:
@@ -143,21 +176,20 @@ def compare_case(
     f_ops = run.f_ops.total if run.f_ops is not None else None
     rows = {method: _row(case, method, f_ops) for method in methods}
     for method, error in run.failures.items():
-        rows[method].update(status="declined" if isinstance(error, Declined) else "error", error=describe(error, case))
+        rows[method].update(status=_status(error, method), error=describe(error, case))
     for method, result in run.results.items():
         _fill(rows[method], result)
     for method, result in run.results.items():
         reference = _reference_for(method, run.results)
         if reference is None:
             continue
-        difference = agreement(result, run.results[reference])
-        rows[method].update(agreement=difference, reference=reference)
         if not _finite(result):
-            rows[method].update(status="disagree", error="the result is not finite: a float overflowed to inf or nan")
-        elif not difference <= rtol:
-            rows[method].update(
-                status="disagree", error=f"differs from {reference} by {difference:.2e} (rtol {rtol:g})"
-            )
+            rows[method].update(status="error", error="the result is not finite: a float overflowed to inf or nan")
+            continue
+        difference = agreement(result, run.results[reference])
+        rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
+        if not difference <= rtol:
+            rows[method].update(status="disagree", error=_disagreement(difference, rtol, reference, run.results))
     return list(rows.values())
 
 
@@ -179,5 +211,5 @@ def compare(
 
 
 def failed(frame: pd.DataFrame) -> bool:
-    """Whether any method failed or disagreed (a declined method is not a failure)."""
+    """Whether any method failed or disagreed (declining, or swelling past the budget, is not failing)."""
     return bool(frame["status"].isin(["error", "disagree"]).any())

@@ -39,6 +39,10 @@ def describe(error: BaseException, case: Case) -> str:
         what = str(error)
     elif isinstance(error, ZeroDivisionError):
         what = "division by zero"
+    elif isinstance(error, OverflowError):
+        what = f"a number overflows a float ({error})"
+    elif isinstance(error, RecursionError):
+        what = "the case recursed without end (RecursionError: maximum recursion depth exceeded)"
     else:
         what = f"{type(error).__name__}: {error}"
     where = locate(error, case)

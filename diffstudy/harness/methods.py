@@ -25,7 +25,7 @@ from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
 from ..engine.trees import entries, outputs_of
-from ..errors import BudgetExceeded, CaseError
+from ..errors import BudgetExceeded, CaseError, DomainError
 from .cases import Case, make_case
 
 
@@ -145,14 +145,17 @@ def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurem
     derivative = symbolic.derive(case.function, case.inputs, budget, case.shapes)
     exprs = derivative.expressions
     point = [v for value in case.point for v in entries(value)]
-    counts = count_symbolic(exprs, derivative.symbols, point, budget)
     values: list[Any] = []
     rows: list[list[Any]] = []
-    if exact:
-        with budget.clock("evaluating the symbolic derivative exactly"):
-            numbers = symbolic.evaluate_exactly(exprs, derivative.symbols, point)
-        m, n = len(derivative.outputs), len(derivative.symbols)
-        values, rows = numbers[:m], [numbers[m + k * n : m + (k + 1) * n] for k in range(m)]
+    try:  # the expressions, traced on symbols, meet the point only from here on
+        counts = count_symbolic(exprs, derivative.symbols, point, budget)
+        if exact:
+            with budget.clock("evaluating the symbolic derivative exactly"):
+                numbers = symbolic.evaluate_reference(exprs, derivative.symbols, point)
+            m, n = len(derivative.outputs), len(derivative.symbols)
+            values, rows = numbers[:m], [numbers[m + k * n : m + (k + 1) * n] for k in range(m)]
+    except DomainError as error:
+        raise DomainError(f"sympy's expression at the point: {error}") from None
     return Measurement(
         "symbolic",
         case.inputs,

@@ -6,65 +6,128 @@ from typing import Any
 
 import pandas as pd
 
-from .tables import format_cell, format_number, format_vector
+from .tables import format_cell, format_number, format_vector, render
 
 COMPARE_LEGEND = (
     "ops: arithmetic operations and elementary-function calls, counted while each method ran; "
-    "ops/f: ops divided by those of the function alone.\n"
-    "symbolic: the value and derivative expressions evaluated as trees (cse: after sympy.cse); "
-    "forward: all n passes of dual numbers; reverse: recording plus backward sweep.\n"
-    "size: expression-tree nodes (symbolic) or tape length (reverse). agreement: largest relative "
-    "difference from sympy's exact value."
+    "ops/f: ops divided by those of the function alone. "
+    "symbolic: the value and derivative expressions evaluated as trees, and after a slash after sympy.cse; "
+    "forward: all n passes of dual numbers; reverse: recording plus backward sweep. "
+    "size: expression-tree nodes (symbolic) or tape length (reverse). "
+    "agreement: the largest relative difference from sympy's value (exact where rational, else "
+    "verified to 20 digits), or from the other algorithmic method where it says 'vs'; "
+    "'at a kink' where the point is not differentiable."
 )
 
+# How much a row shows, tried in turn until the table fits: (entries of a vector, significant
+# digits, whether the size column is shown, whether counts are written short: "… 8").
+DETAIL = (
+    (4, 6, True, False), (3, 6, True, False), (3, 4, True, False), (2, 4, True, False), (1, 4, True, False),
+    (1, 4, False, False), (1, 4, False, True),
+)  # fmt: skip
 
-def format_agreement(row: pd.Series) -> str:
-    """How a row agrees with its reference: exact, a relative difference, or why there is none."""
-    if row["status"] in ("error", "declined"):
+
+def format_agreement(row: pd.Series, note: str = "") -> str:
+    """How a row agrees with its reference: exact, a relative difference, or why there is none
+    (then ``note``, the row's status and the number of its note under the table)."""
+    if row["status"] in ("error", "declined", "budget", "disagree"):
+        return note
+    if row["agreement"] is None and row["reference"]:
         return ""
     if row["reference"] is None:
         return "reference"
-    if row["agreement"] == 0 and row["exact"]:
-        return "exact"
-    return f"{row['agreement']:.1e}"
+    text = "exact" if row["agreement"] == 0 and row["exact"] else f"{row['agreement']:.1e}"
+    if row["reference"] != "sympy":
+        text += f" vs {row['reference']}"
+    return text + (f" at a kink {note}" if row["kinks"] else "")
 
 
-def format_derivatives(row: pd.Series) -> str:
-    """The gradient, or the Jacobian's rows for a function of several outputs."""
+def format_derivatives(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
+    """The gradient, or the Jacobian (rows one after the other, its shape first) for several outputs."""
     if row["jacobian"] is None:
         return ""
     rows = [[d for v in derivatives.values() for d in _flat(v)] for derivatives in row["jacobian"]]
     if len(rows) == 1:
-        return format_vector(rows[0])
-    return "[" + "; ".join(format_vector(r, 3)[1:-1] for r in rows[:3]) + ("; …" if len(rows) > 3 else "") + "]"
+        return format_vector(rows[0], limit, digits, compact)
+    shape = "J" if compact else f"J {len(rows)}×{len(rows[0])}: "
+    return shape + format_vector([d for r in rows for d in r], limit, digits, compact)
 
 
-def compare_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Display strings for ``compare``, and the notes (errors, declines) the table refers to."""
-    notes: list[str] = []
-    shown = []
-    for _, row in frame.iterrows():
-        note = ""
+def compare_view(frame: pd.DataFrame, width: int | None = None, full: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Display strings for ``compare``, and the notes (errors, kinks) the table refers to.
+
+    With ``width`` the value and gradient show fewer entries and digits until the table fits;
+    with ``full`` they show every entry.
+    """
+    notes = _notes(frame)
+    for limit, digits, sizes, compact in DETAIL if not full else ((10**9, 6, True, False),):
+        table = _table(frame, notes, limit, digits, compact)
+        if not sizes:
+            table = table.drop(columns=[c for c in ("size",) if c in table.columns])
+        if width is None or _fits(table, width):
+            break
+    return table, list(dict.fromkeys(text for _, text in notes.values()))
+
+
+def _notes(frame: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    """Row position → (the marker the table shows, the note under the table).
+
+    Methods of one case that report the same thing share one note.
+    """
+    notes: dict[int, tuple[str, str]] = {}
+    numbered: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for position, (_, row) in enumerate(frame.iterrows()):
         if row["error"]:
-            notes.append(f"[{len(notes) + 1}] {row['case']} / {row['method']}: {row['status']}: {row['error']}")
-            note = f"{row['status']} [{len(notes)}]"
+            key, text = (row["case"], f"{row['status']}: {row['error']}"), row["status"]
+        elif row["kinks"]:
+            kinks = "; ".join(row["kinks"])
+            key = (
+                row["case"],
+                f"not differentiable at this point ({kinks}); gave the average of the one-sided derivatives",
+            )
+            text = ""
+        else:
+            continue
+        number, methods = numbered.setdefault(key, (len(numbered) + 1, []))
+        methods.append(row["method"])
+        notes[position] = (f"{text} [{number}]".strip(), "")
+    texts = {
+        number: f"[{number}] {case} / {', '.join(methods)}: {what}"
+        for (case, what), (number, methods) in numbered.items()
+    }
+    return {position: (marker, texts[int(marker.rsplit("[", 1)[1][:-1])]) for position, (marker, _) in notes.items()}
+
+
+def _table(
+    frame: pd.DataFrame, notes: dict[int, tuple[str, str]], limit: int, digits: int, compact: bool
+) -> pd.DataFrame:
+    shown = []
+    for position, (_, row) in enumerate(frame.iterrows()):
         value = row["value"]
         shown.append(
             {
                 "case": row["case"],
                 "method": row["method"],
-                "value": format_vector(value, 3) if isinstance(value, list) else format_number(value),
-                "gradient": format_derivatives(row),
-                "agreement": format_agreement(row),
-                "ops": format_cell(row["ops"]),
+                "value": format_vector(value, min(limit, 3), digits, compact) if isinstance(value, list)
+                else format_number(value, digits),
+                "gradient": format_derivatives(row, limit, digits, compact),
+                "agreement": format_agreement(row, notes.get(position, ("", ""))[0]),
+                "ops": _with_cse(row["ops"], row["ops_cse"]),
                 "ops/f": format_cell(row["ratio"]),
-                "cse ops": format_cell(row["ops_cse"]),
-                "size": format_cell(row["size"]),
-                "cse size": format_cell(row["size_cse"]),
-                "note": note,
+                "size": _with_cse(row["size"], row["size_cse"]),
             }
-        )
-    return pd.DataFrame(shown), notes
+        )  # fmt: skip
+    table = pd.DataFrame(shown)
+    return table[[c for c in table.columns if (table[c] != "").any()]]
+
+
+def _with_cse(count: Any, after_cse: Any) -> str:
+    """A count, and after a slash the count after CSE where there is one (symbolic rows)."""
+    return format_cell(count) + (f" / {format_cell(after_cse)}" if after_cse is not None else "")
+
+
+def _fits(table: pd.DataFrame, width: int) -> bool:
+    return max((len(line) for line in render(table, "table").splitlines()), default=0) <= width
 
 
 def _flat(v: Any) -> list[Any]:

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from ..studies.graph import Graph
-from .tables import format_number, records, render
+from .tables import format_number, records, render, render_fitted, wrap
 
 
 def _adjoint_columns(graph: Graph) -> list[str]:
@@ -67,9 +67,12 @@ def legend(graph: Graph) -> str:
     )
 
 
-def to_text(graph: Graph) -> str:
-    """The nodes as a table (operation, value, partials, tangents, adjoints), then the legend."""
-    return render(node_table(graph), "table") + "\n\n" + legend(graph)
+def to_text(graph: Graph, width: int | None = None) -> str:
+    """The nodes as a table (operation, value, partials, tangents, adjoints), then the legend,
+    fitted to ``width`` columns when one is given."""
+    table = node_table(graph)
+    body = render_fitted(table, width) if width else render(table, "table")
+    return body + "\n\n" + wrap(legend(graph), width)
 
 
 def _label_lines(graph: Graph, node: pd.Series, tangents: bool) -> list[str]:
@@ -107,14 +110,8 @@ def to_mermaid(graph: Graph, tangents: bool = True) -> str:
 
 
 def to_json(graph: Graph) -> str:
-    """The graph as JSON: ``{"case", "outputs", "nodes": [...], "edges": [...]}``."""
-    return json.dumps(
-        {
-            "case": graph.case,
-            "outputs": graph.outputs,
-            "nodes": records(graph.nodes),
-            "edges": records(graph.edges),
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
+    """The graph as tidy JSON, one record per node and per edge: ``table`` says which, ``case``
+    names the graph (``pandas.read_json`` loads it as it is)."""
+    rows = [{"table": "nodes", "case": graph.case, **node} for node in records(graph.nodes)]
+    rows += [{"table": "edges", "case": graph.case, **edge} for edge in records(graph.edges)]
+    return json.dumps(rows, indent=2, ensure_ascii=False)

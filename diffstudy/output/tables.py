@@ -1,10 +1,20 @@
-"""Turn a results DataFrame into text: a table, markdown, CSV or JSON. Nothing is measured here."""
+"""Turn a results DataFrame into text: a table, markdown, CSV or JSON. Nothing is measured here.
+
+CSV and JSON are tidy, so that ``pandas.read_csv`` and ``pandas.read_json`` load them with no
+options: one row per measurement, a ``table`` column naming the table a row belongs to, ASCII
+snake_case column names (``forward/f`` becomes ``forward_over_f``), and beside a column of exact
+fractions a ``_exact`` column that keeps them as text (``242/5``). Text tables fit a width:
+long cells are cut and a table too wide is printed in blocks of columns.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import math
+import re
+import textwrap
+import unicodedata
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -30,8 +40,31 @@ def to_json_number(v: Any) -> Any:
         return int(v.numerator)
     if isinstance(v, int):
         return v
-    value = float(v)
+    try:
+        value = float(v)
+    except OverflowError:  # an exact number beyond the float range: its _exact column keeps it
+        return None
     return value if math.isfinite(value) else None
+
+
+def exact_text(v: Any) -> Any:
+    """A value's exact form as text where a float would lose it (``"242/5"``), nested as ``v`` is."""
+    if isinstance(v, dict):
+        return {str(k): exact_text(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [exact_text(x) for x in v]
+    if isinstance(v, Fraction):
+        return str(v)
+    return None
+
+
+def _needs_exact(v: Any) -> bool:
+    """Whether a float would not hold ``v`` exactly: a non-integer Fraction, or one beyond the float range."""
+    if isinstance(v, dict):
+        return any(_needs_exact(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_needs_exact(x) for x in v)
+    return isinstance(v, Fraction) and (v.denominator != 1 or abs(v.numerator) > 2**53)
 
 
 def jsonable(v: Any) -> Any:
@@ -66,17 +99,25 @@ def format_number(v: Any, digits: int = 6) -> str:
             return str(v.numerator)
         if len(str(v)) <= 9:
             return str(v)
-    value = float(v)
+    try:
+        value = float(v)
+    except OverflowError:
+        value = math.inf
     if math.isfinite(value) or isinstance(v, float):
         return f"{value:.{digits}g}"
-    return str(sympy.Float(sympy.sympify(v), digits))  # an exact value beyond the float range
+    exact = sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.sympify(v)
+    return str(sympy.Float(exact, digits))  # an exact value beyond the float range
 
 
-def format_vector(values: Sequence[Any], limit: int = 4) -> str:
-    """``[a, b, c]``, cut to ``limit`` entries with the count when longer."""
-    shown = [format_number(v) for v in values[:limit]]
-    more = f", … ({len(values)} in all)" if len(values) > limit else ""
-    return "[" + ", ".join(shown) + more + "]"
+def format_vector(values: Sequence[Any], limit: int = 4, digits: int = 6, compact: bool = False) -> str:
+    """``[a, b, c]``, cut to ``limit`` entries with the count when longer (``, … 8 in all``, or
+    ``, … 8`` when ``compact``)."""
+    whole = "[" + ", ".join(format_number(v, digits) for v in values) + "]"
+    if len(values) <= limit:
+        return whole
+    count = f"… {len(values)}" if compact else f"… {len(values)} in all"
+    cut = "[" + ", ".join(format_number(v, digits) for v in values[:limit]) + f", {count}]"
+    return whole if len(whole) <= len(cut) else cut
 
 
 def _numeric(text: str) -> bool:
@@ -100,9 +141,19 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """The DataFrame as JSON-ready records (one dict per row)."""
+    """The DataFrame as JSON-ready records (one dict per row), each column of exact fractions
+    followed by its ``_exact`` column."""
     chosen = list(columns) if columns is not None else list(frame.columns)
-    return [{c: jsonable(row[c]) for c in chosen} for _, row in frame.iterrows()]
+    exact = {c for c in chosen if frame[c].map(_needs_exact).any()}
+    rows = []
+    for _, row in frame.iterrows():
+        record: dict[str, Any] = {}
+        for c in chosen:
+            record[c] = jsonable(row[c])
+            if c in exact:
+                record[f"{c}_exact"] = exact_text(row[c])
+        rows.append(record)
+    return rows
 
 
 def to_json(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
@@ -118,12 +169,29 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
             {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in r.items()}
             for r in rows
         ],
-        columns=list(columns) if columns is not None else list(frame.columns),
         dtype=object,
     )
     buffer = io.StringIO()
     flat.to_csv(buffer, index=False)
     return buffer.getvalue()
+
+
+def snake(name: str) -> str:
+    """An ASCII snake_case column name: ``forward/f`` → ``forward_over_f``, ``lₙ nodes`` → ``l_n_nodes``."""
+    spelled = name.replace("/", " over ").replace("+", " plus ").replace("×", " times ").replace("→", " to ")
+    spelled = "".join(f"_{c}" if "SUBSCRIPT" in unicodedata.name(c, "") else c for c in spelled)
+    ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    return re.sub(r"[^0-9a-zA-Z]+", "_", ascii_name).strip("_").lower()
+
+
+def tidy(sections: Sequence[Section]) -> pd.DataFrame:
+    """Every section's rows in one DataFrame: a ``table`` column first, snake_case column names."""
+    frames = []
+    for s in sections:
+        frame = s.frame.rename(columns=snake)
+        frame.insert(0, "table", s.key)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True, sort=False).astype(object).where(lambda f: f.notna(), None)
 
 
 # ---------------------------------------------------------------- titled tables
@@ -147,21 +215,65 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: [format_cell(v) for v in frame[c]] for c in frame.columns})
 
 
-def emit(sections: Sequence[Section], fmt: str) -> str:
-    """Several tables as one text: titled tables, CSV blocks, or one JSON object keyed by section."""
+def emit(sections: Sequence[Section], fmt: str, width: int | None = None) -> str:
+    """Several tables as one text: titled tables (fitted to ``width`` if given), or tidy CSV or JSON.
+
+    CSV and JSON hold the rows only; the sections' notes are for :func:`notes_of`.
+    """
     if fmt == "json":
-        return json.dumps(
-            {s.key: {"title": s.title, "rows": records(s.frame), "notes": s.notes} for s in sections},
-            indent=2,
-            ensure_ascii=False,
-        )
+        return to_json(tidy(sections))
+    if fmt == "csv":
+        return to_csv(tidy(sections))
     parts = []
     for s in sections:
-        if fmt == "csv":
-            parts.append(f"# {s.title}\n" + to_csv(s.frame).rstrip("\n"))
-            continue
         heading = f"## {s.title}" if fmt == "markdown" else f"{s.title}\n{'-' * len(s.title)}"
-        body = render(display(s.frame), fmt)
-        notes = "\n".join(f"* {n}" if fmt == "markdown" else n for n in s.notes)
+        shown = display(s.frame)
+        body = render_fitted(shown, width) if fmt == "table" and width else render(shown, fmt)
+        notes = "\n".join(f"* {n}" if fmt == "markdown" else wrap(n, width) for n in s.notes)
         parts.append("\n\n".join(p for p in (heading, body, notes) if p))
     return "\n\n".join(parts)
+
+
+def notes_of(sections: Sequence[Section]) -> list[str]:
+    """The sections' notes, each prefixed by its table's key."""
+    return [f"{s.key}: {note}" for s in sections for note in s.notes]
+
+
+# ---------------------------------------------------------------- fitting a width
+
+CELL_LIMIT = 48  # characters a text cell keeps when a table is too wide
+
+
+def wrap(text: str, width: int | None, indent: str = "") -> str:
+    """``text`` wrapped to ``width`` columns (as it is when no width is given)."""
+    if not width:
+        return text
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False) for line in text.splitlines()
+    )
+
+
+def _width(text: str) -> int:
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def render_fitted(frame: pd.DataFrame, width: int) -> str:
+    """A text table no wider than ``width``: empty columns left out, long cells cut, and what is
+    still too wide printed in blocks of columns, each block led by the first column."""
+    frame = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
+    text = render(frame, "table")
+    if _width(text) <= width:
+        return text
+    frame = frame.map(lambda cell: cell if len(str(cell)) <= CELL_LIMIT else str(cell)[: CELL_LIMIT - 1] + "…")
+    text = render(frame, "table")
+    if _width(text) <= width or len(frame.columns) < 3:
+        return text
+    key, rest = frame.columns[0], list(frame.columns[1:])
+    blocks, block = [], []
+    for column in rest:
+        if block and _width(render(frame[[key, *block, column]], "table")) > width:
+            blocks.append(block)
+            block = []
+        block.append(column)
+    blocks.append(block)
+    return "\n\n".join(render(frame[[key, *b]], "table") for b in blocks)

@@ -56,18 +56,45 @@ def _written(symbol: str, arguments: list[str], negation: bool = False) -> str:
     return f"-{arguments[0]}" if negation else f"{symbol}({', '.join(arguments)})"
 
 
+def _operand_names(entry: reverse.ArrayEntry, names: list[str]) -> list[str]:
+    """Each argument of an array operation: a variable's name, a constant number, or ``const`` for an array."""
+    shown = []
+    for operand in entry.operands:
+        if isinstance(operand, reverse.Constant):
+            shown.append(_constant(operand.value))
+        else:
+            shown.append(names[operand] if operand is not None else "const")
+    return shown
+
+
+def _index_text(index: Any) -> str:
+    """An index as it is written between brackets: ``1:, 0``."""
+    parts = index if isinstance(index, tuple) else (index,)
+
+    def one(part: Any) -> str:
+        if isinstance(part, slice):
+            return ":".join("" if v is None else str(v) for v in (part.start, part.stop)) + (
+                f":{part.step}" if part.step not in (None, 1) else ""
+            )
+        return "..." if part is Ellipsis else str(part)
+
+    return ", ".join(one(p) for p in parts)
+
+
 def _array_operation(entry: reverse.ArrayEntry, names: list[str]) -> str:
-    """An array operation written with its arguments' names; a constant array is ``const``."""
-    arguments = [names[index] if index is not None else "const" for index in entry.operands]
+    """An array operation written with its arguments' names (``v1 @ x``, ``v2 ** 2``, ``x[1:, 0]``)."""
+    arguments = _operand_names(entry, names)
     primitive = entry.primitive
     if primitive.scalar is not None:
         return _written(primitive.scalar.symbol, arguments, primitive.scalar is NEG)
     if primitive is array_primitives.MATMUL:
         return f"{arguments[0]} @ {arguments[1]}"
+    if primitive is array_primitives.INDEX:
+        return f"{arguments[0]}[{_index_text(entry.arguments[0][1].index)}]"
     return f"{primitive.name}({', '.join(arguments)})"
 
 
-def _describe(partial: Any) -> Any:
+def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -> Any:
     """An edge's local partial: a number, or for an array operation the linear map it applies."""
     if isinstance(partial, Unit):
         return partial.sign
@@ -77,10 +104,12 @@ def _describe(partial: Any) -> Any:
         p = partial.p
         factor = p.sign if isinstance(p, Unit) else p if np.ndim(p) == 0 else "the local partials"
         return f"× {factor}, entry by entry"
+    if isinstance(partial, (array_primitives.MatmulRight, array_primitives.MatmulLeft)):
+        left, right = _operand_names(entry, names)
+        return f"t ↦ t @ {right}" if isinstance(partial, array_primitives.MatmulRight) else f"t ↦ {left} @ t"
     return {
-        array_primitives.MatmulRight: "t ↦ t @ y",
-        array_primitives.MatmulLeft: "t ↦ x @ t",
         array_primitives.SumMap: "t ↦ sum of t",
+        array_primitives.Weigh: "t ↦ t at the largest entry",
         array_primitives.Permute: "t ↦ t transposed",
         array_primitives.Reshape: "t ↦ t reshaped",
         array_primitives.BroadcastMap: "t ↦ t broadcast",
@@ -92,6 +121,16 @@ def _describe(partial: Any) -> Any:
 def output_names(count: int) -> list[str]:
     """``f`` for one output; ``f1``, ``f2``, ... for several."""
     return ["f"] if count == 1 else [f"f{k}" for k in range(1, count + 1)]
+
+
+def _node_names(count: int, taken: set[str]) -> list[str]:
+    """``v1``, ``v2``, … for the operations' nodes, passing over any name an input already has."""
+    names, k = [], 0
+    while len(names) < count:
+        k += 1
+        if f"v{k}" not in taken:
+            names.append(f"v{k}")
+    return names
 
 
 TANGENT_LIMIT = 12  # forward sweeps shown, one per input entry
@@ -106,7 +145,7 @@ def build(case: Case, tangents: bool = False) -> Graph:
     """
     recording = reverse.record(case.function, case.point)
     tape = recording.tape
-    names = list(case.inputs) + [f"v{k}" for k in range(1, len(tape) - len(case.inputs) + 1)]
+    names = list(case.inputs) + _node_names(len(tape) - len(case.inputs), set(case.inputs))
     positions = recording.positions
     outputs = output_names(len(positions))
     output_nodes = {out.index for out in recording.outputs if isinstance(out, (reverse.Var, reverse.VarArray))}
@@ -134,7 +173,7 @@ def build(case: Case, tangents: bool = False) -> Graph:
         row.update({f"tangent_{name}": _or(swept[k], zero) for name, swept in forward.items()})
         nodes.append(row)
         for index, partial in reverse.arguments_of(entry):
-            edges.append({"source": names[index], "target": names[k], "partial": _describe(partial)})
+            edges.append({"source": names[index], "target": names[k], "partial": _describe(partial, entry, names)})
     return Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=["source", "target", "partial"]))
 
 

@@ -82,6 +82,12 @@ def sweep(limits: NetworkLimits, progress: Callable[[str], None] | None = None) 
 # ---------------------------------------------------------------- the lecture's chain W_L ⋯ W₁ x
 
 
+REVERSE_COUNTED = "reverse: mul counted beyond f's"
+LOSS_SIDE = "loss side: n_L + cost of ((uᵀW_L)W_{L−1})⋯W₁"
+FORWARD_COUNTED = "forward: mul counted beyond f's"
+INPUT_SIDE = "input side: cost of uᵀ(W_L(⋯(W₁I)))"
+
+
 def linear_chain(widths: Sequence[int], seed: int = 1) -> tuple[Callable[..., Any], Any]:
     """f(x) = u · (W_L ⋯ W₁ x) for integer matrices Wᵢ of widths[i+1] × widths[i] and a fixed u."""
     rng = np.random.default_rng(seed)
@@ -108,14 +114,15 @@ def chain_table(shapes: Sequence[Sequence[int]]) -> pd.DataFrame:
         # uᵀ, W_L, …, W₁ and the identity (forward mode's n₀ one-hot seeds): dims 1, n_L, …, n₀, n₀.
         dims = [1, *reversed(widths), widths[0]]
         n = widths[0]
+        loss_side = widths[-1] + chain_cost(dims[:-1], fold_left(len(dims) - 2))
         rows.append(
             {
                 "widths": " → ".join(map(str, widths)),
                 "f mul": own,
-                "reverse mul, less f's": run.results["reverse"].ops["mul"] - own,
-                "n_L + chain cost from the loss side": widths[-1] + chain_cost(dims[:-1], fold_left(len(dims) - 2)),
-                "forward mul, less f's": run.results["forward"].ops["mul"] - n * own,
-                "chain cost from the input side": chain_cost(dims, fold_right(len(dims) - 1)),
+                REVERSE_COUNTED: run.results["reverse"].ops["mul"] - own,
+                LOSS_SIDE: loss_side,
+                FORWARD_COUNTED: run.results["forward"].ops["mul"] - n * own,
+                INPUT_SIDE: chain_cost(dims, fold_right(len(dims) - 1)),
             }
         )
     return pd.DataFrame(rows, dtype=object)
@@ -130,7 +137,8 @@ def sections(sweep_result: NetworkSweep, chain: pd.DataFrame | None = None) -> l
     parts = [
         Section(
             "network",
-            f"A tanh network of depth {limits.depth}, batch {limits.batch}: the cost of the gradient by every weight",
+            f"A tanh network of depth {limits.depth}, batch {limits.batch}: the cost of the gradient by every weight "
+            "(no biases; data X of batch × width and targets Y fixed; loss mean((tanh(⋯tanh(XW₁ᵀ)⋯)w_out − Y)²))",
             sweep_result.rows,
             sweep_result.notes,
         )
@@ -142,9 +150,11 @@ def sections(sweep_result: NetworkSweep, chain: pd.DataFrame | None = None) -> l
                 "The lecture's chain u·(W_L⋯W₁x): reverse mode multiplies from the loss side",
                 chain,
                 [
-                    "reverse: the seed times u (n_L products), then (uᵀW_L)W_{L−1}… from the loss side, a row "
-                    "vector times a matrix at every step; forward: W_L(⋯(W₁I)) from the input side, one pass per "
-                    "entry of x, a matrix times a matrix"
+                    "the counted columns are measured on counting arrays; the cost columns are the chain costs of "
+                    "the two orders, from the chain study: they are equal, every time",
+                    "reverse mode: the seed times u (n_L products), then (uᵀW_L)W_{L−1}… from the loss side, a row "
+                    "vector times a matrix at every step; forward mode: one pass per entry of x, W_L(⋯(W₁I)) from "
+                    "the input side, a matrix times a matrix",
                 ],
             )
         )

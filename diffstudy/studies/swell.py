@@ -226,7 +226,8 @@ def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> lis
     parts.append(
         Section(
             "growth",
-            "Growth of each measure with k (fitted on the last four points)",
+            "Growth of each measure with k: an exact polynomial where the counts are one, else fitted "
+            "on the last four points (at least five measurements)",
             growth_frame(sweeps),
             [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
         )

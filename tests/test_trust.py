@@ -1,0 +1,288 @@
+"""Right numbers or an honest error: every rule far out in its domain, a reference that is verified,
+overflow reported, and outputs a user can read and pipe. Expected values come from mpmath at 50
+digits (its own functions, not diffstudy's), from exact arithmetic, or by hand."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pandas as pd
+import pytest
+import sympy
+
+import diffstudy
+from diffstudy import fn
+from diffstudy.engine import expressions, forward, reverse
+from diffstudy.errors import DomainError
+from diffstudy.harness.cases import make_case
+from diffstudy.studies import graph
+
+from .conftest import ROOT
+from .helpers import run_cli, write_case_file
+
+mpmath.mp.dps = 50
+
+CASE = """from diffstudy import case
+
+
+@case(at={at})
+def f(x):
+    {body}
+"""
+
+# Each rule at the far ends of its domain, where a textbook form can cancel, against mpmath's
+# derivative of mpmath's own function (numerical differentiation at 50 digits).
+FAR_OUT = {
+    "tanh": (fn.tanh, mpmath.tanh, [0.3, 10.0, 20.0, -20.0, 100.0, 349.0, 351.0, 1000.0]),
+    "asin": (fn.asin, mpmath.asin, [0.999999, -0.999999, 1 - 1e-10, -1 + 1e-12]),
+    "acos": (fn.acos, mpmath.acos, [0.999999, -0.999999, 1 - 1e-10]),
+    "atan": (fn.atan, mpmath.atan, [1e10, -1e10, 1e-10]),
+    "sinh": (fn.sinh, mpmath.sinh, [50.0, -50.0, 700.0]),
+    "cosh": (fn.cosh, mpmath.cosh, [50.0, -50.0, 700.0]),
+    "exp": (fn.exp, mpmath.exp, [700.0, -700.0]),
+    "log": (fn.log, mpmath.log, [1e-300, 1e300]),
+    "sqrt": (fn.sqrt, mpmath.sqrt, [1e-300, 1e300]),
+    "tan": (fn.tan, mpmath.tan, [1.5707963, -1.5707963]),
+    "sin": (fn.sin, mpmath.sin, [1e6, 1e-8]),
+    "cos": (fn.cos, mpmath.cos, [1e6, 3.14159]),
+}
+
+
+@pytest.mark.parametrize("name", FAR_OUT)
+def test_every_rule_is_accurate_far_out_in_its_domain(name):
+    ours, theirs, points = FAR_OUT[name]
+    for x in points:
+        # tanh rounds to ±1 at 50 digits past x ≈ 58: enough digits to see 1 − tanh²(1000) ≈ 1e-868
+        with mpmath.workdps(50 + (int(abs(x)) if name == "tanh" else 0)):
+            point = mpmath.mpf(x)
+            true = mpmath.diff(theirs, point, h=abs(point) * mpmath.mpf(10) ** -20)  # a step relative to x
+        for method in (forward, reverse):
+            (computed,) = method.jacobian(ours, [x])[1][0]
+            if abs(true) < 2.2e-308:  # below the smallest normal float: zero is the right float
+                assert abs(computed) < 2.2e-308
+            else:
+                assert abs((computed - true) / true) < 1e-13, (name, x, computed, float(true))
+
+
+def test_tanh_at_20_is_not_zero():
+    # The textbook 1 − tanh² gave 0.0 here; sech²(20) = 1.6993417021166355e-17.
+    assert diffstudy.grad(fn.tanh)(20.0) == pytest.approx(float(mpmath.sech(20) ** 2), rel=1e-14)
+
+
+def test_the_symbolic_reference_is_verified_not_float_accurate():
+    # tanh(x + 0.5) at 9.5: sympy's value, evaluated at two working precisions, to 20 digits.
+    result = diffstudy.gradient(lambda x: fn.tanh(x + 0.5), {"x": 9.5}, method="symbolic")
+    true = mpmath.sech(mpmath.mpf(10)) ** 2
+    assert abs(sympy.Float(result.gradient["x"], 30) - sympy.Float(str(true), 30)) < sympy.Float("1e-25")
+
+
+def test_a_float_constant_is_the_binary_number_it_holds():
+    # t / (0.1 t) is 1/0.1 exactly, a constant: its derivative is 0 in exact arithmetic.
+    f = lambda x: (x * x + 1) / (0.1 * (x * x + 1))  # noqa: E731
+    symbolic = diffstudy.gradient(f, {"x": 1.9}, method="symbolic")
+    assert symbolic.gradient["x"] == 0 and symbolic.value == 1 / Fraction(0.1)
+    # forward's rounding error (−1.8e-15) is small next to f = 10; reverse happens to be exact
+    frame = diffstudy.harness.compare.compare([make_case(f, {"x": 1.9})])
+    assert list(frame["status"]) == ["ok", "ok", "ok"]
+
+
+def test_negative_float_constants_keep_their_sign():
+    assert expressions.rational_constant(sympy.Float(-0.75)) == Fraction(-3, 4)
+    assert expressions.rational_constant(sympy.Float(0.1)) == Fraction(0.1)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, x",
+    [
+        (lambda x: fn.tan(fn.tan(x)), lambda t: mpmath.tan(mpmath.tan(t)), Fraction(1, 2)),
+        (lambda x: 1 / fn.tan(fn.cos(x)), lambda t: 1 / mpmath.tan(mpmath.cos(t)), Fraction(1)),
+    ],
+)
+def test_no_false_domain_error_where_sympy_cannot_decide_a_sign(ours, theirs, x):
+    result = diffstudy.gradient(ours, {"x": x}, method="symbolic")
+    true = mpmath.diff(theirs, mpmath.mpf(x.numerator) / x.denominator)
+    assert abs(float(result.gradient["x"]) - float(true)) < 1e-13 * abs(float(true))
+
+
+def test_a_deeply_nested_expression_is_evaluated_in_time_linear_in_its_size():
+    # y ← sin(x + y) thirty times: sympy.N on the nested exact value never finished; sympy's
+    # derivative is small as a DAG, and the reference visits each node once.
+    def deep(x, y):
+        for _ in range(30):
+            y = fn.sin(x + y)
+        return y
+
+    frame = diffstudy.harness.compare.compare([make_case(deep, {"x": 1.5, "y": 0.5})])
+    assert list(frame["status"]) == ["ok", "ok", "ok"]
+
+
+def test_x_to_the_zero_has_derivative_zero_at_zero():
+    for method in ("symbolic", "forward", "reverse"):
+        assert diffstudy.gradient(lambda x: x**0, {"x": 0}, method=method).gradient == {"x": 0}
+
+
+@pytest.mark.parametrize(
+    "f, at",
+    [
+        (lambda x: x * x, {"x": 1e200}),
+        (lambda x: x**2, {"x": 1e200}),
+        (lambda x: fn.cos(10 * x), {"x": 1e308}),
+        (lambda x: 2**x, {"x": 100000}),
+    ],
+)
+def test_an_overflow_is_an_error_in_every_method(f, at):
+    for method in ("symbolic", "forward", "reverse"):
+        with pytest.raises(DomainError, match="overflows a float"):
+            diffstudy.gradient(f, at, method=method)
+
+
+def test_an_overflow_is_an_error_through_the_function_api():
+    with pytest.raises(DomainError, match="not finite"):
+        diffstudy.grad(lambda x: x * x)(1e200)
+
+
+@pytest.mark.parametrize("returned", ["None", "()", "{'a': x}", "(y for y in [x])", "x > 0", "'text'"])
+def test_a_case_that_returns_no_number_says_so(capsys, tmp_path, returned):
+    write_case_file(
+        tmp_path, "odd", f"from diffstudy import case\n\n@case(at={{'x': 2}})\ndef odd(x):\n    return {returned}\n"
+    )
+    status, out, err = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    records = json.loads(out)
+    assert status == 1 and "Traceback" not in err
+    for record in records:
+        assert record["status"] in ("error", "declined")
+        assert "returned" in record["error"] or "branch" in record["error"] or "cannot evaluate" in record["error"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_an_exact_value_beyond_the_float_range_prints_in_every_format(capsys, tmp_path, fmt):
+    write_case_file(
+        tmp_path,
+        "huge",
+        "from diffstudy import case\n\n@case(at={'x': 10**400})\ndef huge(x):\n    return 1 / x + x / 3\n",
+    )
+    status, out, err = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", fmt)
+    assert "Traceback" not in err
+    if fmt in ("table", "markdown"):
+        assert "e+399" in out.replace("E+399", "e+399")
+    if fmt == "csv":
+        assert Fraction(pd.read_csv(io.StringIO(out))["value_exact"][0]) == Fraction(3 + 10**800, 3 * 10**400)
+    if fmt == "json":
+        record = json.loads(out)[0]
+        # 1/x + x/3 at 10^400, exactly: (3 + 10^800) / (3·10^400)
+        assert Fraction(record["value_exact"]) == Fraction(3 + 10**800, 3 * 10**400)
+
+
+@pytest.mark.parametrize("option", [["--budget", "1e999"], ["--budget", "1e999s"], ["--rtol", "nan"], ["--rtol", "-1"]])
+def test_nonsense_limits_are_usage_errors(capsys, option):
+    with pytest.raises(SystemExit) as stop:
+        diffstudy.cli.main(["compare", *option])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "error:" in err
+
+
+def test_what_a_case_prints_never_reaches_the_json(capsys, tmp_path):
+    write_case_file(tmp_path, "chatty", CASE.format(at="{'x': 2}", body="print('hello from the case'); return x * x"))
+    status, out, err = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    assert status == 0 and json.loads(out)[0]["gradient"] == {"x": 4}
+    assert "hello from the case" in err
+
+
+def test_a_huge_number_in_a_message_is_shortened():
+    with pytest.raises(DomainError) as error:
+        diffstudy.gradient(lambda x: fn.log(x - 10**400), {"x": 1}, method="reverse")
+    assert len(str(error.value)) < 120 and "e+400" in str(error.value)
+
+
+def test_a_recursing_case_is_its_own_error_not_sympys(capsys, tmp_path):
+    write_case_file(
+        tmp_path, "loop", "from diffstudy import case\n\n@case(at={'x': 1.0})\ndef loop(x):\n    return loop(x * 1.0)\n"
+    )
+    status, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    for record in json.loads(out):
+        assert "recursed without end" in record["error"] and "sympy" not in record["error"]
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    for command in (["compare"], ["compare", "--format", "json"], ["chain"], ["graph", "lecture27"]):
+        shell = f"{sys.executable} -m diffstudy {' '.join(command)} | head -1"
+        done = subprocess.run(shell, shell=True, capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_a_missing_cases_path_stops_before_running_anything(capsys):
+    status, out, err = run_cli(capsys, "compare", "--cases", "no/such/file.py")
+    assert status == 2 and out == ""
+    assert err.strip() == "diffstudy: --cases no/such/file.py: no such file or folder"
+
+
+def test_graph_names_never_collide_with_inputs():
+    # f(v1, v2) = v1·v2 + v1: the operations' nodes must not be called v1 or v2.
+    g = graph.build(make_case(lambda v1, v2: v1 * v2 + v1, {"v1": 2, "v2": 3}))
+    names = list(g.nodes["name"])
+    assert len(set(names)) == len(names) == 4 and names[:2] == ["v1", "v2"]
+    assert list(g.nodes["operation"])[2:] == ["v1 * v2", f"{names[2]} + v1"]
+
+
+def test_case_inputs_resolve_in_linear_time():
+    names = {f"x{i}": 1.0 for i in range(100_000)}
+    case = make_case(lambda *x: x[0], names)
+    assert case.problem is None and len(case.inputs) == 100_000
+
+
+def test_budget_is_a_status_and_the_reference_is_named(capsys, tmp_path):
+    write_case_file(
+        tmp_path, "wild", CASE.format(at="{'x': 0.3}", body="for _ in range(30): x = 4 * x * (1 - x)\n    return x")
+    )
+    status, out, _ = run_cli(
+        capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--budget", "2000", "--format", "json"
+    )
+    records = {r["method"]: r for r in json.loads(out)}
+    assert status == 0 and records["symbolic"]["status"] == "budget"
+    assert "past the budget of 2,000" in records["symbolic"]["error"]
+    assert records["forward"]["reference"] == "reverse" and records["reverse"]["reference"] == "forward"
+
+
+def test_compare_fits_a_terminal_of_100_columns(capsys):
+    status, out, _ = run_cli(capsys, "compare")
+    assert status == 0 and max(len(line) for line in out.splitlines()) <= 100
+    _, wide, _ = run_cli(capsys, "compare", "--wide")
+    assert max(len(line) for line in wide.splitlines()) > 100
+    _, full, _ = run_cli(capsys, "compare", "--case", "speelpenning", "--full")
+    assert "[40320, 20160, 13440, 10080, 8064, 6720, 5760, 5040]" in full
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["compare"], ["swell", "--family", "chebyshev", "--max-k", "8"], ["cost", "--max-n", "8", "--max-width", "4"],
+     ["chain"], ["graph", "two_layer"]],
+)  # fmt: skip
+def test_every_csv_and_json_loads_into_pandas_without_options(capsys, command):
+    for fmt in ("csv", "json") if command[0] != "graph" else ("json",):
+        status, out, _ = run_cli(capsys, *command, "--format", fmt)
+        frame = pd.read_csv(io.StringIO(out)) if fmt == "csv" else pd.read_json(io.StringIO(out))
+        assert status == 0 and len(frame) > 0
+        assert all(c.isascii() and c == c.lower() and " " not in c for c in frame.columns), list(frame.columns)
+        assert "table" in frame.columns or "case" in frame.columns
+
+
+def test_an_exact_value_keeps_an_exact_column_in_csv(capsys):
+    status, out, _ = run_cli(capsys, "compare", "--case", "rosenbrock", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame["value_exact"]) == ["242/5"] * 3 and list(frame["value"]) == [48.4] * 3
+
+
+def test_a_numpy_program_on_integer_data_arrays():
+    # A scalar on the left of a data array (s * D) is an array operation on the same variable.
+    D = np.array([1.0, 2.0, 3.0])
+    for method in ("symbolic", "forward", "reverse"):
+        result = diffstudy.gradient(lambda s: np.sum(np.sin(s * D)), {"s": 0.5}, method=method)
+        true = sum(d * mpmath.cos(0.5 * d) for d in (1, 2, 3))
+        assert float(result.gradient["s"]) == pytest.approx(float(true), rel=1e-14)
