@@ -13,11 +13,13 @@ from __future__ import annotations
 from . import fn
 from .api import grad, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .harness.cases import Case, case
+from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
 
 __all__ = [
     "fn",
     "case",
+    "family",
     "Case",
     "gradient",
     "Measurement",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import HealthCheck, given, settings
+import mpmath
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffstudy
 from diffstudy import fn
+from diffstudy.errors import BudgetExceeded
 
 from .helpers import central_differences, relative_error, sympy_reference
 
@@ -96,3 +98,107 @@ def test_forward_and_reverse_agree_with_central_differences(program):
     estimate = central_differences(f, list(at.values()), h=1e-5)
     scale = max(1.0, max(abs(d) for d in reverse.jacobian[0]))
     assert max(abs(a - b) for a, b in zip(reverse.jacobian[0], estimate[0])) <= 1e-5 * scale
+
+
+# The same programs once more, each step paired with mpmath's own function, so that the reference
+# is computed without diffstudy: the program is re-run in 50-digit arithmetic and differentiated
+# numerically by mpmath. Points range far out (|x| ≤ 30), where textbook rules can cancel.
+MP_UNARY = {
+    "sin": (fn.sin, mpmath.sin),
+    "cos": (fn.cos, mpmath.cos),
+    "tanh": (fn.tanh, mpmath.tanh),
+    "atan": (fn.atan, mpmath.atan),
+    "exp": (fn.exp, mpmath.exp),
+    "neg": (lambda a: -a, lambda a: -a),
+    "log(1+a²)": (lambda a: fn.log(1 + a * a), lambda a: mpmath.log(1 + a * a)),
+    "sqrt(1+a²)": (lambda a: fn.sqrt(1 + a * a), lambda a: mpmath.sqrt(1 + a * a)),
+    "sinh": (fn.sinh, mpmath.sinh),
+    "tanh(a)²": (lambda a: fn.tanh(a) ** 2, lambda a: mpmath.tanh(a) ** 2),
+    "sigmoid": (lambda a: 1 / (1 + fn.exp(-a)), lambda a: 1 / (1 + mpmath.exp(-a))),
+}
+MP_BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b),
+    "div": (lambda a, b: a / (1 + b * b), lambda a, b: a / (1 + b * b)),
+    "pow": (lambda a, b: (1 + a * a) ** fn.tanh(b), lambda a, b: (1 + a * a) ** mpmath.tanh(b)),
+}
+
+
+@st.composite
+def far_programs(draw):
+    """Short programs (so values stay in float range) at points up to 30 from the origin."""
+    n_inputs = draw(st.integers(1, 3))
+    steps = []
+    for k in range(draw(st.integers(1, 6))):
+        registers = n_inputs + k
+        if draw(st.booleans()):
+            steps.append(("unary", draw(st.sampled_from(sorted(MP_UNARY))), draw(st.integers(0, registers - 1))))
+        else:
+            operand = st.one_of(
+                st.integers(0, registers - 1),
+                st.fractions(-3, 3, max_denominator=4).map(lambda c: ("const", c)),
+            )
+            steps.append(("binary", draw(st.sampled_from(sorted(MP_BINARY))), draw(operand), draw(operand)))
+    # Points round to 1e-3, so that 1 + x² is not 1 in float arithmetic while 50 digits see the
+    # difference (that would be the float program's own rounding, not the derivative's).
+    coordinate = st.integers(-30_000, 30_000).map(lambda m: m / 1000)
+    point = draw(st.lists(coordinate, min_size=n_inputs, max_size=n_inputs))
+    return n_inputs, steps, point
+
+
+def run_steps(steps, inputs, flavour):
+    """Run ``steps`` on ``inputs``; flavour 0 uses diffstudy's functions, 1 mpmath's."""
+    registers = list(inputs)
+
+    def read(operand):
+        if isinstance(operand, tuple):
+            constant = operand[1]
+            return constant if flavour == 0 else mpmath.mpf(constant.numerator) / constant.denominator
+        return registers[operand]
+
+    for step in steps:
+        if step[0] == "unary":
+            registers.append(MP_UNARY[step[1]][flavour](registers[step[2]]))
+        else:
+            registers.append(MP_BINARY[step[1]][flavour](read(step[2]), read(step[3])))
+    return registers[-1] + 0 * registers[0]
+
+
+def mpmath_gradient(steps, point):
+    """Value and gradient of the program at ``point`` from mpmath alone, at 50 digits."""
+    with mpmath.workdps(50):
+        x = [mpmath.mpf(v) for v in point]
+        value = run_steps(steps, x, 1)
+        gradient = []
+        for i in range(len(x)):
+
+            def along(t, i=i):
+                return run_steps(steps, [t if j == i else x[j] for j in range(len(x))], 1)
+
+            gradient.append(mpmath.diff(along, x[i]))
+        return value, gradient
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(far_programs())
+def test_three_methods_match_an_independent_50_digit_reference(program):
+    n_inputs, steps, point = program
+    value, gradient = mpmath_gradient(steps, point)
+    # Keep to programs whose numbers a float can hold, with room for the derivative's rounding.
+    assume(all(mpmath.isfinite(g) and abs(g) < 1e300 for g in [value, *gradient]))
+    assume(abs(value) < 1e300)
+    f = lambda *inputs: run_steps(steps, inputs, 0)  # noqa: E731
+    at = {f"x{i}": v for i, v in enumerate(point)}
+    truth = [float(g) for g in gradient]
+    # Normwise: the error of each entry measured against the gradient's largest entry, as a float
+    # evaluation of a program with cancellation can only promise that.
+    scale = max([abs(g) for g in truth] + [1e-300])
+    for method in ("forward", "reverse", "symbolic"):
+        try:
+            result = diffstudy.gradient(f, at, method=method)
+        except BudgetExceeded:
+            continue
+        assert abs(result.value - float(value)) <= 1e-11 * max(1.0, abs(float(value))), method
+        worst = max(abs(float(a) - b) for a, b in zip(result.jacobian[0], truth))
+        assert worst <= 1e-9 * scale, (method, result.jacobian[0], truth)

@@ -35,7 +35,7 @@ def test_swell_command_prints_tidy_json(capsys):
 def test_cost_command_prints_tidy_csv(capsys):
     assert main(["cost", "--function", "speelpenning", "--max-n", "16", "--crossover", "16", "--format", "csv"]) == 0
     frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert set(frame["table"]) == {"speelpenning", "summary", "crossover"}
+    assert set(frame["table"]) == {"speelpenning", "summary", "primitives", "crossover"}
     assert list(frame[frame["table"] == "speelpenning"]["n"]) == [1, 2, 4, 8, 16]
     assert "forward_over_f" in frame.columns
 

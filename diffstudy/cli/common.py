@@ -12,16 +12,17 @@ import math
 import shutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 from ..engine.budget import Budget, parse_budget
 from ..harness.cases import Case
-from ..harness.loading import builtin_cases_dir, load_cases
+from ..harness.families import Family
+from ..harness.loading import builtin_cases_dir, load_cases, load_families
 from ..output.tables import FORMATS, emit, notes_of
-from ..studies.programs import Family, sizes_up_to
+from ..studies.programs import sizes_up_to
 from ..studies.section import Section
 from .progress import Progress
 
@@ -183,15 +184,20 @@ def select(cases: list[Case], names: Sequence[str] | None) -> list[Case]:
     return [known[n] for n in dict.fromkeys(names)]
 
 
+def check_paths(paths: Sequence[Path] | None) -> None:
+    """A ``--cases`` path that does not exist is a UsageError, before anything runs."""
+    missing = [str(path) for path in paths or [] if not path.exists()]
+    if missing:
+        raise UsageError(f"--cases {missing[0]}: no such file or folder")
+
+
 def gather_cases(args: argparse.Namespace, names: Sequence[str] | None) -> tuple[list[Case], list[str]]:
     """The built-in cases (unless ``--no-builtin``) and those under ``--cases``, filtered by ``names``.
 
     Problems loading them are printed here, one line each, and returned so the exit status can
     report them; the cases that did load still run.
     """
-    missing = [str(path) for path in args.cases or [] if not path.exists()]
-    if missing:
-        raise UsageError(f"--cases {missing[0]}: no such file or folder")
+    check_paths(args.cases)
     paths = ([] if args.no_builtin else [builtin_cases_dir()]) + list(args.cases or [])
     with case_output_to_stderr():
         cases, problems = load_cases(paths, on_error=error_printer(args.debug))
@@ -201,6 +207,44 @@ def gather_cases(args: argparse.Namespace, names: Sequence[str] | None) -> tuple
     if not cases and not problems:
         raise UsageError("no cases to run")
     return cases, problems
+
+
+def add_family_options(parser: argparse.ArgumentParser, size: str) -> None:
+    """``--cases``: sweep the ``@family`` programs of a file or folder instead of the built-in ones."""
+    parser.add_argument(
+        "--cases",
+        metavar="PATH",
+        type=Path,
+        action="append",
+        help=(
+            f"sweep the families in this file or folder (repeatable): functions marked "
+            f"@family({size}=range(1, 20), at={{...}}); the built-in ones then run only if named"
+        ),
+    )
+
+
+def gather_families(
+    args: argparse.Namespace, builtin: Mapping[str, Family], chosen: Sequence[str] | None
+) -> list[Family]:
+    """The built-in families ``chosen`` (all of them when neither they nor ``--cases`` are
+    given), then the user's under ``--cases``. Problems loading those are printed, one line
+    each; a path that does not exist, or no family at all, is a UsageError."""
+    check_paths(args.cases)
+    names = chosen or ([] if args.cases else list(builtin))
+    families = [builtin[name] for name in dict.fromkeys(names)]
+    if args.cases:
+        with case_output_to_stderr():
+            found, problems = load_families(args.cases, on_error=error_printer(args.debug))
+        for problem in problems:
+            print(f"diffstudy: {problem}", file=sys.stderr)
+        taken = {family.name for family in families}
+        clashes = [family.name for family in found if family.name in taken]
+        if clashes:
+            raise UsageError(f"family {clashes[0]!r} is defined twice")
+        families += found
+    if not families:
+        raise UsageError("no families to sweep")
+    return families
 
 
 def sweep_each(

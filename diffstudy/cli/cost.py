@@ -6,8 +6,19 @@ import argparse
 from dataclasses import replace
 
 from ..output.tables import emit
-from ..studies import cost, network
-from .common import INTERRUPTED, OK, add_budget, add_debug, add_format, positive_int, sweep_each
+from ..studies import cost, network, primitive_cost
+from .common import (
+    FAILED,
+    INTERRUPTED,
+    OK,
+    add_budget,
+    add_debug,
+    add_family_options,
+    add_format,
+    gather_families,
+    positive_int,
+    sweep_each,
+)
 from .progress import Progress
 
 
@@ -28,8 +39,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--function",
         action="append",
         choices=[*cost.FUNCTIONS, "network"],
-        help="only this function (repeatable); network is the tanh network swept over its width",
+        help="only this built-in function (repeatable); network is the tanh network swept over its width",
     )
+    add_family_options(parser, "n")
     parser.add_argument("--max-n", type=positive_int, help="largest n (default 1024)")
     parser.add_argument(
         "--symbolic-max-n",
@@ -73,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     limits = cost.CostLimits(
         budget=args.budget, max_ops=args.max_ops, symbolic_max_n=args.symbolic_max_n, max_n=args.max_n
     )
-    chosen = list(dict.fromkeys(args.function or [*cost.FUNCTIONS, "network"]))
-    families = [cost.FUNCTIONS[name] for name in chosen if name != "network"]
+    chosen = list(dict.fromkeys(args.function or ([] if args.cases else [*cost.FUNCTIONS, "network"])))
+    builtin = [name for name in chosen if name != "network"]
+    families = gather_families(args, cost.FUNCTIONS, builtin) if args.cases or builtin else []
     sweeps = sweep_each("cost", families, args.max_n, lambda family, step: cost.sweep(family, limits, step))
-    parts = cost.sections(sweeps) if sweeps else []
+    parts = cost.sections(sweeps, primitives=primitive_cost.table()) if sweeps else []
     if sweeps and sweeps[-1].interrupted:
         print(emit(parts, args.format))
         return INTERRUPTED
@@ -93,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         if measured.interrupted:
             print(emit(parts, args.format))
             return INTERRUPTED
-    if args.crossover and families:
+    if args.crossover and builtin:
         parts += cost.sections([], cost.crossover_table(args.crossover))
     print(emit(parts, args.format))
-    return OK
+    return FAILED if any(s.failed for s in sweeps) else OK

@@ -6,7 +6,18 @@ import argparse
 
 from ..output.tables import emit
 from ..studies import swell
-from .common import INTERRUPTED, OK, add_budget, add_debug, add_format, positive_int, sweep_each
+from .common import (
+    FAILED,
+    INTERRUPTED,
+    OK,
+    add_budget,
+    add_debug,
+    add_family_options,
+    add_format,
+    gather_families,
+    positive_int,
+    sweep_each,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -27,8 +38,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--family",
         action="append",
         choices=list(swell.FAMILIES),
-        help="sweep only this family (repeatable; default: all)",
+        help="sweep only this built-in family (repeatable; default: all)",
     )
+    add_family_options(parser, "k")
     add_budget(parser, defaults.budget, "limit of the symbolic derivative, nodes and/or seconds per step")
     parser.add_argument("--max-k", type=positive_int, help="largest k to try")
     parser.add_argument(
@@ -53,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
     limits = swell.Limits(
         budget=args.budget, expand_nodes=args.expand_gate, simplify_nodes=args.simplify_gate, max_k=args.max_k
     )
-    families = [swell.FAMILIES[name] for name in dict.fromkeys(args.family or swell.FAMILIES)]
+    families = gather_families(args, swell.FAMILIES, args.family)
     sweeps = sweep_each("swell", families, args.max_k, lambda family, step: swell.sweep(family, limits, step))
     survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
     print(emit(swell.sections(sweeps, survey), args.format))
-    return INTERRUPTED if sweeps[-1].interrupted else OK
+    if sweeps[-1].interrupted:
+        return INTERRUPTED
+    return FAILED if any(s.failed for s in sweeps) else OK

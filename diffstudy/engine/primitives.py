@@ -111,7 +111,10 @@ class Primitive:
 
 
 def is_concrete(x: Any) -> bool:
-    """True for a number with a value now; False for a sympy expression with free symbols."""
+    """True for a number with a value now; False for a sympy expression with free symbols, or an
+    object array holding one."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return all(is_concrete(entry) for entry in x.flat)
     return not isinstance(x, sympy.Basic) or x.is_number
 
 

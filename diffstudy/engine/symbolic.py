@@ -201,7 +201,9 @@ def derive(
     return differentiate(symbols, outputs, budget)
 
 
-def derive_by_tape(f: Callable[..., Any], names: Sequence[str]) -> SymbolicDerivative:
+def derive_by_tape(
+    f: Callable[..., Any], names: Sequence[str], shapes: Sequence[tuple[int, ...]] | None = None
+) -> SymbolicDerivative:
     """The reverse-mode tape run on sympy symbols: the derivative as an expression DAG.
 
     Sympy's automatic rewriting is switched off, so every tape entry and every adjoint becomes
@@ -209,16 +211,18 @@ def derive_by_tape(f: Callable[..., Any], names: Sequence[str]) -> SymbolicDeriv
     differentiation agree once the expression is kept as a DAG). Written out as a tree, the
     same expression is as large as the one ``sympy.diff`` builds.
     """
-    symbols = [sympy.Symbol(name, real=True) for name in names]
+    shapes = list(shapes) if shapes is not None else [()] * len(names)
+    inputs = [input_symbols(name, shape) for name, shape in zip(names, shapes)]
+    symbols = [s for value in inputs for s in (value.flat if isinstance(value, np.ndarray) else [value])]
     try:
         with evaluate(False):
-            recording = reverse.record(f, symbols)
-            rows = [reverse.gradient_row(recording, k) for k in range(len(recording.outputs))]
+            recording = reverse.record(f, inputs)
+            rows = [reverse.gradient_row(recording, position) for position in recording.positions]
     except TypeError as error:
         if "truth value of Relational" in str(error):
             raise Declined("a data-dependent branch has no single expression") from error
         raise
-    outputs = [sympy.sympify(v) for v in recording.values]
+    outputs = [sympy.sympify(v) for value in recording.values for v in reverse.entries(value)]
     return SymbolicDerivative(symbols, outputs, [[sympy.sympify(d) for d in row] for row in rows])
 
 

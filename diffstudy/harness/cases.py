@@ -135,7 +135,7 @@ def resolve_point(
 def make_case(function: Callable[..., Any], at: Mapping[str, Any], name: str | None = None) -> Case:
     """A :class:`Case` for ``function`` at ``at``; a wrong ``at`` is kept as the case's problem."""
     name = name or function.__name__
-    code = getattr(function, "__code__", None)
+    code = getattr(inspect.unwrap(function), "__code__", None)  # a family's program: the user's code
     file = code.co_filename if code else None
     line = code.co_firstlineno if code else None
     description = inspect.getdoc(function) or ""

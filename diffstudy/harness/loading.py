@@ -1,4 +1,5 @@
-"""Loading case files: every ``@case`` in a file or a folder, with one-line problems for the rest.
+"""Loading case files: every ``@case`` (or ``@family``) in a file or a folder, with one-line
+problems for the rest.
 
 A file that cannot be imported, a case defined wrongly or a name used twice is reported as a
 problem (``file:line: what``) and the cases that are fine still load.
@@ -11,8 +12,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from .cases import Case, display_path
+from .families import Family
 from .messages import last_frame_in
 
 
@@ -28,16 +32,13 @@ def _ignore(error: BaseException) -> None:
     pass
 
 
-def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -> tuple[list[Case], list[str]]:
-    """Import one case file: its cases, and one-line problems (``file:line: what``).
-
-    ``on_error`` sees the exception of a file that fails to load (to print its traceback).
-    """
+def _import(path: Path, on_error: Callable[[BaseException], None]) -> tuple[ModuleType | None, list[str]]:
+    """Import one case file: the module, or None and a one-line problem (``file:line: what``)."""
     filename = os.path.abspath(path)
     module_name = f"diffstudy_case_file_{abs(hash(filename))}"
     spec = importlib.util.spec_from_file_location(module_name, filename)
     if spec is None or spec.loader is None:
-        return [], [f"{display_path(filename)}: cannot be loaded as a Python file"]
+        return None, [f"{display_path(filename)}: cannot be loaded as a Python file"]
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
@@ -45,20 +46,57 @@ def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -
     except SyntaxError as error:
         del sys.modules[module_name]
         on_error(error)
-        return [], [f"{display_path(error.filename or filename)}:{error.lineno}: syntax error: {error.msg}"]
+        return None, [f"{display_path(error.filename or filename)}:{error.lineno}: syntax error: {error.msg}"]
     except (Exception, SystemExit) as error:
         del sys.modules[module_name]
         on_error(error)
         frame = last_frame_in(error, filename)
         where = f"{display_path(filename)}:{frame.lineno}" if frame else display_path(filename)
-        return [], [f"{where}: {type(error).__name__}: {error}"]
-    cases = [
-        obj.__diffstudy_case__
-        for obj in vars(module).values()
-        if hasattr(obj, "__diffstudy_case__") and obj.__diffstudy_case__.file == filename
-    ]
+        return None, [f"{where}: {type(error).__name__}: {error}"]
+    return module, []
+
+
+def _marked(module: ModuleType, mark: str, filename: str) -> list[Any]:
+    """What the module defines with ``mark`` (a case or a family), not what it imported."""
+    found = [getattr(obj, mark) for obj in vars(module).values() if hasattr(obj, mark)]
+    return [item for item in found if item.file == filename]
+
+
+def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -> tuple[list[Case], list[str]]:
+    """Import one case file: its cases, and one-line problems (``file:line: what``).
+
+    ``on_error`` sees the exception of a file that fails to load (to print its traceback).
+    """
+    module, problems = _import(path, on_error)
+    if module is None:
+        return [], problems
+    cases = _marked(module, "__diffstudy_case__", os.path.abspath(path))
     problems = [f"{c.where}: {c.problem}" for c in cases if c.problem]
     return [c for c in cases if not c.problem], problems
+
+
+def load_families(
+    paths: Iterable[Path], on_error: Callable[[BaseException], None] = _ignore
+) -> tuple[list[Family], list[str]]:
+    """Every ``@family`` under ``paths``, and one-line problems (a path that does not exist, a
+    file that does not load, a family defined wrongly, a file with no family)."""
+    families: list[Family] = []
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(f"{path}: no such file or folder")
+            continue
+        for file in case_files(path):
+            module, trouble = _import(file, on_error)
+            problems.extend(trouble)
+            if module is None:
+                continue
+            found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
+            problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
+            families.extend(f for f in found if not f.problem)
+            if not found:
+                problems.append(f"{display_path(str(file))}: no @family in this file")
+    return families, problems
 
 
 def case_files(path: Path) -> list[Path]:

@@ -21,8 +21,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..engine.counting import Counting, Tally, counting
+from ..harness.families import as_case
 from ..harness.methods import run_methods
-from .programs import as_case, names
+from .programs import names
 from .section import Section
 
 Order = int | tuple["Order", "Order"]

@@ -15,14 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..engine.budget import Budget
 from ..harness.cases import Case
+from ..harness.families import Family, as_case
+from ..harness.messages import describe
 from ..harness.methods import run_methods
+from . import primitive_cost
 from .programs import (
-    Family,
-    as_case,
     log_sum_exp,
     powers_of_two,
     quadratic_form,
@@ -76,6 +78,7 @@ class CostSweep:
     rows: pd.DataFrame
     notes: list[str]
     interrupted: bool = False
+    failed: bool = False
 
 
 def _ratio(ops: int | None, f_ops: int) -> float | None:
@@ -127,7 +130,9 @@ def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) 
     """One row: every method's operations for the function of n inputs."""
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row["n"] = n
-    measured = measure_methods(family.case(n), f"n = {n}", n, limits, stopped)
+    case = family.case(n)
+    entries = sum(int(np.prod(shape)) for shape in case.shapes)
+    measured = measure_methods(case, f"n = {n}", entries, limits, stopped)
     row.update({column: value for column, value in measured.items() if column in row})
     return row
 
@@ -139,7 +144,7 @@ def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | 
     """
     stopped: dict[str, str] = {}
     rows = []
-    interrupted = None
+    interrupted = failure = None
     for n in sizes_up_to(family.sizes, limits.max_n):
         if progress:
             progress(f"{family.name} n={n}")
@@ -148,10 +153,13 @@ def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | 
         except KeyboardInterrupt:  # a user's stop: keep what was measured
             interrupted = f"interrupted at n = {n}"
             break
+        except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
+            failure = f"failed at n = {n}: {describe(error, family.case(n))}"
+            break
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     notes = [reason for method, reason in stopped.items() if rows and frame[f"{method} ops"].iloc[-1] is None]
-    notes += [interrupted] if interrupted else []
-    return CostSweep(family, frame, notes, interrupted is not None)
+    notes += [reason for reason in (interrupted, failure) if reason]
+    return CostSweep(family, frame, notes, interrupted is not None, failure is not None)
 
 
 def largest_reverse_ratio(sweeps: Sequence[CostSweep]) -> tuple[float, str, int]:
@@ -220,19 +228,27 @@ def summary_frame(sweeps: Sequence[CostSweep]) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object)
 
 
-def sections(sweeps: Sequence[CostSweep], crossover: pd.DataFrame | None = None) -> list[Section]:
-    """The cost study as titled tables: each function, the summary, and the crossover."""
-    parts = [Section(s.family.name, f"{s.family.name}: {s.family.description}", s.rows, s.notes) for s in sweeps]
-    if sweeps:
-        ratio, name, n = largest_reverse_ratio(sweeps)
+def sections(
+    sweeps: Sequence[CostSweep], crossover: pd.DataFrame | None = None, primitives: pd.DataFrame | None = None
+) -> list[Section]:
+    """The cost study as titled tables: each function, the summary, each primitive's cost
+    (:func:`.primitive_cost.table`) and the crossover."""
+    parts = [Section(s.family.name, s.family.title, s.rows, s.notes) for s in sweeps]
+    # A sweep that failed at its first size has nothing to summarize.
+    measured = [s for s in sweeps if s.rows["reverse/f"].notna().any() and s.rows["forward/f"].notna().any()]
+    largest = largest_reverse_ratio(measured) if measured else None
+    if largest:
+        ratio, name, n = largest
         parts.append(
             Section(
                 "summary",
                 "The cheap gradient principle: ratios to ops(f)",
-                summary_frame(sweeps),
+                summary_frame(measured),
                 [f"largest reverse/f seen: {ratio:.3f} ({name}, n = {n})"],
             )
         )
+    if primitives is not None:
+        parts.append(primitive_cost.section(primitives, largest))
     if crossover is not None:
         parts.append(
             Section(

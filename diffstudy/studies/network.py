@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..harness.families import as_case
 from ..harness.methods import run_methods
 from .chain import cost as chain_cost
 from .chain import fold_left, fold_right
 from .cost import CostLimits, measure_methods
-from .programs import as_case, network, powers_of_two, sizes_up_to
+from .programs import network, powers_of_two, sizes_up_to
 from .section import Section
 
 COLUMNS = [

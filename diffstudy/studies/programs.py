@@ -9,36 +9,13 @@ depth k, the cost study the families of n inputs over n; chain's linear layers l
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import fn
-from ..harness.cases import Case, make_case
-
-Program = tuple[Callable[..., Any], list[str], list[Any]]
-
-
-@dataclass(frozen=True)
-class Family:
-    """Programs indexed by a size: how to build the one of each size, and which sizes to try."""
-
-    name: str
-    description: str
-    build: Callable[[int], Program]
-    sizes: Sequence[int]
-
-    def case(self, size: int) -> Case:
-        """The program of this size as a case, named ``name(size)``."""
-        return as_case(self.build(size), f"{self.name}({size})")
-
-
-def as_case(program: Program, name: str) -> Case:
-    """The program as a case named ``name``, at its own point."""
-    function, names, point = program
-    return make_case(function, dict(zip(names, point)), name=name)
+from ..harness.families import Program
 
 
 def powers_of_two(first: int, last: int) -> list[int]:

@@ -27,9 +27,11 @@ import sympy
 from ..engine import expressions, symbolic
 from ..engine.budget import Budget
 from ..errors import BudgetExceeded
+from ..harness.families import Family
+from ..harness.messages import describe
 from ..harness.methods import run_methods
 from .growth import Growth, growth
-from .programs import Family, chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
+from .programs import chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
 from .section import Section
 
 FAMILIES = {
@@ -97,6 +99,7 @@ class Sweep:
     stopped: str | None
     growth: dict[str, Growth]
     interrupted: bool = False
+    failed: bool = False
 
 
 def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[sympy.Basic], budget: Budget) -> int:
@@ -109,9 +112,10 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
 
     ``skip`` names the rewrites (expand, simplify) that already ran out of time at a smaller k.
     """
-    f, names, _ = family.build(k)
+    case = family.case(k)
+    f, names, shapes = case.function, case.inputs, case.shapes
     budget = limits.budget
-    run = run_methods(family.case(k), budget=budget, exact=False)
+    run = run_methods(case, budget=budget, exact=False)
     stops = run.budget_stops()
     reverse = run.results["reverse"]
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
@@ -119,10 +123,10 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
     row["reverse ops"], row["tape length"] = reverse.ops.total, reverse.size
     try:
         with budget.clock("the tape on sympy symbols"):
-            taped = symbolic.derive_by_tape(f, names).expressions
+            taped = symbolic.derive_by_tape(f, names, shapes).expressions
             row["tape dag"], row["tape tree"] = expressions.dag_size(taped), expressions.tree_size(taped)
         with budget.clock("tracing f"):
-            row["f tree"] = expressions.tree_size(symbolic.trace(f, names)[1])
+            row["f tree"] = expressions.tree_size(symbolic.trace(f, names, shapes)[1])
     except BudgetExceeded as error:
         return row, stops.get("symbolic", str(error))
     if "symbolic" in stops:
@@ -146,7 +150,7 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
     """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
     rows = []
     stopped = None
-    interrupted = False
+    interrupted = failed = False
     skip: set[str] = set()
     for k in sizes_up_to(family.sizes, limits.max_k):
         if progress:
@@ -156,13 +160,16 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
         except KeyboardInterrupt:  # a user's stop: keep what was measured
             stopped, interrupted = f"interrupted at k = {k}", True
             break
+        except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
+            stopped, failed = f"failed at k = {k}: {describe(error, family.case(k))}", True
+            break
         rows.append(row)
         if stopped:
             stopped = f"stopped at k = {k}: {stopped}"
             break
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}
-    return Sweep(family, frame, stopped, fits, interrupted)
+    return Sweep(family, frame, stopped, fits, interrupted, failed)
 
 
 # ---------------------------------------------------------------- the survey's table
@@ -222,7 +229,7 @@ def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> lis
         )
     for s in sweeps:
         notes = [s.stopped] if s.stopped else [f"reached the last k tried ({s.rows['k'].iloc[-1]})"]
-        parts.append(Section(s.family.name, f"{s.family.name}: {s.family.description}", s.rows, notes))
+        parts.append(Section(s.family.name, s.family.title, s.rows, notes))
     parts.append(
         Section(
             "growth",

@@ -16,7 +16,7 @@ from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, swell
+from ...studies import chain, cost, graph, network, primitive_cost, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -80,6 +80,7 @@ class Measurements:
     swells: dict[str, swell.Sweep]
     costs: dict[str, cost.CostSweep]
     crossover: pd.DataFrame
+    primitives: pd.DataFrame
     chains: dict[str, Section]
     graphs: dict[str, graph.Graph]
     network: network.NetworkSweep
@@ -125,6 +126,7 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     step("cost")
     costs = {name: cost.sweep(f, settings.cost_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()}
     crossover = cost.crossover_table(settings.crossover)
+    primitives = primitive_cost.table()
     step("network")
     swept = network.sweep(settings.network, progress)
     linear_chain = network.chain_table(network.CHAIN_SHAPES)
@@ -133,5 +135,5 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     by_name = {c.name: c for c in cases}
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
     return Measurements(
-        settings, by_name, compared, survey, swells, costs, crossover, chains, graphs, swept, linear_chain
+        settings, by_name, compared, survey, swells, costs, crossover, primitives, chains, graphs, swept, linear_chain
     )

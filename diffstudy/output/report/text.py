@@ -12,7 +12,7 @@ import pandas as pd
 import sympy
 
 from ...harness.compare import failed
-from ...studies import cost, network, swell
+from ...studies import cost, network, primitive_cost, swell
 from ...studies.section import Section
 from ..compare_view import compare_view
 from ..graph_view import node_table, to_mermaid
@@ -141,7 +141,7 @@ def _cost_part(m: Measurements) -> str:
         + "".join(f"; {name} stops at n = {n}" for name, n in m.settings.cost_max_n.items())
         + ".",
     ]
-    parts += [_section(part) for part in cost.sections(list(m.costs.values()), m.crossover)]
+    parts += [_section(part) for part in cost.sections(list(m.costs.values()), m.crossover, m.primitives)]
     parts.append("![Ratios to ops(f) against n, and the Jacobian crossover](figures/cost.png)")
     parts.append(_cheap_gradient(m))
     return "\n\n".join(parts)
@@ -150,6 +150,10 @@ def _cost_part(m: Measurements) -> str:
 def _cheap_gradient(m: Measurements) -> str:
     """The cheap gradient principle, stated as far as the measured ratios bear it out."""
     largest, worst_mul = m.largest_reverse, m.worst_reverse_mul
+    worst, worst_name = primitive_cost.bound(m.primitives)
+    ratios = m.primitives["reverse/own"].astype(float)
+    cheapest = ratios.min()
+    cheap_name = ", ".join(dict.fromkeys(m.primitives.loc[ratios == cheapest, "primitive"]))
     ratios = m.reverse_ratios_from_two()
     speelpenning = _row(m.costs["speelpenning"].rows, n=1024)
     equality = " (met with equality by Speelpenning's product, whose n − 1 products cost 2(n − 1) more on the way back)"
@@ -168,7 +172,12 @@ def _cheap_gradient(m: Measurements) -> str:
         f"exceeds {worst_mul:.2f} times those of f: {baur_strassen}. Griewank and Walther bound the whole gradient "
         "by a small constant times ops(f) — typically 2 to 3, below 5 or 6 in their complexity model; "
         f"{griewank_walther} Forward mode, one pass per input, costs {float(speelpenning['forward/f']):,.0f} times "
-        "f for Speelpenning's product of 1024 inputs."
+        "f for Speelpenning's product of 1024 inputs.\n\n"
+        f"**Primitive by primitive.** One step of reverse mode costs between {cheapest:g} ({cheap_name}) and "
+        f"{worst:g} ({worst_name}) operations per operation of f, counted in the table above; a program's "
+        f"reverse/f is a weighted average of its steps' ratios (plus the seed), so no program of these "
+        f"primitives exceeds {worst:g}. The functions measured here are made of the cheap ones, hence "
+        f"{largest.ratio:.2f} at most; a program of powers and quotients would sit near {worst:g}."
     )
 
 

@@ -1,0 +1,121 @@
+"""A user's own families in the study: ``swell --cases`` and ``cost --cases`` sweep ``@family``
+programs. Expected counts come from hand counts of the programs and from the built-in family
+of the same program."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from .helpers import run_cli, write_case_file
+
+LOGISTIC = """
+from diffstudy import family
+
+@family(k=range(1, 8), at={"x": 0.3})
+def my_logistic(x, k):
+    \"\"\"the logistic map, k − 1 steps\"\"\"
+    for _ in range(k - 1):
+        x = 4 * x * (1 - x)
+    return x
+"""
+
+SQUARES = """
+import numpy as np
+from diffstudy import family
+
+@family(n=[1, 2, 4, 8], at=lambda n: {"w": np.linspace(0.5, 2.0, n)})
+def squares(w, n):
+    return np.sum(w * w)
+"""
+
+
+def _table(out: str, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(io.StringIO(out))
+    return frame[frame["table"] == name].reset_index(drop=True)
+
+
+def test_a_users_family_is_swept_and_counted_as_by_hand(capsys, tmp_path):
+    path = write_case_file(tmp_path, "mine", LOGISTIC)
+    status, out, _ = run_cli(capsys, "swell", "--cases", str(path), "--format", "csv")
+    assert status == 0
+    rows = _table(out, "my_logistic")
+    assert list(rows["k"]) == list(range(1, 8))
+    # each step 4·x·(1 − x): two multiplications and a subtraction
+    assert list(rows["f_ops"]) == [3 * (k - 1) for k in range(1, 8)]
+
+
+def test_a_users_family_matches_the_built_in_family_of_the_same_program(capsys, tmp_path):
+    path = write_case_file(tmp_path, "mine", LOGISTIC)
+    _, mine, _ = run_cli(capsys, "swell", "--cases", str(path), "--format", "csv", "--max-k", "6")
+    _, theirs, _ = run_cli(capsys, "swell", "--family", "logistic", "--format", "csv", "--max-k", "6")
+    columns = ["k", "f_ops", "sympy_tree", "tape_dag", "forward_ops", "reverse_ops", "tape_length"]
+    pd.testing.assert_frame_equal(_table(mine, "my_logistic")[columns], _table(theirs, "logistic")[columns])
+
+
+def test_an_array_family_in_the_cost_study(capsys, tmp_path):
+    path = write_case_file(tmp_path, "mine", SQUARES)
+    status, out, _ = run_cli(capsys, "cost", "--cases", str(path), "--format", "csv")
+    assert status == 0
+    rows = _table(out, "squares")
+    assert list(rows["n"]) == [1, 2, 4, 8]
+    # Σ wᵢ²: n multiplications and n − 1 additions
+    assert list(rows["f_ops"]) == [2 * n - 1 for n in (1, 2, 4, 8)]
+    # sympy's gradient is 2wᵢ, one multiplication each, plus the value's 2n − 1
+    assert list(rows["symbolic_ops"]) == [(2 * n - 1) + n for n in (1, 2, 4, 8)]
+    assert "network" not in set(pd.read_csv(io.StringIO(out))["table"])  # only what was asked for
+
+
+def test_a_family_that_fails_keeps_its_rows_and_says_where(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import family, fn
+
+        @family(k=range(1, 6), at={"x": 0.5})
+        def breaks(x, k):
+            return fn.log(x - k / 3)
+        """,
+    )
+    status, out, err = run_cli(capsys, "cost", "--cases", str(path))
+    assert status == 1
+    assert "failed at n = 2" in out and "mine.py:5" in out and "log of a negative number" in out
+    assert "Traceback" not in out + err
+
+
+def test_families_defined_wrongly_are_named_in_one_line(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "bad",
+        """
+        from diffstudy import family
+
+        @family(k=range(1, 4))
+        def no_point(x, k):
+            return x
+
+        @family(k=[0, 1], at={"x": 1})
+        def zero_size(x, k):
+            return x
+
+        @family(m=range(1, 4), at={"x": 1})
+        def wrong_name(x, k):
+            return x
+        """,
+    )
+    status, _, err = run_cli(capsys, "swell", "--cases", str(path))
+    assert status == 2
+    assert "'no_point': needs at=" in err
+    assert "'zero_size': k= must give sizes" in err
+    assert "'wrong_name': m is not a parameter" in err
+    assert "Traceback" not in err
+
+
+def test_a_file_without_families_and_a_missing_path(capsys, tmp_path):
+    path = write_case_file(tmp_path, "plain", "x = 1\n")
+    status, _, err = run_cli(capsys, "cost", "--cases", str(path))
+    assert status == 2 and "no @family in this file" in err
+    status, _, err = run_cli(capsys, "swell", "--cases", str(tmp_path / "missing.py"))
+    assert status == 2 and "no such file or folder" in err
