@@ -11,7 +11,7 @@ types and their rules), ``harness`` (cases, running the methods, ``compare``), `
 from __future__ import annotations
 
 from . import fn
-from .api import grad, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
@@ -30,4 +30,5 @@ __all__ = [
     "jacrev",
     "jvp",
     "vjp",
+    "hessian",
 ]

@@ -1,9 +1,13 @@
-"""The function API, in JAX's vocabulary: ``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``, ``jvp``, ``vjp``.
+"""The function API, in JAX's vocabulary: ``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``,
+``jvp``, ``vjp``, ``hessian``.
 
 These run the engines on plain numbers, with no counting, as fast as the engines go. Arguments
 may be numbers, numpy arrays, and lists, tuples and dicts of them (JAX's pytrees); results have
 the structure and shapes JAX gives. A list of 1,000 floats is 1,000 scalar inputs on the scalar
 tape; an array is one input on the array tape.
+
+The transforms nest, in any order (``grad(grad(f))``, ``jacfwd(jacrev(f))``): each pass and tape
+has its own level, so an inner derivative never absorbs an outer perturbation.
 
 Integers are exact, as everywhere in diffstudy: ``grad(lambda x: x**3)(2)`` is ``Fraction(12, 1)``;
 pass ``2.0`` for a float.
@@ -20,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from .engine import forward, reverse
-from .engine.active import constant_like, plain
+from .engine.active import Active, constant_like, plain
+from .engine.ndarrays import object_array
 from .engine.trees import Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
 
@@ -76,7 +81,7 @@ class _Split:
         for shape, entrywise in zip(self.output_shapes, self.entrywise):
             if entrywise:
                 size = int(np.prod(shape))
-                leaves.append(np.array(values[start : start + size], dtype=object).reshape(shape))
+                leaves.append(object_array(values[start : start + size], shape))
                 start += size
             else:
                 leaves.append(values[start])
@@ -103,6 +108,9 @@ def _entrywise(x: Any) -> bool:
 def _finish(value: Any) -> Any:
     """A result as the user sees it: plain numbers, float arrays as float arrays.
 
+    A number of an outer differentiation (this call nested in another) is left as it is, for
+    that one to finish.
+
     Raises:
         DomainError: a float overflowed to inf or nan on the way (Python's floats say nothing).
     """
@@ -110,8 +118,9 @@ def _finish(value: Any) -> Any:
         if value - value != 0:
             raise DomainError("the result is not finite: a float overflowed to inf or nan")
         return value
-    value = plain(value)
-    if isinstance(value, (float, np.floating, np.ndarray)) and value.dtype != object and not np.all(np.isfinite(value)):
+    if isinstance(value, Active):
+        return value
+    if isinstance(value, (np.floating, np.ndarray)) and value.dtype != object and not np.all(np.isfinite(value)):
         raise DomainError("the result is not finite: a float overflowed to inf or nan")
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
         return value.astype(float)
@@ -197,11 +206,9 @@ def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
         for i, leaf in enumerate(split.leaves):
             shape = out_shape + np.shape(leaf)
             block = [
-                plain(rows[out_offsets[k] + a][in_offsets[i] + b])
-                for a in range(out_sizes[k])
-                for b in range(size_of(leaf))
+                rows[out_offsets[k] + a][in_offsets[i] + b] for a in range(out_sizes[k]) for b in range(size_of(leaf))
             ]
-            array = np.array(block, dtype=object).reshape(shape)
+            array = object_array(block, shape)
             per_input.append(_finish(array) if shape else block[0])
         per_output.append(split.arranged(per_input))
     return unflatten(split.output_structure, per_output)
@@ -229,3 +236,13 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
         return _jacobian_blocks(split, rows)
 
     return jacobian
+
+
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function that returns the Hessian of f: forward mode over reverse mode, as JAX's
+    ``jacfwd(jacrev(f))``, one Hessian-vector product per input entry.
+
+    For an input of shape s the Hessian has shape s + s (a number for a number). A function of
+    several numbers gets its Hessians stacked: output shape + s + s, as JAX gives.
+    """
+    return jacfwd(jacrev(f, argnums), argnums)

@@ -91,8 +91,11 @@ def _exact(v: Any) -> sympy.Basic:
     return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Rational(v)
 
 
-def sympy_reference(f: Callable[..., Any], names: Sequence[str], point: Sequence[Any]) -> tuple[list, list[list]]:
-    """Values and Jacobian by sympy alone: ``diff`` and ``xreplace`` with exact rationals.
+def sympy_reference(
+    f: Callable[..., Any], names: Sequence[str], point: Sequence[Any], hessian: bool = False
+) -> tuple[list, ...]:
+    """Values and Jacobian (and with ``hessian`` the Hessian of a function of one number) by
+    sympy alone: ``diff`` and ``xreplace`` with exact rationals.
 
     A number input is a sympy symbol; an array input an object array of :class:`Expression`, so
     numpy's own object arithmetic builds the expression. Outputs and inputs are flattened.
@@ -119,6 +122,9 @@ def sympy_reference(f: Callable[..., Any], names: Sequence[str], point: Sequence
 
     values = [at_point(o) for o in outputs]
     jacobian = [[at_point(sympy.diff(o, s)) for s in symbols] for o in outputs]
+    if hessian:
+        (output,) = outputs
+        return values, jacobian, [[at_point(sympy.diff(output, s, t)) for t in symbols] for s in symbols]
     return values, jacobian
 
 

@@ -12,7 +12,9 @@ from diffstudy.harness.loading import builtin_cases_dir, load_cases
 from .helpers import central_differences, relative_error, sympy_reference
 
 CASES, _ = load_cases([builtin_cases_dir()])
-SYMBOLIC_CASES = [c for c in CASES if c.name != "branch"]
+# The kink cases' references are by hand in test_second.py: this file's sympy reference follows
+# numpy's object max (one side), where sympy's Max takes Heaviside(0) = ½.
+SYMBOLIC_CASES = [c for c in CASES if c.name not in ("branch", "lasso", "relu_unit")]
 METHODS = ["symbolic", "forward", "reverse"]
 
 

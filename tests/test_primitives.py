@@ -66,7 +66,7 @@ def test_elementary_over_its_domain(primitive):
         exact_slope = sympy.N(derivative.subs(x, sympy.Rational(point)), 30)
         value = primitive.evaluate(point)
         assert abs(value - exact_value) <= 1e-14 * abs(exact_value) + 1e-300
-        dual = primitive.evaluate(forward.Dual(point, 1.0, tag=object()))
+        dual = primitive.evaluate(forward.Dual(point, 1.0, tag=forward.Tag()))
         _, rows = reverse.jacobian(primitive.evaluate, [point])
         h = 1e-6 * max(1.0, abs(point))
         central = (primitive.evaluate(point + h) - primitive.evaluate(point - h)) / (2 * h)
@@ -99,9 +99,9 @@ def _wrap(kind, x):
     if kind == "counting":
         return Counting(Fraction(x), Tally())
     if kind == "dual":
-        return forward.Dual(Fraction(x), Fraction(1), tag=object())
+        return forward.Dual(Fraction(x), Fraction(1), tag=forward.Tag())
     if kind == "tape":
-        return reverse.Var(Fraction(x), 0, [(None, Fraction(x))])
+        return reverse.Var(Fraction(x), 0, reverse.Tape([(None, Fraction(x))]))
     return sympy.Rational(x)
 
 

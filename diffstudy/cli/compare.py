@@ -6,14 +6,16 @@ import argparse
 import sys
 
 from ..engine.budget import Budget
-from ..harness.compare import DEFAULT_RTOL, compare, failed
+from ..harness.compare import DEFAULT_RTOL, compare, failed, methods_of
+from ..harness.hessians import SECOND_ORDER
 from ..harness.methods import METHODS
-from ..output.compare_view import COMPARE_LEGEND, compare_view
+from ..output.compare_view import COMPARE_LEGEND, HESSIAN_LEGEND, compare_view
 from ..output.tables import render, to_csv, to_json, wrap
 from .common import (
     FAILED,
     OK,
     USAGE,
+    UsageError,
     add_budget,
     add_case_options,
     add_debug,
@@ -42,12 +44,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_case_options(parser)
     add_format(parser, what=" (a list of records)")
     parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="1: gradients (default); 2: Hessians, four ways (sympy, and the modes nested)",
+    )
+    parser.add_argument(
         "--method",
         dest="methods",
         metavar="METHOD",
         action="append",
-        choices=list(METHODS),
-        help=f"run only this method (repeatable; {', '.join(METHODS)})",
+        choices=list(dict.fromkeys([*METHODS, *SECOND_ORDER])),
+        help=(f"run only this method (repeatable; {', '.join(METHODS)}; with --order 2: {', '.join(SECOND_ORDER)})"),
     )
     add_budget(parser, Budget(), "limit of the symbolic derivative (tree nodes) and of each method's run (seconds)")
     parser.add_argument(
@@ -65,15 +74,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare the cases and print the table; the exit status says whether all agreed."""
+    table = methods_of(args.order)
+    wrong = [m for m in args.methods or [] if m not in table]
+    if wrong:
+        raise UsageError(f"--method {wrong[0]} does not compute order {args.order}: choose from {', '.join(table)}")
     cases, problems = gather_cases(args, args.case)
     with Progress(len(cases), "compare") as progress, case_output_to_stderr():
         frame = compare(
             cases,
-            methods=args.methods or list(METHODS),
+            methods=args.methods,
             budget=args.budget,
             rtol=args.rtol,
             progress=progress.step,
             on_error=error_printer(args.debug),
+            order=args.order,
         )
     if args.format == "json":
         print(to_json(frame))
@@ -88,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             print("\n".join(wrap(note, width, "    ") for note in notes))
         if args.format == "table":
             print()
-            print(wrap(COMPARE_LEGEND, width))
+            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, width))
     for problem in problems:  # said again below the table, where it is seen
         print(f"diffstudy: {problem}", file=sys.stderr)
     if problems:

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 
 from ..output.tables import emit
-from ..studies import cost, network, primitive_cost
+from ..studies import cost, network, primitive_cost, second_order
 from .common import (
     FAILED,
     INTERRUPTED,
@@ -70,6 +70,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--batch", type=positive_int, default=network_defaults.batch, help="batch of the network (default %(default)s)"
     )
     parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help=(
+            "1: gradients (default); 2: second derivatives instead: a Hessian-vector product, the full "
+            "Hessian and sympy's, over ops(f)"
+        ),
+    )
+    parser.add_argument(
         "--crossover",
         type=int,
         default=64,
@@ -82,6 +92,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sweep each function over n and print the ratios, the summary and the crossover."""
+    if args.order == 2:
+        return run_second_order(args)
     limits = cost.CostLimits(
         budget=args.budget, max_ops=args.max_ops, symbolic_max_n=args.symbolic_max_n, max_n=args.max_n
     )
@@ -109,4 +121,17 @@ def run(args: argparse.Namespace) -> int:
     if args.crossover and builtin:
         parts += cost.sections([], cost.crossover_table(args.crossover))
     print(emit(parts, args.format))
+    return FAILED if any(s.failed for s in sweeps) else OK
+
+
+def run_second_order(args: argparse.Namespace) -> int:
+    """Sweep each function over n for its second derivatives and print one table per function."""
+    defaults = second_order.SecondLimits()
+    limits = replace(defaults, budget=args.budget, max_n=args.max_n or defaults.max_n)
+    builtin = [name for name in args.function or ([] if args.cases else cost.FUNCTIONS) if name != "network"]
+    families = gather_families(args, cost.FUNCTIONS, builtin)
+    sweeps = sweep_each("cost", families, limits.max_n, lambda family, step: second_order.sweep(family, limits, step))
+    print(emit(second_order.sections(sweeps), args.format))
+    if sweeps and sweeps[-1].interrupted:
+        return INTERRUPTED
     return FAILED if any(s.failed for s in sweeps) else OK

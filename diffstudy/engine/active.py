@@ -7,6 +7,13 @@ meet, the one with the higher ``priority`` does the work and treats the other as
 dual number whose value is a counting number adds a counting constant, and the counting number
 counts the operation. An array outranks a scalar of its own differentiation.
 
+Nesting is ordered the same way. Every forward pass and every tape takes a new level when it
+starts (:func:`next_level`), above every level before it, and that level is its numbers'
+priority. A differentiation started inside another therefore wraps the outer one's numbers:
+in d/dx [x · d/dy (x + y)], x + y is a dual number of the inner pass whose value is a dual
+number of the outer pass, and x is a constant to the inner pass, so the inner derivative is 1,
+not 2 (the perturbation confusion of Siskind and Pearlmutter cannot happen).
+
 numpy meets them in two ways. A scalar in a numpy call (``np.tanh(x)``, ``np.float64(2) * x``)
 is routed to the scalar primitive by ``__array_ufunc__``; in an object array (``np.array([x,
 y])``) numpy calls its methods (``x.tanh()``, ``x * y``). An array type routes every numpy
@@ -15,6 +22,7 @@ ufunc and function it supports to the table of array primitives, and refuses the
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable
 from fractions import Fraction
@@ -24,11 +32,15 @@ import numpy as np
 import sympy
 
 from ..errors import NestingError, UnsupportedOperation
-from . import array_primitives
+from . import array_primitives, kinks
 from . import primitives as scalar
 from .primitives import BINARY_OPERATORS, NEG, Primitive
 
 MethodFactory = Callable[[Primitive], Callable[..., Any]]
+
+# Levels of differentiation: counting numbers are 1, sympy's traced values 0, and each forward
+# pass or tape takes the next one, so an inner differentiation outranks the outer ones.
+next_level = itertools.count(2).__next__
 
 # numpy ufuncs on one of diffstudy's scalars: the Python operation that does the same.
 SCALAR_UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -98,17 +110,18 @@ class Active:
         return self.__diffstudy_apply__(scalar.ABS)
 
     # Comparisons look at the value only: that is how a program takes a data-dependent branch.
+    # A branch decided between two equal numbers (max(x, 0) at x = 0) may sit on a kink: noted.
     def __lt__(self, other: Any) -> bool:
-        return self.value < value_of(other)
+        return _ordered(self.value, value_of(other), operator.lt, "<")
 
     def __le__(self, other: Any) -> bool:
-        return self.value <= value_of(other)
+        return _ordered(self.value, value_of(other), operator.le, "<=")
 
     def __gt__(self, other: Any) -> bool:
-        return self.value > value_of(other)
+        return _ordered(self.value, value_of(other), operator.gt, ">")
 
     def __ge__(self, other: Any) -> bool:
-        return self.value >= value_of(other)
+        return _ordered(self.value, value_of(other), operator.ge, ">=")
 
     def __eq__(self, other: object) -> bool:
         return bool(self.value == value_of(other))
@@ -124,6 +137,10 @@ class Active:
     def __diffstudy_apply__(self, primitive: Primitive) -> Any:
         raise NotImplementedError
 
+    def constant(self, c: int) -> Any:
+        """The integer ``c`` as a constant to this number: in the type of its value, uncounted."""
+        return constant_like(self.value, c)
+
     def treats_as_constant(self, other: Any) -> bool:
         """Whether ``other`` is a constant in an operation with ``self``.
 
@@ -138,8 +155,8 @@ class Active:
         if rank > self.priority or (other.is_array and not self.is_array and self.same_differentiation(other)):
             return False
         raise NestingError(
-            f"a {self.kind} met a {other.kind} of another differentiation: "
-            "nested or mixed differentiation is not supported"
+            f"a {self.kind} met a {other.kind} of another differentiation of the same level: "
+            "two measurements (or two tracings) cannot be mixed"
         )
 
     def same_differentiation(self, other: Active) -> bool:
@@ -182,6 +199,16 @@ def _object_loop_method(primitive: Primitive) -> Callable[[Active], Any]:
 
 for _primitive in scalar.ELEMENTARY:
     setattr(Active, _primitive.ufunc.__name__, _object_loop_method(_primitive))
+
+
+def _ordered(a: Any, b: Any, how: Callable[[Any, Any], Any], symbol: str) -> Any:
+    """``how(a, b)``; where a equals b the branch is decided at a tie, which is noted as a kink."""
+    result = how(a, b)
+    if not isinstance(result, np.ndarray) and a == b:
+        kinks.note(
+            f"a branch decided between equal numbers ({plain(a)} {symbol} {plain(b)}): the path taken gives one side"
+        )
+    return result
 
 
 def value_of(x: Any) -> Any:

@@ -667,7 +667,7 @@ def _extreme_partial(i: int, values: Sequence[Any], out: Any, params: Params) ->
     winners = np.asarray(x == kept, dtype=bool)
     counts = np.sum(winners, axis=axis, keepdims=True)
     if np.any(counts > 1):
-        kinks.note(f"{'max' if params['bigger'] else 'min'} of several equal entries")
+        kinks.note(f"{'max' if params['bigger'] else 'min'} of several equal entries: each gets an equal share")
     weights = (
         winners / counts
         if not is_exact(x)
@@ -872,6 +872,8 @@ def unit_like(x: Any, entry: int) -> Any:
     """An array of ``x``'s shape and type, 1 at flat index ``entry`` and 0 elsewhere (a forward seed)."""
     if hasattr(x, "wrap"):
         return x.wrap(unit_like(x.value, entry))
+    if getattr(x, "is_array", False):  # an array of an outer differentiation: the seed is a constant to it
+        return unit_like(x.value, entry)
     unit = constant_like(np.asarray(x), 0)
     unit.flat[entry] = Fraction(1) if unit.dtype == object else 1.0
     return unit

@@ -21,13 +21,14 @@ import mpmath
 import sympy
 
 from ..errors import DomainError, UnsupportedOperation
-from .primitives import ABS, ELEMENTARY, HEAVISIDE, MAXIMUM, MINIMUM, SIGN, Primitive, divide, power, sqrt
+from .primitives import ABS, DIRAC, ELEMENTARY, HEAVISIDE, MAXIMUM, MINIMUM, SIGN, Primitive, divide, power, sqrt
 
 FUNCTIONS: dict[type, Primitive] = {
     **{getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"},
     sympy.Abs: ABS,
     sympy.sign: SIGN,
     sympy.Heaviside: HEAVISIDE,
+    sympy.DiracDelta: DIRAC,
 }
 EXTREMES: dict[type, Primitive] = {sympy.Max: MAXIMUM, sympy.Min: MINIMUM}
 

@@ -1,9 +1,10 @@
 """Forward mode: dual numbers ``a + a'ε``, one pass per input direction.
 
 Each operation computes its value and pushes the tangent through the primitive's local partials
-(ẏ = Σ pᵢ·ẋᵢ). A dual number carries one tangent and a tag naming its pass; two duals of
-different passes refuse to combine, so nested differentiation fails loudly instead of confusing
-perturbations.
+(ẏ = Σ pᵢ·ẋᵢ). A dual number carries one tangent and the tag of its pass. Passes nest: a pass
+started inside another has a higher level (:func:`.active.next_level`), its duals hold the outer
+pass's numbers as values, and a dual of the outer pass is a constant to it, so perturbations of
+two passes never mix.
 
 A tangent that is zero by structure — that of an input the pass does not differentiate by, and
 of everything computed from such inputs alone — is None, and no arithmetic is spent on it (JAX
@@ -20,11 +21,27 @@ from typing import Any
 
 from ..errors import NestingError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators
+from .active import Active, ActiveArray, constant_like, install_operators, next_level
 from .primitives import Argument, Primitive, accumulate
-from .trees import directions, flat_entries, is_array, outputs_of
+from .trees import directions, entries, flat_entries, is_array, outputs_of
 
 _SCALARS = frozenset({float, Fraction})
+
+
+class Tag:
+    """The tag of one forward pass: identity tells two passes apart, ``level`` orders them."""
+
+    __slots__ = ("level",)
+
+    def __init__(self) -> None:
+        self.level = next_level()
+
+    def __repr__(self) -> str:
+        return f"<pass at level {self.level}>"
+
+
+def _priority(self: Dual | DualArray) -> int:
+    return self.tag.level
 
 
 class Dual(Active):
@@ -32,7 +49,7 @@ class Dual(Active):
 
     __slots__ = ("value", "tangent", "tag")
     kind = "dual number"
-    priority = 2
+    priority = property(_priority)
 
     def __init__(self, value: Any, tangent: Any, tag: object) -> None:
         self.value = value
@@ -56,24 +73,17 @@ class Dual(Active):
         return DualArray(self.value, self.tangent, self.tag)
 
 
-def _confused() -> NestingError:
-    return NestingError(
-        "dual numbers of two forward passes met (perturbation confusion): nested differentiation is not supported"
-    )
-
-
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     new = object.__new__
     evaluate = primitive.evaluate
     rule_x, rule_y = primitive.partials
     # x·y: the partials are the arguments themselves, taken without calling the rules.
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
+    swapped = _reflected(primitive)
 
     def method(self: Dual, other: Any) -> Any:
         a = self.value
-        if other.__class__ is Dual:
-            if other.tag is not self.tag:
-                raise _confused()
+        if other.__class__ is Dual and other.tag is self.tag:
             b = other.value
             out = evaluate(a, b)
             t = self.tangent
@@ -83,6 +93,8 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
             tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
+        elif other.__class__ is Dual:  # of an inner pass: it does the work (Python would not ask it)
+            return swapped(other, self)
         else:
             return NotImplemented
         dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
@@ -118,7 +130,7 @@ class DualArray(ActiveArray):
 
     __slots__ = ("value", "tangent", "tag")
     kind = "dual array"
-    priority = 2
+    priority = property(_priority)
 
     def __init__(self, value: Any, tangent: Any, tag: object) -> None:
         self.value = value
@@ -130,6 +142,12 @@ class DualArray(ActiveArray):
 
     def constant(self, c: int) -> DualArray:
         return DualArray(constant_like(self.value, c), None, self.tag)
+
+    def scalars(self) -> list[Dual]:
+        """The entries as dual numbers of this pass, in numpy's order."""
+        values = entries(self.value)
+        tangents = [None] * len(values) if self.tangent is None else entries(self.tangent)
+        return [Dual(v, t, self.tag) for v, t in zip(values, tangents)]
 
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tag", None) is self.tag
@@ -161,21 +179,19 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     A tangent of None is a structural zero: that input is held constant in this pass. An output
     or an input may be an array; its tangent is then an array of its shape.
     """
-    tag = object()
+    tag = Tag()
     if _SCALARS.issuperset(map(type, point)):  # numbers only, the common case, made quick
         inputs = list(map(Dual, point, tangents, repeat(tag)))
     else:
         inputs = [DualArray(v, t, tag) if is_array(v) else Dual(v, t, tag) for v, t in zip(point, tangents)]
     values, derivatives = [], []
     for out in outputs_of(f(*inputs)):
-        if isinstance(out, (Dual, DualArray)):
-            if out.tag is not tag:
-                raise _confused()
+        if isinstance(out, (Dual, DualArray)) and out.tag is tag:
             values.append(out.value)
             derivatives.append(constant_like(out.value, 0) if out.tangent is None else out.tangent)
-        elif isinstance(out, Active):
-            raise NestingError(f"the function returned a {out.kind} instead of a dual number")
-        else:  # an output that does not depend on the inputs
+        elif isinstance(out, Active) and out.priority > tag.level:
+            raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")
+        else:  # an output that does not depend on the inputs (a number, or one of an outer pass)
             values.append(out)
             derivatives.append(constant_like(out, 0) if is_array(out) else constant_like(point[0], 0))
     return values, derivatives

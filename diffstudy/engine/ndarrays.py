@@ -10,13 +10,22 @@ summing a broadcast gradient back to an input's shape (the one place that undoes
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..errors import DomainError
+
+
+def object_array(items: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """An object array of ``shape`` holding ``items`` as they are (np.array would take a 0-d
+    array of diffstudy's apart, or refuse it)."""
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        array[i] = item
+    return array.reshape(shape)
 
 
 def exact_or_float(values: Any) -> np.ndarray:

@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from ..errors import DomainError
+from ..errors import Declined, DomainError
 from . import kinks
 from .ndarrays import elementwise
 
@@ -266,13 +266,13 @@ def _tie_partial(x: Any, y: Any, bigger: bool, name: str) -> Any:
     if _is_array_like(x) or _is_array_like(y):
         ties = np.asarray(vx == vy, dtype=bool)
         if ties.any():
-            kinks.note(f"{name} of two equal entries")
+            kinks.note(f"{name} of two equal entries: ½ to each")
         exact = np.asarray(vx).dtype == object or np.asarray(vy).dtype == object
         wins = np.asarray(vx > vy if bigger else vx < vy, dtype=bool)
         partial = np.where(ties, 0.5, np.where(wins, 1.0, 0.0))
         return np.where(ties, HALF, np.where(wins, 1, 0)).astype(object) if exact else partial
     if vx == vy:
-        kinks.note(f"{name} of two equal numbers ({vx})")
+        kinks.note(f"{name} of two equal numbers ({vx}): ½ to each")
         return HALF
     return ONE if (vx > vy) == bigger else ZERO
 
@@ -284,10 +284,10 @@ def _sign(x: Any) -> Any:
     values = _plain_values(x)
     if isinstance(values, np.ndarray):
         if np.asarray(values == 0, dtype=bool).any():
-            kinks.note("abs of 0")
+            kinks.note("abs of 0: 0, the average of −1 and 1")
         return np.sign(values)
     if values == 0:
-        kinks.note("abs of 0")
+        kinks.note("abs of 0: 0, the average of −1 and 1")
         return ZERO
     return ONE if values > 0 else MINUS_ONE
 
@@ -297,11 +297,18 @@ def _step(negative: Any, zero: Any, positive: Any) -> Callable[[Any], Any]:
 
     def step(x: Any) -> Any:
         if x == 0:
-            kinks.note("a step function at 0")
+            kinks.note("a step function at 0: Heaviside(0) = ½, sign(0) = 0")
         value = zero if x == 0 else positive if x > 0 else negative
         return Fraction(value) if isinstance(x, Fraction) else float(value)
 
     return step
+
+
+def _impulse(x: Any) -> Any:
+    """sympy's DiracDelta, the derivative of a step: 0 away from 0, and no number at 0."""
+    if x == 0:
+        raise Declined("the derivative of a kink's derivative (sympy's DiracDelta(0)) is no number at this point")
+    return Fraction(0) if isinstance(x, Fraction) else 0.0
 
 
 def _binary_dispatch(name: str, plain: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -526,6 +533,9 @@ ABS = _elementary("abs", abs, sympy.Abs, lambda x, out: _sign(x), np.absolute, p
 SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign, precise=_step(-1, 0, 1))
 HEAVISIDE = _elementary("heaviside", _step(0, HALF, 1), sympy.Heaviside, lambda x, out: ZERO,
                         lambda x: np.heaviside(x, 0.5), precise=_step(0, HALF, 1))
+# What sympy's second derivative of a kink holds: zero wherever it is a number.
+DIRAC = _elementary("dirac", _impulse, sympy.DiracDelta, lambda x, out: ZERO, np.vectorize(_impulse, otypes=[float]),
+                    precise=_impulse)
 # fmt: on
 
 ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)

@@ -34,7 +34,7 @@ answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -43,7 +43,7 @@ import numpy as np
 
 from ..errors import NestingError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators
+from .active import Active, ActiveArray, constant_like, install_operators, next_level
 from .primitives import Argument, Primitive, Unit, accumulate
 from .trees import entries, flat_entries, is_array, outputs_of, size_of
 
@@ -89,7 +89,23 @@ class ArrayEntry(NamedTuple):
     operands: tuple[int | None, ...]
 
 
-Tape = list[tuple]
+class Tape(list):
+    """The entries of one recording, in the order they were made, and the tape's level.
+
+    A tape started inside another differentiation has a higher level (:func:`.active.next_level`):
+    its variables hold the outer numbers as values, and a variable of an outer tape is a
+    constant to it, so the two never mix (reverse over reverse, reverse over forward).
+    """
+
+    __slots__ = ("level",)
+
+    def __init__(self, entries: Iterable[tuple] = ()) -> None:
+        super().__init__(entries)
+        self.level = next_level()
+
+
+def _priority(self: Var | VarArray) -> int:
+    return self.tape.level
 
 
 def entry_at(tape: Tape, k: int) -> Entry | ArrayEntry:
@@ -116,7 +132,7 @@ class Var(Active):
 
     __slots__ = ("value", "index", "tape")
     kind = "tape variable"
-    priority = 2
+    priority = property(_priority)
 
     def __init__(self, value: Any, index: int, tape: Tape) -> None:
         self.value = value
@@ -144,10 +160,6 @@ _allocate = object.__new__
 _SCALARS = frozenset({float, Fraction})
 
 
-def _two_tapes() -> NestingError:
-    return NestingError("variables of two tapes met: nested or mixed differentiation is not supported")
-
-
 def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
     """``Var.__mul__`` and its siblings: evaluate, record one entry, return the new variable.
 
@@ -159,13 +171,12 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
     rule_x, rule_y = primitive.partials
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
     unit_like = isinstance(rule_x, Unit) and isinstance(rule_y, Unit)
+    swapped = _reflected(primitive)
 
     def method(self: Var, other: Any) -> Any:
         a = self.value
         tape = self.tape
-        if other.__class__ is Var:
-            if other.tape is not tape:
-                raise _two_tapes()
+        if other.__class__ is Var and other.tape is tape:
             b = other.value
             out = evaluate(a, b)
             if mul_like:  # the partials written out, without a call: x·y by x is y, by y is x
@@ -177,6 +188,8 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
         elif self.treats_as_constant(other):
             out = evaluate(a, other)
             tape.append((primitive, out, self.index, rule_x(a, other, out), None, other))
+        elif other.__class__ is Var:  # of an inner tape: it does the work (Python would not ask it)
+            return swapped(other, self)
         else:
             return NotImplemented
         # Allocating without __init__ saves a call on the tape's hottest path.
@@ -215,7 +228,7 @@ class VarArray(ActiveArray):
 
     __slots__ = ("value", "index", "tape")
     kind = "tape array"
-    priority = 2
+    priority = property(_priority)
 
     def __init__(self, value: Any, index: int, tape: Tape) -> None:
         self.value = value
@@ -227,6 +240,12 @@ class VarArray(ActiveArray):
 
     def constant(self, c: int) -> Any:
         return constant_like(self.value, c)
+
+    def scalars(self) -> list[Any]:
+        """The entries as 0-d arrays on this tape (each an indexing entry), in numpy's order."""
+        if not self.shape:
+            return [self]
+        return [self[index] for index in np.ndindex(*self.shape)]
 
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tape", None) is self.tape
@@ -265,10 +284,14 @@ class Recording:
     n_inputs: int
     outputs: tuple[Any, ...]
 
+    def on_tape(self, out: Any) -> bool:
+        """Whether ``out`` is a variable of this recording (else a constant of it)."""
+        return isinstance(out, (Var, VarArray)) and out.tape is self.tape
+
     @property
     def values(self) -> list[Any]:
         """The outputs' values."""
-        return [out.value if isinstance(out, (Var, VarArray)) else out for out in self.outputs]
+        return [out.value if self.on_tape(out) else out for out in self.outputs]
 
     @property
     def positions(self) -> list[tuple[int, int]]:
@@ -278,7 +301,7 @@ class Recording:
 
 def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     """Evaluate ``f`` at ``point`` on tape variables (tape arrays for arrays) and keep the tape."""
-    tape: Tape = [(None, v, None, None, None, None) for v in point]  # input_entry(v), without the call
+    tape = Tape([(None, v, None, None, None, None) for v in point])  # input_entry(v), without the call
     kinds = [VarArray if is_array(v) else Var for v in point] if not _SCALARS.issuperset(map(type, point)) else None
     if kinds is None:  # numbers only, the common case, made quick (no __init__ call per input)
         inputs = []
@@ -290,10 +313,8 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
         inputs = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     outputs = outputs_of(f(*inputs))
     for out in outputs:
-        if isinstance(out, (Var, VarArray)) and out.tape is not tape:
-            raise _two_tapes()
-        if isinstance(out, Active) and not isinstance(out, (Var, VarArray)):
-            raise NestingError(f"the function returned a {out.kind} instead of a tape variable")
+        if isinstance(out, Active) and out.priority > tape.level:
+            raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")
     return Recording(tape, len(point), outputs)
 
 
@@ -312,11 +333,14 @@ def backward(tape: Tape, seeds: Mapping[int, Any], keep_all: bool = True) -> lis
         adjoints[index] = seed
     add, pull = accumulate, array_primitives.pull_owned
     owned: set[int] = set()  # adjoints that are arrays this sweep made and holds nowhere else
+    # A slice of the Tape is a plain list, which Python indexes faster than a subclass of it;
+    # copying the pointers costs a small fraction of the sweep.
+    entries = tape[: last + 1]
     for k in range(last, -1, -1):
         g = adjoints[k]
         if g is None:
             continue
-        entry = tape[k]
+        entry = entries[k]
         if entry.__class__ is ArrayEntry:
             last_argument = len(entry.arguments) - 1
             spare = not keep_all and k in owned
@@ -380,7 +404,7 @@ def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
     """
     seeds: dict[int, Any] = {}
     for out, u in zip(recording.outputs, weights):
-        if isinstance(out, (Var, VarArray)) and u is not None:
+        if recording.on_tape(out) and u is not None:
             seeds[out.index] = u if out.index not in seeds else seeds[out.index] + u
     n, tape = recording.n_inputs, recording.tape
     adjoints = backward(tape, seeds, keep_all=False)[:n] if seeds else []

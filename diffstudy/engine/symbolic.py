@@ -153,7 +153,8 @@ def trace(
         if "truth value of Relational" in str(error):
             raise Declined(
                 "a data-dependent branch (a comparison of inputs decides the path) has no single "
-                "expression to differentiate; the algorithmic modes follow the branch taken"
+                "expression to differentiate; the algorithmic modes follow the branch taken (for max, "
+                "min and |x|, np.maximum, np.minimum, fn.maximum, fn.minimum and abs() have one)"
             ) from error
         raise
     symbols = [s for group in symbolic for s in (group.flat if isinstance(group, np.ndarray) else [group])]
@@ -170,7 +171,7 @@ def _untraced(x: Any) -> Any:
 
 
 def differentiate(
-    symbols: Sequence[sympy.Symbol], outputs: Sequence[sympy.Basic], budget: Budget
+    symbols: Sequence[sympy.Symbol], outputs: Sequence[sympy.Basic], budget: Budget, of: str = "the expression of f"
 ) -> SymbolicDerivative:
     """Differentiate every traced output by every symbol, within ``budget``.
 
@@ -180,7 +181,7 @@ def differentiate(
     """
     with budget.clock("symbolic differentiation"):
         size = expressions.tree_size(outputs)
-        budget.check_size(size, "the expression of f")
+        budget.check_size(size, of)
         jacobian = []
         for out in outputs:
             row = []

@@ -62,8 +62,15 @@ def size_of(x: Any) -> int:
 
 
 def entries(x: Any) -> list[Any]:
-    """The entries of a number (itself) or of an array (flattened, each layer of diffstudy's types stripped)."""
+    """The entries of a number (itself) or of an array, flattened.
+
+    A counting array's layer is stripped (the operations are counted already); an array of an
+    outer differentiation (this one nested inside it) gives its entries as numbers of that
+    differentiation, so that the outer one still sees what they depend on.
+    """
     while getattr(x, "is_array", False):
+        if hasattr(x, "scalars"):
+            return x.scalars()
         x = x.value
     if isinstance(x, np.ndarray):
         return list(x.flat)
@@ -113,9 +120,10 @@ def _array_leaf(v: np.ndarray) -> np.ndarray:
     if v.dtype.kind == "f":
         return v.astype(float, copy=False)
     if v.dtype.kind in "iu" or v.dtype == object:
-        exact = np.empty(v.shape, dtype=object)
-        exact.flat[:] = [as_leaf(x) for x in v.flat]
-        return exact
+        exact = np.empty(v.size, dtype=object)
+        for i, x in enumerate(v.flat):  # one by one: a slice assignment would take a 0-d array apart
+            exact[i] = as_leaf(x)
+        return exact.reshape(v.shape)
     raise TypeError(f"an array of dtype {v.dtype} is not an array of real numbers")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.active import Active
 from ..engine.ndarrays import exact_or_float
 from ..errors import CaseError
 
@@ -125,6 +126,12 @@ def resolve_point(
         raise CaseError(f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}")
     point = []
     for n in inputs:
+        if isinstance(at[n], Active):
+            raise CaseError(
+                f"case {name!r}: input {n} is a {at[n].kind} of a differentiation around this call: a case is "
+                "measured at plain numbers; to nest derivatives, use the function API "
+                "(diffstudy.grad(diffstudy.grad(f)), diffstudy.hessian)"
+            )
         try:
             point.append(input_value(at[n]))
         except CaseError as error:

@@ -14,7 +14,7 @@ entry; a row whose reference is all zeros is compared relative to the size of f.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..engine.budget import Budget
 from ..engine.symbolic import exact_rational
 from ..errors import BudgetExceeded, Declined
 from .cases import Case
+from .hessians import SECOND_ORDER
 from .messages import describe
 from .methods import METHODS, Measurement, run_methods
 
@@ -41,6 +42,7 @@ COLUMNS = [
     "value",
     "gradient",
     "jacobian",
+    "hessian",
     "exact",
     "ops",
     "ops_by_kind",
@@ -82,16 +84,22 @@ def agreement(result: Measurement, reference: Measurement) -> float:
     """
     size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
     groups = [(result.values, reference.values)] + list(zip(result.jacobian, reference.jacobian))
+    groups += list(zip(result.hessian or [], reference.hessian or []))
     return max(relative_difference(c, r, size_of_f) for c, r in groups)
 
 
+def _numbers(result: Measurement) -> list[Any]:
+    """Every number a method computed: values, derivatives, and second derivatives."""
+    rows = [*result.jacobian, *(result.hessian or [])]
+    return [*result.values, *(d for row in rows for d in row)]
+
+
 def _finite(result: Measurement) -> bool:
-    numbers = [*result.values, *(d for row in result.jacobian for d in row)]
-    return all(math.isfinite(v) for v in numbers if isinstance(v, float))
+    return all(math.isfinite(v) for v in _numbers(result) if isinstance(v, float))
 
 
 def _is_exact(result: Measurement) -> bool:
-    return all(isinstance(v, Fraction) for v in [*result.values, *(d for row in result.jacobian for d in row)])
+    return all(isinstance(v, Fraction) for v in _numbers(result))
 
 
 def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
@@ -149,6 +157,9 @@ def _fill(row: dict[str, Any], result: Measurement) -> None:
         value=result.value if single else list(result.values),
         gradient=jacobian[0] if single else None,
         jacobian=jacobian,
+        hessian=None
+        if result.hessian is None
+        else {name: {other: _nested(d) for other, d in row.items()} for name, row in result.hessian_by_input().items()},
         exact=_is_exact(result),
         ops=result.ops.total,
         ops_by_kind=dict(sorted(result.ops.items())),
@@ -169,10 +180,16 @@ def _nested(v: Any) -> Any:
 
 
 def compare_case(
-    case: Case, methods: Sequence[str], budget: Budget, rtol: float, on_error: Callable[[BaseException], None]
+    case: Case,
+    methods: Sequence[str],
+    budget: Budget,
+    rtol: float,
+    on_error: Callable[[BaseException], None],
+    table: Mapping[str, Callable[..., Measurement]] = METHODS,
 ) -> list[dict[str, Any]]:
-    """Rows for one case: every method run, measured and checked against the reference."""
-    run = run_methods(case, methods, budget, on_error=on_error)
+    """Rows for one case: every method of ``table`` named in ``methods`` run, measured and
+    checked against the reference."""
+    run = run_methods(case, methods, budget, on_error=on_error, table=table)
     f_ops = run.f_ops.total if run.f_ops is not None else None
     rows = {method: _row(case, method, f_ops) for method in methods}
     for method, error in run.failures.items():
@@ -193,20 +210,35 @@ def compare_case(
     return list(rows.values())
 
 
+def methods_of(order: int) -> Mapping[str, Callable[..., Measurement]]:
+    """The methods that compute derivatives of this order (1: gradients, 2: Hessians)."""
+    if order not in (1, 2):
+        raise ValueError(f"order {order}: diffstudy computes first (1) and second (2) derivatives")
+    return METHODS if order == 1 else SECOND_ORDER
+
+
 def compare(
     cases: Iterable[Case],
-    methods: Sequence[str] = tuple(METHODS),
+    methods: Sequence[str] | None = None,
     budget: Budget | None = None,
     rtol: float = DEFAULT_RTOL,
     progress: Callable[[str], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    order: int = 1,
 ) -> pd.DataFrame:
-    """Differentiate every case by every method: one row per (case, method), columns ``COLUMNS``."""
+    """Differentiate every case by every method: one row per (case, method), columns ``COLUMNS``.
+
+    With ``order`` 2 the methods are the Hessian's (:data:`.hessians.SECOND_ORDER`), and the
+    ``hessian`` column is filled.
+    """
+    table = methods_of(order)
     rows = []
     for case in cases:
         if progress:
             progress(case.name)
-        rows.extend(compare_case(case, methods, budget or Budget(), rtol, on_error or (lambda e: None)))
+        rows.extend(
+            compare_case(case, methods or list(table), budget or Budget(), rtol, on_error or (lambda e: None), table)
+        )
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 

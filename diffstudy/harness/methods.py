@@ -36,6 +36,7 @@ class Measurement:
     ``values`` are the entries of the outputs, flattened; ``jacobian`` has one row per entry of
     the outputs and one column per entry of the inputs (an array input's entries in numpy's
     order). ``gradient`` and :meth:`by_input` give a row back its inputs' names and shapes.
+    A second-order method fills ``hessian`` too: a row and a column per entry of the inputs.
     """
 
     method: str
@@ -50,6 +51,7 @@ class Measurement:
     derivative: symbolic.SymbolicDerivative | None = None
     shapes: tuple[tuple[int, ...], ...] = ()
     kinks: list[str] = field(default_factory=list)
+    hessian: list[list[Any]] | None = None
 
     @property
     def value(self) -> Any:
@@ -72,6 +74,24 @@ class Measurement:
             split[name] = row[start] if not shape else np.array(row[start : start + size], dtype=object).reshape(shape)
             start += size
         return split
+
+    def hessian_by_input(self) -> dict[str, dict[str, Any]]:
+        """The Hessian as input name → input name → number, or array of shape (shape₁ + shape₂)."""
+        if self.hessian is None:
+            raise ValueError(f"the {self.method} method computes no Hessian")
+        shapes = self.shapes or ((),) * len(self.inputs)
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        starts = np.cumsum([0, *sizes])
+        blocks: dict[str, dict[str, Any]] = {}
+        for name, shape, start, size in zip(self.inputs, shapes, starts, sizes):
+            rows = [self.by_input(row) for row in self.hessian[start : start + size]]
+            blocks[name] = {
+                other: rows[0][other]
+                if not shape
+                else np.array([row[other] for row in rows], dtype=object).reshape(shape + np.shape(rows[0][other]))
+                for other in self.inputs
+            }
+        return blocks
 
 
 def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
@@ -214,12 +234,14 @@ def run_methods(
     *,
     exact: bool = True,
     on_error: Callable[[BaseException], None] = _ignore,
+    table: Mapping[str, Callable[..., Measurement]] = METHODS,
 ) -> CaseRun:
     """Run the function and each method on counting numbers, each under ``budget``'s clock.
 
     A method that fails (a domain error, a declined branch, the budget) is kept in ``failures``
     and the next one still runs; ``on_error`` sees each failure (to print its traceback). With
-    ``exact`` False the symbolic method is counted but not evaluated.
+    ``exact`` False the symbolic method is counted but not evaluated. ``table`` names the
+    methods: the first-order ones, or :data:`.hessians.SECOND_ORDER`.
     """
     budget = budget or Budget()
     results: dict[str, Measurement] = {}
@@ -235,7 +257,7 @@ def run_methods(
         options = {"budget": budget, "exact": exact} if method == "symbolic" else {}
         try:
             with budget.clock(f"the {method} method"), kinks.collecting() as met:
-                results[method] = METHODS[method](case, **options)
+                results[method] = table[method](case, **options)
             results[method].kinks = met
         except Exception as error:
             failures[method] = error

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .tables import format_cell, format_number, format_vector, render
@@ -16,7 +18,18 @@ COMPARE_LEGEND = (
     "size: expression-tree nodes (symbolic) or tape length (reverse). "
     "agreement: the largest relative difference from sympy's value (exact where rational, else "
     "verified to 20 digits), or from the other algorithmic method where it says 'vs'; "
-    "'at a kink' where the point is not differentiable."
+    "'kink' where the point is not differentiable (the note under the table says what was given)."
+)
+
+HESSIAN_LEGEND = (
+    "With --order 2, the Hessian four ways. ops: operations counted while each method ran, both "
+    "levels of a nesting; ops/f: divided by those of the function alone. symbolic: the value, "
+    "gradient and Hessian expressions as trees, and after a slash after sympy.cse; "
+    "forward-over-forward: n² nested passes; forward-over-reverse: n forward passes around a "
+    "recording and a sweep; reverse-over-reverse: the recording and sweep recorded on an outer "
+    "tape, then n outer sweeps. size: expression-tree nodes (symbolic), the inner tape "
+    "(forward-over-reverse) or the outer tape (reverse-over-reverse). agreement: of the value, "
+    "gradient and Hessian with sympy's, as in the first-order table."
 )
 
 # How much a row shows, tried in turn until the table fits: (entries of a vector, significant
@@ -35,11 +48,11 @@ def format_agreement(row: pd.Series, note: str = "") -> str:
     if row["agreement"] is None and row["reference"]:
         return ""
     if row["reference"] is None:
-        return "reference"
+        return "reference" + (f", kink {note}" if row["kinks"] else "")
     text = "exact" if row["agreement"] == 0 and row["exact"] else f"{row['agreement']:.1e}"
     if row["reference"] != "sympy":
         text += f" vs {row['reference']}"
-    return text + (f" at a kink {note}" if row["kinks"] else "")
+    return text + (f", kink {note}" if row["kinks"] else "")
 
 
 def format_derivatives(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
@@ -51,6 +64,22 @@ def format_derivatives(row: pd.Series, limit: int = 4, digits: int = 6, compact:
         return format_vector(rows[0], limit, digits, compact)
     shape = "J" if compact else f"J {len(rows)}×{len(rows[0])}: "
     return shape + format_vector([d for r in rows for d in r], limit, digits, compact)
+
+
+def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
+    """The Hessian, row by row (its shape first), or nothing for a first-order row."""
+    hessian = row.get("hessian")
+    if not hessian:
+        return ""
+    sizes = {name: math.isqrt(np.size(np.array(blocks[name], dtype=object))) for name, blocks in hessian.items()}
+    flat = []
+    for name, blocks in hessian.items():
+        # block (name, other) has shape (name's shape + other's shape): as sizes[name] rows each
+        parts = [np.reshape(np.array(blocks[other], dtype=object), (sizes[name], sizes[other])) for other in blocks]
+        flat += [d for r in range(sizes[name]) for part in parts for d in part[r]]
+    n = sum(sizes.values())
+    shape = "H" if compact else f"H {n}×{n}: "
+    return shape + format_vector(flat, limit, digits, compact)
 
 
 def compare_view(frame: pd.DataFrame, width: int | None = None, full: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -83,7 +112,7 @@ def _notes(frame: pd.DataFrame) -> dict[int, tuple[str, str]]:
             kinks = "; ".join(row["kinks"])
             key = (
                 row["case"],
-                f"not differentiable at this point ({kinks}); gave the average of the one-sided derivatives",
+                f"not differentiable at this point: {kinks}",
             )
             text = ""
         else:
@@ -111,6 +140,7 @@ def _table(
                 "value": format_vector(value, min(limit, 3), digits, compact) if isinstance(value, list)
                 else format_number(value, digits),
                 "gradient": format_derivatives(row, limit, digits, compact),
+                "hessian": format_hessian(row, limit, digits, compact),
                 "agreement": format_agreement(row, notes.get(position, ("", ""))[0]),
                 "ops": _with_cse(row["ops"], row["ops_cse"]),
                 "ops/f": format_cell(row["ratio"]),

@@ -81,7 +81,8 @@ class CostSweep:
     failed: bool = False
 
 
-def _ratio(ops: int | None, f_ops: int) -> float | None:
+def ratio(ops: int | None, f_ops: int) -> float | None:
+    """ops over ops(f), or None where either is missing (f of no operations, a method not run)."""
     return None if ops is None or f_ops == 0 else ops / f_ops
 
 
@@ -106,21 +107,21 @@ def measure_methods(case: Case, label: str, inputs: int, limits: CostLimits, sto
         if method == "symbolic" or method in budget_stops:
             continue
         ops = run.ops(method)
-        row.update({f"{method} ops": ops, f"{method}/f": _ratio(ops, f_ops)})
+        row.update({f"{method} ops": ops, f"{method}/f": ratio(ops, f_ops)})
         if ops > limits.ops_limit(method):
             stopped[method] = f"{method} mode is not run past {label} ({ops:,} operations there)"
     if "reverse" in run.results:
         reverse = run.results["reverse"]
         row["reverse record"] = reverse.phases["record"].total
         row["reverse sweep"] = reverse.phases["backward"].total
-        row["reverse mul/f mul"] = _ratio(reverse.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
+        row["reverse mul/f mul"] = ratio(reverse.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
         row["tape length"] = reverse.size
     if capped:
         stopped.setdefault("symbolic", f"sympy's gradient is measured up to {limits.symbolic_max_n} inputs")
     if "symbolic" in run.results:
         tree, cse = run.results["symbolic"].ops.total, run.results["symbolic"].ops_cse.total
-        row.update({"symbolic ops": tree, "symbolic/f": _ratio(tree, f_ops)})
-        row.update({"symbolic cse ops": cse, "symbolic cse/f": _ratio(cse, f_ops)})
+        row.update({"symbolic ops": tree, "symbolic/f": ratio(tree, f_ops)})
+        row.update({"symbolic cse ops": cse, "symbolic cse/f": ratio(cse, f_ops)})
     for method, reason in budget_stops.items():
         stopped[method] = f"{_WHO[method]} stopped at {label}: {reason}"
     return row

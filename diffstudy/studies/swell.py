@@ -68,6 +68,9 @@ COLUMNS = {
     "f tree": "nodes of the expression f denotes, written out as a tree",
     "sympy tree": "nodes of the value and gradient as sympy builds them, as trees",
     "sympy cse": "nodes after sympy.cse",
+    "hessian tree": "nodes of sympy's Hessian (its gradient differentiated once more), as trees (tried up to the "
+    "Hessian gate)",
+    "hessian cse": "nodes of sympy's Hessian after sympy.cse",
     "expanded": "nodes after sympy.expand (only tried up to the expand gate)",
     "simplified": "nodes after sympy.simplify (only tried up to the simplify gate)",
     "tape dag": "distinct nodes of the value and gradient recorded by the tape on sympy symbols",
@@ -82,11 +85,13 @@ COLUMNS = {
 
 @dataclass(frozen=True)
 class Limits:
-    """How far a sweep goes: the budget of the symbolic derivative, and the gates of the rewrites."""
+    """How far a sweep goes: the budget of the symbolic derivative, and the gates of the rewrites
+    and of sympy's Hessian (tried while the gradient's tree has at most that many nodes)."""
 
     budget: Budget = field(default_factory=lambda: Budget(nodes=200_000, seconds=30.0))
     expand_nodes: int = 5_000
     simplify_nodes: int = 100
+    hessian_nodes: int = 2_000
     max_k: int | None = None
 
 
@@ -107,10 +112,20 @@ def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[s
         return expressions.tree_size([rewrite(e) for e in exprs])
 
 
+def _hessian_sizes(derivative: symbolic.SymbolicDerivative, budget: Budget) -> tuple[int, int]:
+    """Tree and CSE sizes of sympy's Hessian of a function of one output, within ``budget``."""
+    hessian = symbolic.differentiate(derivative.symbols, derivative.jacobian[0], budget, of="the gradient").jacobian
+    entries = [d for row in hessian for d in row]
+    with budget.clock("sympy.cse of the Hessian"):
+        replacements, reduced = expressions.cse(entries)
+    return expressions.tree_size(entries), expressions.cse_size(replacements, reduced)
+
+
 def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict[str, Any], str | None]:
     """Every column for the k-th program; the note says why the symbolic side stopped, if it did.
 
-    ``skip`` names the rewrites (expand, simplify) that already ran out of time at a smaller k.
+    ``skip`` names the measures (expand, simplify, the Hessian) that already ran out of budget at a
+    smaller k.
     """
     case = family.case(k)
     f, names, shapes = case.function, case.inputs, case.shapes
@@ -134,6 +149,11 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
     derivative = run.results["symbolic"]
     row["sympy tree"], row["sympy cse"] = derivative.size, derivative.size_cse
     row["symbolic ops"], row["symbolic cse ops"] = derivative.ops.total, derivative.ops_cse.total
+    if "hessian" not in skip and derivative.size <= limits.hessian_nodes:
+        try:
+            row["hessian tree"], row["hessian cse"] = _hessian_sizes(derivative.derivative, budget)
+        except BudgetExceeded:
+            skip.add("hessian")
     for column, rewrite, gate in (
         ("expanded", sympy.expand, limits.expand_nodes),
         ("simplified", sympy.simplify, limits.simplify_nodes),

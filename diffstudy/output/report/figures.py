@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...studies import cost, swell
+from ...studies import cost, second_order, swell
 from .measure import Measurements
 
 
@@ -96,14 +96,54 @@ def _figure_network(rows: pd.DataFrame, path: Path) -> None:
     plt.close(figure)
 
 
+def _figure_second(sweeps: Sequence[second_order.SecondSweep], swells: dict[str, swell.Sweep], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for index, s in enumerate(sweeps):
+        for column, style, what in (("hvp/f", "-", "H·v"), ("hessian fwd-rev/f", "--", "H fwd-rev"),
+                                    ("hessian rev-rev/f", ":", "H rev-rev")):  # fmt: skip
+            points = [(n, r) for n, r in zip(s.rows["n"], s.rows[column]) if r is not None]
+            if points:
+                ns, ratios = zip(*points)
+                left.plot(
+                    ns, ratios, style, color=f"C{index}", marker="o", markersize=3, label=f"{s.family.name} {what}"
+                )
+    left.set_xscale("log", base=2)
+    left.set_yscale("log")
+    left.set_xlabel("n (inputs)")
+    left.set_ylabel("ops / ops(f)")
+    left.set_title("H·v (solid) and the full Hessian over ops(f)")
+    left.grid(True, alpha=0.3)
+    left.legend(fontsize=6, ncol=2)
+    for index, name in enumerate(("nested_sin", "logistic")):
+        rows = swells[name].rows
+        for column, style in (("sympy tree", "-"), ("hessian tree", "--")):
+            points = [(k, v) for k, v in zip(rows["k"], rows[column]) if v is not None and v > 0]
+            if points:
+                ks, sizes = zip(*points)
+                right.plot(ks, sizes, style, color=f"C{index}", marker="o", markersize=3, label=f"{name}: {column}")
+    right.set_xscale("log", base=2)
+    right.set_yscale("log")
+    right.set_xlabel("k")
+    right.set_ylabel("nodes")
+    right.set_title("sympy's gradient (solid) and Hessian (dashed), as trees")
+    right.grid(True, alpha=0.3)
+    right.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
 def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     """Draw the report's figures into ``folder``; return their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / f"{name}.png" for name in ("swell", "cost", "network")}
+    paths = {name: folder / f"{name}.png" for name in ("swell", "cost", "network", "second")}
     _figure_swell(list(measured.swells.values()), paths["swell"])
     _figure_cost(list(measured.costs.values()), measured.crossover, paths["cost"])
     _figure_network(measured.network.rows, paths["network"])
+    _figure_second(list(measured.second.values()), measured.swells, paths["second"])
     return list(paths.values())

@@ -16,7 +16,7 @@ from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, swell
+from ...studies import chain, cost, graph, network, primitive_cost, second_order, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -51,6 +51,11 @@ class ReportSettings:
         )
     )
 
+    second: second_order.SecondLimits = field(
+        default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
+    )
+    compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
+
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
         return replace(self.swell_limits, max_k=self.swell_max_k.get(family))
@@ -58,6 +63,10 @@ class ReportSettings:
     def cost_limits_for(self, function: str) -> cost.CostLimits:
         """The cost limits of one function, its cap included."""
         return replace(self.cost_limits, max_n=self.cost_max_n.get(function))
+
+    def second_limits_for(self, function: str) -> second_order.SecondLimits:
+        """The second-order limits of one function, with the cost study's cap."""
+        return replace(self.second, max_n=self.cost_max_n.get(function, self.second.max_n))
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,8 @@ class Measurements:
     graphs: dict[str, graph.Graph]
     network: network.NetworkSweep
     linear_chain: pd.DataFrame
+    hessians: pd.DataFrame
+    second: dict[str, second_order.SecondSweep]
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -130,10 +141,28 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     step("network")
     swept = network.sweep(settings.network, progress)
     linear_chain = network.chain_table(network.CHAIN_SHAPES)
+    step("second derivatives")
+    by_name = {c.name: c for c in cases}
+    hessians = compare([by_name[name] for name in settings.compared_second], budget=Budget(seconds=PATIENT), order=2)
+    second = {
+        name: second_order.sweep(f, settings.second_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()
+    }
     step("chain")
     chains = {part.key: part for part in chain.sections()}
-    by_name = {c.name: c for c in cases}
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
     return Measurements(
-        settings, by_name, compared, survey, swells, costs, crossover, primitives, chains, graphs, swept, linear_chain
+        settings,
+        by_name,
+        compared,
+        survey,
+        swells,
+        costs,
+        crossover,
+        primitives,
+        chains,
+        graphs,
+        swept,
+        linear_chain,
+        hessians,
+        second,
     )

@@ -12,7 +12,8 @@ import pandas as pd
 import sympy
 
 from ...harness.compare import failed
-from ...studies import cost, network, primitive_cost, swell
+from ...studies import cost, network, primitive_cost, second_order, swell
+from ...studies.growth import growth
 from ...studies.section import Section
 from ..compare_view import compare_view
 from ..graph_view import node_table, to_mermaid
@@ -219,8 +220,79 @@ def _network_part(m: Measurements) -> str:
     return "\n\n".join(parts)
 
 
+def _hessian_swell(m: Measurements) -> str:
+    """sympy's Hessian beside its gradient on the swell families, at the first and last k where
+    both were measured, stated only as far as the sizes bear it out."""
+    phrases, growing = [], True
+    for name in ("nested_sin", "logistic"):
+        rows = m.swells[name].rows.dropna(subset=["hessian tree"])
+        rows = rows[rows["k"] >= 2]
+        first, last = rows.iloc[0], rows.iloc[-1]
+        ratios = [row["hessian tree"] / row["sympy tree"] for row in (first, last)]
+        growing &= ratios[1] > ratios[0] > 1
+        phrases.append(
+            f"{name}, k = {int(first['k'])} to {int(last['k'])}: from {ratios[0]:.1f} to {ratios[1]:.1f} times the "
+            f"gradient's tree ({int(last['hessian tree']):,} nodes against {int(last['sympy tree']):,})"
+        )
+    heading = "sympy's Hessian swells faster than its gradient." if growing else "sympy's Hessian beside its gradient."
+    return (
+        f"**{heading}** `python -m diffstudy swell` sizes both (the hessian columns of section 3): "
+        + "; ".join(phrases)
+        + "."
+    )
+
+
+def _second_part(m: Measurements) -> str:
+    low, high = second_order.hvp_range(list(m.second.values()))
+    largest = {name: s.rows.dropna(subset=["hvp/f"]).iloc[-1] for name, s in m.second.items()}
+    at_largest = ", ".join(f"{name} {float(row['hvp/f']):.2f} (n = {int(row['n'])})" for name, row in largest.items())
+    rosenbrock = m.second["rosenbrock"].rows.dropna(subset=["hessian rev-rev/f"])
+    banded = [float(r) for r in rosenbrock["hessian rev-rev/f"]]
+    full = m.second["speelpenning"].rows.dropna(subset=["hessian fwd-rev/f"])
+    full_growth = growth(list(full["n"]), list(full["hessian fwd-rev/f"]))
+    table, notes = compare_view(m.hessians)
+    ok = m.hessians[m.hessians["status"] == "ok"]
+    exact = ok[ok["exact"].astype(bool) & (ok["reference"] == "sympy")]
+    parts = [
+        "## 6. Second derivatives",
+        "`python -m diffstudy compare --order 2` gives the Hessian four ways: sympy's (its gradient "
+        "differentiated once more), and the two modes nested — forward over forward (n² passes), forward over "
+        "reverse (n passes around a recording and a sweep) and reverse over reverse (the recording and sweep "
+        "recorded on an outer tape, then n outer sweeps). Each pass and tape has its own level, so an inner "
+        "derivative never absorbs an outer perturbation: d/dx [x · d/dy (x + y)] is 1, not 2, in every "
+        f"nesting (tests/test_second.py). On {len(m.settings.compared_second)} of the built-in cases:",
+        render(table, "markdown"),
+        "\n".join(notes),
+        f"{len(exact)} Hessians of the nested modes are the same rational numbers as sympy's. At the ReLU "
+        "unit's kink sympy's second derivative holds DiracDelta(0), which is no number, and the symbolic "
+        "method says so; the nested modes give 0, the second derivative on either side, and note the kink.",
+        "`python -m diffstudy cost --order 2` sweeps the cost study's functions over n: one Hessian-vector "
+        "product H·v (forward over reverse, v all ones), the full Hessian both ways while n ≤ "
+        f"{m.settings.second.hessian_max_n}, and sympy's while n ≤ {m.settings.second.symbolic_max_n}.",
+        *(_section(part) for part in second_order.sections(list(m.second.values()))),
+        "![Second derivatives: H·v and the full Hessian over ops(f) against n; sympy's Hessian against its "
+        "gradient](figures/second.png)",
+        f"**A Hessian-vector product costs a constant times f.** From n = 2 to the largest n, H·v costs between "
+        f"{low:.2f} and {high:.2f} times f, whatever n — at the largest n: {at_largest}. This is Pearlmutter's "
+        "(1994) result, measured: H·v is the directional derivative of the gradient, one forward pass through "
+        "the recording and the sweep.",
+        "**The full Hessian is n such products,** and forward over reverse pays all of them: over ops(f) it "
+        f"grows {full_growth.phrase_in('n')} for Speelpenning's product, whose Hessian is dense. "
+        + (
+            f"Reverse over reverse sweeps its outer tape once per gradient entry, and a sweep touches only what "
+            f"that entry depends on: on the extended Rosenbrock function, whose Hessian is banded, it costs "
+            f"{banded[0]:.3f} times f at every n measured, up to n = {int(rosenbrock['n'].iloc[-1])}."
+            if max(banded) - min(banded) < 1e-9
+            else "Reverse over reverse, sweeping once per gradient entry, costs "
+            f"{min(banded):.2f} to {max(banded):.2f} times f on the extended Rosenbrock function."
+        ),
+        _hessian_swell(m),
+    ]
+    return "\n\n".join(parts)
+
+
 def _chain_part(m: Measurements) -> str:
-    parts = ["## 6. The order of a product", "`python -m diffstudy chain`."]
+    parts = ["## 7. The order of a product", "`python -m diffstudy chain`."]
     parts += [_section(part) for part in m.chains.values()]
     problem2 = m.chain_table("problem2")
     big = _row(problem2, m=1000, n=10)
@@ -303,6 +375,17 @@ def _cost_findings(m: Measurements) -> list[str]:
     ]
 
 
+def _second_finding(m: Measurements) -> str:
+    """What the second-order measurements show, in one line."""
+    low, high = second_order.hvp_range(list(m.second.values()))
+    agree = not failed(m.hessians)
+    return f"* **Second derivatives.** A Hessian-vector product costs {low:.2f} to {high:.2f} times f whatever n; " + (
+        "the Hessians of the nested modes agree with sympy's on every case compared, exactly where rational."
+        if agree
+        else "some Hessians failed or disagreed: see section 6."
+    )
+
+
 def _literature_finding(m: Measurements) -> str:
     """What the measurements say of Baur–Strassen, Griewank–Walther, and CSE as a cure for swell."""
     logistic = m.swells["logistic"].growth
@@ -334,10 +417,10 @@ def _findings(m: Measurements) -> str:
         else "Some methods failed or disagreed on the built-in cases: see section 1."
     )
     return "\n".join(
-        ["## 7. Findings", "", "* **Agreement.** " + agreement]
+        ["## 8. Findings", "", "* **Agreement.** " + agreement]
         + _swell_findings(m)
         + _cost_findings(m)
-        + [_literature_finding(m)]
+        + [_second_finding(m), _literature_finding(m)]
     )
 
 
@@ -356,6 +439,6 @@ def report_text(measured: Measurements) -> str:
         f"(sympy {sympy.__version__}); do not edit by hand. Every count is measured by running a method "
         "on counting numbers; every sentence's numbers are inserted from those measurements."
     )
-    parts = [_compare_part, _graph_part, _swell_part, _cost_part, _network_part, _chain_part, _findings]
+    parts = [_compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _findings]
     text = "\n\n".join([header, *(part(measured) for part in parts), REPRODUCE])
     return text.rstrip() + "\n"
