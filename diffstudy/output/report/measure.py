@@ -16,7 +16,7 @@ from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, swell
+from ...studies import chain, cost, graph, network, primitive_cost, sgd, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -50,6 +50,7 @@ class ReportSettings:
             cost=cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"reverse": 10**12}),
         )
     )
+    lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
 
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
@@ -85,6 +86,7 @@ class Measurements:
     graphs: dict[str, graph.Graph]
     network: network.NetworkSweep
     linear_chain: pd.DataFrame
+    lecture_projects: sgd.Study
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -134,6 +136,9 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     chains = {part.key: part for part in chain.sections()}
     by_name = {c.name: c for c in cases}
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
+    step("sgd")
+    projects = sgd.study(settings.lecture_projects, progress)
     return Measurements(
-        settings, by_name, compared, survey, swells, costs, crossover, primitives, chains, graphs, swept, linear_chain
-    )
+        settings, by_name, compared, survey, swells, costs, crossover, primitives, chains, graphs, swept, linear_chain,
+        projects,
+    )  # fmt: skip
