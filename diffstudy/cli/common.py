@@ -74,6 +74,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not an integer ≥ 0")
+    return value
+
+
 def pair(text: str) -> tuple[int, int]:
     """argparse type for ``m,n``."""
     try:

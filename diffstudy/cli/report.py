@@ -16,7 +16,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "report",
         help="measure everything and write REPORT.md with its figures",
         description=(
-            "Run compare, swell, cost, chain and graph on the built-in cases and write REPORT.md: "
+            "Run compare, swell, cost, chain and graph on the built-in cases, and sgd, and write REPORT.md: "
             "tables, figures (matplotlib, into figures/) and findings whose numbers are inserted from "
             "the measurements. The sweeps stop on node and operation counts, never on the clock, so the "
             "text is the same on every machine. Takes about a minute."

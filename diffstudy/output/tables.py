@@ -177,7 +177,13 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
 
 
 def snake(name: str) -> str:
-    """An ASCII snake_case column name: ``forward/f`` → ``forward_over_f``, ``lₙ nodes`` → ``l_n_nodes``."""
+    """An ASCII snake_case column name: ``forward/f`` → ``forward_over_f``, ``lₙ nodes`` → ``l_n_nodes``.
+
+    A name that is already an ASCII identifier is kept as written: ``N`` (a population's size)
+    stays ``N``, ``x_star`` stays ``x_star``.
+    """
+    if name.isascii() and name.isidentifier():
+        return name
     spelled = name.replace("/", " over ").replace("+", " plus ").replace("×", " times ").replace("→", " to ")
     spelled = "".join(f"_{c}" if "SUBSCRIPT" in unicodedata.name(c, "") else c for c in spelled)
     ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
@@ -207,6 +213,8 @@ def format_cell(v: Any) -> str:
         return f"{v:,}"
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
+    if isinstance(v, (list, tuple)):
+        return format_vector(v)
     return str(v)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ...studies import cost, second_order, swell
+from ...studies import cost, sampling, second_order, sgd, swell
 from .measure import Measurements
 
 
@@ -146,4 +148,152 @@ def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     _figure_cost(list(measured.costs.values()), measured.crossover, paths["cost"])
     _figure_network(measured.network.rows, paths["network"])
     _figure_second(list(measured.second.values()), measured.swells, paths["second"])
-    return list(paths.values())
+    return list(paths.values()) + sgd_figures(measured.lecture_projects, folder)
+
+
+# ---------------------------------------------------------------- the lecture's two projects
+
+
+def _figure_sampling(study: sgd.Study, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    sizes = study.settings.sizes
+    figure, axes = plt.subplots(1, len(sizes), figsize=(5.5 * len(sizes), 4.5), squeeze=False)
+    for ax, size in zip(axes.flat, sizes):
+        for index, scheme in enumerate(sampling.SCHEMES):
+            curve = study.averages_for(size, scheme)
+            drawn = curve.errors > 0  # log axes: the exact zero at k = N is marked, not drawn
+            ax.plot(curve.k[drawn], curve.errors[drawn], color=f"C{index}", label=f"{scheme} replacement")
+            ax.plot(curve.k, curve.predicted(), "--", color=f"C{index}", linewidth=1, label=f"{scheme}: predicted")
+        last = study.averages_for(size, "without")
+        ax.annotate(
+            "error 0 at k = N", xy=(size, last.errors[-2]), xytext=(size / 8, last.errors[-2]),
+            arrowprops={"arrowstyle": "->"}, fontsize=8,
+        )  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("k, samples averaged")
+        ax.set_ylabel("mean |running average − μ|")
+        ax.set_title(f"N = {size:,}, {study.settings.trials:,} trials")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8)
+    figure.suptitle("Project 1: the running average's mean absolute error (dashed: the central limit theorem's)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def _contours(ax: Any, problem: sgd.LeastSquares, low: np.ndarray, high: np.ndarray) -> None:
+    """Level sets of f over the box [low, high], spaced geometrically above f(x*)."""
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], 200), np.linspace(low[1], high[1], 200))
+    residuals = problem.a[:, 0, None, None] * xs + problem.a[:, 1, None, None] * ys - problem.b[:, None, None]
+    values = 0.5 * np.sum(residuals**2, axis=0)
+    floor = float(values.min())
+    levels = floor + np.geomspace(1e-2, 1, 10) * (float(values.max()) - floor)
+    ax.contour(xs, ys, values, levels=levels, colors="0.8", linewidths=0.7)
+
+
+def _path_panels(whole: Any, near: Any, study: sgd.Study) -> None:
+    """The 2-D problem: the paths from the start, and the wandering near x*."""
+    import matplotlib.pyplot as plt
+
+    problem = study.problems[2]
+    runs = [study.run(2, scheme, "constant") for scheme in sgd.SCHEMES] + [study.run(2, sgd.FULL, sgd.FULL_RULE)]
+    points = np.vstack([r.iterates for r in runs])
+    reach = 3 * problem.stationary_rms
+    boxes = ((points.min(axis=0) - 1, points.max(axis=0) + 1), (problem.x_star - reach, problem.x_star + reach))
+    for ax, (low, high) in zip((whole, near), boxes):
+        _contours(ax, problem, low, high)
+        for index, r in enumerate(runs):
+            style = {"marker": "o", "markersize": 3} if r.scheme == sgd.FULL else {"linewidth": 0.6}
+            ax.plot(r.iterates[:, 0], r.iterates[:, 1], color=f"C{index}", label=f"{r.scheme}, {r.rule}", **style)
+        ax.add_patch(plt.Circle(problem.x_star, problem.stationary_rms, fill=False, linestyle="--", color="k"))
+        ax.plot(*problem.x_star, "k*", markersize=10, label="x*")
+        ax.set_xlim(low[0], high[0])
+        ax.set_ylim(low[1], high[1])
+        ax.set_aspect("equal")
+    whole.plot(*problem.start, "ks", markersize=5, label="start")
+    whole.set_title("2-D: from the start")
+    whole.legend(fontsize=7, loc="upper right")
+    near.set_title("2-D: near x* (dashed: the disc of radius ρ)")
+
+
+def _figure_confusion(study: sgd.Study, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    problem = study.problems[1]
+    low, high = problem.interval or (0.0, 0.0)
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 5.4), width_ratios=[1.3, 1, 1])
+    left.axhspan(low, high, color="0.9", label="region of confusion [min bᵢ/aᵢ, max bᵢ/aᵢ]")
+    left.axhline(float(problem.x_star[0]), color="k", linewidth=0.8, label="x*")
+    for index, scheme in enumerate(sgd.SCHEMES):
+        r = study.run(1, scheme, "constant")
+        left.plot(r.iterations, r.iterates[:, 0], color=f"C{index}", linewidth=0.8, label=f"{scheme}, constant step")
+    full = study.run(1, sgd.FULL, sgd.FULL_RULE)
+    # Full-gradient descent stays where it is until it has spent m sample gradients on a step.
+    left.plot(full.iterations, full.iterates[:, 0], "o", color="C2", markersize=3, drawstyle="steps-post")
+    left.plot(full.iterations, full.iterates[:, 0], color="C2", drawstyle="steps-post", label="full gradient, 1/L")
+    left.set_xscale("symlog", linthresh=1)
+    left.set_xlim(0, full.iterations[-1])
+    left.set_xlabel("sample gradients")
+    left.set_ylabel("x")
+    left.set_title("1-D: a fast start, then wandering in the region")
+    left.legend(fontsize=8, loc="center right")
+    _path_panels(middle, right, study)
+    figure.suptitle("Project 2: SGD on least squares, ½ Σ (aᵢᵀx − bᵢ)², constant steps")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def _below_floor(ax: Any, run: sgd.Descent) -> None:
+    """Say where a distance below the axis went, rather than let it look like the floor."""
+    below = np.flatnonzero(run.distances < sgd.DISTANCE_FLOOR)
+    if len(below):
+        t = int(run.iterations[below[0]])
+        ax.annotate(
+            f"{run.distances[below[0]]:.0e} after {t} sample gradients", xy=(t, sgd.DISTANCE_FLOOR),
+            xytext=(t / 10, 3 * sgd.DISTANCE_FLOOR), arrowprops={"arrowstyle": "->"}, fontsize=7, color="C2",
+        )  # fmt: skip
+
+
+def _figure_distance(study: sgd.Study, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(study.runs), figsize=(13, 4.8))
+    for ax, (dimension, runs) in zip(axes, study.runs.items()):
+        for r in runs:
+            if r.scheme == sgd.FULL:
+                ax.plot(r.iterations, r.distances, "o-", color="C2", markersize=3, drawstyle="steps-post",
+                        label=f"{r.scheme}, {r.rule}")  # fmt: skip
+                _below_floor(ax, r)
+            else:
+                style = ["-", "--", ":"][sgd.STEP_RULES.index(r.rule)]
+                color = f"C{sgd.SCHEMES.index(r.scheme)}"
+                ax.plot(r.iterations, r.trailing_rms(sgd.SMOOTHING), style, color=color, linewidth=0.9,
+                        label=f"{r.scheme}, {r.rule}")  # fmt: skip
+        ax.axhline(study.problems[dimension].stationary_rms, color="k", linewidth=0.6, label="ρ")
+        ax.set_xscale("symlog", linthresh=1)
+        ax.set_xlim(0, runs[0].iterations[-1])
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=sgd.DISTANCE_FLOOR)
+        ax.set_xlabel("sample gradients")
+        ax.set_ylabel("|x − x*|, rms over the last fifth of the iterates")
+        ax.set_title(f"{dimension}-D")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7)
+    figure.suptitle("Project 2: distance to x*; full-gradient descent spends m sample gradients on a step")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def sgd_figures(study: sgd.Study, folder: Path) -> list[Path]:
+    """Draw the two projects' figures into ``folder``; return their paths."""
+    drawings = {"sgd_sampling": _figure_sampling, "sgd_confusion": _figure_confusion, "sgd_distance": _figure_distance}
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in drawings.items():
+        paths.append(folder / f"{name}.png")
+        draw(study, paths[-1])
+    return paths

@@ -16,7 +16,7 @@ from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, second_order, swell
+from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -50,6 +50,7 @@ class ReportSettings:
             cost=cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"reverse": 10**12}),
         )
     )
+    lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
 
     second: second_order.SecondLimits = field(
         default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
@@ -96,6 +97,7 @@ class Measurements:
     linear_chain: pd.DataFrame
     hessians: pd.DataFrame
     second: dict[str, second_order.SecondSweep]
+    lecture_projects: sgd.Study
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -150,6 +152,8 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     step("chain")
     chains = {part.key: part for part in chain.sections()}
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
+    step("sgd")
+    projects = sgd.study(settings.lecture_projects, progress)
     return Measurements(
         settings,
         by_name,
@@ -165,4 +169,5 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
         linear_chain,
         hessians,
         second,
+        projects,
     )

@@ -12,13 +12,15 @@ import pandas as pd
 import sympy
 
 from ...harness.compare import failed
-from ...studies import cost, network, primitive_cost, second_order, swell
+from ...studies import cost, network, primitive_cost, sampling, second_order, sgd, swell
 from ...studies.growth import growth
 from ...studies.section import Section
 from ..compare_view import compare_view
 from ..graph_view import node_table, to_mermaid
 from ..tables import display, format_number, render
 from .measure import Measurements
+
+SLOPE_TOLERANCE = 0.05  # how near −1/2 a fitted slope must be for the text to call it k^(−1/2)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -417,17 +419,188 @@ def _findings(m: Measurements) -> str:
         else "Some methods failed or disagreed on the built-in cases: see section 1."
     )
     return "\n".join(
-        ["## 8. Findings", "", "* **Agreement.** " + agreement]
+        ["## 9. Findings", "", "* **Agreement.** " + agreement]
         + _swell_findings(m)
         + _cost_findings(m)
         + [_second_finding(m), _literature_finding(m)]
     )
 
 
+def _sampling_findings(study: sgd.Study) -> str:
+    """What project 1 shows, each statement conditioned on the fitted slopes and the errors at k = N."""
+    sizes = study.settings.sizes
+    with_, without = ([study.averages_for(n, scheme) for n in sizes] for scheme in sampling.SCHEMES)
+    tails = [a.slope(a.size // 10, a.size - 1) for a in with_]
+    law = (
+        "as the central limit theorem's σ/√k has it"
+        if all(abs(t + 0.5) <= SLOPE_TOLERANCE for t in tails)
+        else f"not within {SLOPE_TOLERANCE} of the −1/2 of σ/√k"
+    )
+    corrected = [a.slope(1, a.size - 1, factor_removed=True) for a in without]
+    factor = (
+        "the finite-population factor accounts for the whole difference"
+        if all(abs(c + 0.5) <= SLOPE_TOLERANCE for c in corrected)
+        else f"the factor does not account for all of it (−1/2 ± {SLOPE_TOLERANCE} expected)"
+    )
+    exact = all(a.largest_at_end == 0 for a in without)
+    return "\n\n".join(
+        [
+            "**With replacement.** From k = N/10 to N − 1 the error's fitted slope is "
+            + _listed(tails, sizes, "{:.3f}")
+            + f", {law}; at k = N the average still misses 1/2 by "
+            + _listed([float(a.errors[-1]) for a in with_], sizes, "{:.4f}")
+            + " on average.",
+            "**Without replacement, the finite population.** Up to k = N/10 the slope is "
+            + _listed([a.slope(1, a.size // 10) for a in without], sizes, "{:.3f}")
+            + ", the factor √((N − k)/(N − 1)) being still "
+            + _listed([float(a.factor()[a.size // 10 - 1]) for a in without], sizes, "{:.3f}")
+            + " at k = N/10; then the error falls faster (slope "
+            + _listed([a.slope(a.size // 10, a.size - 1) for a in without], sizes, "{:.2f}")
+            + " from N/10 to N − 1) and "
+            + (
+                f"is exactly 0 at k = N in every one of the {study.settings.trials:,} trials: the last average "
+                "is the mean of the N numbers, computed exactly."
+                if exact
+                else "is not exactly 0 at k = N in every trial: see the table."
+            )
+            + " Divided by √((N − k)/(N − 1)), the error's slope over k = 1 … N − 1 is "
+            + _listed(corrected, sizes, "{:.3f}")
+            + f": {factor}.",
+            "**Exact, but about the N numbers.** Measured against 1/2 instead, a pass without replacement ends "
+            "where the mean of its N numbers lies: "
+            + _listed([float(a.mean_off_half or 0.0) for a in without], sizes, "{:.4f}")
+            + " from 1/2 here, where N fresh draws end "
+            + _listed([float(a.errors[-1]) for a in with_], sizes, "{:.4f}")
+            + " from it on average. The convergence to 1/2 that the lecture speaks of is the law of large numbers; "
+            "sampling without replacement makes the average exact for the numbers in hand, as an epoch without "
+            "replacement visits every sample's gradient exactly once.",
+        ]
+    )
+
+
+def _listed(values: list[float], sizes: tuple[int, ...], form: str) -> str:
+    """``a (N = 100) and b (N = 1,000)``."""
+    parts = [f"{form.format(v)} (N = {n:,})" for v, n in zip(values, sizes)]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def _descent_findings(study: sgd.Study) -> str:
+    """What project 2 shows, each statement conditioned on the runs."""
+    one, two = study.problems[1], study.problems[2]
+    m, low, high = one.samples, *(one.interval or (0.0, 0.0))
+    enters = {d: {s: study.run(d, s, "constant").first_inside() for s in sgd.SCHEMES} for d in sgd.DIMENSIONS}
+    full = {d: study.run(d, sgd.FULL, sgd.FULL_RULE) for d in sgd.DIMENSIONS}
+    stays = all(study.run(1, s, r).share_inside_after() == 1.0 for s in sgd.SCHEMES for r in sgd.STEP_RULES)
+    rms = {d: {s: study.run(d, s, "constant").rms_second_half() for s in sgd.SCHEMES} for d in sgd.DIMENSIONS}
+    decreasing = {d: study.run(d, "with", "s/(1+t/m)").rms_second_half() for d in sgd.DIMENSIONS}
+    last = int(full[1].iterations[-1])
+    before_full = all(t is not None and t < m for t in enters[1].values())
+    fast = (
+        f"before full-gradient descent has spent the {m} sample gradients of its first step"
+        if before_full
+        else f"not sooner than full-gradient descent, whose first step costs {m} sample gradients"
+    )
+    keeps = (
+        "It never leaves: each step moves x a fraction s·aᵢ² ≤ 1 of the way to bᵢ/aᵢ, a point of the interval, "
+        "so the interval keeps every iterate that enters it (share inside after entering: 100% for every run)."
+        if stays
+        else "Some runs leave the interval after entering it: see the table."
+    )
+    shrink = (
+        "Decreasing steps shrink the wandering"
+        if all(decreasing[d] < rms[d]["with"] for d in sgd.DIMENSIONS)
+        else "Decreasing steps do not shrink the wandering on every problem"
+    )
+    gd_one = full[1].distance_at(m)
+    gd_two = {t: full[2].distance_at(t) for t in (m, last)}
+    sgd_two = {t: study.run(2, "with", "constant").distance_at(t) for t in (m, last)}
+    ahead, behind = sgd_two[m] < gd_two[m], gd_two[last] < sgd_two[last]
+    verdict = (
+        "SGD's advantage is the start, when every sample points the same way."
+        if ahead and behind
+        else "Here SGD is not ahead at the start and behind at the end: see the tables."
+    )
+    return "\n\n".join(
+        [
+            f"**A fast start.** In one dimension, from x = {one.start[0]:g} towards x* = {one.x_star[0]:.3f}, "
+            f"constant-step SGD enters the region of confusion [{low:.3f}, {high:.3f}] after "
+            f"{enters[1]['with']} sample gradients with replacement and {enters[1]['without']} without, {fast}. "
+            + keeps
+            + f" In two dimensions it enters the disc of radius ρ = {two.stationary_rms:.3f} after "
+            f"{enters[2]['with']} (with) and {enters[2]['without']} (without) sample gradients; full-gradient "
+            f"descent after {full[2].first_inside()}. That is early stopping's moment.",
+            f"**A bad finish.** With a constant step SGD keeps wandering: over the second half of the "
+            f"{last} steps its rms distance to x* is {rms[1]['with']:.3f} with replacement and "
+            f"{rms[1]['without']:.3f} without in one dimension, where ρ = {one.stationary_rms:.3f} is predicted "
+            f"for with replacement, and {rms[2]['with']:.3f} and {rms[2]['without']:.3f} in two (ρ = "
+            f"{two.stationary_rms:.3f}). {shrink}: s/(1+t/m) brings it to {decreasing[1]:.3f} and "
+            f"{decreasing[2]:.3f}.",
+            f"**Full gradients, for the same budget.** In one dimension one step of 1/L is Newton's step on a "
+            f"quadratic: after {m} sample gradients full-gradient descent "
+            + (f"lands on x* up to rounding ({gd_one:.1e} from it)." if gd_one < 1e-9 else f"is {gd_one:.3f} from x*.")
+            + " In two, after "
+            f"{m} sample gradients it is {gd_two[m]:.3f} from x*, constant-step SGD {sgd_two[m]:.3f}; after "
+            f"{last}, full-gradient descent is {gd_two[last]:.1e} from x* and SGD {sgd_two[last]:.3f}. " + verdict,
+        ]
+    )
+
+
+def _sgd_part(m: Measurements) -> str:
+    study = m.lecture_projects
+    settings, one = study.settings, study.problems[1]
+    parts = sgd.sections(study)
+    by_key = {part.key: part for part in parts}
+    sample_ops = {d: sgd.ops_per_step([r for r in study.runs[d] if r.scheme != sgd.FULL]) for d in sgd.DIMENSIONS}
+    full_ops = {d: sgd.ops_per_step([study.run(d, sgd.FULL, sgd.FULL_RULE)]) for d in sgd.DIMENSIONS}
+    return "\n\n".join(
+        [
+            "## 8. Stochastic gradient descent: the lecture's two projects",
+            f"`python -m diffstudy sgd` (seed {settings.seed}; numpy's `default_rng`). Lecture 27 opens with two "
+            "projects: average N numbers from `rand` drawn with and without replacement, and watch stochastic "
+            "gradient descent start fast and finish in a region of confusion. Both are measured here.",
+            "### Project 1: a running average, with and without replacement",
+            f"Over {settings.trials:,} trials, each measurement is the mean of |average of the first k − μ|, μ being "
+            "the mean of the population sampled. **With** replacement, each trial draws N fresh numbers from "
+            "`rand` and μ = 1/2, the mean of the uniform distribution, to which the lecture says the average "
+            "converges. **Without** replacement, N numbers are drawn from `rand` once and each trial takes them "
+            "in a fresh random order, one pass; μ is their own mean. `rand`'s numbers are integers over 2⁵³, so "
+            "each error is computed exactly and rounded once. *predicted* is the central limit theorem's "
+            "√(2/π)·σ/√k, times the finite-population factor √((N − k)/(N − 1)) without replacement (σ the "
+            "standard deviation of the numbers sampled).",
+            _section(by_key["averages"]),
+            _section(by_key["averages_fit"]),
+            "![Mean absolute error against k, log-log, with the predictions dashed](figures/sgd_sampling.png)",
+            _sampling_findings(study),
+            "### Project 2: SGD's fast start and its region of confusion",
+            f"Least squares f(x) = ½ Σᵢ (aᵢᵀx − bᵢ)² on m = {one.samples} samples, in one and two dimensions. SGD "
+            f"steps along one sample's gradient ∇fᵢ(x) = aᵢ(aᵢᵀx − bᵢ) at a time, for {settings.epochs} epochs, "
+            "with replacement (each sample drawn uniformly) or without (a fresh random order each epoch), with a "
+            "constant step s = 1/maxᵢ|aᵢ|² or the decreasing s/(1+t/m) and s/√(1+t/m), t counting the sample "
+            "gradients spent. Full-gradient descent (step 1/L, L the largest eigenvalue of AᵀA) runs beside it "
+            "and pays m sample gradients for each step. In one dimension the region of confusion is "
+            "[minᵢ bᵢ/aᵢ, maxᵢ bᵢ/aᵢ], the interval of the samples' own minimizers: outside it every sample "
+            "gradient points towards x*, inside they disagree. In two dimensions each sample's minimizers form "
+            "a line and there is no such interval; the region is taken as the disc around x* of radius ρ, the "
+            "root-mean-square distance at which constant-step SGD with replacement settles, computed from the "
+            "data (a linear system for the second moment of x − x*). "
+            "Every gradient is diffstudy's reverse mode, its operations counted at every step: "
+            f"{sample_ops[1]} per sample gradient in one dimension and {sample_ops[2]} in two; {full_ops[1]} and "
+            f"{full_ops[2]} per full gradient, the m sample losses recorded on one tape.",
+            _section(by_key["problems"]),
+            _section(by_key["descent"]),
+            _section(by_key["distances_1d"]),
+            _section(by_key["distances_2d"]),
+            "![SGD's path in one and two dimensions](figures/sgd_confusion.png)",
+            "![Distance to x* against sample gradients spent](figures/sgd_distance.png)",
+            _descent_findings(study),
+        ]
+    )
+
+
 REPRODUCE = (
     "## Reproduce\n\n```sh\npython -m pip install .\npython -m diffstudy report\n```\n\n"
     "The sweeps stop on node and operation counts, never on the clock, so the text is the same on "
-    "every machine with the same sympy."
+    "every machine with the same sympy and numpy (whose seeded generator draws the samples of section 8)."
 )
 
 
@@ -439,6 +612,9 @@ def report_text(measured: Measurements) -> str:
         f"(sympy {sympy.__version__}); do not edit by hand. Every count is measured by running a method "
         "on counting numbers; every sentence's numbers are inserted from those measurements."
     )
-    parts = [_compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _findings]
+    parts = [
+        _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
+        _findings,
+    ]  # fmt: skip
     text = "\n\n".join([header, *(part(measured) for part in parts), REPRODUCE])
     return text.rstrip() + "\n"
