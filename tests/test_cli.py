@@ -152,3 +152,17 @@ def test_the_examples_in_the_docstrings(module):
 
     outcome = doctest.testmod(importlib.import_module(module))
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_report_into_a_folder_that_does_not_exist_is_made_before_measuring(capsys, tmp_path, monkeypatch):
+    from diffstudy.output import report
+
+    written = []
+    monkeypatch.setattr(report, "write", lambda path, figures, progress=None: written.append((path, figures)) or [path])
+    target = tmp_path / "a" / "b" / "REPORT.md"
+    status, out, _ = run_cli(capsys, "report", "--output", str(target))
+    assert status == 0 and target.parent.is_dir() and (target.parent / "figures").is_dir()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    status, _, err = run_cli(capsys, "report", "--output", str(blocker / "REPORT.md"))
+    assert status == 2 and "cannot write into" in err and len(written) == 1

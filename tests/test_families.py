@@ -119,3 +119,107 @@ def test_a_file_without_families_and_a_missing_path(capsys, tmp_path):
     assert status == 2 and "no @family in this file" in err
     status, _, err = run_cli(capsys, "swell", "--cases", str(tmp_path / "missing.py"))
     assert status == 2 and "no such file or folder" in err
+
+
+def test_a_family_whose_point_fails_keeps_its_rows_and_says_where(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import family
+
+        @family(n=[1, 2, 3], at=lambda n: {"w": 1 / (n - 2)})
+        def g(w, n):
+            return w * w
+        """,
+    )
+    status, out, err = run_cli(capsys, "cost", "--cases", str(path))
+    assert status == 1
+    assert "failed at n = 2" in out and "mine.py:3" in out and "division by zero" in out
+    assert "Traceback" not in out + err
+    rows = [line for line in out.splitlines() if line.strip().startswith("1 ")]
+    assert rows  # the row of n = 1, measured before the failure, is kept
+
+
+def test_a_family_whose_point_misses_an_input_says_so(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import family
+
+        @family(k=range(1, 4), at={"y": 0.3})
+        def atmiss(x, k):
+            return x
+        """,
+    )
+    status, out, _ = run_cli(capsys, "swell", "--cases", str(path))
+    assert status == 1
+    assert "`at` misses input x" in out and "missing 1 required positional argument" not in out
+
+
+def test_families_named_like_columns_keep_the_output_tidy(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import family
+
+        @family(k=range(1, 7), at={"x": 0.3})
+        def table(x, k):
+            for _ in range(k):
+                x = x * x + x
+            return x
+
+        @family(k=range(1, 7), at={"x": 0.3})
+        def measure(x, k):
+            for _ in range(k):
+                x = x * x - x
+            return x
+        """,
+    )
+    status, out, _ = run_cli(capsys, "swell", "--cases", str(path), "--format", "csv")
+    assert status == 0
+    frame = pd.read_csv(io.StringIO(out))
+    growth = frame[frame["table"] == "growth"]
+    assert set(growth["family"]) == {"table", "measure"}
+    assert "f ops" in set(growth["measure"])
+
+
+def test_bare_decorators_say_what_they_need(capsys, tmp_path):
+    for decorator, command in (("family", "swell"), ("case", "compare")):
+        path = write_case_file(
+            tmp_path,
+            f"bare_{decorator}",
+            f"""
+            from diffstudy import {decorator}
+
+            @{decorator}
+            def f(x, k=1):
+                return x
+            """,
+        )
+        extra = ["--no-builtin"] if command == "compare" else []
+        status, _, err = run_cli(capsys, command, "--cases", str(path), *extra)
+        assert status == 2
+        assert f"@{decorator} on f needs its" in err, err
+
+
+def test_study_notes_go_to_stderr_with_csv_and_tables_fit_100_columns(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import family, fn
+
+        @family(n=[1, 2, 3], at={"x": 0.5})
+        def breaks(x, n):
+            return fn.log(x - n / 3)
+        """,
+    )
+    status, out, err = run_cli(capsys, "cost", "--cases", str(path), "--format", "csv")
+    assert status == 1 and "failed at n = 2" in err and "failed" not in out
+    for argv in (["cost", "--function", "rosenbrock", "--max-n", "16"], ["chain"], ["swell", "--family", "logistic"]):
+        status, out, _ = run_cli(capsys, *argv)
+        assert status == 0
+        assert max(len(line) for line in out.splitlines()) <= 100, argv

@@ -286,3 +286,40 @@ def test_a_numpy_program_on_integer_data_arrays():
         result = diffstudy.gradient(lambda s: np.sum(np.sin(s * D)), {"s": 0.5}, method=method)
         true = sum(d * mpmath.cos(0.5 * d) for d in (1, 2, 3))
         assert float(result.gradient["s"]) == pytest.approx(float(true), rel=1e-14)
+
+
+def test_a_disagreement_says_where_and_gives_both_numbers(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "under",
+        """
+        from diffstudy import case
+
+        @case(at={"x": 1e-200})
+        def under(x):
+            return x * x
+        """,
+    )
+    status, out, _ = run_cli(capsys, "compare", "--cases", str(path), "--no-builtin")
+    assert status == 1
+    # x·x underflows to 0.0 in floats; sympy's exact value is 1e-400 (by hand)
+    assert "in the value: 0.0 against ≈1.0e-400" in " ".join(out.split())
+
+
+def test_shortened_vectors_cannot_be_read_as_entries(capsys):
+    _, out, _ = run_cli(capsys, "compare", "--case", "speelpenning", "--case", "least_squares")
+    # Speelpenning's gradient at (2, 3/2, …, 9/8) has 8 entries, the first 8!/2 = 20160·2 = 40320/1
+    assert "[40320 …](8)" in out or "[40320, 20160, … 8 in all]" in out
+    assert "[-124, -168]" in out  # two entries fit whole
+    _, out, _ = run_cli(capsys, "compare", "--case", "tall", "--full", "--method", "forward")
+    assert "6 in all" not in out and "…" not in out
+
+
+def test_a_case_that_prints_its_numbers_prints_numbers(capsys):
+    def f(x):
+        print(x, f"{x:.2f}")
+        return x * x
+
+    for method in ("forward", "reverse"):
+        diffstudy.gradient(f, {"x": 3}, method=method)
+        assert capsys.readouterr().out.split() == ["3", "3.00"] * 2  # f alone, then the method

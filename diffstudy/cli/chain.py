@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..output.tables import emit
 from ..studies import chain
-from .common import OK, UsageError, add_debug, add_format, pair, positive_int, widths
+from .common import OK, UsageError, add_debug, add_format, pair, positive_int, print_sections, widths
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -63,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
         sizes=args.problem2 or chain.PROBLEM2_SIZES,
         shapes=args.layers or chain.LAYER_SHAPES,
     )
-    print(emit(parts, args.format))
+    print_sections(parts, args)
     return OK

@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if wrong:
         raise UsageError(f"--method {wrong[0]} does not compute order {args.order}: choose from {', '.join(table)}")
     cases, problems = gather_cases(args, args.case)
+    if not cases:  # every file failed to load: its problems are said, and there is no table
+        return USAGE
     with Progress(len(cases), "compare") as progress, case_output_to_stderr():
         frame = compare(
             cases,

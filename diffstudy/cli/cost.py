@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from ..output.tables import emit
 from ..studies import cost, network, primitive_cost, second_order
 from .common import (
     FAILED,
@@ -17,6 +16,7 @@ from .common import (
     add_format,
     gather_families,
     positive_int,
+    print_sections,
     sweep_each,
 )
 from .progress import Progress
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     sweeps = sweep_each("cost", families, args.max_n, lambda family, step: cost.sweep(family, limits, step))
     parts = cost.sections(sweeps, primitives=primitive_cost.table()) if sweeps else []
     if sweeps and sweeps[-1].interrupted:
-        print(emit(parts, args.format))
+        print_sections(parts, args)
         return INTERRUPTED
     if "network" in chosen:
         network_limits = network.NetworkLimits(
@@ -116,11 +116,11 @@ def run(args: argparse.Namespace) -> int:
             measured = network.sweep(network_limits, progress.step)
         parts += network.sections(measured, network.chain_table(network.CHAIN_SHAPES))
         if measured.interrupted:
-            print(emit(parts, args.format))
+            print_sections(parts, args)
             return INTERRUPTED
     if args.crossover and builtin:
         parts += cost.sections([], cost.crossover_table(args.crossover))
-    print(emit(parts, args.format))
+    print_sections(parts, args)
     return FAILED if any(s.failed for s in sweeps) else OK
 
 
@@ -131,7 +131,7 @@ def run_second_order(args: argparse.Namespace) -> int:
     builtin = [name for name in args.function or ([] if args.cases else cost.FUNCTIONS) if name != "network"]
     families = gather_families(args, cost.FUNCTIONS, builtin)
     sweeps = sweep_each("cost", families, limits.max_n, lambda family, step: second_order.sweep(family, limits, step))
-    print(emit(second_order.sections(sweeps), args.format))
+    print_sections(second_order.sections(sweeps), args)
     if sweeps and sweeps[-1].interrupted:
         return INTERRUPTED
     return FAILED if any(s.failed for s in sweeps) else OK

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..output.tables import emit
 from ..studies import swell
 from .common import (
     FAILED,
@@ -16,6 +15,7 @@ from .common import (
     add_format,
     gather_families,
     positive_int,
+    print_sections,
     sweep_each,
 )
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     families = gather_families(args, swell.FAMILIES, args.family)
     sweeps = sweep_each("swell", families, args.max_k, lambda family, step: swell.sweep(family, limits, step))
     survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
-    print(emit(swell.sections(sweeps, survey), args.format))
+    print_sections(swell.sections(sweeps, survey), args)
     if sweeps[-1].interrupted:
         return INTERRUPTED
     return FAILED if any(s.failed for s in sweeps) else OK

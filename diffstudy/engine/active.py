@@ -98,6 +98,17 @@ class Active:
     def __pos__(self) -> Active:
         return self
 
+    # What a case prints is the number it holds, as the same program prints it on plain numbers.
+    def __str__(self) -> str:
+        return str(plain(self))
+
+    def __format__(self, spec: str) -> str:
+        value = plain(self)
+        try:
+            return format(value, spec)
+        except (TypeError, ValueError):  # a Fraction before Python 3.12, a sympy expression
+            return format(float(value), spec) if spec and not isinstance(value, sympy.Basic) else str(value)
+
     def _step(self, *args: Any) -> Any:
         raise UnsupportedOperation(
             "//, % and divmod are step functions, flat wherever they are differentiable: "

@@ -143,6 +143,8 @@ def _plain_values(x: Any) -> Any:
 def shown(x: Any) -> str:
     """A number as a message shows it: its plain value, in about twenty characters at most."""
     value = _plain_values(x)
+    if isinstance(value, sympy.Float):  # a verified reference value: its leading digits, in any range
+        return mpmath.nstr(value._to_mpmath(value._prec), 16)
     if isinstance(value, (int, Fraction)) and value.numerator.bit_length() + value.denominator.bit_length() > 64:
         return "≈" + mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 6)  # str() of a huge int fails
     text = str(value)

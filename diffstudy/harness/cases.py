@@ -159,6 +159,9 @@ def case(at: Mapping[str, Any], *, name: str | None = None) -> Callable[[Callabl
     The function stays an ordinary function; the case rides on it as ``__diffstudy_case__``.
     """
 
+    if callable(at) and not isinstance(at, Mapping):  # ``@case`` written bare: the function came as ``at``
+        raise CaseError(f"@case on {getattr(at, '__name__', 'a function')} needs its point, e.g. @case(at={{'x': 2}})")
+
     def mark(function: Callable[..., Any]) -> Callable[..., Any]:
         function.__diffstudy_case__ = make_case(function, at, name)  # type: ignore[attr-defined]
         return function

@@ -23,6 +23,7 @@ import pandas as pd
 import sympy
 
 from ..engine.budget import Budget
+from ..engine.primitives import shown
 from ..engine.symbolic import exact_rational
 from ..errors import BudgetExceeded, Declined
 from .cases import Case
@@ -76,6 +77,21 @@ def relative_difference(computed: Sequence[Any], reference: Sequence[Any], fallb
     return float(diff / scale)
 
 
+def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
+    """(what it is, computed, reference) for the values, each Jacobian row and each Hessian row."""
+    several = len(reference.values) > 1
+    groups = [("the value" + ("s" if several else ""), result.values, reference.values)]
+    groups += [
+        (f"the derivatives of output {k + 1}" if several else "the gradient", computed, expected)
+        for k, (computed, expected) in enumerate(zip(result.jacobian, reference.jacobian))
+    ]
+    groups += [
+        (f"row {i + 1} of the Hessian", computed, expected)
+        for i, (computed, expected) in enumerate(zip(result.hessian or [], reference.hessian or []))
+    ]
+    return groups
+
+
 def agreement(result: Measurement, reference: Measurement) -> float:
     """Largest relative difference of the values and of each Jacobian row from the reference.
 
@@ -83,9 +99,18 @@ def agreement(result: Measurement, reference: Measurement) -> float:
     exact arithmetic comes out as a rounding error of the size f's own rounding errors have.
     """
     size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
-    groups = [(result.values, reference.values)] + list(zip(result.jacobian, reference.jacobian))
-    groups += list(zip(result.hessian or [], reference.hessian or []))
-    return max(relative_difference(c, r, size_of_f) for c, r in groups)
+    return max(relative_difference(c, r, size_of_f) for _, c, r in _groups(result, reference))
+
+
+def _where_it_differs(result: Measurement, reference: Measurement) -> str:
+    """The group that differs most from the reference, and its most different entry, both numbers."""
+    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
+    label, computed, expected = max(
+        _groups(result, reference), key=lambda group: relative_difference(group[1], group[2], size_of_f)
+    )
+    entry = max(range(len(expected)), key=lambda i: abs(_exact(computed[i]) - _exact(expected[i])))
+    position = f" (entry {entry + 1})" if len(expected) > 1 else ""
+    return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
 
 
 def _numbers(result: Measurement) -> list[Any]:
@@ -108,9 +133,13 @@ def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
     return next((m for m in results if m != method), None)
 
 
-def _disagreement(difference: float, rtol: float, reference: str, results: dict[str, Measurement]) -> str:
-    """Why a method disagrees with its reference, naming a kink that only one of them met."""
-    text = f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g})"
+def _disagreement(method: str, difference: float, rtol: float, reference: str, results: dict[str, Measurement]) -> str:
+    """Why a method disagrees with its reference (where, and both numbers), naming a kink that only
+    one of them met."""
+    text = (
+        f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g}) in "
+        + _where_it_differs(results[method], results[reference])
+    )
     met = results[reference].kinks
     if met:
         text += (
@@ -206,7 +235,8 @@ def compare_case(
         difference = agreement(result, run.results[reference])
         rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
         if not difference <= rtol:
-            rows[method].update(status="disagree", error=_disagreement(difference, rtol, reference, run.results))
+            why = _disagreement(method, difference, rtol, reference, run.results)
+            rows[method].update(status="disagree", error=why)
     return list(rows.values())
 
 

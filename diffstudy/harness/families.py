@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import CaseError
 from .cases import Case, make_case
+from .messages import describe
 
 Program = tuple[Callable[..., Any], list[str], list[Any]]
 
@@ -39,6 +40,7 @@ class Family:
     sizes: Sequence[int]
     file: str | None = None
     problem: str | None = None
+    line: int | None = None
 
     @property
     def title(self) -> str:
@@ -46,8 +48,21 @@ class Family:
         return f"{self.name}: {self.description}" if self.description else self.name
 
     def case(self, size: int) -> Case:
-        """The program of this size as a case, named ``name(size)``."""
-        return as_case(self.build(size), f"{self.name}({size})")
+        """The program of this size as a case, named ``name(size)``.
+
+        Raises:
+            CaseError: the point of this size does not fit the program (an input missing or
+                extra, a value that is not a finite number).
+        """
+        case = as_case(self.build(size), f"{self.name}({size})")
+        if case.problem:
+            raise CaseError(case.problem)
+        return case
+
+    def failure(self, error: BaseException) -> str:
+        """A one-line message for ``error``, raised while this family was measured, with the
+        line of the family's file where it arose."""
+        return describe(error, Case(self.name, self.build, (), (), self.file, self.line))
 
 
 def as_case(program: Program, name: str) -> Case:
@@ -88,7 +103,8 @@ def make_family(
 ) -> Family:
     """A :class:`Family` of ``function``, its size parameter and values given by ``sizes``."""
     name = function.__name__
-    file = getattr(getattr(function, "__code__", None), "co_filename", None)
+    code = getattr(function, "__code__", None)
+    file, line = (code.co_filename, code.co_firstlineno) if code else (None, None)
     description = inspect.getdoc(function) or ""
     try:
         if len(sizes) != 1:
@@ -100,7 +116,7 @@ def make_family(
             raise CaseError(f"family {name!r}: needs at=, the point (or a function of {parameter} giving it)")
         chosen = _sizes(name, parameter, values)
     except CaseError as error:
-        return Family(name, description, lambda size: (function, [], []), [], file, str(error))
+        return Family(name, description, lambda size: (function, [], []), [], file, str(error), line)
 
     def build(size: int) -> Program:
         point = at(size) if callable(at) else at
@@ -108,7 +124,7 @@ def make_family(
             raise CaseError(f"family {name!r}: at({size}) must give a dict of input name → value")
         return _at_size(function, parameter, size), list(point), list(point.values())
 
-    return Family(name, description, build, chosen, file)
+    return Family(name, description, build, chosen, file, line=line)
 
 
 def family(
@@ -117,6 +133,12 @@ def family(
     """Mark a function as a family for ``swell --cases`` and ``cost --cases``: one keyword
     names its size parameter and the sizes (``k=range(1, 30)``), ``at`` the point, a dict or a
     function of the size. The function stays an ordinary function."""
+
+    if callable(at) and not sizes:  # ``@family`` written bare: the function itself came as ``at``
+        raise CaseError(
+            f"@family on {getattr(at, '__name__', 'a function')} needs its sizes and point, "
+            "e.g. @family(k=range(1, 20), at={'x': 0.5})"
+        )
 
     def mark(function: Callable[..., Any]) -> Callable[..., Any]:
         function.__diffstudy_family__ = make_family(function, at, sizes)  # type: ignore[attr-defined]

@@ -45,5 +45,7 @@ def describe(error: BaseException, case: Case) -> str:
         what = "the case recursed without end (RecursionError: maximum recursion depth exceeded)"
     else:
         what = f"{type(error).__name__}: {error}"
-    where = locate(error, case)
+    # Where the case's own code did not raise it (sympy's expression, the result's shape), the
+    # case's definition is the place to look.
+    where = locate(error, case) or (case.where if case.file else "")
     return " ".join((f"{where}: {what}" if where else what).split())

@@ -137,7 +137,8 @@ def _table(
             {
                 "case": row["case"],
                 "method": row["method"],
-                "value": format_vector(value, min(limit, 3), digits, compact) if isinstance(value, list)
+                "value": format_vector(value, limit if limit > 10**6 else min(limit, 3), digits, compact)
+                if isinstance(value, list)
                 else format_number(value, digits),
                 "gradient": format_derivatives(row, limit, digits, compact),
                 "hessian": format_hessian(row, limit, digits, compact),

@@ -110,13 +110,13 @@ def format_number(v: Any, digits: int = 6) -> str:
 
 
 def format_vector(values: Sequence[Any], limit: int = 4, digits: int = 6, compact: bool = False) -> str:
-    """``[a, b, c]``, cut to ``limit`` entries with the count when longer (``, … 8 in all``, or
-    ``, … 8`` when ``compact``)."""
+    """``[a, b, c]``, cut to ``limit`` entries with the count when longer (``[a, b, … 8 in all]``,
+    or ``[a, b …](8)`` when ``compact``), unless the whole is as short."""
     whole = "[" + ", ".join(format_number(v, digits) for v in values) + "]"
     if len(values) <= limit:
         return whole
-    count = f"… {len(values)}" if compact else f"… {len(values)} in all"
-    cut = "[" + ", ".join(format_number(v, digits) for v in values[:limit]) + f", {count}]"
+    shown = ", ".join(format_number(v, digits) for v in values[:limit])
+    cut = f"[{shown} …]({len(values)})" if compact else f"[{shown}, … {len(values)} in all]"
     return whole if len(whole) <= len(cut) else cut
 
 
@@ -234,7 +234,9 @@ def emit(sections: Sequence[Section], fmt: str, width: int | None = None) -> str
         return to_csv(tidy(sections))
     parts = []
     for s in sections:
-        heading = f"## {s.title}" if fmt == "markdown" else f"{s.title}\n{'-' * len(s.title)}"
+        title = wrap(s.title, width)
+        rule = "-" * max(len(line) for line in title.splitlines())
+        heading = f"## {s.title}" if fmt == "markdown" else f"{title}\n{rule}"
         shown = display(s.frame)
         body = render_fitted(shown, width) if fmt == "table" and width else render(shown, fmt)
         notes = "\n".join(f"* {n}" if fmt == "markdown" else wrap(n, width) for n in s.notes)

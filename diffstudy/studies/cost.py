@@ -21,7 +21,6 @@ import pandas as pd
 from ..engine.budget import Budget
 from ..harness.cases import Case
 from ..harness.families import Family, as_case
-from ..harness.messages import describe
 from ..harness.methods import run_methods
 from . import primitive_cost
 from .programs import (
@@ -155,7 +154,7 @@ def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | 
             interrupted = f"interrupted at n = {n}"
             break
         except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            failure = f"failed at n = {n}: {describe(error, family.case(n))}"
+            failure = f"failed at n = {n}: {family.failure(error)}"
             break
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     notes = [reason for method, reason in stopped.items() if rows and frame[f"{method} ops"].iloc[-1] is None]

@@ -26,7 +26,6 @@ from ..engine.counting import Tally, counting
 from ..errors import BudgetExceeded
 from ..harness.families import Family
 from ..harness.hessians import measure_forward_over_reverse, measure_reverse_over_reverse, measure_symbolic_hessian
-from ..harness.messages import describe
 from ..harness.methods import measure_function
 from .cost import ratio
 from .programs import sizes_up_to
@@ -112,7 +111,7 @@ def sweep(family: Family, limits: SecondLimits, progress: Callable[[str], None] 
             interrupted = f"interrupted at n = {n}"
             break
         except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            failure = f"failed at n = {n}: {describe(error, family.case(n))}"
+            failure = f"failed at n = {n}: {family.failure(error)}"
             break
     notes = list(stopped.values()) + [reason for reason in (interrupted, failure) if reason]
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)

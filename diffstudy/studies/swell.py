@@ -28,7 +28,6 @@ from ..engine import expressions, symbolic
 from ..engine.budget import Budget
 from ..errors import BudgetExceeded
 from ..harness.families import Family
-from ..harness.messages import describe
 from ..harness.methods import run_methods
 from .growth import Growth, growth
 from .programs import chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
@@ -181,7 +180,7 @@ def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None
             stopped, interrupted = f"interrupted at k = {k}", True
             break
         except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            stopped, failed = f"failed at k = {k}: {describe(error, family.case(k))}", True
+            stopped, failed = f"failed at k = {k}: {family.failure(error)}", True
             break
         rows.append(row)
         if stopped:
@@ -226,13 +225,14 @@ def survey_table(last: int = 4) -> pd.DataFrame:
 
 
 def growth_frame(sweeps: Sequence[Sweep]) -> pd.DataFrame:
-    """How each column grows, one row per column and one column per family."""
-    rows = []
-    for column in COLUMNS:
-        if column == "k":
-            continue
-        rows.append({"measure": column, **{s.family.name: str(s.growth[column]) for s in sweeps}})
-    return pd.DataFrame(rows)
+    """How each column grows: one row per family and measure (tidy, whatever the families are called)."""
+    rows = [
+        {"family": s.family.name, "measure": column, "growth": str(s.growth[column])}
+        for s in sweeps
+        for column in COLUMNS
+        if column != "k"
+    ]
+    return pd.DataFrame(rows, columns=["family", "measure", "growth"])
 
 
 def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> list[Section]:

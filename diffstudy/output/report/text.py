@@ -103,6 +103,17 @@ def _graph_part(m: Measurements) -> str:
     return "\n\n".join(parts)
 
 
+def _side_by_side(part: Section) -> Section:
+    """The growth table with a column per family, as a reader compares them (the data stay tidy)."""
+    if part.key != "growth":
+        return part
+    wide = part.frame.pivot(index="measure", columns="family", values="growth")
+    order = list(dict.fromkeys(part.frame["measure"]))
+    wide = wide.loc[order, list(dict.fromkeys(part.frame["family"]))].reset_index()
+    wide.columns.name = None
+    return Section(part.key, part.title, wide, part.notes)
+
+
 def _swell_part(m: Measurements) -> str:
     growth = m.swells["logistic"].growth
     logistic = m.swells["logistic"].rows
@@ -119,7 +130,7 @@ def _swell_part(m: Measurements) -> str:
         f"{m.settings.swell_limits.simplify_nodes:,} (simplify took minutes on nested sin at k = 16).",
         _section(swell.sections([], m.survey)[0]),
     ]
-    parts += [_section(part) for part in swell.sections(list(m.swells.values()))]
+    parts += [_section(_side_by_side(part)) for part in swell.sections(list(m.swells.values()))]
     parts.append("![Sizes against k, log scale](figures/swell.png)")
     parts.append(
         "**Where the swell comes from.** The tape run on sympy symbols (rewriting off) *is* a symbolic "
