@@ -140,9 +140,11 @@ def test_readme_example_matches_compare(capsys):
     for line, record in zip(shown, json.loads(out)):
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         assert cells[1] == record["method"]
-        assert int(cells[5]) == record["ops"]
+        ops = cells[5].split(" / ")
+        assert int(ops[0]) == record["ops"] and (len(ops) == 1 or int(ops[1]) == record["ops_cse"])
         assert float(cells[6]) == round(record["ratio"], 2)
-        assert cells[8] == ("" if record["size"] is None else str(record["size"]))
+        sizes = [record[k] for k in ("size", "size_cse") if record[k] is not None]
+        assert cells[7] == " / ".join(map(str, sizes))
 
 
 @pytest.mark.parametrize("module", ["diffstudy.harness.methods", "diffstudy.engine.reverse"])
