@@ -86,6 +86,9 @@ class Expression:
     def sin(self):
         return Expression(sympy.sin(self.expr), self.at)
 
+    def cos(self):
+        return Expression(sympy.cos(self.expr), self.at)
+
 
 def _exact(v: Any) -> sympy.Basic:
     return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Rational(v)

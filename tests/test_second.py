@@ -180,7 +180,9 @@ def test_builtin_cases_four_ways_against_sympy():
             continue
         values, _, reference = sympy_reference(case.function, case.inputs, list(case.point), hessian=True)
         run = run_methods(case, list(SECOND_ORDER), table=SECOND_ORDER)
+        assert not run.failures, (case.name, run.failures)
         for method, result in run.results.items():
+            assert len(result.hessian) == len(reference) and all(len(r) == len(reference) for r in result.hessian)
             for row, expected in zip(result.hessian, reference):
                 assert relative_error(row, expected) < 1e-12, (case.name, method)
             if all(isinstance(h, Fraction) for row in result.hessian for h in row):
@@ -315,3 +317,71 @@ def test_a_measurement_at_an_outer_derivatives_number_says_what_was_nested():
         message = str(raised.value)
         assert "input y is a" in message and "function API" in message
         assert "Var(" not in message and "Dual(" not in message and "Counting(" not in message
+
+
+# ---------------------------------------------------------------- nestings that once went wrong
+
+ARRAY_PROGRAMS = {
+    "cube": lambda w: np.sum(w * w * w),
+    "exp times w": lambda w: np.sum(np.exp(w) * w),
+    "sin cos w": lambda w: np.sum(np.sin(w) * np.cos(w) * w),
+    "outer square": lambda w: np.sum((w[:, None] * w[None, :]) ** 2),
+    "shifted slices": lambda w: np.sum(w[1:] * w[:-1] * w[1:]),
+    "residual": lambda w: np.sum((w * 1.0 + np.tanh(np.array([[0.5, -0.2], [0.3, 0.8]]) @ w)) ** 2),
+    "slice and broadcast": lambda w: np.sum(w[1:] * (w[1:] + np.array([1.0]) * w[0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_PROGRAMS))
+def test_array_gradients_and_hessians_of_every_nesting_match_sympy(name):
+    f = ARRAY_PROGRAMS[name]
+    w = np.array([-2.0, 3.0])
+    _, jacobian, hessian = sympy_reference(f, ["w"], [w], hessian=True)
+    for gradient in (ds.grad(f)(w), ds.jacrev(f)(w), ds.jacfwd(f)(w)):
+        assert relative_error(list(gradient), jacobian[0]) < 1e-14, name
+    for nesting in ("jacfwd∘jacrev", "jacrev∘jacfwd", "jacfwd∘jacfwd", "hessian"):
+        computed = np.asarray(NESTINGS[nesting](f)(w), dtype=float)
+        for row, expected in zip(computed.tolist(), hessian):
+            assert relative_error(row, expected) < 1e-13, (name, nesting)
+    computed = np.asarray(ds.jacrev(ds.jacrev(f))(w), dtype=float)
+    for row, expected in zip(computed.tolist(), hessian):
+        assert relative_error(row, expected) < 1e-13, (name, "jacrev∘jacrev")
+
+
+@pytest.mark.parametrize("order", ["fff", "ffr", "frf", "frr", "rff", "rfr", "rrf", "rrr"])
+def test_third_derivatives_on_arrays_in_every_order(order):
+    g = lambda w: np.sum(w**4)  # noqa: E731 - d³/dw³ w⁴ = 24w, by hand
+    for c in order:
+        g = (ds.jacfwd if c == "f" else ds.jacrev)(g)
+    third = np.asarray(g(np.array([1.0, 2.0])), dtype=float)
+    assert third.shape == (2, 2, 2)
+    assert third[0, 0, 0] == 24 and third[1, 1, 1] == 48 and third[0, 1, 1] == 0
+
+
+def test_an_inner_number_meets_an_outer_array():
+    w = np.array([0.5, -1.5])
+    # d/dw [d/dt Σ wt] = d/dw Σ w = (1, 1), by hand, for each inner transform and either order of w·t
+    assert ds.grad(lambda w: ds.grad(lambda t: np.sum(w * t))(0.3))(w).tolist() == [1, 1]
+    assert ds.grad(lambda w: ds.jacfwd(lambda t: np.sum(t * w))(0.3))(w).tolist() == [1, 1]
+    # d/dW [d/ds s·W] = the identity; d/dW [d/ds (W·W)s] = 2W
+    assert ds.jacfwd(lambda W: ds.jacrev(lambda s: s * W)(1.0))(w).tolist() == [[1, 0], [0, 1]]
+    assert ds.grad(lambda W: ds.grad(lambda s: (W @ W) * s)(0.0))(w).tolist() == [1.0, -3.0]
+    # an object array of Fractions is data too: d/dx (x·D) = D
+    data = np.array([Fraction(1), Fraction(2), Fraction(3)], dtype=object)
+    assert ds.jacrev(lambda x: x * data)(2).tolist() == [1, 2, 3]
+
+
+def test_a_nested_gradient_by_an_array_argument_is_an_array_of_numbers():
+    w = np.array([1.0, 2.0, 3.0])
+
+    def inner(s):
+        return ds.grad(lambda s, v: s * np.sum(np.tanh(v * s)), argnums=1)(s, w)
+
+    # d/ds [s² sech²(ws)] by hand: 2s sech² − 2s² w sech² tanh, entry by entry
+    s = 0.7
+    sech2 = 1 / np.cosh(w * s) ** 2
+    expected = 2 * s * sech2 - 2 * s**2 * w * sech2 * np.tanh(w * s)
+    for transform in (ds.jacfwd, ds.jacrev):
+        result = transform(inner)(s)
+        assert result.dtype == float
+        assert np.allclose(result, expected, rtol=1e-13)

@@ -74,10 +74,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare the cases and print the table; the exit status says whether all agreed."""
-    table = methods_of(args.order)
-    wrong = [m for m in args.methods or [] if m not in table]
+    methods = methods_of(args.order)
+    wrong = [m for m in args.methods or [] if m not in methods]
     if wrong:
-        raise UsageError(f"--method {wrong[0]} does not compute order {args.order}: choose from {', '.join(table)}")
+        other = 2 if args.order == 1 else 1
+        raise UsageError(
+            f"--method {wrong[0]} does not compute order {args.order} (it is a method of --order {other}): "
+            f"choose from {', '.join(methods)}"
+        )
     cases, problems = gather_cases(args, args.case)
     if not cases:  # every file failed to load: its problems are said, and there is no table
         return USAGE

@@ -10,6 +10,7 @@ from .common import (
     FAILED,
     INTERRUPTED,
     OK,
+    UsageError,
     add_budget,
     add_debug,
     add_family_options,
@@ -46,8 +47,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--symbolic-max-n",
         type=positive_int,
-        default=defaults.symbolic_max_n,
-        help="largest n for sympy's gradient (default %(default)s)",
+        help=(
+            f"largest n for sympy's gradient (default {defaults.symbolic_max_n}), or with --order 2 for "
+            f"sympy's Hessian (default {second_order.SecondLimits().symbolic_max_n})"
+        ),
     )
     parser.add_argument(
         "--max-ops",
@@ -76,7 +79,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=1,
         help=(
             "1: gradients (default); 2: second derivatives instead: a Hessian-vector product, the full "
-            "Hessian and sympy's, over ops(f)"
+            "Hessian and sympy's, over ops(f) (--max-ops, --crossover and the network's options are for order 1)"
         ),
     )
     parser.add_argument(
@@ -95,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if args.order == 2:
         return run_second_order(args)
     limits = cost.CostLimits(
-        budget=args.budget, max_ops=args.max_ops, symbolic_max_n=args.symbolic_max_n, max_n=args.max_n
+        budget=args.budget,
+        max_ops=args.max_ops,
+        symbolic_max_n=args.symbolic_max_n or cost.CostLimits().symbolic_max_n,
+        max_n=args.max_n,
     )
     chosen = list(dict.fromkeys(args.function or ([] if args.cases else [*cost.FUNCTIONS, "network"])))
     builtin = [name for name in chosen if name != "network"]
@@ -126,9 +132,16 @@ def run(args: argparse.Namespace) -> int:
 
 def run_second_order(args: argparse.Namespace) -> int:
     """Sweep each function over n for its second derivatives and print one table per function."""
+    if "network" in (args.function or []):
+        raise UsageError("--order 2 sweeps the functions of n inputs; the network is measured at order 1")
     defaults = second_order.SecondLimits()
-    limits = replace(defaults, budget=args.budget, max_n=args.max_n or defaults.max_n)
-    builtin = [name for name in args.function or ([] if args.cases else cost.FUNCTIONS) if name != "network"]
+    limits = replace(
+        defaults,
+        budget=args.budget,
+        max_n=args.max_n or defaults.max_n,
+        symbolic_max_n=args.symbolic_max_n or defaults.symbolic_max_n,
+    )
+    builtin = list(args.function or ([] if args.cases else cost.FUNCTIONS))
     families = gather_families(args, cost.FUNCTIONS, builtin)
     sweeps = sweep_each("cost", families, limits.max_n, lambda family, step: second_order.sweep(family, limits, step))
     print_sections(second_order.sections(sweeps), args)

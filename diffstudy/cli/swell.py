@@ -55,6 +55,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=defaults.simplify_nodes,
         help="try sympy.simplify only up to this many nodes (default %(default)s)",
     )
+    parser.add_argument(
+        "--hessian-gate",
+        type=int,
+        default=defaults.hessian_nodes,
+        help="size sympy's Hessian only while its gradient has at most this many nodes (default %(default)s)",
+    )
     add_format(parser)
     add_debug(parser)
     parser.set_defaults(run=run)
@@ -63,7 +69,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Sweep each family upwards until the symbolic derivative passes the budget."""
     limits = swell.Limits(
-        budget=args.budget, expand_nodes=args.expand_gate, simplify_nodes=args.simplify_gate, max_k=args.max_k
+        budget=args.budget,
+        expand_nodes=args.expand_gate,
+        simplify_nodes=args.simplify_gate,
+        hessian_nodes=args.hessian_gate,
+        max_k=args.max_k,
     )
     families = gather_families(args, swell.FAMILIES, args.family)
     sweeps = sweep_each("swell", families, args.max_k, lambda family, step: swell.sweep(family, limits, step))

@@ -160,6 +160,8 @@ class Active:
         """
         if other.__class__ is np.ndarray and other.dtype != object:
             return False  # an array of numbers: numpy hands the operation to __array_ufunc__, which lifts
+        if not self.is_array and (isinstance(other, np.ndarray) or getattr(other, "is_array", False)):
+            return False  # any array does the work (an object array entry by entry, one of ours by its table)
         rank = other.priority if isinstance(other, Active) else -1
         if rank < self.priority:
             return True

@@ -99,6 +99,12 @@ class LinearMap:
         raise NotImplementedError
 
 
+def _arrayed(x: Any) -> Any:
+    """A number of an outer differentiation as a 0-d array of its kind, so that numpy's shape
+    functions (reshape, broadcast_to) keep it one of ours instead of an object array of it."""
+    return x.lifted() if getattr(x, "is_array", True) is False else x
+
+
 def _combine(total: Any, term: Any, negative: bool) -> Any:
     """``total ± term``, None standing for nothing accumulated (total) or nothing to add (term)."""
     if term is None:
@@ -192,7 +198,7 @@ class Scale(LinearMap):
         term = self._times(t)
         if term is None or shape_of(term) == self.out_shape:
             return term
-        return np.broadcast_to(term, self.out_shape)
+        return np.broadcast_to(_arrayed(term), self.out_shape)
 
     def transpose_into(self, g: np.ndarray) -> Any:
         """:meth:`transpose` computed in the memory of ``g``, a plain float array no one reads again.
@@ -200,15 +206,16 @@ class Scale(LinearMap):
         Returns the term (with its sign left off, as ``negative`` says), or None to give up.
         """
         p = self.p
-        if p.__class__ is Unit:
-            term = None if p.sign == 0 else g
-        elif np.shape(p) == () or shape_of(p) == g.shape or np.broadcast_shapes(shape_of(p), g.shape) == g.shape:
+        if p.__class__ is Unit or hasattr(p, "priority"):
+            # ±1 needs no arithmetic, and the term would be g itself, which another argument of the
+            # same entry may hold already (y = a + b): owned by one, it must not be written by both.
+            # A partial of an outer differentiation is no plain number to multiply into g.
+            return None
+        if np.shape(p) == () or shape_of(p) == g.shape or np.broadcast_shapes(shape_of(p), g.shape) == g.shape:
             if np.result_type(p, g) != g.dtype:
                 return None
-            term = np.multiply(p, g, out=g)
-        else:
-            return None
-        return None if term is None else unbroadcast(term, self.shape)
+            return unbroadcast(np.multiply(p, g, out=g), self.shape)
+        return None
 
     def transpose(self, g: Any) -> Any:
         term = self._times(g)
@@ -291,7 +298,7 @@ class SumMap(LinearMap):
     def transpose(self, g: Any) -> Any:
         if self.scale is not None:
             g = g * as_number_for(self.scale, g)
-        return np.broadcast_to(np.reshape(g, _kept_shape(self.shape, self.axis)), self.shape)
+        return np.broadcast_to(np.reshape(_arrayed(g), _kept_shape(self.shape, self.axis)), self.shape)
 
 
 @dataclass(slots=True)
@@ -308,7 +315,7 @@ class Weigh(LinearMap):
 
     def transpose(self, g: Any) -> Any:
         shape = shape_of(self.weights)
-        return self.weights * np.broadcast_to(np.reshape(g, _kept_shape(shape, self.axis)), shape)
+        return self.weights * np.broadcast_to(np.reshape(_arrayed(g), _kept_shape(shape, self.axis)), shape)
 
 
 @dataclass(slots=True)
@@ -346,7 +353,7 @@ class BroadcastMap(LinearMap):
     out_shape: tuple[int, ...]
 
     def apply(self, t: Any) -> Any:
-        return np.broadcast_to(t, self.out_shape)
+        return np.broadcast_to(_arrayed(t), self.out_shape)
 
     def transpose(self, g: Any) -> Any:
         return unbroadcast(g, self.shape)
@@ -445,6 +452,8 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
             or (rank == owner.priority and getattr(a, "is_array", False) and not owner.is_array)
         ):
             owner = a
+    if owner is not None and not owner.is_array:
+        owner = owner.lifted()  # a number outranking the arrays (of an outer differentiation) acts as an array
     try:
         if owner is None:
             return primitive.evaluate(*args, **params)

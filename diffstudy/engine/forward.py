@@ -26,6 +26,7 @@ from .primitives import Argument, Primitive, accumulate
 from .trees import directions, entries, flat_entries, is_array, outputs_of
 
 _SCALARS = frozenset({float, Fraction})
+_CONSTANTS = frozenset({float, int, Fraction})  # plain numbers: constants to any of ours, no question asked
 
 
 class Tag:
@@ -90,7 +91,7 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             tangent = None if t is None else accumulate(None, b if mul_like else rule_x(a, b, out), t)
             if other.tangent is not None:
                 tangent = accumulate(tangent, a if mul_like else rule_y(a, b, out), other.tangent)
-        elif self.treats_as_constant(other):
+        elif other.__class__ in _CONSTANTS or self.treats_as_constant(other):
             out = evaluate(a, other)
             tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
         elif other.__class__ is Dual:  # of an inner pass: it does the work (Python would not ask it)
@@ -110,7 +111,7 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     rule_y = primitive.partials[1]
 
     def method(self: Dual, other: Any) -> Any:
-        if not self.treats_as_constant(other):
+        if other.__class__ not in _CONSTANTS and not self.treats_as_constant(other):
             return NotImplemented
         b = self.value
         out = evaluate(other, b)
@@ -193,7 +194,8 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
             raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")
         else:  # an output that does not depend on the inputs (a number, or one of an outer pass)
             values.append(out)
-            derivatives.append(constant_like(out, 0) if is_array(out) else constant_like(point[0], 0))
+            # a zero of the output's shape, in the type of the inputs' entries
+            derivatives.append(constant_like(out, 0) if is_array(out) else constant_like(entries(point[0])[0], 0))
     return values, derivatives
 
 

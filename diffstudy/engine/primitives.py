@@ -313,15 +313,20 @@ def _impulse(x: Any) -> Any:
     return Fraction(0) if isinstance(x, Fraction) else 0.0
 
 
-def _binary_dispatch(name: str, plain: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+def _binary_dispatch(name: str, plain: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[[Any, Any], Any]:
     """A two-argument function that diffstudy's number types answer to, like a Python operator.
 
     ``x``'s type is asked by ``__diffstudy_<name>__``, then ``y``'s by ``__diffstudy_r<name>__``;
-    when neither answers, ``plain`` computes it.
+    when neither answers, ``plain`` computes it. One of ours beside a plain array goes to numpy's
+    ``ufunc``, which hands it to the array machinery.
     """
     method, reflected = f"__diffstudy_{name}__", f"__diffstudy_r{name}__"
 
     def evaluate(x: Any, y: Any) -> Any:
+        if (x.__class__ is np.ndarray and hasattr(y, "priority")) or (
+            y.__class__ is np.ndarray and hasattr(x, "priority")
+        ):
+            return ufunc(x, y)
         for owner, other, attribute in ((x, y, method), (y, x, reflected)):
             handler = getattr(owner.__class__, attribute, None)
             if handler is not None:
@@ -353,7 +358,7 @@ def _extreme(name: str, symbol: str, bigger: bool, ufunc: np.ufunc) -> Primitive
     return Primitive(
         name,
         symbol,
-        _binary_dispatch(name, _plain_extreme(bigger)),
+        _binary_dispatch(name, _plain_extreme(bigger), ufunc),
         (lambda x, y, out: _tie_partial(x, y, bigger, symbol), lambda x, y, out: _tie_partial(y, x, bigger, symbol)),
         ufunc,
     )

@@ -122,11 +122,6 @@ def arguments_of(entry: Entry | ArrayEntry) -> list[tuple[int, Any]]:
     return [(i, p) for i, p in ((first, first_partial), (second, second_partial)) if i is not None]
 
 
-def input_entry(value: Any) -> tuple:
-    """The tape entry of an input: a value, and nothing it was computed from."""
-    return (None, value, None, None, None, None)
-
-
 class Var(Active):
     """A variable on a tape: its value, its position on the tape, and the tape itself."""
 
@@ -158,6 +153,7 @@ class Var(Active):
 
 _allocate = object.__new__
 _SCALARS = frozenset({float, Fraction})
+_CONSTANTS = frozenset({float, int, Fraction})  # plain numbers: constants to any of ours, no question asked
 
 
 def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
@@ -185,7 +181,7 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
                 tape.append((primitive, out, self.index, rule_x, other.index, rule_y))
             else:
                 tape.append((primitive, out, self.index, rule_x(a, b, out), other.index, rule_y(a, b, out)))
-        elif self.treats_as_constant(other):
+        elif other.__class__ in _CONSTANTS or self.treats_as_constant(other):
             out = evaluate(a, other)
             tape.append((primitive, out, self.index, rule_x(a, other, out), None, other))
         elif other.__class__ is Var:  # of an inner tape: it does the work (Python would not ask it)
@@ -208,7 +204,7 @@ def _reflected(primitive: Primitive) -> Callable[[Var, Any], Any]:
     rule_y = primitive.partials[1]
 
     def method(self: Var, other: Any) -> Any:
-        if not self.treats_as_constant(other):
+        if other.__class__ not in _CONSTANTS and not self.treats_as_constant(other):
             return NotImplemented
         b = self.value
         out = evaluate(other, b)
@@ -301,7 +297,7 @@ class Recording:
 
 def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     """Evaluate ``f`` at ``point`` on tape variables (tape arrays for arrays) and keep the tape."""
-    tape = Tape([(None, v, None, None, None, None) for v in point])  # input_entry(v), without the call
+    tape = Tape([(None, v, None, None, None, None) for v in point])  # an input: a value, made of nothing
     kinds = [VarArray if is_array(v) else Var for v in point] if not _SCALARS.issuperset(map(type, point)) else None
     if kinds is None:  # numbers only, the common case, made quick (no __init__ call per input)
         inputs = []

@@ -32,7 +32,8 @@ class NotScalar(Declined):
     """The function has several outputs, or an array output: it has no single Hessian."""
 
 
-def _one_number(count: int) -> None:
+def require_one_number(count: int) -> None:
+    """Raise :class:`NotScalar` unless a function returned one number (``count`` entries)."""
     if count != 1:
         raise NotScalar(f"a Hessian needs a function of one number; this one returns {count} numbers")
 
@@ -45,7 +46,7 @@ def gradient_by_reverse(f: Function, sizes: list[int] | None = None) -> Function
 
     def value_and_gradient(*inputs: Any) -> tuple[Any, ...]:
         recording = reverse.record(f, inputs)
-        _one_number(len(recording.positions))
+        require_one_number(len(recording.positions))
         if sizes is not None:
             sizes.append(len(recording.tape))
         return (*flat_entries(recording.values), *reverse.gradient_row(recording, (0, 0)))
@@ -58,7 +59,7 @@ def gradient_by_forward(f: Function) -> Function:
 
     def value_and_gradient(*inputs: Any) -> tuple[Any, ...]:
         values, rows = forward.jacobian(f, inputs)
-        _one_number(len(values))
+        require_one_number(len(values))
         return (*values, *rows[0])
 
     return value_and_gradient
@@ -88,13 +89,13 @@ def hessian_reverse_over_reverse(
 ) -> tuple[Any, list[Any], list[list[Any]]]:
     """Value, gradient and Hessian by reverse mode over reverse mode: the inner recording and
     sweep recorded on an outer tape (its length is appended to ``sizes`` after the inner one's),
-    then one outer sweep per gradient entry."""
+    then one outer sweep per gradient entry (none for the value: its gradient is recorded)."""
     recording = reverse.record(gradient_by_reverse(f, sizes), point)
     if sizes is not None:
         sizes.append(len(recording.tape))
-    rows = [reverse.gradient_row(recording, position) for position in recording.positions]
+    rows = [reverse.gradient_row(recording, position) for position in recording.positions[1:]]
     values = flat_entries(recording.values)
-    return _split(values, rows)
+    return values[0], values[1:], rows
 
 
 def hvp(f: Function, point: Sequence[Any], direction: Sequence[Any]) -> tuple[Any, list[Any], list[Any]]:

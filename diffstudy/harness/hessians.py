@@ -74,10 +74,7 @@ def measure_symbolic_hessian(case: Case, budget: Budget, exact: bool = True) -> 
     """sympy's Hessian: the gradient expressions differentiated once more, within ``budget``;
     counted with the value and gradient, as trees and after CSE, and evaluated exactly."""
     first = symbolic.derive(case.function, case.inputs, budget, case.shapes)
-    if len(first.outputs) != 1:
-        raise second.NotScalar(
-            f"a Hessian needs a function of one number; this one returns {len(first.outputs)} numbers"
-        )
+    second.require_one_number(len(first.outputs))
     gradient = first.jacobian[0]
     hessian = symbolic.differentiate(first.symbols, gradient, budget, of="the gradient's expression").jacobian
     exprs = [*first.outputs, *gradient, *(d for row in hessian for d in row)]

@@ -25,7 +25,7 @@ from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
 from ..engine.trees import entries, outputs_of
-from ..errors import BudgetExceeded, CaseError, DomainError
+from ..errors import BudgetExceeded, CaseError, Declined, DomainError
 from .cases import Case, make_case
 
 
@@ -212,13 +212,11 @@ class CaseRun:
         result = self.results.get(method)
         return result.ops.total if result is not None else None
 
-    def budget_stops(self) -> dict[str, str]:
-        """Method → message, for each method its budget stopped; any other failure is raised again.
-
-        The studies run programs of their own, so a failure other than the budget is a defect.
-        """
+    def stops(self) -> dict[str, str]:
+        """Method → message, for each method its budget stopped or that declined (sympy and a
+        data-dependent branch); any other failure is raised again, for the study to report."""
         for error in self.failures.values():
-            if not isinstance(error, BudgetExceeded):
+            if not isinstance(error, (BudgetExceeded, Declined)):
                 raise error
         return {method: str(error) for method, error in self.failures.items()}
 

@@ -48,7 +48,9 @@ def format_agreement(row: pd.Series, note: str = "") -> str:
     if row["agreement"] is None and row["reference"]:
         return ""
     if row["reference"] is None:
-        return "reference" + (f", kink {note}" if row["kinks"] else "")
+        # the symbolic row is the others' reference; a method that ran alone has none
+        text = "reference" if row["method"] == "symbolic" else "no reference"
+        return text + (f", kink {note}" if row["kinks"] else "")
     text = "exact" if row["agreement"] == 0 and row["exact"] else f"{row['agreement']:.1e}"
     if row["reference"] != "sympy":
         text += f" vs {row['reference']}"
@@ -112,7 +114,8 @@ def _notes(frame: pd.DataFrame) -> dict[int, tuple[str, str]]:
             kinks = "; ".join(row["kinks"])
             key = (
                 row["case"],
-                f"not differentiable at this point: {kinks}",
+                f"at a kink: {kinks}; unless the kinks cancel, f is not differentiable here"
+                + ("; a second derivative there follows the same convention" if row.get("hessian") else ""),
             )
             text = ""
         else:

@@ -269,7 +269,8 @@ def _width(text: str) -> int:
 
 def render_fitted(frame: pd.DataFrame, width: int) -> str:
     """A text table no wider than ``width``: empty columns left out, long cells cut, and what is
-    still too wide printed in blocks of columns, each block led by the first column."""
+    still too wide printed in blocks of columns, each block led by the columns that name a row
+    (the leading columns of words: case and method, scheme and step rule; at least the first)."""
     frame = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
     text = render(frame, "table")
     if _width(text) <= width:
@@ -278,12 +279,25 @@ def render_fitted(frame: pd.DataFrame, width: int) -> str:
     text = render(frame, "table")
     if _width(text) <= width or len(frame.columns) < 3:
         return text
-    key, rest = frame.columns[0], list(frame.columns[1:])
+    keys = _naming_columns(frame)
+    rest = [c for c in frame.columns if c not in keys]
     blocks, block = [], []
     for column in rest:
-        if block and _width(render(frame[[key, *block, column]], "table")) > width:
+        if block and _width(render(frame[[*keys, *block, column]], "table")) > width:
             blocks.append(block)
             block = []
         block.append(column)
     blocks.append(block)
-    return "\n\n".join(render(frame[[key, *b]], "table") for b in blocks)
+    return "\n\n".join(render(frame[[*keys, *b]], "table") for b in blocks)
+
+
+def _naming_columns(frame: pd.DataFrame) -> list[Any]:
+    """The leading columns that name a row rather than measure it: the first, and those after it
+    whose cells are short words, not numbers (at most three, so that a block has room for numbers)."""
+    keys = [frame.columns[0]]
+    for column in frame.columns[1:3]:
+        cells = [str(v) for v in frame[column] if str(v)]
+        if not cells or any(_numeric(v) or len(v) > 20 for v in cells):
+            break
+        keys.append(column)
+    return keys

@@ -215,7 +215,7 @@ def modes_table(shapes: Sequence[Sequence[int]]) -> pd.DataFrame:
         n, m = widths[0], widths[-1]
         program = (linear_layers(widths), names(n), [Fraction(k + 1) for k in range(n)])
         run = run_methods(as_case(program, "layers"), ("forward", "reverse"))
-        run.budget_stops()
+        run.stops()
         own, fwd, rev = run.f_ops["mul"], run.results["forward"].ops["mul"], run.results["reverse"].ops["mul"]
         dims = list(reversed(widths))  # J_{L−1} ··· J₁, left to right
         first, last = widths[1] * widths[0], widths[-1] * widths[-2]

@@ -33,6 +33,7 @@ from .programs import (
     trunk,
 )
 from .section import Section
+from .sizes import each_size
 
 FUNCTIONS = {
     "speelpenning": Family("speelpenning", "x₁x₂…xₙ", speelpenning, powers_of_two(1, 1024)),
@@ -99,11 +100,11 @@ def measure_methods(case: Case, label: str, inputs: int, limits: CostLimits, sto
     capped = limits.symbolic_max_n is not None and inputs > limits.symbolic_max_n
     methods = [m for m in ("forward", "reverse", "symbolic") if m not in stopped and not (m == "symbolic" and capped)]
     run = run_methods(case, methods, limits.budget, exact=False)
-    budget_stops = run.budget_stops()
+    stops = run.stops()
     f_ops = run.f_ops.total
     row: dict[str, Any] = {"f ops": f_ops}
     for method in methods:
-        if method == "symbolic" or method in budget_stops:
+        if method == "symbolic" or method in stops:
             continue
         ops = run.ops(method)
         row.update({f"{method} ops": ops, f"{method}/f": ratio(ops, f_ops)})
@@ -121,7 +122,7 @@ def measure_methods(case: Case, label: str, inputs: int, limits: CostLimits, sto
         tree, cse = run.results["symbolic"].ops.total, run.results["symbolic"].ops_cse.total
         row.update({"symbolic ops": tree, "symbolic/f": ratio(tree, f_ops)})
         row.update({"symbolic cse ops": cse, "symbolic cse/f": ratio(cse, f_ops)})
-    for method, reason in budget_stops.items():
+    for method, reason in stops.items():
         stopped[method] = f"{_WHO[method]} stopped at {label}: {reason}"
     return row
 
@@ -143,23 +144,12 @@ def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | 
     The notes say which methods stopped before the last n, and why.
     """
     stopped: dict[str, str] = {}
-    rows = []
-    interrupted = failure = None
-    for n in sizes_up_to(family.sizes, limits.max_n):
-        if progress:
-            progress(f"{family.name} n={n}")
-        try:
-            rows.append(row_at(family, n, limits, stopped))
-        except KeyboardInterrupt:  # a user's stop: keep what was measured
-            interrupted = f"interrupted at n = {n}"
-            break
-        except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            failure = f"failed at n = {n}: {family.failure(error)}"
-            break
-    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
-    notes = [reason for method, reason in stopped.items() if rows and frame[f"{method} ops"].iloc[-1] is None]
-    notes += [reason for reason in (interrupted, failure) if reason]
-    return CostSweep(family, frame, notes, interrupted is not None, failure is not None)
+    sizes = sizes_up_to(family.sizes, limits.max_n)
+    run = each_size(family, sizes, lambda n: (row_at(family, n, limits, stopped), None), progress, "n")
+    frame = pd.DataFrame(run.rows, columns=COLUMNS, dtype=object)
+    notes = [reason for method, reason in stopped.items() if run.rows and frame[f"{method} ops"].iloc[-1] is None]
+    notes += [run.ended] if run.ended else []
+    return CostSweep(family, frame, notes, run.interrupted, run.failed)
 
 
 def largest_reverse_ratio(sweeps: Sequence[CostSweep]) -> tuple[float, str, int]:
@@ -184,7 +174,7 @@ def crossover_table(product: int = 64, depth: int = 16) -> pd.DataFrame:
     while n <= product:
         m = product // n
         run = run_methods(as_case(trunk(n, m, depth), f"trunk({n}, {m})"), ("forward", "reverse"))
-        run.budget_stops()
+        run.stops()
         f_ops, forward, reverse = run.f_ops.total, run.ops("forward"), run.ops("reverse")
         rows.append(
             {

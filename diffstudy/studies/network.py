@@ -110,7 +110,7 @@ def chain_table(shapes: Sequence[Sequence[int]]) -> pd.DataFrame:
     for widths in shapes:
         program, x = linear_chain(widths)
         run = run_methods(as_case((program, ["x"], [x]), "linear chain"), ("forward", "reverse"))
-        run.budget_stops()
+        run.stops()
         own = run.f_ops["mul"]
         # uᵀ, W_L, …, W₁ and the identity (forward mode's n₀ one-hot seeds): dims 1, n_L, …, n₀, n₀.
         dims = [1, *reversed(widths), widths[0]]

@@ -77,7 +77,7 @@ def _counts(step: Step, length: int) -> tuple[int, int, int]:
     """ops(f), forward ops and reverse ops of the chain of ``length`` steps."""
     at = {"y": step.start, "x": 0.5} if step.binary else {"y": step.start}
     run = run_methods(make_case(_chain(step, length), at, name=f"{step.name} chain"), ("forward", "reverse"))
-    run.budget_stops()
+    run.stops()
     return run.f_ops.total, run.ops("forward"), run.ops("reverse")
 
 

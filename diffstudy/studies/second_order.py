@@ -23,13 +23,14 @@ from ..engine import second
 from ..engine.active import constant_like
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
-from ..errors import BudgetExceeded
+from ..errors import BudgetExceeded, Declined
 from ..harness.families import Family
 from ..harness.hessians import measure_forward_over_reverse, measure_reverse_over_reverse, measure_symbolic_hessian
 from ..harness.methods import measure_function
 from .cost import ratio
 from .programs import sizes_up_to
 from .section import Section
+from .sizes import each_size
 
 COLUMNS = [
     "n", "f ops", "hvp ops", "hvp/f", "hessian fwd-rev ops", "hessian fwd-rev/f", "hessian rev-rev ops",
@@ -87,7 +88,7 @@ def row_at(family: Family, n: int, limits: SecondLimits, stopped: dict[str, str]
         else:
             try:
                 symbolic = measure_symbolic_hessian(case, limits.budget, exact=False)
-            except BudgetExceeded as error:
+            except (BudgetExceeded, Declined) as error:
                 stopped["symbolic"] = f"sympy's Hessian stopped at n = {n}: {error}"
             else:
                 tree, cse = symbolic.ops.total, symbolic.ops_cse.total
@@ -100,22 +101,11 @@ def row_at(family: Family, n: int, limits: SecondLimits, stopped: dict[str, str]
 def sweep(family: Family, limits: SecondLimits, progress: Callable[[str], None] | None = None) -> SecondSweep:
     """Measure the function for every n in its sizes up to ``limits.max_n``."""
     stopped: dict[str, str] = {}
-    rows = []
-    interrupted = failure = None
-    for n in sizes_up_to(family.sizes, limits.max_n):
-        if progress:
-            progress(f"{family.name} n={n} (second order)")
-        try:
-            rows.append(row_at(family, n, limits, stopped))
-        except KeyboardInterrupt:  # a user's stop: keep what was measured
-            interrupted = f"interrupted at n = {n}"
-            break
-        except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            failure = f"failed at n = {n}: {family.failure(error)}"
-            break
-    notes = list(stopped.values()) + [reason for reason in (interrupted, failure) if reason]
-    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
-    return SecondSweep(family, frame, notes, interrupted is not None, failure is not None)
+    sizes = sizes_up_to(family.sizes, limits.max_n)
+    run = each_size(family, sizes, lambda n: (row_at(family, n, limits, stopped), None), progress, "n")
+    notes = list(stopped.values()) + ([run.ended] if run.ended else [])
+    frame = pd.DataFrame(run.rows, columns=COLUMNS, dtype=object)
+    return SecondSweep(family, frame, notes, run.interrupted, run.failed)
 
 
 def hvp_range(sweeps: Sequence[SecondSweep]) -> tuple[float, float]:

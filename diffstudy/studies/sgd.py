@@ -255,7 +255,7 @@ class Gradient:
 def reverse_gradient(loss: Callable[..., Any], x: Sequence[Any]) -> Gradient:
     """∇loss at x by diffstudy's reverse mode, on counting numbers."""
     run = run_methods(as_case((loss, names(len(x)), list(x)), "least squares"), ("reverse",))
-    run.budget_stops()  # no budget stops so small a program: anything else is raised
+    run.stops()  # no budget stops so small a program: anything else is raised
     result = run.results["reverse"]
     f_ops = run.f_ops.total if run.f_ops is not None else 0
     return Gradient(list(result.jacobian[0]), f_ops, result.ops.total)

@@ -32,6 +32,7 @@ from ..harness.methods import run_methods
 from .growth import Growth, growth
 from .programs import chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
 from .section import Section
+from .sizes import each_size
 
 FAMILIES = {
     "logistic": Family(
@@ -130,7 +131,7 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
     f, names, shapes = case.function, case.inputs, case.shapes
     budget = limits.budget
     run = run_methods(case, budget=budget, exact=False)
-    stops = run.budget_stops()
+    stops = run.stops()
     reverse = run.results["reverse"]
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update({"k": k, "f ops": run.f_ops.total, "forward ops": run.ops("forward")})
@@ -167,28 +168,12 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
 
 def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None = None) -> Sweep:
     """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
-    rows = []
-    stopped = None
-    interrupted = failed = False
     skip: set[str] = set()
-    for k in sizes_up_to(family.sizes, limits.max_k):
-        if progress:
-            progress(f"{family.name} k={k}")
-        try:
-            row, stopped = row_at(family, k, limits, skip)
-        except KeyboardInterrupt:  # a user's stop: keep what was measured
-            stopped, interrupted = f"interrupted at k = {k}", True
-            break
-        except Exception as error:  # a user's family can fail as any case can: say where, keep the rows
-            stopped, failed = f"failed at k = {k}: {family.failure(error)}", True
-            break
-        rows.append(row)
-        if stopped:
-            stopped = f"stopped at k = {k}: {stopped}"
-            break
-    frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+    sizes = sizes_up_to(family.sizes, limits.max_k)
+    run = each_size(family, sizes, lambda k: row_at(family, k, limits, skip), progress, "k")
+    frame = pd.DataFrame(run.rows, columns=list(COLUMNS), dtype=object)
     fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}
-    return Sweep(family, frame, stopped, fits, interrupted, failed)
+    return Sweep(family, frame, run.ended, fits, run.interrupted, run.failed)
 
 
 # ---------------------------------------------------------------- the survey's table
