@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -206,3 +207,75 @@ def test_three_methods_match_an_independent_50_digit_reference(program):
         assert abs(result.value - float(value)) <= 1e-11 * max(1.0, abs(float(value))), method
         worst = max(abs(float(a) - b) for a, b in zip(result.jacobian[0], truth))
         assert worst <= 1e-9 * scale, (method, result.jacobian[0], truth)
+
+
+# Random numpy programs through the function API's fast path (plain float arrays, adjoints added
+# in place where the sweep owns them) against forward mode on counting arrays (no memory reused)
+# and central differences: a term written into memory that another adjoint still holds would
+# show here.
+ARRAY_UNARY = {
+    "tanh": np.tanh,
+    "sin": np.sin,
+    "square": lambda a: a * a,
+    "scale": lambda a: a * 1.0,
+    "neg": lambda a: -a,
+    "exp∘tanh": lambda a: np.exp(np.tanh(a)),
+}
+ARRAY_BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (1 + b * b),
+}
+SHAPERS = {
+    "whole": lambda a: a,
+    "shift": lambda a: np.concatenate([a[1:], a[:1]]),
+    "reverse": lambda a: a[::-1],
+    "mix": lambda a: np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [0.7, 0.0, 0.3]]) @ a,
+    "first broadcast": lambda a: a[0] * np.ones(3),
+    "mean broadcast": lambda a: a - np.mean(a),
+}
+
+
+@st.composite
+def array_programs(draw):
+    steps = []
+    for k in range(draw(st.integers(1, 8))):
+        registers = 1 + k
+        if draw(st.booleans()):
+            op = (
+                "unary",
+                draw(st.sampled_from(sorted(ARRAY_UNARY))),
+                draw(st.integers(max(0, registers - 2), registers - 1)),
+            )
+        else:
+            # operands mostly the latest values, so that values fan out and meet again
+            recent = st.integers(max(0, registers - 2), registers - 1)
+            operand = st.one_of(recent, st.integers(0, registers - 1))
+            op = ("binary", draw(st.sampled_from(sorted(ARRAY_BINARY))), draw(operand), draw(operand))
+        # most steps keep their value's shape and memory, as the residual x·1 + tanh(x) does
+        steps.append((op, draw(st.one_of(st.just("whole"), st.sampled_from(sorted(SHAPERS))))))
+    point = draw(st.lists(st.integers(-16, 16).map(lambda m: m / 8), min_size=3, max_size=3))
+    return steps, np.array(point)
+
+
+def run_array_steps(steps, w):
+    registers = [w]
+    for (kind, name, *operands), shaper in steps:
+        args = [registers[i] for i in operands]
+        value = ARRAY_UNARY[name](*args) if kind == "unary" else ARRAY_BINARY[name](*args)
+        registers.append(SHAPERS[shaper](value))
+    return np.sum(registers[-1] * registers[-1]) + 0 * np.sum(w)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(array_programs())
+def test_the_fast_gradient_of_random_array_programs_matches_forward_mode_and_differences(program):
+    steps, w = program
+    f = lambda w: run_array_steps(steps, w)  # noqa: E731
+    fast = diffstudy.grad(f)(w)
+    measured = diffstudy.gradient(f, {"w": w}, method="forward").gradient["w"]
+    scale = max(1.0, float(np.max(np.abs(fast))))
+    assert np.max(np.abs(fast - np.asarray(measured, dtype=float))) <= 1e-12 * scale, (fast, measured)
+    estimate = np.array(central_differences(f, [w], h=1e-6)[0])
+    assert np.max(np.abs(fast - estimate)) <= 1e-5 * scale
