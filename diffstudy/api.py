@@ -33,11 +33,17 @@ ArgNums = int | Sequence[int]
 
 
 def _selected(argnums: ArgNums, count: int) -> tuple[int, ...]:
-    chosen = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    chosen = (argnums,) if single else tuple(argnums) if isinstance(argnums, (tuple, list)) else None
+    if chosen is None or not all(isinstance(i, int) and not isinstance(i, bool) for i in chosen):
+        raise CaseError(f"argnums must be an argument's position or a tuple of them, not {argnums!r}")
     for i in chosen:
         if not -count <= i < count:
             raise CaseError(f"argnums {i} is out of range for a function called with {count} arguments")
-    return tuple(i % count for i in chosen)
+    positions = tuple(i % count for i in chosen)
+    if len(set(positions)) != len(positions):
+        raise CaseError(f"argnums {argnums!r} names an argument twice: differentiate by each once")
+    return positions
 
 
 class _Split:

@@ -103,3 +103,17 @@ def test_a_list_of_a_thousand_floats_runs_the_scalar_tape_and_an_array_the_array
     assert ds.grad(f)(xs) == [2 * x for x in xs]
     np.testing.assert_array_equal(ds.grad(f)(np.array(xs)), 2 * np.array(xs))
     assert seen == ["Var", "VarArray"]
+
+
+def test_argnums_naming_an_argument_twice_or_not_a_position_is_refused():
+    for argnums in ((0, 0), (1, -1), "x", 1.0, True):
+        with pytest.raises(CaseError, match="argnums"):
+            ds.grad(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
+
+
+def test_numpy_functions_on_a_number_act_as_on_a_0d_array():
+    # d/dx Σ x² = 2x and d/dx Σ (xy, x) = y + 1, by hand
+    assert ds.grad(lambda x: np.sum(x * x))(1.5) == 3.0
+    assert ds.grad(lambda x, y: np.sum(np.stack([x * y, x])))(1.5, 2.0) == 3.0
+    with pytest.raises(ds.errors.UnsupportedOperation, match="clip"):
+        ds.grad(lambda x: np.clip(x, 0, 1))(0.5)

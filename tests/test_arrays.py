@@ -294,3 +294,47 @@ def test_a_gradient_has_its_inputs_shape():
     assert result.gradient["X"].shape == (2, 3)
     assert result.gradient["X"].tolist() == [[2 * v for v in row] for row in np.arange(6).reshape(2, 3).tolist()]
     assert list(itertools.chain(*result.jacobian)) == [2 * v for v in range(6)]
+
+
+def test_max_and_min_over_every_axis_of_a_matrix_in_every_method():
+    W = np.array([[2, 1], [1, 3]])
+    for method in ("symbolic", "forward", "reverse"):
+        result = diffstudy.gradient(lambda W: np.max(W) + np.min(W, axis=(0, 1)), {"W": W}, method=method)
+        # by hand: the max 3 is at [1, 1]; the min 1 is tied at [0, 1] and [1, 0], ½ each
+        assert result.value == 4
+        assert result.gradient["W"].tolist() == [[0, Fraction(1, 2)], [Fraction(1, 2), 1]], method
+        assert result.kinks, method  # the tie is noted
+
+
+def test_an_empty_input_array_is_a_row_not_a_traceback(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "empty",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"W": []})
+        def empty(W):
+            return np.sum(W * W)
+        """,
+    )
+    status, out, err = run_cli(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    assert status == 0 and "Traceback" not in err
+    records = json.loads(out)
+    assert [r["value"] for r in records] == [0, 0, 0] and all(r["gradient"] == {"W": []} for r in records)
+    assert all(r["ops"] == 0 for r in records if r["method"] != "symbolic")
+
+
+def test_writing_into_a_data_array_in_place_says_so():
+    data = np.zeros(3)
+
+    def f(x):
+        d = data.copy()
+        d += x
+        return np.sum(d)
+
+    with pytest.raises(UnsupportedOperation, match="write into an existing array"):
+        diffstudy.grad(f)(np.ones(3))
+    with pytest.raises(UnsupportedOperation, match="a whole number is a step"):
+        diffstudy.grad(lambda x: round(x[0]))(np.ones(3))

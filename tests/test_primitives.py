@@ -167,5 +167,6 @@ def test_derivative_undefined_where_the_value_is_defined(mode, function, point, 
 @pytest.mark.parametrize("kind", ["counting", "dual", "tape"])
 @pytest.mark.parametrize("call", [math.sin, math.exp, float, int], ids=lambda c: c.__name__)
 def test_math_functions_on_diffstudy_numbers_point_to_fn(kind, call):
-    with pytest.raises(UnsupportedOperation, match="diffstudy.fn.sin"):
+    # int() makes a whole number, a step of x: the message says so instead of pointing to fn
+    with pytest.raises(UnsupportedOperation, match="a whole number is a step" if call is int else "diffstudy.fn.sin"):
         call(_wrap(kind, 2))

@@ -323,3 +323,19 @@ def test_a_case_that_prints_its_numbers_prints_numbers(capsys):
     for method in ("forward", "reverse"):
         diffstudy.gradient(f, {"x": 3}, method=method)
         assert capsys.readouterr().out.split() == ["3", "3.00"] * 2  # f alone, then the method
+
+
+def test_a_float_constant_meeting_a_rational_keeps_the_reference_exact():
+    # 0.5 is exactly ½ in binary, so mean(v²)·0.5 at v = (1, 2, 4) is exactly 7/2 and its gradient
+    # v/3 = (1/3, 2/3, 4/3), by hand; sympy would fold 0.5·(1/3) into a 15-digit Float
+    result = diffstudy.gradient(lambda v: np.mean(v * v) * np.float64(0.5), {"v": [1, 2, 4]}, method="symbolic")
+    assert result.value == Fraction(7, 2)
+    assert result.gradient["v"].tolist() == [Fraction(1, 3), Fraction(2, 3), Fraction(4, 3)]
+    scalar = diffstudy.gradient(lambda x, y: (x * x + y) / 3 * 0.5, {"x": 1, "y": 2}, method="symbolic")
+    assert scalar.value == Fraction(1, 2) and scalar.gradient == {"x": Fraction(1, 3), "y": Fraction(1, 6)}
+
+
+def test_the_graph_of_a_mean_shows_its_scale():
+    case = make_case(lambda v: np.mean(v * v), {"v": [1.0, 2.0, 3.0]})
+    edges = graph.build(case).edges
+    assert any("× 1/3" in str(partial) for partial in edges["partial"])

@@ -65,6 +65,10 @@ COMPARISONS: dict[np.ufunc, Callable[[Any, Any], Any]] = {
 }
 
 
+# Why a whole number cannot be made of one being differentiated.
+_WHOLE = "(a whole number is a step of x, whose derivative is 0 or undefined): compute with the number itself"
+
+
 class Active:
     """Base of diffstudy's number types: each has a ``value`` and a ``priority``."""
 
@@ -84,16 +88,16 @@ class Active:
         return self._refuse("float()")
 
     def __int__(self) -> int:
-        return self._refuse("int()")
+        return self._refuse("int()", _WHOLE)
 
     def __index__(self) -> int:
-        return self._refuse("an integer index")
+        return self._refuse("an integer index", _WHOLE)
 
     def __complex__(self) -> complex:
         return self._refuse("complex()")
 
     def __round__(self, ndigits: int | None = None) -> Any:
-        return self._refuse("round()")
+        return self._refuse("round()", _WHOLE)
 
     def __pos__(self) -> Active:
         return self
@@ -182,6 +186,8 @@ class Active:
 
     # numpy: a scalar in a ufunc call, or an entry of an object array.
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if "out" in kwargs:
+            raise array_primitives.written_in_place(ufunc.__name__)
         if any(isinstance(x, Active) and x.is_array for x in inputs):
             return NotImplemented
         if method != "__call__" or kwargs:
@@ -198,6 +204,24 @@ class Active:
             raise array_primitives.unsupported(ufunc.__name__)
         # A numpy scalar as a Python number, so that the operator reaches this number's method.
         return operation(*(x.item() if isinstance(x, np.generic) else x for x in inputs))
+
+
+def _lift_numbers(x: Any) -> Any:
+    """``x`` with each of diffstudy's numbers in it (in lists and tuples too) a 0-d array of its kind."""
+    if isinstance(x, Active) and not x.is_array:
+        return x.lifted()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_lift_numbers(item) for item in x)
+    return x
+
+
+def _scalar_array_function(self: Active, func: Callable[..., Any], types: Any, args: Any, kwargs: Any) -> Any:
+    """A numpy function given one of diffstudy's numbers (np.sum(x), np.stack([x, y])): the numbers
+    become 0-d arrays of their kind, whose table has the function, or refuses it by name."""
+    return func(*_lift_numbers(list(args)), **{k: _lift_numbers(v) for k, v in kwargs.items()})
+
+
+Active.__array_function__ = _scalar_array_function  # type: ignore[attr-defined]
 
 
 def _object_loop_method(primitive: Primitive) -> Callable[[Active], Any]:
@@ -413,6 +437,8 @@ class ActiveArray(Active):
         return bool(plain(self))
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if "out" in kwargs:
+            raise array_primitives.written_in_place(ufunc.__name__)
         if method != "__call__" or kwargs:
             raise array_primitives.unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
         comparison = COMPARISONS.get(ufunc)

@@ -508,9 +508,9 @@ def _matmul_value(x: Any, y: Any) -> Any:
 
 
 def _matmul_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
-    # Every entry of the result is an inner product of length n: n products, n − 1 sums.
+    # Every entry of the result is an inner product of length n: n products, n − 1 sums (none of nothing).
     n, entries = shape_of(values[0])[-1], math.prod(shape_of(out))
-    return {"mul": entries * n, "add": entries * (n - 1)}
+    return {"mul": entries * n, "add": entries * max(n - 1, 0)}
 
 
 def _matmul_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
@@ -526,8 +526,8 @@ def _sum_value(x: Any, axis: tuple[int, ...] | None = None, keepdims: bool = Fal
 
 
 def _sum_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
-    # Each entry of the result sums k entries with k − 1 additions.
-    return {"add": math.prod(shape_of(values[0])) - math.prod(shape_of(out))}
+    # Each entry of the result sums k entries with k − 1 additions (a sum of none is 0, for free).
+    return {"add": max(math.prod(shape_of(values[0])) - math.prod(shape_of(out)), 0)}
 
 
 def _summed(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
@@ -663,9 +663,13 @@ WHERE = ArrayPrimitive("where", _where_value, _no_count, _where_partial)
 
 def _extreme_value(x: Any, axis: tuple[int, ...] | None, keepdims: bool, bigger: bool) -> Any:
     if isinstance(x, np.ndarray) and x.dtype == object:
-        # Exact entries or sympy expressions: the scalar max, which is sympy's Max on symbols.
+        # Exact entries or sympy expressions: the scalar max, which is sympy's Max on symbols. Such
+        # a ufunc reduces one axis at a time: the last first, so the others keep their numbers.
         pairwise = np.frompyfunc(scalar.maximum if bigger else scalar.minimum, 2, 1)
-        return pairwise.reduce(x, axis=axis, keepdims=keepdims)
+        axes = range(x.ndim) if axis is None else (a % x.ndim for a in axis)
+        for a in sorted(axes, reverse=True):
+            x = pairwise.reduce(x, axis=a, keepdims=keepdims)
+        return x
     return (np.max if bigger else np.min)(x, axis=axis, keepdims=keepdims)
 
 
@@ -872,8 +876,16 @@ def unsupported(name: str) -> UnsupportedOperation:
     """The one-line refusal of a numpy function diffstudy's arrays do not follow."""
     return UnsupportedOperation(
         f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
-        "supported: elementwise arithmetic and functions, matmul/dot, sum, mean, max, min, where, "
-        "transpose, reshape, indexing, concatenate, stack, maximum/minimum/abs"
+        "supported: elementwise arithmetic and functions, matmul/dot, outer, linalg.norm, sum, mean, max, min, "
+        "where, transpose, reshape, indexing, concatenate, stack, maximum/minimum/abs"
+    )
+
+
+def written_in_place(name: str) -> UnsupportedOperation:
+    """The one-line refusal of numpy writing a result into an existing array (D += x, out=...)."""
+    return UnsupportedOperation(
+        f"numpy's {name} was asked to write into an existing array (an in-place update such as D += x, or "
+        "out=...): that array is plain data and would lose the derivative; build a new one (D = D + x)"
     )
 
 

@@ -227,5 +227,8 @@ def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], li
         outputs, derivatives = push(f, point, unit_tangents(point, direction))
         values = flat_entries(outputs)
         columns.append(flat_entries(derivatives))
+    if not columns:  # inputs with no entries (an empty array): the values, and rows of nothing
+        values = flat_entries(push(f, point, [None] * len(point))[0])
+        return values, [[] for _ in values]
     rows = [list(row) for row in zip(*columns)]
     return values, rows

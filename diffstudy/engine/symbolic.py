@@ -68,13 +68,29 @@ class Traced(Active):
         return Traced(primitive.evaluate(self.value))
 
 
+def exact_constant(x: Any) -> Any:
+    """A program's float constant (or array of them) as the exact binary number it holds, a sympy
+    Rational: sympy would fold 0.5·(1/3) into a 15-digit Float, and the expression would no longer
+    be the program's exact value."""
+    if isinstance(x, (float, np.floating)):
+        return sympy.Rational(float(x))
+    if isinstance(x, np.ndarray) and (x.dtype.kind == "f" or x.dtype == object):
+        exact = np.empty(x.shape, dtype=object)
+        for index, v in np.ndenumerate(x):
+            exact[index] = exact_constant(v)
+        return exact
+    return x
+
+
 def _binary(primitive: Primitive) -> Callable[[Traced, Any], Any]:
     evaluate = primitive.evaluate
 
     def method(self: Traced, other: Any) -> Any:
         if other.__class__ is Traced:
             other = other.value
-        elif not self.treats_as_constant(other):
+        elif self.treats_as_constant(other):
+            other = exact_constant(other)
+        else:
             return NotImplemented
         return Traced(evaluate(self.value, other))
 
@@ -88,7 +104,7 @@ def _reflected(primitive: Primitive) -> Callable[[Traced, Any], Any]:
     def method(self: Traced, other: Any) -> Any:
         if not self.treats_as_constant(other):
             return NotImplemented
-        return Traced(evaluate(other, self.value))
+        return Traced(evaluate(exact_constant(other), self.value))
 
     method.__name__ = "r" + primitive.name
     return method
@@ -119,7 +135,7 @@ class TracedArray(ActiveArray):
     def apply_array(
         self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
     ) -> TracedArray:
-        values = [a.value if isinstance(a, (Traced, TracedArray)) else a for a in args]
+        values = [a.value if isinstance(a, (Traced, TracedArray)) else exact_constant(a) for a in args]
         return TracedArray(primitive.evaluate(*values, **params))
 
 

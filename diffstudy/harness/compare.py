@@ -69,7 +69,10 @@ def _exact(v: Any) -> sympy.Basic:
 
 def relative_difference(computed: Sequence[Any], reference: Sequence[Any], fallback: Any = 1) -> float:
     """max |computed − reference| / max |reference|, exactly; relative to ``fallback`` when the
-    reference is all zeros (and to 1 when that is zero too)."""
+    reference is all zeros (and to 1 when that is zero too). Nothing to compare (an empty input's
+    gradient) differs by nothing."""
+    if not reference:
+        return 0.0
     diff = max(abs(_exact(c) - _exact(r)) for c, r in zip(computed, reference))
     if diff == 0:
         return 0.0

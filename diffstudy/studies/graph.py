@@ -104,6 +104,8 @@ def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -
         p = partial.p
         factor = p.sign if isinstance(p, Unit) else p if np.ndim(p) == 0 else "the local partials"
         return f"× {factor}, entry by entry"
+    if isinstance(partial, array_primitives.SumMap) and partial.scale is not None:
+        return f"t ↦ sum of t × {partial.scale}"  # a mean: the sum over the count
     if isinstance(partial, (array_primitives.MatmulRight, array_primitives.MatmulLeft)):
         left, right = _operand_names(entry, names)
         return f"t ↦ t @ {right}" if isinstance(partial, array_primitives.MatmulRight) else f"t ↦ {left} @ t"
