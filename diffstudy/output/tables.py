@@ -185,9 +185,11 @@ def snake(name: str) -> str:
     if name.isascii() and name.isidentifier():
         return name
     spelled = name.replace("/", " over ").replace("+", " plus ").replace("×", " times ").replace("→", " to ")
+    spelled = spelled.replace("²", " squared ").replace("ᵀ", " transposed ")  # 2mn² ≠ 2m²n, Aᵀ ≠ A
     spelled = "".join(f"_{c}" if "SUBSCRIPT" in unicodedata.name(c, "") else c for c in spelled)
     ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    return re.sub(r"[^0-9a-zA-Z]+", "_", ascii_name).strip("_").lower()
+    snaked = re.sub(r"[^0-9a-zA-Z]+", "_", ascii_name).strip("_").lower()
+    return f"_{snaked}" if snaked[:1].isdigit() else snaked  # a name, not a number: 2mn² → _2mn_squared
 
 
 def tidy(sections: Sequence[Section]) -> pd.DataFrame:
