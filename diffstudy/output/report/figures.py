@@ -13,6 +13,15 @@ from ...studies import cost, sampling, second_order, sgd, swell
 from .measure import Measurements
 
 
+def _save(figure: Any, path: Path) -> None:
+    """Lay the figure out, write it (without the software's name, so a rebuild is byte-stable), close it."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
 def _figure_swell(swells: Sequence[swell.Sweep], path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -33,9 +42,7 @@ def _figure_swell(swells: Sequence[swell.Sweep], path: Path) -> None:
         ax.grid(True, which="major", alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     figure.suptitle("Sizes of each representation of the value and gradient")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _figure_cost(costs: Sequence[cost.CostSweep], crossover: pd.DataFrame, path: Path) -> None:
@@ -68,9 +75,7 @@ def _figure_cost(costs: Sequence[cost.CostSweep], crossover: pd.DataFrame, path:
     right.set_title("Jacobian of ℝⁿ → ℝᵐ, n·m fixed")
     right.grid(True, alpha=0.3)
     right.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _figure_network(rows: pd.DataFrame, path: Path) -> None:
@@ -93,9 +98,7 @@ def _figure_network(rows: pd.DataFrame, path: Path) -> None:
     ax.set_title("The gradient of a tanh network, counted")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _figure_second(sweeps: Sequence[second_order.SecondSweep], swells: dict[str, swell.Sweep], path: Path) -> None:
@@ -132,9 +135,7 @@ def _figure_second(sweeps: Sequence[second_order.SecondSweep], swells: dict[str,
     right.set_title("sympy's gradient (solid) and Hessian (dashed), as trees")
     right.grid(True, alpha=0.3)
     right.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
@@ -178,9 +179,7 @@ def _figure_sampling(study: sgd.Study, path: Path) -> None:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8)
     figure.suptitle("Project 1: the running average's mean absolute error (dashed: the central limit theorem's)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _contours(ax: Any, problem: sgd.LeastSquares, low: np.ndarray, high: np.ndarray) -> None:
@@ -241,9 +240,7 @@ def _figure_confusion(study: sgd.Study, path: Path) -> None:
     left.legend(fontsize=8, loc="center right")
     _path_panels(middle, right, study)
     figure.suptitle("Project 2: SGD on least squares, ½ Σ (aᵢᵀx − bᵢ)², constant steps")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _below_floor(ax: Any, run: sgd.Descent) -> None:
@@ -283,9 +280,7 @@ def _figure_distance(study: sgd.Study, path: Path) -> None:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7)
     figure.suptitle("Project 2: distance to x*; full-gradient descent spends m sample gradients on a step")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def sgd_figures(study: sgd.Study, folder: Path) -> list[Path]:
