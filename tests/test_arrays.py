@@ -216,6 +216,18 @@ def test_numpy_scalars_and_object_arrays_of_scalar_inputs():
         assert list(gradient.values()) == pytest.approx(expected, rel=1e-14)
 
 
+def test_numpy_integer_constants_stay_exact_in_every_method():
+    # d/dx (x²/3 + 3/x + x**0) at x = 2, by hand: 2x/3 − 3/x² + 0 = 4/3 − 3/4 = 7/12.
+    def f(x):
+        return x * x / np.int64(3) + np.int64(3) / x + x ** np.int64(0)
+
+    for method in ("symbolic", "forward", "reverse"):
+        assert diffstudy.gradient(f, {"x": 2}, method=method).gradient["x"] == Fraction(7, 12), method
+    assert diffstudy.grad(f)(2) == Fraction(7, 12)
+    assert diffstudy.grad(lambda x: x ** np.int64(0))(0) == 0  # the constant 1: derivative 0, also at 0
+    assert diffstudy.hessian(f)(2) == Fraction(2, 3) + Fraction(6, 8)  # 2/3 + 6/x³
+
+
 def test_relu_at_its_kink_takes_half_and_says_so():
     # np.maximum(z, 0) at z = 0: not differentiable; every method gives ½ (sympy's Heaviside(0))
     # and the measurement notes the kink.

@@ -145,6 +145,9 @@ def test_an_overflow_is_an_error_in_every_method(f, at):
 def test_an_overflow_is_an_error_through_the_function_api():
     with pytest.raises(DomainError, match="not finite"):
         diffstudy.grad(lambda x: x * x)(1e200)
+    # A finite value whose gradient overflows in one entry of many: ∂(x·y·y)/∂x = y² = 1e400.
+    with pytest.raises(DomainError, match="not finite"):
+        diffstudy.grad(lambda v: v[0] * v[1] * v[1])([1e-300, 1e200] + [1.0] * 998)
 
 
 @pytest.mark.parametrize("returned", ["None", "()", "{'a': x}", "(y for y in [x])", "x > 0", "'text'"])

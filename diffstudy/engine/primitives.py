@@ -217,6 +217,8 @@ def power(x: Any, y: Any) -> Any:
 
 def reciprocal(y: Any) -> Any:
     """``1 / y``, exact when ``y`` is an integer (or an array of integers): d(x / 2)/dx = 1/2, not 0.5."""
+    if isinstance(y, np.integer):  # numpy's integers too: np.int64(3) is as exact as 3
+        y = int(y)
     if isinstance(y, int) or (isinstance(y, np.ndarray) and y.dtype.kind in "iu"):
         return Fraction(1) / y
     return 1 / y
@@ -231,7 +233,7 @@ def _div_by_denominator(x: Any, y: Any, out: Any) -> Any:
 
 
 def _pow_by_base(x: Any, y: Any, out: Any) -> Any:
-    if isinstance(y, (int, Fraction)) and y == 0:  # x**0 is the constant 1, also at x = 0
+    if isinstance(y, (int, Fraction, np.integer)) and y == 0:  # x**0 is the constant 1, also at x = 0
         return ZERO
     return y * power(x, y - 1)
 
