@@ -102,6 +102,9 @@ def test_nested_sin_swells_quadratically():
     assert result.growth["sympy cse"].kind == "linear" and result.growth["sympy cse"].degree == 1
 
 
+# The alarm may land inside a garbage-collector callback, where Python only reports it and goes on;
+# the budget's repeating alarm then stops the body (the test's point), and the report is noise.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_time_stops_a_sweep_without_hanging():
     started = time.monotonic()
     result = swell.sweep(swell.FAMILIES["logistic"], swell.Limits(budget=Budget(nodes=10**12, seconds=0.5)))
