@@ -163,6 +163,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
         recording = reverse.record(split.call, split.leaves)
         _scalar_output(recording, "grad")
         adjoints = reverse.pullback(recording, [constant_like(plain(recording.values[0]), 1)])
+        reverse.close(recording)
         return _finish(recording.values[0]), split.arranged(_finish_all(adjoints))
 
     return value_and_gradient
@@ -239,7 +240,9 @@ def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     def jacobian(*args: Any) -> Any:
         split = _Split(f, args, argnums)
         recording = reverse.record(split.call, split.leaves)
-        return _jacobian_blocks(split, [reverse.gradient_row(recording, p) for p in recording.positions])
+        rows = [reverse.gradient_row(recording, p) for p in recording.positions]
+        reverse.close(recording)
+        return _jacobian_blocks(split, rows)
 
     return jacobian
 

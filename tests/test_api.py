@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import diffstudy as ds
-from diffstudy.errors import CaseError
+from diffstudy.errors import CaseError, NestingError
 
 W = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
 
@@ -117,3 +117,22 @@ def test_numpy_functions_on_a_number_act_as_on_a_0d_array():
     assert ds.grad(lambda x, y: np.sum(np.stack([x * y, x])))(1.5, 2.0) == 3.0
     with pytest.raises(ds.errors.UnsupportedOperation, match="clip"):
         ds.grad(lambda x: np.clip(x, 0, 1))(0.5)
+
+
+def test_a_tape_variable_that_escapes_its_grad_call_fails_clearly_when_used():
+    saved = []
+
+    def f(x):
+        saved.append(x)
+        return x * x
+
+    assert ds.grad(f)(3.0) == 6.0  # 2x at 3, by hand
+    for use in (lambda v: v * 2, lambda v: np.sin(v), lambda v: v + v):
+        with pytest.raises(NestingError, match="used after the grad or jacrev call"):
+            use(saved[0])
+    saved.clear()
+    assert ds.jacrev(lambda v: f(v) * 1.0)(np.array([1.0, 2.0])).tolist() == [[2.0, 0.0], [0.0, 4.0]]
+    with pytest.raises(NestingError, match="used after"):
+        saved[0] @ saved[0]
+    # Nesting still works: an inner grad's tape closes, the outer one records on.
+    assert ds.grad(lambda x: ds.grad(lambda y: x * y)(1.0) * x)(3.0) == 6.0  # d(x²)/dx

@@ -104,6 +104,27 @@ class Tape(list):
         self.level = next_level()
 
 
+class ClosedTape(Tape):
+    """A tape whose differentiation has returned: a variable of it that escaped (stored in a list
+    or a global by the function) cannot record anything more, and says so."""
+
+    __slots__ = ()
+
+    def append(self, entry: tuple) -> None:
+        raise NestingError(
+            "a tape variable was used after the grad or jacrev call that made it returned "
+            "(the function stored it somewhere): use its value, or compute inside the function"
+        )
+
+
+def close(recording: Recording) -> None:
+    """Close ``recording``'s tape once its derivatives are taken, so an escaped variable fails clearly.
+
+    Only the type changes; nothing is copied, and an open tape's appends stay list.append.
+    """
+    recording.tape.__class__ = ClosedTape
+
+
 def _priority(self: Var | VarArray) -> int:
     return self.tape.level
 
