@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .engine import forward, reverse
-from .engine.active import Active, constant_like, plain
+from .engine.active import Active, plain
 from .engine.ndarrays import object_array
 from .engine.trees import Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
@@ -53,8 +53,16 @@ class _Split:
     the function on new leaves (tape variables, dual numbers) with the other arguments as given.
     """
 
-    def __init__(self, f: Callable[..., Any], args: Sequence[Any], argnums: ArgNums) -> None:
-        self.f, self.args = f, list(args)
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        args: Sequence[Any],
+        argnums: ArgNums,
+        kwargs: dict[str, Any] | None = None,
+        has_aux: bool = False,
+    ) -> None:
+        self.f, self.args, self.kwargs, self.has_aux = f, list(args), kwargs or {}, has_aux
+        self.aux: Any = None
         self.chosen = _selected(argnums, len(args))
         self.single = isinstance(argnums, int)
         self.structures: list[Structure] = []
@@ -75,7 +83,14 @@ class _Split:
         for i, structure, count in zip(self.chosen, self.structures, self.counts):
             args[i] = unflatten(structure, list(leaves[start : start + count]))
             start += count
-        outputs, self.output_structure = flatten(self.f(*args))
+        result = self.f(*args, **self.kwargs)
+        if self.has_aux:
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise CaseError("with has_aux=True the function must return a pair: (output, auxiliary data)")
+            result, aux = result
+            level = next((leaf.priority for leaf in leaves if isinstance(leaf, Active)), None)
+            self.aux = aux if level is None else _strip(aux, level)
+        outputs, self.output_structure = flatten(result)
         self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
         self.entrywise = [_entrywise(o) for o in outputs]
         # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.
@@ -105,6 +120,20 @@ class _Split:
             rebuilt.append(unflatten(structure, list(per_leaf[start : start + count])))
             start += count
         return rebuilt[0] if self.single else tuple(rebuilt)
+
+
+def _strip(aux: Any, level: int) -> Any:
+    """``aux`` with every number of this differentiation (or one nested in it) replaced by its
+    value, as JAX returns auxiliary data concrete."""
+    if isinstance(aux, (list, tuple)):
+        return type(aux)(_strip(item, level) for item in aux)
+    if isinstance(aux, dict):
+        return {key: _strip(item, level) for key, item in aux.items()}
+    if isinstance(aux, np.ndarray) and aux.dtype == object:
+        return _finish(object_array([_strip(item, level) for item in aux.flat], aux.shape))
+    while isinstance(aux, Active) and aux.priority >= level:
+        aux = aux.value
+    return _finish(aux) if not isinstance(aux, Active) and isinstance(aux, (float, np.ndarray)) else aux
 
 
 def _entrywise(x: Any) -> bool:
@@ -151,31 +180,39 @@ def _scalar_output(recording: reverse.Recording, what: str) -> None:
         raise CaseError(f"{what} is only defined for a function of one number; this one returned shapes {shapes}")
 
 
-def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """A function that returns ``(f(*args), ∇f)``: the gradient by reverse mode, one sweep.
 
     The gradient has the structure of ``args[argnums]`` (a tuple of them for several argnums).
+    Keyword arguments go to f undifferentiated. With ``has_aux`` f returns ``(output, aux)`` and
+    the result is ``((output, aux), ∇f)``, as in JAX.
     """
 
     @wraps(f)
-    def value_and_gradient(*args: Any) -> tuple[Any, Any]:
-        split = _Split(f, args, argnums)
+    def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        split = _Split(f, args, argnums, kwargs, has_aux)
         recording = reverse.record(split.call, split.leaves)
         _scalar_output(recording, "grad")
-        adjoints = reverse.pullback(recording, [constant_like(plain(recording.values[0]), 1)])
+        adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact_one)])
         reverse.close(recording)
-        return _finish(recording.values[0]), split.arranged(_finish_all(adjoints))
+        value = _finish(recording.values[0])
+        return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
 
     return value_and_gradient
 
 
-def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """A function that returns ∇f at its arguments, by reverse mode (f must return one number)."""
-    both = value_and_grad(f, argnums)
+def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """A function that returns ∇f at its arguments, by reverse mode (f must return one number).
+
+    Keyword arguments go to f undifferentiated; with ``has_aux`` f returns ``(output, aux)`` and
+    the result is ``(∇f, aux)``, as in JAX.
+    """
+    both = value_and_grad(f, argnums, has_aux)
 
     @wraps(f)
-    def gradient(*args: Any) -> Any:
-        return both(*args)[1]
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        value, gradients = both(*args, **kwargs)
+        return (gradients, value[1]) if has_aux else gradients
 
     return gradient
 
@@ -201,6 +238,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """``(f(*primals), J·tangents)`` by one forward pass: ``tangents`` has the structure of ``primals``."""
+    for name, given in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(given, (tuple, list)):
+            raise CaseError(f"jvp takes the {name} as a tuple, one per argument of f, as JAX does: jvp(f, (x,), (v,))")
     split = _Split(f, primals, tuple(range(len(primals))))
     seeds, structure = flatten(tuple(tangents))
     if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
@@ -233,37 +273,42 @@ def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
     return unflatten(split.output_structure, per_output)
 
 
-def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """A function that returns the Jacobian of f by reverse mode: one sweep per output entry."""
+def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """A function that returns the Jacobian of f by reverse mode: one sweep per output entry
+    (with ``has_aux``, ``(jacobian, aux)``; keyword arguments go to f undifferentiated)."""
 
     @wraps(f)
-    def jacobian(*args: Any) -> Any:
-        split = _Split(f, args, argnums)
+    def jacobian(*args: Any, **kwargs: Any) -> Any:
+        split = _Split(f, args, argnums, kwargs, has_aux)
         recording = reverse.record(split.call, split.leaves)
         rows = [reverse.gradient_row(recording, p) for p in recording.positions]
         reverse.close(recording)
-        return _jacobian_blocks(split, rows)
+        blocks = _jacobian_blocks(split, rows)
+        return (blocks, split.aux) if has_aux else blocks
 
     return jacobian
 
 
-def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """A function that returns the Jacobian of f by forward mode: one pass per input entry."""
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """A function that returns the Jacobian of f by forward mode: one pass per input entry
+    (with ``has_aux``, ``(jacobian, aux)``; keyword arguments go to f undifferentiated)."""
 
     @wraps(f)
-    def jacobian(*args: Any) -> Any:
-        split = _Split(f, args, argnums)
+    def jacobian(*args: Any, **kwargs: Any) -> Any:
+        split = _Split(f, args, argnums, kwargs, has_aux)
         _, rows = forward.jacobian(split.call, split.leaves)
-        return _jacobian_blocks(split, rows)
+        blocks = _jacobian_blocks(split, rows)
+        return (blocks, split.aux) if has_aux else blocks
 
     return jacobian
 
 
-def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """A function that returns the Hessian of f: forward mode over reverse mode, as JAX's
     ``jacfwd(jacrev(f))``, one Hessian-vector product per input entry.
 
     For an input of shape s the Hessian has shape s + s (a number for a number). A function of
-    several numbers gets its Hessians stacked: output shape + s + s, as JAX gives.
+    several numbers gets its Hessians stacked: output shape + s + s, as JAX gives. With
+    ``has_aux``, ``(hessian, aux)``.
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)

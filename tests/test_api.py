@@ -136,3 +136,35 @@ def test_a_tape_variable_that_escapes_its_grad_call_fails_clearly_when_used():
         saved[0] @ saved[0]
     # Nesting still works: an inner grad's tape closes, the outer one records on.
     assert ds.grad(lambda x: ds.grad(lambda y: x * y)(1.0) * x)(3.0) == 6.0  # d(x²)/dx
+
+
+def test_keyword_arguments_go_to_f_undifferentiated():
+    # d/dx (x·y) = y: 5 with y = 5 given by keyword, 2 with the default.
+    assert ds.grad(lambda x, y=2.0: x * y)(3.0, y=5.0) == 5.0
+    assert ds.grad(lambda x, y=2.0: x * y)(3.0) == 2.0
+    assert ds.jacfwd(lambda x, scale=1.0: x * scale)(np.array([1.0, 2.0]), scale=3.0).tolist() == [[3, 0], [0, 3]]
+
+
+def test_has_aux_returns_the_auxiliary_data_concrete_as_jax_does():
+    def loss(w):
+        prediction = w * 2.0
+        return (prediction - 1.0) ** 2, {"prediction": prediction, "both": np.array([w, 1.0])}
+
+    # loss = (2w − 1)²: derivative 4(2w − 1) = 20 at w = 3; the prediction is 6.
+    gradient, aux = ds.grad(loss, has_aux=True)(3.0)
+    assert gradient == 20.0 and aux["prediction"] == 6.0 and type(aux["prediction"]) is float
+    assert aux["both"].dtype == float and aux["both"].tolist() == [3.0, 1.0]
+    (value, aux), gradient = ds.value_and_grad(loss, has_aux=True)(3.0)
+    assert (value, aux["prediction"], gradient) == (25.0, 6.0, 20.0)
+    for transform in (ds.jacrev, ds.jacfwd):
+        jacobian, aux = transform(lambda x: (x * x, np.sum(x)), has_aux=True)(np.array([1.0, 2.0]))
+        assert jacobian.tolist() == [[2, 0], [0, 4]] and aux == 3.0 and not hasattr(aux, "priority")
+    hessian, aux = ds.hessian(lambda x: (np.sum(x**3), x[0]), has_aux=True)(np.array([1.0, 2.0]))
+    assert hessian.tolist() == [[6, 0], [0, 12]] and aux == 1.0  # 6x on the diagonal
+    with pytest.raises(CaseError, match="must return a pair"):
+        ds.grad(lambda x: x * x, has_aux=True)(2.0)
+
+
+def test_jvp_wants_its_primals_and_tangents_as_tuples():
+    with pytest.raises(CaseError, match="as a tuple"):
+        ds.jvp(lambda x: x * 2, np.ones(2), np.ones(2))

@@ -10,7 +10,7 @@ from ..harness.compare import DEFAULT_RTOL, compare, failed, methods_of
 from ..harness.hessians import SECOND_ORDER
 from ..harness.methods import METHODS
 from ..output.compare_view import COMPARE_LEGEND, HESSIAN_LEGEND, compare_view
-from ..output.tables import render, to_csv, to_json, wrap
+from ..output.tables import render, render_fitted, to_csv, to_json, wrap
 from .common import (
     FAILED,
     OK,
@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         width = None if args.full else output_width(args)
         table, notes = compare_view(frame, width, args.full)
-        print(render(table, args.format))
+        # What is still too wide at its shortest goes in blocks of columns, each led by case and method.
+        print(render_fitted(table, width) if args.format == "table" and width else render(table, args.format))
         if notes:
             print()
             print("\n".join(wrap(note, width, "    ") for note in notes))

@@ -594,7 +594,8 @@ def _scatter_value(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     """An array of ``shape``, zero but where ``index`` picks: there the entries of ``g``, summed if repeated."""
     zeros = constant_like(np.empty(shape, dtype=dtype_of(g)), 0)
     if _is_basic(index):
-        zeros[index] = g
+        # A 0-d object array would be stored whole in the entry it picks, not its number.
+        zeros[index] = g[()] if g.__class__ is np.ndarray and g.ndim == 0 and g.dtype == object else g
     else:
         np.add.at(zeros, index, g)
     return zeros
@@ -640,8 +641,18 @@ def _join_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> Li
 
 
 def _join_jvp(tangents: Sequence[Any], values: Sequence[Any], out: Any, params: Params) -> Any:
-    whole = [constant_like(v, 0) if t is None else t for t, v in zip(tangents, values)]
+    # A constant's zero tangent takes the type of the tangents beside it (an integer constant
+    # among exact tangents gets exact zeros, not float ones).
+    exact = is_exact(next(t for t in tangents if t is not None))
+    zero = _exact_zeros if exact else lambda v: constant_like(v, 0)
+    whole = [zero(v) if t is None else t for t, v in zip(tangents, values)]
     return apply(JOIN, whole, params)
+
+
+def _exact_zeros(v: Any) -> np.ndarray:
+    zeros = np.empty(shape_of(v), dtype=object)
+    zeros.fill(Fraction(0))
+    return zeros
 
 
 JOIN = ArrayPrimitive("concatenate", _join_value, _no_count, _join_partial, jvp=_join_jvp)
@@ -778,6 +789,8 @@ def array_broadcast_to(a: Any, shape: Any, subok: bool = False) -> Any:
 def array_concatenate(arrays: Sequence[Any], axis: int = 0, **rest: Any) -> Any:
     """``np.concatenate``."""
     _refuse_keywords("concatenate", rest, ())
+    if axis is None:  # numpy flattens every array first
+        return apply(JOIN, tuple(array_reshape(a, (-1,)) for a in arrays), {"axis": 0, "stacked": False})
     return apply(JOIN, tuple(arrays), {"axis": int(axis), "stacked": False})
 
 

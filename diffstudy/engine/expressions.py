@@ -178,17 +178,22 @@ def evaluate(
     shared: bool = False,
     constant: Callable[[sympy.Basic], Any] = plain_constant,
     check: Callable[[Any], None] | None = None,
+    memo: dict[sympy.Basic, Any] | None = None,
 ) -> list[Any]:
     """Evaluate ``exprs`` with the symbols bound by ``env``, operation by operation.
 
     With ``shared=False`` an expression is evaluated as a tree: a subexpression is evaluated
     again every time it appears, which is what a formula written out costs. With
     ``shared=True`` each distinct subexpression is evaluated once. ``check`` sees every value
-    an operation computes (to stop an exact evaluation, or to track magnitudes).
+    an operation computes (to stop an exact evaluation, or to track magnitudes). A ``memo``
+    given by the caller keeps the values of several calls (the caller hashes the nodes first).
     """
-    memo: dict[sympy.Basic, Any] = {}
-    if shared:
-        postorder(exprs)  # hash every node bottom-up before the memo hashes it
+    if memo is not None:  # the caller's memo, shared with its other calls; it hashed the nodes
+        shared = True
+    else:
+        memo = {}
+        if shared:
+            postorder(exprs)  # hash every node bottom-up before the memo hashes it
     results = []
     for root in exprs:
         values: list[Any] = []

@@ -233,8 +233,12 @@ def _div_by_denominator(x: Any, y: Any, out: Any) -> Any:
 
 
 def _pow_by_base(x: Any, y: Any, out: Any) -> Any:
-    if isinstance(y, (int, Fraction, np.integer)) and y == 0:  # x**0 is the constant 1, also at x = 0
-        return ZERO
+    if isinstance(y, (int, Fraction, float, np.integer, np.floating)) and y == 0:
+        return ZERO  # x**0 is the constant 1, also at x = 0
+    if isinstance(y, np.ndarray) and y.dtype != object and not np.all(y):
+        # An array of exponents with zeros: those entries are constants; their partial is 0, also at x = 0.
+        zero = y == 0
+        return np.where(zero, 0, y * power(x, np.where(zero, 1, y - 1)))
     return y * power(x, y - 1)
 
 

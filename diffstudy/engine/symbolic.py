@@ -278,14 +278,14 @@ def evaluate_reference(
         DomainError: a value is not a finite real number.
     """
     exact = _exact_values(exprs, symbols, point)
-    if exact is not None:
+    if all(value is not None for value in exact):
         return exact
     earlier = _values_at(exprs, symbols, point, PRECISIONS[0])
     for digits in PRECISIONS[1:]:
         later = _values_at(exprs, symbols, point, digits)
         settled = [_settled(a, b, earlier[1], digits // 2) for a, b in zip(earlier[0], later[0])]
         if all(value is not None for value in settled):
-            return [sympy.Float(value, AGREEING_DIGITS + 10) for value in settled]
+            return [e if e is not None else sympy.Float(v, AGREEING_DIGITS + 10) for e, v in zip(exact, settled)]
         earlier = later
     raise ReferenceUncertain(
         f"the symbolic value could not be evaluated: working precisions up to {PRECISIONS[-1]} digits "
@@ -295,8 +295,12 @@ def evaluate_reference(
 
 def _exact_values(
     exprs: Sequence[sympy.Basic], symbols: Sequence[sympy.Symbol], point: Sequence[Any]
-) -> list[Fraction] | None:
-    """The values as Fractions, or None as soon as one is irrational or grows too long."""
+) -> list[Fraction | None]:
+    """The values as Fractions, None for each one that is irrational or grows too long.
+
+    All together first; when one is not rational, each on its own, sharing the values already
+    computed, so that a rational derivative (1/3) stays exact beside an irrational value (log 3).
+    """
 
     def stays_rational(value: Any) -> None:
         if value.__class__ is not Fraction:
@@ -305,12 +309,22 @@ def _exact_values(
             raise expressions.NotRational("too long")
 
     env = {s: Fraction(*_ratio(v)) for s, v in zip(symbols, point)}
-    try:
-        values = expressions.evaluate(exprs, env, shared=True, constant=expressions.rational_constant,
-                                      check=stays_rational)  # fmt: skip
-    except (expressions.NotRational, DomainError):
-        return None  # a domain error met exactly is met again, and reported, at a working precision
-    return values if all(v.__class__ is Fraction for v in values) else None
+    memo: dict[sympy.Basic, Any] = {}
+    expressions.postorder(exprs)  # hash every node bottom-up before the memo hashes it
+
+    def attempt(group: list[sympy.Basic]) -> list[Fraction | None]:
+        try:
+            found = expressions.evaluate(group, env, constant=expressions.rational_constant,
+                                         check=stays_rational, memo=memo)  # fmt: skip
+        except (expressions.NotRational, DomainError):
+            # A domain error met exactly is met again, and reported, at a working precision.
+            return [None] * len(group)
+        return [v if v.__class__ is Fraction else None for v in found]
+
+    together = attempt(list(exprs))
+    if len(exprs) <= 1 or all(v is not None for v in together):
+        return together
+    return [attempt([e])[0] for e in exprs]
 
 
 def _ratio(v: Any) -> tuple[int, int]:

@@ -237,7 +237,12 @@ def compare_case(
             continue
         difference = agreement(result, run.results[reference])
         rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
-        if not difference <= rtol:
+        if not difference <= rtol and result.kinks and run.results[reference].kinks:
+            # Both met the kink: f has no derivative there, and each method gives its convention's
+            # number (an equal share per tied entry; sympy's Heaviside(0) = ½ per comparison).
+            where = _where_it_differs(result, run.results[reference])
+            rows[method]["kinks"] = [*result.kinks, f"both at the kink, its convention differs from sympy's: {where}"]
+        elif not difference <= rtol:
             why = _disagreement(method, difference, rtol, reference, run.results)
             rows[method].update(status="disagree", error=why)
     return list(rows.values())

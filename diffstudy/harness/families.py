@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from ..errors import CaseError
 from .cases import Case, make_case
 from .messages import describe
@@ -41,6 +43,11 @@ class Family:
     file: str | None = None
     problem: str | None = None
     line: int | None = None
+    parameter: str | None = None  # the size's name in a user's family (``n``); the study's own letter if None
+
+    def rows_named(self, rows: pd.DataFrame, letter: str) -> pd.DataFrame:
+        """A study's rows with its size column ``letter`` named as the family names its size."""
+        return rows.rename(columns={letter: self.parameter}) if self.parameter else rows
 
     @property
     def title(self) -> str:
@@ -124,7 +131,7 @@ def make_family(
             raise CaseError(f"family {name!r}: at({size}) must give a dict of input name → value")
         return _at_size(function, parameter, size), list(point), list(point.values())
 
-    return Family(name, description, build, chosen, file, line=line)
+    return Family(name, description, build, chosen, file, line=line, parameter=parameter)
 
 
 def family(

@@ -63,9 +63,9 @@ def format_derivatives(row: pd.Series, limit: int = 4, digits: int = 6, compact:
         return ""
     rows = [[d for v in derivatives.values() for d in _flat(v)] for derivatives in row["jacobian"]]
     if len(rows) == 1:
-        return format_vector(rows[0], limit, digits, compact)
+        return format_vector(rows[0], limit, digits)
     shape = "J" if compact else f"J {len(rows)}×{len(rows[0])}: "
-    return shape + format_vector([d for r in rows for d in r], limit, digits, compact)
+    return shape + format_vector([d for r in rows for d in r], limit, digits)
 
 
 def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
@@ -81,7 +81,7 @@ def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: boo
         flat += [d for r in range(sizes[name]) for part in parts for d in part[r]]
     n = sum(sizes.values())
     shape = "H" if compact else f"H {n}×{n}: "
-    return shape + format_vector(flat, limit, digits, compact)
+    return shape + format_vector(flat, limit, digits)
 
 
 def compare_view(frame: pd.DataFrame, width: int | None = None, full: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -140,7 +140,7 @@ def _table(
             {
                 "case": row["case"],
                 "method": row["method"],
-                "value": format_vector(value, limit if limit > 10**6 else min(limit, 3), digits, compact)
+                "value": format_vector(value, limit if limit > 10**6 else min(limit, 3), digits)
                 if isinstance(value, list)
                 else format_number(value, digits),
                 "gradient": format_derivatives(row, limit, digits, compact),

@@ -109,14 +109,13 @@ def format_number(v: Any, digits: int = 6) -> str:
     return str(sympy.Float(exact, digits))  # an exact value beyond the float range
 
 
-def format_vector(values: Sequence[Any], limit: int = 4, digits: int = 6, compact: bool = False) -> str:
-    """``[a, b, c]``, cut to ``limit`` entries with the count when longer (``[a, b, … 8 in all]``,
-    or ``[a, b …](8)`` when ``compact``), unless the whole is as short."""
+def format_vector(values: Sequence[Any], limit: int = 4, digits: int = 6) -> str:
+    """``[a, b, c]``, cut to ``limit`` entries with the count when longer (``[a, b …](8)``: the
+    first two of 8), unless the whole is as short."""
     whole = "[" + ", ".join(format_number(v, digits) for v in values) + "]"
     if len(values) <= limit:
         return whole
-    shown = ", ".join(format_number(v, digits) for v in values[:limit])
-    cut = f"[{shown} …]({len(values)})" if compact else f"[{shown}, … {len(values)} in all]"
+    cut = "[" + ", ".join(format_number(v, digits) for v in values[:limit]) + f" …]({len(values)})"
     return whole if len(whole) <= len(cut) else cut
 
 

@@ -223,7 +223,7 @@ def sections(
 ) -> list[Section]:
     """The cost study as titled tables: each function, the summary, each primitive's cost
     (:func:`.primitive_cost.table`) and the crossover."""
-    parts = [Section(s.family.name, s.family.title, s.rows, s.notes) for s in sweeps]
+    parts = [Section(s.family.name, s.family.title, s.family.rows_named(s.rows, "n"), s.notes) for s in sweeps]
     # A sweep that failed at its first size has nothing to summarize.
     measured = [s for s in sweeps if s.rows["reverse/f"].notna().any() and s.rows["forward/f"].notna().any()]
     largest = largest_reverse_ratio(measured) if measured else None

@@ -25,12 +25,16 @@ class Growth:
     coefficients: tuple[float, ...] = ()
 
     def __str__(self) -> str:
+        return self.written_in("k")
+
+    def written_in(self, variable: str) -> str:
+        """The law, short, for a size called ``variable``: "linear: 3k − 3", "k^1.98"."""
         if self.kind == "exponential":
             return f"exponential, ×{self.rate:.2f} per step"
         if self.kind == "power":
-            return f"k^{self.rate:.2f}"
+            return f"{variable}^{self.rate:.2f}"
         if self.kind in ("linear", "quadratic"):
-            return f"{self.kind}: {self.polynomial('k')}"
+            return f"{self.kind}: {self.polynomial(variable)}"
         return {"constant": "constant", "unknown": "too few points"}[self.kind]
 
     @property

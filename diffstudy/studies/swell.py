@@ -212,7 +212,7 @@ def survey_table(last: int = 4) -> pd.DataFrame:
 def growth_frame(sweeps: Sequence[Sweep]) -> pd.DataFrame:
     """How each column grows: one row per family and measure (tidy, whatever the families are called)."""
     rows = [
-        {"family": s.family.name, "measure": column, "growth": str(s.growth[column])}
+        {"family": s.family.name, "measure": column, "growth": s.growth[column].written_in(s.family.parameter or "k")}
         for s in sweeps
         for column in COLUMNS
         if column != "k"
@@ -233,13 +233,14 @@ def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> lis
             )
         )
     for s in sweeps:
-        notes = [s.stopped] if s.stopped else [f"reached the last k tried ({s.rows['k'].iloc[-1]})"]
-        parts.append(Section(s.family.name, s.family.title, s.rows, notes))
+        size = s.family.parameter or "k"
+        notes = [s.stopped] if s.stopped else [f"reached the last {size} tried ({s.rows['k'].iloc[-1]})"]
+        parts.append(Section(s.family.name, s.family.title, s.family.rows_named(s.rows, "k"), notes))
     parts.append(
         Section(
             "growth",
             "Growth of each measure with k: an exact polynomial where the counts are one, else fitted "
-            "on the last four points (at least five measurements)",
+            "on the last four points (at least five measurements with k ≥ 2)",
             growth_frame(sweeps),
             [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
         )
