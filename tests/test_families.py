@@ -223,3 +223,15 @@ def test_study_notes_go_to_stderr_with_csv_and_tables_fit_100_columns(capsys, tm
         status, out, _ = run_cli(capsys, *argv)
         assert status == 0
         assert max(len(line) for line in out.splitlines()) <= 100, argv
+
+
+def test_a_users_size_keeps_the_name_the_user_gave_it(capsys, tmp_path):
+    path = write_case_file(tmp_path, "mine", SQUARES.replace("[1, 2, 4, 8]", "[1, 2, 4, 8, 16, 32]"))
+    _, out, _ = run_cli(capsys, "swell", "--cases", str(path), "--format", "csv")
+    rows = _table(out, "squares")
+    assert list(rows["n"]) == [1, 2, 4, 8, 16, 32] and "k" not in rows.dropna(axis=1, how="all").columns
+    growth = _table(out, "growth").set_index("measure")["growth"]
+    assert growth["f ops"] == "linear: 2n − 1"  # Σ wᵢ²: n multiplications, n − 1 additions
+    path = write_case_file(tmp_path, "mine", LOGISTIC)
+    _, out, _ = run_cli(capsys, "cost", "--cases", str(path), "--format", "csv")
+    assert list(_table(out, "my_logistic")["k"]) == list(range(1, 8))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -258,6 +259,10 @@ def test_compare_fits_a_terminal_of_100_columns(capsys):
     assert status == 0 and max(len(line) for line in out.splitlines()) <= 100
     _, wide, _ = run_cli(capsys, "compare", "--wide")
     assert max(len(line) for line in wide.splitlines()) > 100
+    # Hessians four ways are wider still: what does not fit goes in blocks led by case and method.
+    status, second, _ = run_cli(capsys, "compare", "--order", "2", "--case", "lasso", "--case", "lecture27")
+    assert max(len(line) for line in second.splitlines()) <= 100
+    assert len(re.findall(r"^lecture27 +reverse-over-reverse", second, re.M)) == 2  # the row in both blocks
     _, full, _ = run_cli(capsys, "compare", "--case", "speelpenning", "--full")
     assert "[40320, 20160, 13440, 10080, 8064, 6720, 5760, 5040]" in full
 
@@ -312,7 +317,7 @@ def test_a_disagreement_says_where_and_gives_both_numbers(capsys, tmp_path):
 def test_shortened_vectors_cannot_be_read_as_entries(capsys):
     _, out, _ = run_cli(capsys, "compare", "--case", "speelpenning", "--case", "least_squares")
     # Speelpenning's gradient at (2, 3/2, …, 9/8) has 8 entries, the first 8!/2 = 20160·2 = 40320/1
-    assert "[40320 …](8)" in out or "[40320, 20160 …](8)" in out
+    assert re.search(r"\[40320(, \d+)* …\]\(8\)", out)  # the first entries, then the count
     assert "[-124, -168]" in out  # two entries fit whole
     _, out, _ = run_cli(capsys, "compare", "--case", "tall", "--full", "--method", "forward")
     assert "…" not in out
