@@ -12,6 +12,7 @@ import pytest
 
 import diffstudy as ds
 from diffstudy import fn
+from diffstudy.errors import DomainError
 
 from .helpers import run_cli, write_case_file
 
@@ -94,3 +95,53 @@ def test_three_tied_entries_are_a_kink_not_a_disagreement(capsys, tmp_path):
     for method in ("forward", "reverse"):
         assert records[method]["gradient_exact"]["x"] == ["1/3", "1/3", "1/3"]
         assert any("convention differs from sympy's" in note for note in records[method]["kinks"])
+
+
+def test_a_repeated_index_in_every_second_order_method(capsys, tmp_path):
+    # f = x₀³ + x₀³ + x₁³ (x₀ picked twice): Hessian diag(12x₀, 6x₁) = diag(12, 12) at (1, 2).
+    write_case_file(
+        tmp_path,
+        "fancy",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"x": [1, 2]})
+        def fancy(x):
+            return np.sum(x[[0, 0, 1]] ** 3)
+        """,
+    )
+    argv = ("compare", "--order", "2", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    status, out, _ = run_cli(capsys, *argv)
+    records = json.loads(out)
+    assert status == 0 and len(records) == 4
+    for record in records:
+        assert record["status"] == "ok", record["method"]
+        assert record["hessian"]["x"]["x"] == [[12, 0], [0, 12]], record["method"]
+
+
+def test_reciprocal_on_arrays_and_float_gradients_as_float_arrays():
+    # d/dx Σ 1/xᵢ = −1/xᵢ²: −1 and −1/4 at (1, 2).
+    assert ds.grad(lambda x: np.sum(np.reciprocal(x)))(np.array([1, 2])).tolist() == [-1, Fraction(-1, 4)]
+    for method in ("forward", "reverse"):
+        gradient = ds.gradient(lambda x: np.sum(np.abs(np.log(x))), {"x": np.array([0.5, 2.0])}, method=method)
+        assert gradient.gradient["x"].dtype == float and gradient.gradient["x"].tolist() == [-2.0, 0.5]  # ±1/x
+
+
+def test_messages_at_the_edges_name_what_the_user_wrote():
+    with pytest.raises(DomainError, match="linalg.norm has no derivative at the zero vector"):
+        ds.grad(lambda x: np.linalg.norm(x))(np.zeros(2))
+    with pytest.raises(DomainError, match="numpy computes both branches"):
+        ds.grad(lambda x: np.sum(np.where(x > 0, np.sqrt(x), 0.0)))(np.array([4.0, -1.0]))
+    # The advice works: d/dx √x = 1/(2√x) = 1/4 at 4, and 0 where the branch is not taken.
+    safe = ds.grad(lambda x: np.sum(np.where(x > 0, np.sqrt(np.where(x > 0, x, 1)), 0.0)))(np.array([4.0, -1.0]))
+    assert safe.tolist() == [0.25, 0.0]
+
+
+def test_a_table_printed_in_blocks_keeps_the_columns_that_tell_its_rows_apart(capsys):
+    # Problem 2's default sizes include (1000, 10) and (1000, 100), which share m: every block of
+    # its table (too wide for 100 columns) shows both m and n.
+    _, out, _ = run_cli(capsys, "chain")
+    section = out.split("Problem 2")[1].split("A(AᵀA) costs")[0]
+    blocks = [b for b in section.split("\n\n") if b.strip().startswith("m ")]
+    assert len(blocks) >= 2 and all(b.split()[:2] == ["m", "n"] for b in blocks)

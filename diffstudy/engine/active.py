@@ -446,6 +446,8 @@ class ActiveArray(Active):
             return comparison(*(plain(x) for x in inputs))
         if ufunc is np.square:
             return inputs[0] * inputs[0]
+        if ufunc is np.reciprocal:
+            return 1 / inputs[0]
         primitive = array_primitives.UFUNCS.get(ufunc)
         if primitive is None:
             raise array_primitives.unsupported(ufunc.__name__)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError, UnsupportedOperation
+from ..errors import DomainError, ShapeError, UnsupportedOperation
 from . import kinks
 from . import primitives as scalar
 from .ndarrays import unbroadcast
@@ -592,6 +592,8 @@ def _is_basic(index: Any) -> bool:
 
 def _scatter_value(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     """An array of ``shape``, zero but where ``index`` picks: there the entries of ``g``, summed if repeated."""
+    if hasattr(g, "priority"):  # one of diffstudy's arrays under another (a nesting): it scatters itself
+        return apply(SCATTER, (g,), {"shape": shape, "index": index})
     zeros = constant_like(np.empty(shape, dtype=dtype_of(g)), 0)
     if _is_basic(index):
         # A 0-d object array would be stored whole in the entry it picks, not its number.
@@ -838,7 +840,12 @@ def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False
     """``np.linalg.norm``: the 2-norm of a vector, or the Frobenius norm of a matrix."""
     if ord not in (None, 2, "fro") or (ord == 2 and len(shape_of(x)) != 1):
         raise UnsupportedOperation(f"np.linalg.norm with ord={ord!r} is not supported: only the 2-norm")
-    return scalar.sqrt(array_sum(x * x, axis=axis, keepdims=keepdims))
+    try:
+        return scalar.sqrt(array_sum(x * x, axis=axis, keepdims=keepdims))
+    except DomainError as error:
+        if "derivative of sqrt at 0" not in str(error):
+            raise
+        raise DomainError("np.linalg.norm has no derivative at the zero vector (its sqrt at 0)") from None
 
 
 def _plain(name: str) -> Callable[..., Any]:

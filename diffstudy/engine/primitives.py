@@ -401,7 +401,14 @@ class Domain:
     def describe(self, name: str, x: Any, index: tuple[int, ...] | None = None) -> str:
         """The one-line message for ``name(x)`` outside this domain (``x`` at ``index`` of an array)."""
         sign = "zero" if x == 0 else "a negative number"
-        where = "" if index is None else f" at index {list(index)}"
+        where = (
+            ""
+            if index is None
+            else (
+                f" at index {list(index)} (if an np.where discards it: numpy computes both branches, so keep "
+                f"the discarded one in the domain too, e.g. np.where(x > 0, np.sqrt(np.where(x > 0, x, 1)), 0))"
+            )
+        )
         return self.message.format(name=name, x=shown(x), sign=sign) + where
 
 

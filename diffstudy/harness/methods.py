@@ -71,7 +71,7 @@ class Measurement:
         split, start = {}, 0
         for name, shape in zip(self.inputs, shapes):
             size = int(np.prod(shape))
-            split[name] = row[start] if not shape else np.array(row[start : start + size], dtype=object).reshape(shape)
+            split[name] = row[start] if not shape else _array(row[start : start + size], shape)
             start += size
         return split
 
@@ -88,10 +88,16 @@ class Measurement:
             blocks[name] = {
                 other: rows[0][other]
                 if not shape
-                else np.array([row[other] for row in rows], dtype=object).reshape(shape + np.shape(rows[0][other]))
+                else _array([d for row in rows for d in np.ravel(row[other])], shape + np.shape(rows[0][other]))
                 for other in self.inputs
             }
         return blocks
+
+
+def _array(numbers: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """``numbers`` as an array of ``shape``: of floats when they are floats, else of the exact numbers."""
+    array = np.array(numbers, dtype=object).reshape(shape)
+    return array.astype(float) if all(isinstance(v, (float, np.floating)) for v in numbers) else array
 
 
 def _plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

@@ -293,12 +293,16 @@ def render_fitted(frame: pd.DataFrame, width: int) -> str:
 
 
 def _naming_columns(frame: pd.DataFrame) -> list[Any]:
-    """The leading columns that name a row rather than measure it: the first, and those after it
-    whose cells are short words, not numbers (at most three, so that a block has room for numbers)."""
+    """The leading columns that name a row rather than measure it: the first, those after it whose
+    cells are short words, not numbers, and more along while they do not tell the rows apart (at
+    most three, so that a block has room for numbers)."""
     keys = [frame.columns[0]]
     for column in frame.columns[1:3]:
         cells = [str(v) for v in frame[column] if str(v)]
         if not cells or any(_numeric(v) or len(v) > 20 for v in cells):
             break
         keys.append(column)
+    # Leading columns that do not yet tell the rows apart take the next one along (m and n of a size).
+    while len(keys) < 3 and len(keys) < len(frame.columns) - 1 and frame[keys].astype(str).duplicated().any():
+        keys.append(frame.columns[len(keys)])
     return keys

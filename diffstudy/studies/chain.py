@@ -167,8 +167,8 @@ def problem2_table(sizes: Sequence[tuple[int, int]], limit: int = COUNT_LIMIT) -
             row[f"{label} counted"] = counted(dims, order)["mul"] if formula <= limit else None
         row["2mn²"] = 2 * m * n * n
         row["2m²n"] = 2 * m * m * n
-        row["ratio"] = row["(AAᵀ)A"] / row["A(AᵀA)"]
-        rows.append(row)
+        # The ratio beside the sizes, so that a table printed in blocks keeps it with m and n.
+        rows.append({"m": m, "n": n, "ratio": row["(AAᵀ)A"] / row["A(AᵀA)"], **row})
     return pd.DataFrame(rows, dtype=object)
 
 
