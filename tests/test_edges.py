@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -145,3 +146,14 @@ def test_a_table_printed_in_blocks_keeps_the_columns_that_tell_its_rows_apart(ca
     section = out.split("Problem 2")[1].split("A(AᵀA) costs")[0]
     blocks = [b for b in section.split("\n\n") if b.strip().startswith("m ")]
     assert len(blocks) >= 2 and all(b.split()[:2] == ["m", "n"] for b in blocks)
+
+
+@pytest.mark.parametrize("x", [1e-17, 1e-12, -1e-6, 0.3, 0.7, 1 - 2.0**-40])
+def test_second_derivatives_of_asin_and_acos_keep_their_digits_near_zero_and_near_one(x):
+    # (asin)'' = x/(1 − x²)^{3/2}, (acos)'' its negative: mpmath at 50 digits is the reference.
+    mpmath.mp.dps = 50
+    exact = float(mpmath.mpf(x) / (1 - mpmath.mpf(x) ** 2) ** 1.5)
+    assert ds.hessian(np.arcsin)(x) == pytest.approx(exact, rel=1e-14, abs=0)
+    assert ds.hessian(np.arccos)(x) == pytest.approx(-exact, rel=1e-14, abs=0)
+    mixed = ds.hessian(lambda v: np.sum(np.arcsin(v)))(np.array([x, 0.9]))  # entries of both sizes at once
+    assert mixed[0, 0] == pytest.approx(exact, rel=1e-14, abs=0)
