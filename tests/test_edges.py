@@ -13,6 +13,7 @@ import pytest
 
 import diffstudy as ds
 from diffstudy import fn
+from diffstudy.engine import symbolic
 from diffstudy.errors import DomainError
 
 from .helpers import run_cli, write_case_file
@@ -157,3 +158,19 @@ def test_second_derivatives_of_asin_and_acos_keep_their_digits_near_zero_and_nea
     assert ds.hessian(np.arccos)(x) == pytest.approx(-exact, rel=1e-14, abs=0)
     mixed = ds.hessian(lambda v: np.sum(np.arcsin(v)))(np.array([x, 0.9]))  # entries of both sizes at once
     assert mixed[0, 0] == pytest.approx(exact, rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize(
+    "f, at, expected",
+    [
+        (lambda x: abs(fn.sqrt(x)), 4, 0.25),  # |√x|' = 1/(2√x) = 1/4
+        (lambda x: abs(fn.asin(x)), 0.5, 2 / 3**0.5),  # 1/√(1 − x²) = 2/√3
+        (lambda x: abs(fn.acos(x) - 1), 0.5, -2 / 3**0.5),  # acos(½) − 1 = π/3 − 1 > 0: acos' = −2/√3
+    ],
+)
+def test_abs_of_a_value_sympy_cannot_prove_real_is_differentiated_symbolically(f, at, expected):
+    for method in METHODS:
+        assert float(ds.gradient(f, {"x": at}, method=method).gradient["x"]) == pytest.approx(
+            expected, rel=1e-15, abs=0
+        )
+    assert str(symbolic.trace(f, ["x"])[1][0]).startswith("Abs(")  # printed as sympy's Abs

@@ -21,12 +21,28 @@ import mpmath
 import sympy
 
 from ..errors import DomainError, UnsupportedOperation
-from .primitives import ABS, DIRAC, ELEMENTARY, HEAVISIDE, MAXIMUM, MINIMUM, SIGN, Primitive, divide, power, sqrt
+from .primitives import (
+    ABS,
+    DIRAC,
+    ELEMENTARY,
+    HEAVISIDE,
+    MAXIMUM,
+    MINIMUM,
+    SIGN,
+    Primitive,
+    RealAbs,
+    RealSign,
+    divide,
+    power,
+    sqrt,
+)
 
 FUNCTIONS: dict[type, Primitive] = {
     **{getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"},
     sympy.Abs: ABS,
+    RealAbs: ABS,
     sympy.sign: SIGN,
+    RealSign: SIGN,
     sympy.Heaviside: HEAVISIDE,
     sympy.DiracDelta: DIRAC,
 }

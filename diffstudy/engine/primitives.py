@@ -549,6 +549,42 @@ def _one_minus_square(x: Any) -> Any:
     return np.where(small, 1 - x * x, (1 - x) * (1 + x))  # an array of both kinds: each its own
 
 
+class RealAbs(sympy.Function):
+    """|e| for an e that sympy cannot prove real (√x, asin x): as sympy.Abs, differentiated as for a
+    real e, sign(e)·e'. A program's values are real (a non-real one is a domain error first), and
+    sympy's form for a complex e (re, im, atan2) is nothing the engines evaluate."""
+
+    @classmethod
+    def eval(cls, arg: sympy.Basic) -> sympy.Basic | None:
+        return sympy.Abs(arg) if arg.is_extended_real or arg.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Basic:
+        return RealSign(self.args[0])
+
+    def _eval_evalf(self, prec: int) -> sympy.Basic:
+        return sympy.Abs(self.args[0])._eval_evalf(prec)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"Abs({printer._print(self.args[0])})"
+
+
+class RealSign(sympy.Function):
+    """sign(e) for an e that sympy cannot prove real, differentiated as for a real e: 2δ(e)·e'."""
+
+    @classmethod
+    def eval(cls, arg: sympy.Basic) -> sympy.Basic | None:
+        return sympy.sign(arg) if arg.is_extended_real or arg.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Basic:
+        return 2 * sympy.DiracDelta(self.args[0])
+
+    def _eval_evalf(self, prec: int) -> sympy.Basic:
+        return sympy.sign(self.args[0])._eval_evalf(prec)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"sign({printer._print(self.args[0])})"
+
+
 # One line per function: its value on floats, on sympy, its derivative (given x and out), its ufunc.
 # fmt: off
 SIN = _elementary("sin", math.sin, sympy.sin, lambda x, out: cos(x), np.sin, exact=_exact(0, 0))
@@ -566,7 +602,7 @@ ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(_one_m
 ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(_one_minus_square(x)), np.arccos,
                    exact=_exact(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
 ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), np.arctan, exact=_exact(0, 0))
-ABS = _elementary("abs", abs, sympy.Abs, lambda x, out: _sign(x), np.absolute, precise=abs)
+ABS = _elementary("abs", abs, RealAbs, lambda x, out: _sign(x), np.absolute, precise=abs)
 # The derivatives of the kinks, as sympy writes them; flat wherever they are defined.
 SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign, precise=_step(-1, 0, 1))
 HEAVISIDE = _elementary("heaviside", _step(0, HALF, 1), sympy.Heaviside, lambda x, out: ZERO,
