@@ -193,7 +193,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
         split = _Split(f, args, argnums, kwargs, has_aux)
         recording = reverse.record(split.call, split.leaves)
         _scalar_output(recording, "grad")
-        adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact_one)])
+        adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
         reverse.close(recording)
         value = _finish(recording.values[0])
         return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
@@ -268,7 +268,7 @@ def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
                 rows[out_offsets[k] + a][in_offsets[i] + b] for a in range(out_sizes[k]) for b in range(size_of(leaf))
             ]
             array = object_array(block, shape)
-            per_input.append(_finish(array) if shape else block[0])
+            per_input.append(_finish(array if shape else block[0]))
         per_output.append(split.arranged(per_input))
     return unflatten(split.output_structure, per_output)
 

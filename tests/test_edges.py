@@ -4,7 +4,11 @@ Expected values by hand."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
+import shutil
 from fractions import Fraction
 
 import mpmath
@@ -13,6 +17,7 @@ import pytest
 
 import diffstudy as ds
 from diffstudy import fn
+from diffstudy.cli.progress import Progress
 from diffstudy.engine import symbolic
 from diffstudy.errors import DomainError
 
@@ -174,3 +179,85 @@ def test_abs_of_a_value_sympy_cannot_prove_real_is_differentiated_symbolically(f
             expected, rel=1e-15, abs=0
         )
     assert str(symbolic.trace(f, ["x"])[1][0]).startswith("Abs(")  # printed as sympy's Abs
+
+
+@pytest.mark.parametrize("x", [30.0, 200.0, -300.0, 349.0])
+def test_the_second_derivative_of_tanh_far_out(x):
+    # tanh'' = −2 sech²x tanh x: −1.53e-173 at 200, where 1/cosh² differentiated divided by cosh⁴ = inf.
+    mpmath.mp.dps = 60
+    exact = float(-2 * mpmath.sech(x) ** 2 * mpmath.tanh(x))
+    assert ds.hessian(fn.tanh)(x) == pytest.approx(exact, rel=1e-13, abs=0)
+    assert ds.hessian(lambda v: np.sum(np.tanh(v)))(np.array([x, 0.3]))[0, 0] == pytest.approx(exact, rel=1e-13, abs=0)
+    # x·tanh x: 2 sech²x + x·tanh''x, the sign of the second term (it was lost when tanh'' was 0)
+    both = float(2 * mpmath.sech(x) ** 2 - 2 * x * mpmath.sech(x) ** 2 * mpmath.tanh(x))
+    assert ds.hessian(lambda v: v * fn.tanh(v))(x) == pytest.approx(both, rel=1e-13, abs=0)
+
+
+@pytest.mark.parametrize("x", [60.0, 200.0])
+def test_the_symbolic_reference_keeps_a_value_that_cancels_at_low_precision(x):
+    # sympy writes tanh' = 1 − tanh²x: 4e-52 at 60 and 7.7e-174 at 200 are noise, or 0, at 50 and
+    # 100 digits; the reference is not 0 (mpmath's sech² at 60 digits).
+    mpmath.mp.dps = 60
+    value = ds.gradient(fn.tanh, {"x": x}, method="symbolic").gradient["x"]
+    assert float(value) == pytest.approx(float(mpmath.sech(x) ** 2), rel=1e-15, abs=0)
+
+
+def test_an_overflow_of_a_number_by_a_number_is_an_error_in_every_transform():
+    for transform in (ds.jacfwd, ds.jacrev):
+        with pytest.raises(DomainError, match="not finite"):
+            transform(lambda x: 1 / x)(1e-200)  # −1/x² = −1e400
+    with pytest.raises(DomainError, match="not finite"):
+        ds.hessian(fn.log)(1e-200)
+
+
+def test_exact_inputs_keep_rational_derivatives_exact_on_arrays_and_unused_inputs():
+    # d/dxᵢ log(Σx) = 1/Σx = 1/5 at (2, 3); d²/dxᵢ² Σ log xᵢ = −1/xᵢ²: −1/4, −1/9.
+    x = np.array([2, 3])
+    for transform in (ds.grad, ds.jacfwd, ds.jacrev):
+        gradient = transform(lambda v: np.log(np.sum(v)))(x)
+        assert all(type(d) is Fraction for d in gradient.flat) and gradient.tolist() == [Fraction(1, 5)] * 2
+    for hessian in (ds.hessian(lambda v: np.sum(np.log(v))), ds.jacrev(ds.jacrev(lambda v: np.sum(np.log(v))))):
+        h = hessian(x)
+        assert all(type(d) is Fraction for d in h.flat) and h.tolist() == [[Fraction(-1, 4), 0], [0, Fraction(-1, 9)]]
+    # log(2 + y²) does not depend on x: its derivative by x is an exact 0; by y 2y/(2 + y²) = 2/3.
+    assert ds.jacfwd(lambda x, y: fn.log(2 + y**2), argnums=(0, 1))(2, 1) == (0, Fraction(2, 3))
+    assert type(ds.jacfwd(lambda x, y: fn.log(2 + y**2), argnums=(0, 1))(2, 1)[0]) is Fraction
+
+
+def test_what_the_command_line_says_about_files_and_whole_gradients(capsys, tmp_path):
+    family = "from diffstudy import family\n\n@family(k=[1, 2], at={'x': 1})\ndef f(x, k):\n    return x\n"
+    families = write_case_file(tmp_path, "families", family)
+    status, _, err = run_cli(capsys, "compare", "--no-builtin", "--cases", str(families))
+    assert status == 2 and "no @case in this file (a @family is swept by swell or cost --cases)" in err
+    source = "from diffstudy import case\n\n@case(at={'x': 1})\ndef g(x):\n    return x +\n"
+    broken = write_case_file(tmp_path, "broken", source)
+    status, _, err = run_cli(capsys, "compare", "--case", "lecture27", "--cases", str(broken))
+    assert status == 2 and err.count("broken.py:5") == 1 and "1 problem(s) loading the cases" in err
+    # --full: a whole gradient, by input with its shape; the notes and legend still fit 100 columns.
+    _, out, _ = run_cli(capsys, "compare", "--case", "two_layer", "--full", "--method", "forward")
+    assert "W1 3×2: [" in out and "; b1 3: [" in out
+    assert max(len(line) for line in out.split("\n\n", 1)[1].splitlines()) <= 100
+
+
+def test_a_float_that_is_sympys_exact_value_is_called_exact(capsys, tmp_path):
+    # d(x²)/dx at 0.5 is 1.0 in floats and 1 in sympy: the same number.
+    source = "from diffstudy import case\n\n@case(at={'x': 0.5})\ndef half(x):\n    return x * x\n"
+    write_case_file(tmp_path, "half", source)
+    _, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    records = {r["method"]: r for r in json.loads(out)}
+    assert records["forward"]["agreement"] == 0
+    _, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path))
+    assert len(re.findall(r"half +forward .* exact ", out)) == 1
+
+
+def test_progress_fits_a_narrow_terminal(monkeypatch):
+    # A line as wide as the terminal wraps, and the next one would not overwrite it.
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback: os.terminal_size((60, 24)))
+    stream = Terminal()
+    with Progress(3, "compare", stream) as progress:
+        progress.step("a case with a long name " * 5)
+    assert max(len(part) for part in stream.getvalue().split("\r")) == 59

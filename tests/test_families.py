@@ -81,7 +81,7 @@ def test_a_family_that_fails_keeps_its_rows_and_says_where(capsys, tmp_path):
     )
     status, out, err = run_cli(capsys, "cost", "--cases", str(path))
     assert status == 1
-    assert "failed at n = 2" in out and "mine.py:5" in out and "log of a negative number" in out
+    assert "failed at k = 2" in out and "mine.py:5" in out and "log of a negative number" in out
     assert "Traceback" not in out + err
 
 

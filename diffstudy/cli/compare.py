@@ -104,14 +104,15 @@ def run(args: argparse.Namespace) -> int:
         table, notes = compare_view(frame, width, args.full)
         # What is still too wide at its shortest goes in blocks of columns, each led by case and method.
         print(render_fitted(table, width) if args.format == "table" and width else render(table, args.format))
+        # With --full the table is as wide as its numbers; the text around it still fits.
+        text_width = output_width(args)
         if notes:
             print()
-            print("\n".join(wrap(note, width, "    ") for note in notes))
+            print("\n".join(wrap(note, text_width, "    ") for note in notes))
         if args.format == "table":
             print()
-            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, width))
-    for problem in problems:  # said again below the table, where it is seen
-        print(f"diffstudy: {problem}", file=sys.stderr)
-    if problems:
+            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, text_width))
+    if problems:  # said above the table, as the files loaded; counted again below it, where it is seen
+        print(f"diffstudy: {len(problems)} problem(s) loading the cases, said above the table", file=sys.stderr)
         return USAGE
     return FAILED if failed(frame) else OK

@@ -5,6 +5,7 @@ It writes only when standard error is a terminal, so pipes, files and tests get 
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from types import TracebackType
@@ -20,6 +21,8 @@ class Progress:
         self.label = label
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
+        # One column short of the terminal: a full line would wrap, and the next would not overwrite it.
+        self.width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
         self.done = 0
         self.started = time.monotonic()
 
@@ -30,7 +33,7 @@ class Progress:
             elapsed = time.monotonic() - self.started
             count = f"{self.done}/{self.total}" if self.total else f"{self.done}"
             line = f"{self.label} [{count}] {what} ({elapsed:.0f} s)"
-            self.stream.write("\r" + line[:100].ljust(100))
+            self.stream.write("\r" + line[: self.width].ljust(self.width))
             self.stream.flush()
 
     def __enter__(self) -> Progress:
@@ -38,5 +41,5 @@ class Progress:
 
     def __exit__(self, kind: type | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self.enabled:
-            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()

@@ -260,18 +260,20 @@ def plain(x: Any) -> Any:
     return x
 
 
-def constant_like(x: Any, c: int) -> Any:
+def constant_like(x: Any, c: int | Fraction) -> Any:
     """The integer ``c`` in the number type of ``x``, made without counting an operation.
 
     The engines' seeds (a tangent of 1, an adjoint of 1, a tangent of 0) are made this way, so
     that every operation on them is counted like any other. For an array, an array of ``c``.
+    A Fraction ``c`` stays exact where ``x`` holds a float (an exact seed for exact inputs whose
+    value is irrational), in the layers of ``x``.
     """
     if isinstance(x, Active):
         return x.constant(c)
     if isinstance(x, np.ndarray):
         return array_primitives.constant_like(x, c)
     if isinstance(x, float):
-        return float(c)
+        return c if isinstance(c, Fraction) else float(c)
     if isinstance(x, sympy.Basic):
         return sympy.Integer(c)
     return Fraction(c)

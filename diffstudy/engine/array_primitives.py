@@ -58,11 +58,12 @@ def is_exact(x: Any) -> bool:
     return dtype_of(x).kind == "O"
 
 
-def constant_like(x: Any, c: int) -> Any:
-    """An array of ``x``'s shape and type filled with the integer ``c``, made without counting."""
+def constant_like(x: Any, c: int | Fraction) -> Any:
+    """An array of ``x``'s shape and type filled with the integer ``c``, made without counting
+    (``c`` a Fraction: exact entries, also in a float array's place)."""
     if hasattr(x, "constant"):
         return x.constant(c)
-    if is_exact(x):
+    if is_exact(x) or isinstance(c, Fraction):
         filled = np.empty(shape_of(x), dtype=object)
         filled.fill(Fraction(c))
         return filled
@@ -476,7 +477,9 @@ def _elementwise(p: Primitive) -> ArrayPrimitive:
 
     def partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
         local = p.partials[i](*values, out)
-        if isinstance(local, Fraction) and not is_exact(out):
+        if isinstance(local, Fraction) and not is_exact(out) and shape_of(out) != ():
+            # An exact partial beside a float array would make object arrays; a number stays exact
+            # (d log x at 5 is 1/5 although log 5 is a float).
             local = float(local)
         return Scale(local, shape_of(values[i]), shape_of(out))
 
@@ -909,12 +912,13 @@ def written_in_place(name: str) -> UnsupportedOperation:
     )
 
 
-def unit_like(x: Any, entry: int) -> Any:
-    """An array of ``x``'s shape and type, 1 at flat index ``entry`` and 0 elsewhere (a forward seed)."""
+def unit_like(x: Any, entry: int, exact: bool = False) -> Any:
+    """An array of ``x``'s shape and type, 1 at flat index ``entry`` and 0 elsewhere (a seed);
+    with ``exact`` of exact numbers, also in a float array's place."""
     if hasattr(x, "wrap"):
-        return x.wrap(unit_like(x.value, entry))
+        return x.wrap(unit_like(x.value, entry, exact))
     if getattr(x, "is_array", False):  # an array of an outer differentiation: the seed is a constant to it
-        return unit_like(x.value, entry)
-    unit = constant_like(np.asarray(x), 0)
+        return unit_like(x.value, entry, exact)
+    unit = constant_like(np.asarray(x), Fraction(0) if exact else 0)
     unit.flat[entry] = Fraction(1) if unit.dtype == object else 1.0
     return unit

@@ -189,7 +189,7 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     for out in outputs_of(f(*inputs)):
         if isinstance(out, (Dual, DualArray)) and out.tag is tag:
             values.append(out.value)
-            derivatives.append(constant_like(out.value, 0) if out.tangent is None else out.tangent)
+            derivatives.append(_zero_like(out.value, point) if out.tangent is None else out.tangent)
         elif isinstance(out, Active) and out.priority > tag.level:
             raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")
         else:  # an output that does not depend on the inputs (a number, or one of an outer pass)
@@ -197,6 +197,13 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
             # a zero of the output's shape, in the type of the inputs' entries
             derivatives.append(constant_like(out, 0) if is_array(out) else constant_like(entries(point[0])[0], 0))
     return values, derivatives
+
+
+def _zero_like(value: Any, point: Sequence[Any]) -> Any:
+    """The derivative 0 of an output that the seeded inputs do not reach: exact when an input is
+    (log(2 + y²) by x at integers is 0, not 0.0), else in the output's type."""
+    exact = any(array_primitives.is_exact(v) for v in point)
+    return constant_like(value, Fraction(0) if exact else 0)
 
 
 def unit_tangents(point: Sequence[Any], direction: tuple[int, int]) -> list[Any]:

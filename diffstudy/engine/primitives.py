@@ -515,7 +515,8 @@ def _sech_squared(x: Any, out: Any) -> Any:
 
     For |x| < ½ the textbook 1 − out² loses nothing (out² < 0.22). Beyond, tanh x rounds towards
     ±1 and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x,
-    and past |x| = 350, where cosh² would overflow, 4e/(1 + e)² with e = exp(−2|x|).
+    and past |x| = 20 4e/(1 + e)² with e = exp(−2|x|): the derivative of 1/cosh² divides by
+    cosh⁴, which overflows from |x| = 178 on and would make a second derivative 0.
     Symbolically the textbook form is exact.
     """
     if not is_concrete(x):
@@ -523,7 +524,7 @@ def _sech_squared(x: Any, out: Any) -> Any:
     size = np.max(np.abs(_plain_values(x)))
     if size < 0.5:
         return 1 - out * out
-    if size <= 350:
+    if size <= 20:
         c = cosh(x)
         return 1 / (c * c)
     sign = np.where(np.asarray(_plain_values(x)) < 0, -1, 1) if _is_array_like(x) else (-1 if x < 0 else 1)

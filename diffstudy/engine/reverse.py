@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import NestingError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators, next_level, plain
+from .active import Active, ActiveArray, constant_like, install_operators, next_level
 from .primitives import Argument, Primitive, Unit, accumulate
 from .trees import entries, flat_entries, is_array, outputs_of, size_of
 
@@ -307,19 +307,13 @@ class Recording:
         return isinstance(out, (Var, VarArray)) and out.tape is self.tape
 
     @cached_property
-    def exact_one(self) -> Any:
-        """1, exact and of the inputs' number type, when an input is exact; else None.
+    def exact(self) -> bool:
+        """Whether an input is exact (a Fraction, or an array of them, under any layers).
 
-        A float output of exact inputs (log 3) is seeded with it, so that a rational derivative
-        (1/3) stays exact in reverse mode as it does in forward mode, which seeds the input.
+        Then a float output (log 3) is seeded with an exact 1, so that a rational derivative (1/3)
+        stays exact in reverse mode as it does in forward mode, which seeds the input.
         """
-        for entry in self.tape[: self.n_inputs]:
-            v = entry[1]
-            if plain(v).__class__ is Fraction:
-                return constant_like(v, 1)  # a counting number stays one, so the sweep is counted alike
-            if v.__class__ is np.ndarray and array_primitives.is_exact(v):
-                return Fraction(1)
-        return None
+        return any(array_primitives.is_exact(entry[1]) for entry in self.tape[: self.n_inputs])
 
     @property
     def values(self) -> list[Any]:
@@ -423,16 +417,13 @@ def forward_sweep(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
     return tangents
 
 
-def seed(out: Any, entry: int, exact_one: Any = None) -> Any:
-    """1 at one entry of an output (a number, or an array that is 1 at ``entry`` and 0 elsewhere).
-
-    A number output whose value is a float gets ``exact_one`` when given (see
-    :attr:`Recording.exact_one`).
-    """
+def seed(out: Any, entry: int, exact: bool = False) -> Any:
+    """1 at one entry of an output (a number, or an array that is 1 at ``entry`` and 0 elsewhere);
+    exact, whatever the output's type, when the inputs are (see :attr:`Recording.exact`)."""
     value = out.value if isinstance(out, (Var, VarArray)) else out
-    if exact_one is not None and plain(value).__class__ is float:
-        return exact_one
-    return array_primitives.unit_like(value, entry) if is_array(value) else constant_like(value, 1)
+    if is_array(value):
+        return array_primitives.unit_like(value, entry, exact and not array_primitives.is_exact(value))
+    return constant_like(value, Fraction(1) if exact else 1)
 
 
 def pullback(recording: Recording, weights: Sequence[Any]) -> list[Any]:
@@ -461,7 +452,7 @@ def gradient_row(recording: Recording, position: int | tuple[int, int]) -> list[
     """
     k, entry = (position, 0) if isinstance(position, int) else position
     weights: list[Any] = [None] * len(recording.outputs)
-    weights[k] = seed(recording.outputs[k], entry, recording.exact_one)
+    weights[k] = seed(recording.outputs[k], entry, recording.exact)
     return flat_entries(pullback(recording, weights))
 
 

@@ -123,6 +123,10 @@ def load_cases(
         for file in case_files(path):
             found, trouble = load_file(file, on_error)
             problems.extend(trouble)
+            if path.is_file() and not found and not trouble:  # a file named on its own, with nothing to run
+                problems.append(
+                    f"{display_path(str(file))}: no @case in this file (a @family is swept by swell or cost --cases)"
+                )
             for c in found:
                 if c.name in seen:
                     problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")

@@ -51,16 +51,30 @@ def format_agreement(row: pd.Series, note: str = "") -> str:
         # the symbolic row is the others' reference; a method that ran alone has none
         text = "reference" if row["method"] == "symbolic" else "no reference"
         return text + (f", kink {note}" if row["kinks"] else "")
-    text = "exact" if row["agreement"] == 0 and row["exact"] else f"{row['agreement']:.1e}"
+    # The difference is computed exactly: 0 means the same number, a float 0.25 and sympy's 1/4 too.
+    text = "exact" if row["agreement"] == 0 else f"{row['agreement']:.1e}"
     if row["reference"] != "sympy":
         text += f" vs {row['reference']}"
     return text + (f", kink {note}" if row["kinks"] else "")
 
 
-def format_derivatives(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
-    """The gradient, or the Jacobian (rows one after the other, its shape first) for several outputs."""
+def format_derivatives(
+    row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False, named: bool = False
+) -> str:
+    """The gradient, or the Jacobian (rows one after the other, its shape first) for several outputs.
+
+    ``named``: a gradient by array inputs led by each input's name and shape
+    (``W1 3×2: [...]; b1 3: [...]``), so that a whole gradient can be read off.
+    """
     if row["jacobian"] is None:
         return ""
+    if named and len(row["jacobian"]) == 1 and any(isinstance(v, list) for v in row["jacobian"][0].values()):
+        return "; ".join(
+            f"{name} {'×'.join(map(str, np.shape(v)))}: {format_vector(_flat(v), limit, digits)}"
+            if isinstance(v, list)
+            else f"{name}: {format_number(v, digits)}"
+            for name, v in row["jacobian"][0].items()
+        )
     rows = [[d for v in derivatives.values() for d in _flat(v)] for derivatives in row["jacobian"]]
     if len(rows) == 1:
         return format_vector(rows[0], limit, digits)
@@ -143,7 +157,7 @@ def _table(
                 "value": format_vector(value, limit if limit > 10**6 else min(limit, 3), digits)
                 if isinstance(value, list)
                 else format_number(value, digits),
-                "gradient": format_derivatives(row, limit, digits, compact),
+                "gradient": format_derivatives(row, limit, digits, compact, named=limit > 10**6),
                 "hessian": format_hessian(row, limit, digits, compact),
                 "agreement": format_agreement(row, notes.get(position, ("", ""))[0]),
                 "ops": _with_cse(row["ops"], row["ops_cse"]),

@@ -133,7 +133,7 @@ def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) 
     row["n"] = n
     case = family.case(n)
     entries = sum(int(np.prod(shape)) for shape in case.shapes)
-    measured = measure_methods(case, f"n = {n}", entries, limits, stopped)
+    measured = measure_methods(case, f"{family.parameter or 'n'} = {n}", entries, limits, stopped)
     row.update({column: value for column, value in measured.items() if column in row})
     return row
 
@@ -226,15 +226,17 @@ def sections(
     parts = [Section(s.family.name, s.family.title, s.family.rows_named(s.rows, "n"), s.notes) for s in sweeps]
     # A sweep that failed at its first size has nothing to summarize.
     measured = [s for s in sweeps if s.rows["reverse/f"].notna().any() and s.rows["forward/f"].notna().any()]
-    largest = largest_reverse_ratio(measured) if measured else None
-    if largest:
-        ratio, name, n = largest
+    largest = None
+    if measured:
+        ratio, name, n = largest_reverse_ratio(measured)
+        size = next(s.family.parameter for s in measured if s.family.name == name) or "n"
+        largest = (ratio, name, f"{size} = {n}")
         parts.append(
             Section(
                 "summary",
                 "The cheap gradient principle: ratios to ops(f)",
                 summary_frame(measured),
-                [f"largest reverse/f seen: {ratio:.3f} ({name}, n = {n})"],
+                [f"largest reverse/f seen: {ratio:.3f} ({name}, {size} = {n})"],
             )
         )
     if primitives is not None:

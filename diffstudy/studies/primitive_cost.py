@@ -110,17 +110,17 @@ def bound(frame: pd.DataFrame) -> tuple[float, str]:
     return float(worst["reverse/own"]), str(worst["primitive"])
 
 
-def section(frame: pd.DataFrame, measured: tuple[float, str, int] | None = None) -> Section:
+def section(frame: pd.DataFrame, measured: tuple[float, str, str] | None = None) -> Section:
     """The table as a titled section; ``measured`` is the largest reverse/f of the studied
-    functions (ratio, function, n), set beside the bound."""
+    functions (ratio, function, at which size: "n = 1"), set beside the bound."""
     worst, name = bound(frame)
     notes = [
         f"one more step of the chain, counted: any program of these primitives has reverse/f ≤ {worst:g} "
         f"({name}), plus one operation for the seed"
     ]
     if measured is not None:
-        ratio, function, n = measured
-        notes.append(f"the functions above measure at most {ratio:.3f} ({function}, n = {n})")
+        ratio, function, at = measured
+        notes.append(f"the functions above measure at most {ratio:.3f} ({function}, {at})")
     return Section(
         "primitives", "The cost of a gradient, primitive by primitive: operations per operation of f", frame, notes
     )

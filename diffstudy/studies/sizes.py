@@ -26,7 +26,9 @@ class SizeRun:
 def each_size(
     family: Family, sizes: Sequence[int], measure: Measure, progress: Callable[[str], None] | None, name: str
 ) -> SizeRun:
-    """Measure ``family`` at each of ``sizes`` in turn; ``name`` is what the size is called (k, n)."""
+    """Measure ``family`` at each of ``sizes`` in turn; ``name`` is what the study calls the size
+    (k, n), unless the family names it itself."""
+    name = family.parameter or name
     run = SizeRun()
     for size in sizes:
         if progress:
