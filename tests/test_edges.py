@@ -4,8 +4,10 @@ Expected values by hand."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import operator
 import os
 import re
 import shutil
@@ -261,3 +263,30 @@ def test_progress_fits_a_narrow_terminal(monkeypatch):
     with Progress(3, "compare", stream) as progress:
         progress.step("a case with a long name " * 5)
     assert max(len(part) for part in stream.getvalue().split("\r")) == 59
+
+
+def test_a_loop_over_the_entries_of_an_array_counts_one_addition_per_entry_in_reverse_mode():
+    def loop(w):
+        s = 0
+        for i in range(8):
+            s = s + w[i] * w[i]
+        return s
+
+    result = ds.gradient(loop, {"w": [0.5] * 8}, method="reverse")
+    # By hand: f is 8 multiplications and 8 additions (16). The sweep: each w[i]·w[i] sends g·w[i]
+    # twice (2 multiplications, 1 addition), and each w[i]'s adjoint goes into w's at one entry:
+    # nothing for the first, one addition for each of the 7 others. 16 + 8·3 + 7 = 47 (not 16 + 24 + 7·8).
+    assert result.ops.total == 47
+    assert result.gradient["w"].tolist() == [1.0] * 8  # 2wᵢ
+
+
+def test_forward_mode_is_dense_within_an_array_input_and_sparse_across_scalar_inputs():
+    # By hand, per pass: f's 2n − 1 operations, and the tangent of w·w (2n multiplications, n
+    # additions) summed (n − 1 additions) on the array; on scalars only the seeded xᵢ·xᵢ (3).
+    n = 5
+    on_array = ds.gradient(lambda w: np.sum(w * w), {"w": [0.5] * n}, method="forward")
+    names = [f"x{i}" for i in range(n)]
+    squares = lambda *x: functools.reduce(operator.add, [v * v for v in x])  # noqa: E731  (no 0 + first)
+    on_scalars = ds.gradient(squares, dict.fromkeys(names, 0.5), method="forward")
+    assert on_array.ops.total == n * (6 * n - 2) == 140
+    assert on_scalars.ops.total == n * (2 * n + 2) == 60
