@@ -290,3 +290,14 @@ def test_forward_mode_is_dense_within_an_array_input_and_sparse_across_scalar_in
     on_scalars = ds.gradient(squares, dict.fromkeys(names, 0.5), method="forward")
     assert on_array.ops.total == n * (6 * n - 2) == 140
     assert on_scalars.ops.total == n * (2 * n + 2) == 60
+
+
+def test_a_rational_power_of_a_perfect_power_is_exact():
+    # d/dx x^(3/2) = (3/2)·x^(1/2): 9/4 at x = 9/4; (x^(1/2))'' = −¼x^(−3/2) = −1/32 at 4;
+    # d/dx x^(−1/3) = −⅓x^(−4/3) = −1/48 at 8.
+    for method in METHODS:
+        gradient = ds.gradient(lambda x: x ** Fraction(3, 2), {"x": Fraction(9, 4)}, method=method).gradient["x"]
+        assert gradient == Fraction(9, 4) and type(gradient) is Fraction, method
+    assert ds.hessian(lambda x: x ** Fraction(1, 2))(4) == Fraction(-1, 32)
+    assert ds.grad(lambda x: x ** Fraction(-1, 3))(8) == Fraction(-1, 48)
+    assert type(ds.grad(lambda x: x ** Fraction(1, 2))(2)) is float  # √2 is not rational

@@ -202,6 +202,10 @@ def power(x: Any, y: Any) -> Any:
         if isinstance(y, (int, Fraction)) and y == 1 and isinstance(x, np.ndarray):
             return x  # a plain array is never written into: no copy needed (x**2's partial is 2·x**1)
         return _on_arrays(power, operator.pow, x, y)
+    if x.__class__ is Fraction and y.__class__ is Fraction and y.denominator != 1 and x > 0:
+        root = _exact_root(x, y.denominator)
+        if root is not None:  # 4 ** (1/2) is 2, as fn.sqrt(4) is, not 2.0
+            return root**y.numerator
     try:
         result = x**y
     except ZeroDivisionError:
@@ -433,6 +437,13 @@ def _exact(point: int, value: int) -> Callable[[Fraction], Fraction | None]:
         return Fraction(value) if x == point else None
 
     return at
+
+
+def _exact_root(x: Fraction, n: int) -> Fraction | None:
+    """The n-th root of a positive rational whose numerator and denominator are n-th powers, else None."""
+    p, p_exact = sympy.integer_nthroot(x.numerator, n)
+    q, q_exact = sympy.integer_nthroot(x.denominator, n)
+    return Fraction(int(p), int(q)) if p_exact and q_exact else None
 
 
 def _exact_sqrt(x: Fraction) -> Fraction | None:
