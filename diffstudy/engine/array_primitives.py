@@ -667,16 +667,9 @@ def _join_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> Li
 def _join_jvp(tangents: Sequence[Any], values: Sequence[Any], out: Any, params: Params) -> Any:
     # A constant's zero tangent takes the type of the tangents beside it (an integer constant
     # among exact tangents gets exact zeros, not float ones).
-    exact = is_exact(next(t for t in tangents if t is not None))
-    zero = _exact_zeros if exact else lambda v: constant_like(v, 0)
-    whole = [zero(v) if t is None else t for t, v in zip(tangents, values)]
+    zero = Fraction(0) if is_exact(next(t for t in tangents if t is not None)) else 0
+    whole = [constant_like(v, zero) if t is None else t for t, v in zip(tangents, values)]
     return apply(JOIN, whole, params)
-
-
-def _exact_zeros(v: Any) -> np.ndarray:
-    zeros = np.empty(shape_of(v), dtype=object)
-    zeros.fill(Fraction(0))
-    return zeros
 
 
 JOIN = ArrayPrimitive("concatenate", _join_value, _no_count, _join_partial, jvp=_join_jvp)
