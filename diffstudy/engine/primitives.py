@@ -448,8 +448,7 @@ def _exact_root(x: Fraction, n: int) -> Fraction | None:
 
 def _exact_sqrt(x: Fraction) -> Fraction | None:
     """sqrt of a rational whose numerator and denominator are perfect squares, else None."""
-    p, q = math.isqrt(x.numerator), math.isqrt(x.denominator)
-    return Fraction(p, q) if p * p == x.numerator and q * q == x.denominator else None
+    return _exact_root(x, 2)
 
 
 def _elementary(
