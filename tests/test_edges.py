@@ -195,11 +195,12 @@ def test_the_second_derivative_of_tanh_far_out(x):
     assert ds.hessian(lambda v: v * fn.tanh(v))(x) == pytest.approx(both, rel=1e-13, abs=0)
 
 
-@pytest.mark.parametrize("x", [60.0, 200.0])
+@pytest.mark.parametrize("x", [60.0, 200.0, 210.5, 230.5, 500.0])
 def test_the_symbolic_reference_keeps_a_value_that_cancels_at_low_precision(x):
-    # sympy writes tanh' = 1 − tanh²x: 4e-52 at 60 and 7.7e-174 at 200 are noise, or 0, at 50 and
-    # 100 digits; the reference is not 0 (mpmath's sech² at 60 digits).
-    mpmath.mp.dps = 60
+    # sympy writes tanh' = 1 − tanh²x, which needs 0.87·x digits: 4e-52 at 60 and 7.7e-174 at 200
+    # are noise, or 0, at 50 and 100 digits; 2e-434 at 500 needs 800. The reference is not 0
+    # (mpmath's sech², at 1000 digits).
+    mpmath.mp.dps = 1000
     value = ds.gradient(fn.tanh, {"x": x}, method="symbolic").gradient["x"]
     assert float(value) == pytest.approx(float(mpmath.sech(x) ** 2), rel=1e-15, abs=0)
 
@@ -301,3 +302,15 @@ def test_a_rational_power_of_a_perfect_power_is_exact():
     assert ds.hessian(lambda x: x ** Fraction(1, 2))(4) == Fraction(-1, 32)
     assert ds.grad(lambda x: x ** Fraction(-1, 3))(8) == Fraction(-1, 48)
     assert type(ds.grad(lambda x: x ** Fraction(1, 2))(2)) is float  # √2 is not rational
+
+
+def test_exact_powers_of_integer_bases_and_empty_indices_and_atan_far_out():
+    # 2**x at 3 is the exact 8, 4**x at 1/2 the exact 2, in every method (values by hand).
+    for method in METHODS:
+        assert type(ds.gradient(lambda x: 2**x, {"x": 3}, method=method).values[0]) is Fraction, method
+        assert ds.gradient(lambda x: 4**x, {"x": Fraction(1, 2)}, method=method).values == [2], method
+    # numpy takes w[[]] (nothing picked): the gradient is that of w[0].
+    assert ds.grad(lambda w: np.sum(w[[]]) + w[0])(np.array([1.0, 2.0])).tolist() == [1.0, 0.0]
+    # atan' = 1/(1 + x²) = 1e-320 at 1e160 (a float), where x² overflows.
+    assert ds.grad(fn.atan)(1e160) == pytest.approx(1e-320, rel=1e-3, abs=0)
+    assert ds.grad(lambda v: np.sum(np.arctan(v)))(np.array([0.5, 1e160]))[1] == pytest.approx(1e-320, rel=1e-3, abs=0)

@@ -468,8 +468,8 @@ def _plain_index(index: Any) -> Any:
         return tuple(_plain_index(i) for i in index)
     if isinstance(index, Active):
         return index._refuse("an index")
-    if isinstance(index, list):
-        return np.asarray(index)
+    if isinstance(index, list):  # [] alone would make a float array, which numpy refuses as an index
+        return np.asarray(index) if index else np.asarray(index, dtype=np.intp)
     return index
 
 

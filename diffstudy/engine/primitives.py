@@ -202,8 +202,8 @@ def power(x: Any, y: Any) -> Any:
         if isinstance(y, (int, Fraction)) and y == 1 and isinstance(x, np.ndarray):
             return x  # a plain array is never written into: no copy needed (x**2's partial is 2·x**1)
         return _on_arrays(power, operator.pow, x, y)
-    if x.__class__ is Fraction and y.__class__ is Fraction and y.denominator != 1 and x > 0:
-        root = _exact_root(x, y.denominator)
+    if (x.__class__ is Fraction or x.__class__ is int) and y.__class__ is Fraction and y.denominator != 1 and x > 0:
+        root = _exact_root(Fraction(x), y.denominator)
         if root is not None:  # 4 ** (1/2) is 2, as fn.sqrt(4) is, not 2.0
             return root**y.numerator
     try:
@@ -212,6 +212,8 @@ def power(x: Any, y: Any) -> Any:
         raise DomainError(f"zero to a negative power (0 ** {shown(y)})") from None
     except OverflowError:
         raise DomainError(f"{shown(x)} ** {shown(y)} overflows a float") from None
+    if result.__class__ is int and y.__class__ is Fraction:  # 2 ** Fraction(3): an exact number, as everywhere
+        return Fraction(result)
     if isinstance(result, (complex, mpmath.mpc)) or _undefined(result):
         if x == 0:
             raise DomainError(f"zero to a negative power (0 ** {shown(y)})")
@@ -560,6 +562,22 @@ def _one_minus_square(x: Any) -> Any:
     return np.where(small, 1 - x * x, (1 - x) * (1 + x))  # an array of both kinds: each its own
 
 
+def _atan_rule(x: Any) -> Any:
+    """d atan(x)/dx = 1/(1 + x²), written as r²/(1 + r²) with r = 1/x where |x| > 1, so that x² does
+    not overflow from |x| = 1.3e154 on (atan' is 1e-320 at 1e160, a float). Symbolically the
+    textbook form."""
+    if not is_concrete(x):
+        return 1 / (1 + x * x)
+    big = np.abs(np.asarray(_plain_values(x), dtype=float)) > 1
+    if not np.any(big):
+        return 1 / (1 + x * x)
+    if np.all(big):
+        r = 1 / x
+        return r * r / (1 + r * r)
+    r, small = 1 / np.where(big, x, 1), np.where(big, 0, x)  # an array of both kinds: each its own
+    return np.where(big, r * r / (1 + r * r), 1 / (1 + small * small))
+
+
 class RealAbs(sympy.Function):
     """|e| for an e that sympy cannot prove real (√x, asin x): as sympy.Abs, differentiated as for a
     real e, sign(e)·e'. A program's values are real (a non-real one is a domain error first), and
@@ -612,7 +630,7 @@ ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(_one_m
                    exact=_exact(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
 ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(_one_minus_square(x)), np.arccos,
                    exact=_exact(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
-ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: 1 / (1 + x * x), np.arctan, exact=_exact(0, 0))
+ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: _atan_rule(x), np.arctan, exact=_exact(0, 0))
 ABS = _elementary("abs", abs, RealAbs, lambda x, out: _sign(x), np.absolute, precise=abs)
 # The derivatives of the kinks, as sympy writes them; flat wherever they are defined.
 SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign, precise=_step(-1, 0, 1))

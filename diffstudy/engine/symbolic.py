@@ -252,7 +252,7 @@ def exact_rational(v: Any) -> sympy.Rational:
 
 # ---------------------------------------------------------------- the reference value
 
-PRECISIONS = (50, 100, 200, 400)  # digits of the working precisions tried, each against the next
+PRECISIONS = (50, 100, 200, 400, 800)  # digits of the working precisions tried, each against the next
 AGREEING_DIGITS = 20  # the digits two working precisions must share for a value to be trusted
 EXACT_DIGITS = 2_000  # an exact rational grows no longer than this before the numeric way is taken
 
@@ -269,30 +269,28 @@ def evaluate_reference(
     Float constants and float points are the binary numbers they hold, exactly, so a program's
     ``0.1`` is taken for what it is, never turned back into a 15-digit decimal. Where a value is
     irrational the expressions are evaluated with mpmath at 50 digits and at 100; a value is kept
-    when the two agree to 20 digits, or is zero when it is zero to its precision at three
-    precisions running, and otherwise the precision doubles. Each evaluation visits every distinct
+    when the two agree to 20 digits, or is zero when it is zero to its precision at the highest
+    precision (800 digits), and otherwise the precision doubles. Each evaluation visits every distinct
     subexpression once, so the time is linear in the size of the expression's DAG.
 
     Raises:
-        ReferenceUncertain: no two working precisions up to 400 digits agree.
+        ReferenceUncertain: no two working precisions up to 800 digits agree.
         DomainError: a value is not a finite real number.
     """
     exact = _exact_values(exprs, symbols, point)
     if all(value is not None for value in exact):
         return exact
     earlier = _values_at(exprs, symbols, point, PRECISIONS[0])
-    zero_before = [False] * len(exprs)
     for digits in PRECISIONS[1:]:
         later = _values_at(exprs, symbols, point, digits)
         settled = [_settled(a, b, earlier[1], digits) for a, b in zip(earlier[0], later[0])]
-        # A zero is trusted once it has held at three precisions running: a value that cancels
-        # (1 − tanh²(200) = 7.7e-174) is exactly 0 at 50 and at 100 digits, and there at 200.
-        trusted = [
-            value if value is None or value != 0 or was_zero else None for value, was_zero in zip(settled, zero_before)
-        ]
+        # A zero is trusted only at the highest precision: a value that cancels is exactly 0 at every
+        # precision below the digits it needs (1 − tanh²x needs 0.87·x: 200 at x = 230). What is
+        # still 0 at 800 digits is below 1e-790 of the values met, far below any float.
+        last = digits == PRECISIONS[-1]
+        trusted = [value if value is None or value != 0 or last else None for value in settled]
         if all(e is not None or v is not None for e, v in zip(exact, trusted)):
             return [e if e is not None else sympy.Float(v, AGREEING_DIGITS + 10) for e, v in zip(exact, trusted)]
-        zero_before = [value is not None and value == 0 for value in settled]
         earlier = later
     raise ReferenceUncertain(
         f"the symbolic value could not be evaluated: working precisions up to {PRECISIONS[-1]} digits "
@@ -362,8 +360,9 @@ def _values_at(
 
 def _settled(a: mpmath.mpf, b: mpmath.mpf, scale: mpmath.mpf, digits: int) -> mpmath.mpf | None:
     """``b`` (computed at ``digits`` digits) when it agrees with ``a`` (at half as many) to the
-    digits wanted; 0 when each is zero to its own precision, relative to ``scale``; else None
-    (the precision must grow).
+    digits wanted, or when ``a`` is lost in its precision's noise and ``b`` stands 20 digits clear
+    of its own; 0 when each is zero to its own precision, relative to ``scale``; else None (the
+    precision must grow).
 
     Each must be within its own precision of 0: a value that cancels (1 − tanh²(60) = 4e-52) is
     noise at 50 digits but there at 100, and is no zero.
@@ -371,8 +370,9 @@ def _settled(a: mpmath.mpf, b: mpmath.mpf, scale: mpmath.mpf, digits: int) -> mp
     with mpmath.workdps(digits * 2):
         if abs(a - b) <= abs(b) * mpmath.mpf(10) ** -AGREEING_DIGITS:
             return b
-        if abs(a) <= scale * mpmath.mpf(10) ** -(digits // 2 - 10) and abs(b) <= scale * mpmath.mpf(10) ** -(
-            digits - 10
-        ):
+        a_is_noise = abs(a) <= scale * mpmath.mpf(10) ** -(digits // 2 - 10)
+        if a_is_noise and abs(b) <= scale * mpmath.mpf(10) ** -(digits - 10):
             return mpmath.mpf(0)
+        if a_is_noise and abs(b) >= scale * mpmath.mpf(10) ** -(digits - 10 - AGREEING_DIGITS):
+            return b  # lost in the noise at half the digits, and at least 20 digits clear of it here
     return None
