@@ -247,7 +247,7 @@ def test_shape_mismatch_names_the_operation_and_the_shapes():
 
 
 def test_a_ragged_point_names_the_input():
-    with pytest.raises(CaseError, match="input W = the nested lists are ragged"):
+    with pytest.raises(CaseError, match="input W: the nested lists are ragged"):
         diffstudy.gradient(lambda W: np.sum(W), {"W": [[1, 2], [3]]})
 
 

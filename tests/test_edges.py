@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
+import pandas as pd
 import pytest
 
 import diffstudy as ds
@@ -22,6 +23,7 @@ from diffstudy import fn
 from diffstudy.cli.progress import Progress
 from diffstudy.engine import symbolic
 from diffstudy.errors import DomainError
+from diffstudy.studies.growth import growth
 
 from .helpers import run_cli, write_case_file
 
@@ -314,3 +316,48 @@ def test_exact_powers_of_integer_bases_and_empty_indices_and_atan_far_out():
     # atan' = 1/(1 + x²) = 1e-320 at 1e160 (a float), where x² overflows.
     assert ds.grad(fn.atan)(1e160) == pytest.approx(1e-320, rel=1e-3, abs=0)
     assert ds.grad(lambda v: np.sum(np.arctan(v)))(np.array([0.5, 1e160]))[1] == pytest.approx(1e-320, rel=1e-3, abs=0)
+
+
+def test_a_value_that_differs_at_a_kink_is_no_convention(capsys, tmp_path):
+    # max(x, y) has a kink at x = y = 0, but a value is continuous there: the floats' rounding of
+    # (x + 0.1) + 0.2 − 0.3 (5.55e-17, where the binary constants' exact sum is 2.78e-17) is a
+    # disagreement in the value, said as one, not a kink's convention.
+    source = (
+        "from diffstudy import case, fn\n\n@case(at={'x': 0.0, 'y': 0.0})\n"
+        "def rounding_at_a_kink(x, y):\n    return fn.maximum(x, y) + ((x + 0.1) + 0.2) - 0.3\n"
+    )
+    write_case_file(tmp_path, "rounding", source)
+    status, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
+    records = {r["method"]: r for r in json.loads(out)}
+    assert status == 1
+    assert records["forward"]["status"] == "disagree" and "in the value" in records["forward"]["error"]
+
+
+def test_swell_keeps_a_family_with_a_max_or_a_branch(capsys, tmp_path):
+    source = """
+        import numpy as np
+        from diffstudy import family
+
+        @family(n=[1, 2, 3], at=lambda n: {"w": np.arange(1.0, n + 1)})
+        def largest(w, n):
+            return np.max(w * w)
+
+        @family(n=[1, 2, 3], at=lambda n: {"w": np.arange(1.0, n + 1)})
+        def branch(w, n):
+            return np.sum(np.where(w > 0, w, -w))
+        """
+    path = write_case_file(tmp_path, "mine", source)
+    status, out, err = run_cli(capsys, "swell", "--cases", str(path), "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out))
+    largest, branch = frame[frame["table"] == "largest"], frame[frame["table"] == "branch"]
+    assert list(largest["n"]) == [1, 2, 3] and largest["tape_dag"].notna().all()
+    # Σ|wᵢ| by a branch: sympy declines, f and the two modes go on (f: n − 1 additions, n at most)
+    assert list(branch["n"]) == [1, 2, 3] and branch["sympy_tree"].isna().all() and branch["f_ops"].notna().all()
+    assert "sympy declines: a data-dependent branch" in err
+
+
+def test_a_count_that_settles_into_a_polynomial_says_from_where():
+    # 1, 2, 5, then 9k − 12 from k = 4 on (by construction)
+    counts = [1, 2, 5] + [9 * k - 12 for k in range(4, 12)]
+    assert str(growth(list(range(1, 12)), counts)) == "linear: 9k − 12 (k ≥ 4)"
+    assert str(growth(list(range(1, 12)), [3 * k for k in range(1, 12)])) == "linear: 3k"

@@ -90,7 +90,7 @@ def test_chebyshev_tree_grows_by_the_golden_ratio_but_expands_small():
     result = swell.sweep(swell.FAMILIES["chebyshev"], swell.Limits(max_k=16))
     assert result.growth["f tree"].kind == "exponential"
     assert abs(result.growth["f tree"].rate - (1 + 5**0.5) / 2) < 0.02
-    assert result.growth["expanded"].kind == "power" and result.growth["expanded"].rate < 1.2
+    assert result.growth["expanded"].degree < 1.2  # an exact linear count once k ≥ 3, not exponential
 
 
 def test_nested_sin_swells_quadratically():

@@ -152,6 +152,12 @@ def output_width(args: argparse.Namespace) -> int | None:
     unlimited with ``--wide``."""
     if getattr(args, "wide", False):
         return None
+    return text_width()
+
+
+def text_width() -> int:
+    """How wide a paragraph (notes, a legend) is wrapped: the terminal's width, or 100 columns
+    when not a terminal; ``--wide`` widens tables, not prose."""
     if sys.stdout.isatty():
         return shutil.get_terminal_size((100, 24)).columns
     return DEFAULT_WIDTH

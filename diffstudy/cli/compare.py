@@ -24,6 +24,7 @@ from .common import (
     error_printer,
     gather_cases,
     output_width,
+    text_width,
     tolerance,
 )
 from .progress import Progress
@@ -104,14 +105,13 @@ def run(args: argparse.Namespace) -> int:
         table, notes = compare_view(frame, width, args.full)
         # What is still too wide at its shortest goes in blocks of columns, each led by case and method.
         print(render_fitted(table, width) if args.format == "table" and width else render(table, args.format))
-        # With --full the table is as wide as its numbers; the text around it still fits.
-        text_width = output_width(args)
+        # With --full or --wide the table is as wide as its numbers; the text around it still fits.
         if notes:
             print()
-            print("\n".join(wrap(note, text_width, "    ") for note in notes))
+            print("\n".join(wrap(note, text_width(), "    ") for note in notes))
         if args.format == "table":
             print()
-            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, text_width))
+            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, text_width()))
     if problems:  # said above the table, as the files loaded; counted again below it, where it is seen
         print(f"diffstudy: {len(problems)} problem(s) loading the cases, said above the table", file=sys.stderr)
         return USAGE

@@ -80,7 +80,10 @@ class Active:
     value: Any
 
     def _refuse(
-        self, conversion: str, hint: str = "(math.sin and friends do this): use diffstudy.fn.sin, or numpy's np.sin"
+        self,
+        conversion: str,
+        hint: str = "(the math module's functions do this): use diffstudy.fn's or numpy's of the same name "
+        "(fn.exp or np.exp for math.exp)",
     ) -> Any:
         raise UnsupportedOperation(f"{conversion} of one of diffstudy's {self.family} would drop its derivative {hint}")
 

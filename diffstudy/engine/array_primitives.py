@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import sympy
 
 from ..errors import DomainError, ShapeError, UnsupportedOperation
 from . import kinks
@@ -704,6 +705,8 @@ def _extreme_value(x: Any, axis: tuple[int, ...] | None, keepdims: bool, bigger:
 def _extreme_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
     """∂max(x)/∂x: 1 where x is the largest, 0 elsewhere; a tie of k entries gives each 1/k."""
     x, axis = np.asarray(_values_of(values[0])), params["axis"]
+    if not scalar.is_concrete(x):  # sympy expressions (the tape on symbols): sympy's derivative of its Max
+        return Weigh(_symbolic_weights(x, axis, params["bigger"]), axis, params["keepdims"])
     kept = np.reshape(np.asarray(_values_of(out)), _kept_shape(x.shape, axis))
     winners = np.asarray(x == kept, dtype=bool)
     counts = np.sum(winners, axis=axis, keepdims=True)
@@ -715,6 +718,19 @@ def _extreme_partial(i: int, values: Sequence[Any], out: Any, params: Params) ->
         else np.vectorize(lambda w, c: Fraction(int(w), int(c)), otypes=[object])(winners, counts)
     )
     return Weigh(weights, axis, params["keepdims"])
+
+
+def _symbolic_weights(x: np.ndarray, axis: tuple[int, ...] | None, bigger: bool) -> np.ndarray:
+    """∂max(x)/∂xᵢ for entries that are sympy expressions: sympy's Max of stand-in symbols,
+    differentiated by each, with the entries put back (a Heaviside of the differences)."""
+    stand_ins = np.array([sympy.Dummy() for _ in range(x.size)], dtype=object).reshape(x.shape)
+    extreme = np.broadcast_to(_extreme_value(stand_ins, axis, True, bigger), x.shape)
+    back = dict(zip(stand_ins.flat, x.flat))
+    weights = np.empty(x.shape, dtype=object)
+    with sympy.evaluate(True):  # the tape on symbols records unevaluated; the weights are simplified
+        for index in np.ndindex(*x.shape):
+            weights[index] = sympy.diff(extreme[index], stand_ins[index]).xreplace(back)
+    return weights
 
 
 EXTREME = ArrayPrimitive("max", _extreme_value, _no_count, _extreme_partial)

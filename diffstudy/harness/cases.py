@@ -135,7 +135,7 @@ def resolve_point(
         try:
             point.append(input_value(at[n]))
         except CaseError as error:
-            raise CaseError(f"case {name!r}: input {n} = {error}") from None
+            raise CaseError(f"case {name!r}: input {n}: {error}") from None
     return inputs, tuple(point)
 
 

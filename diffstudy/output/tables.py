@@ -91,6 +91,8 @@ def format_number(v: Any, digits: int = 6) -> str:
         return ""
     if isinstance(v, str):
         return v
+    if isinstance(v, float) and v == 0:
+        return "0"  # −0.0 too: the sign of a float zero is an accident of rounding, not a reading
     if isinstance(v, np.ndarray):
         shape = "×".join(map(str, v.shape)) or "scalar"
         return f"({shape}) " + format_vector(list(v.flat), 3)

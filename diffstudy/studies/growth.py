@@ -23,6 +23,7 @@ class Growth:
     kind: str
     rate: float = 0.0
     coefficients: tuple[float, ...] = ()
+    start: int | None = None  # an exact polynomial that holds from this k on only
 
     def __str__(self) -> str:
         return self.written_in("k")
@@ -34,7 +35,8 @@ class Growth:
         if self.kind == "power":
             return f"{variable}^{self.rate:.2f}"
         if self.kind in ("linear", "quadratic"):
-            return f"{self.kind}: {self.polynomial(variable)}"
+            since = f" ({variable} ≥ {self.start})" if self.start is not None else ""
+            return f"{self.kind}: {self.polynomial(variable)}{since}"
         return {"constant": "constant", "unknown": "too few points"}[self.kind]
 
     @property
@@ -67,7 +69,8 @@ class Growth:
         if self.kind == "power":
             return f"like {variable}^{self.rate:.2f}"
         if self.kind in ("linear", "quadratic"):
-            return f"{'linearly' if self.kind == 'linear' else 'quadratically'} ({self.polynomial(variable)})"
+            since = f", {variable} ≥ {self.start}" if self.start is not None else ""
+            return f"{'linearly' if self.kind == 'linear' else 'quadratically'} ({self.polynomial(variable)}{since})"
         return str(self)
 
 
@@ -88,10 +91,14 @@ def growth(ks: Sequence[int], values: Sequence[Any]) -> Growth:
     v = np.array([p[1] for p in points])
     if np.ptp(v) == 0:
         return Growth("constant")
-    for degree, kind in ((1, "linear"), (2, "quadratic")):
-        coefficients = np.polyfit(k, v, degree)
-        if np.max(np.abs(np.polyval(coefficients, k) - v)) <= 1e-9 * np.max(np.abs(v)):
-            return Growth(kind, coefficients=tuple(float(round(c, 6)) for c in coefficients))
+    # An exact polynomial over every point, or from the earliest k on that leaves five points (a
+    # count that settles into one after the first few sizes: 9k − 12 from k = 4 on).
+    for first in range(len(k) - FEWEST_POINTS + 1):
+        for degree, kind in ((1, "linear"), (2, "quadratic")):
+            coefficients = np.polyfit(k[first:], v[first:], degree)
+            if np.max(np.abs(np.polyval(coefficients, k[first:]) - v[first:])) <= 1e-9 * np.max(np.abs(v)):
+                start = int(k[first]) if first else None
+                return Growth(kind, coefficients=tuple(float(round(c, 6)) for c in coefficients), start=start)
     k, log_v = k[-4:], np.log(v[-4:])
     exponential, exp_residual = np.polyfit(k, log_v, 1, full=True)[:2]
     power, power_residual = np.polyfit(np.log(k), log_v, 1, full=True)[:2]

@@ -26,7 +26,7 @@ import sympy
 
 from ..engine import expressions, symbolic
 from ..engine.budget import Budget
-from ..errors import BudgetExceeded
+from ..errors import BudgetExceeded, Declined
 from ..harness.families import Family
 from ..harness.methods import run_methods
 from .growth import Growth, growth
@@ -121,11 +121,11 @@ def _hessian_sizes(derivative: symbolic.SymbolicDerivative, budget: Budget) -> t
     return expressions.tree_size(entries), expressions.cse_size(replacements, reduced)
 
 
-def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict[str, Any], str | None]:
+def row_at(family: Family, k: int, limits: Limits, skip: dict[str, str]) -> tuple[dict[str, Any], str | None]:
     """Every column for the k-th program; the note says why the symbolic side stopped, if it did.
 
     ``skip`` names the measures (expand, simplify, the Hessian) that already ran out of budget at a
-    smaller k.
+    smaller k, and ``symbolic`` where sympy declines (a branch), each with why.
     """
     case = family.case(k)
     f, names, shapes = case.function, case.inputs, case.shapes
@@ -144,6 +144,12 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
             row["f tree"] = expressions.tree_size(symbolic.trace(f, names, shapes)[1])
     except BudgetExceeded as error:
         return row, stops.get("symbolic", str(error))
+    except Declined as error:  # a branch: sympy has nothing at any size, the tape and f go on
+        skip["symbolic"] = f"sympy declines: {error}; f, forward and reverse are measured at every size"
+        return row, None
+    if isinstance(run.failures.get("symbolic"), Declined):
+        skip["symbolic"] = f"sympy declines: {stops['symbolic']}; f, forward and reverse are measured at every size"
+        return row, None
     if "symbolic" in stops:
         return row, stops["symbolic"]
     derivative = run.results["symbolic"]
@@ -153,7 +159,7 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
         try:
             row["hessian tree"], row["hessian cse"] = _hessian_sizes(derivative.derivative, budget)
         except BudgetExceeded:
-            skip.add("hessian")
+            skip["hessian"] = "past the budget"
     for column, rewrite, gate in (
         ("expanded", sympy.expand, limits.expand_nodes),
         ("simplified", sympy.simplify, limits.simplify_nodes),
@@ -162,18 +168,18 @@ def row_at(family: Family, k: int, limits: Limits, skip: set[str]) -> tuple[dict
             try:
                 row[column] = _rewritten_size(rewrite, derivative.derivative.expressions, budget)
             except BudgetExceeded:
-                skip.add(column)
+                skip[column] = "past the budget"
     return row, None
 
 
 def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None = None) -> Sweep:
     """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
-    skip: set[str] = set()
+    skip: dict[str, str] = {}
     sizes = sizes_up_to(family.sizes, limits.max_k)
     run = each_size(family, sizes, lambda k: row_at(family, k, limits, skip), progress, "k")
     frame = pd.DataFrame(run.rows, columns=list(COLUMNS), dtype=object)
     fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}
-    return Sweep(family, frame, run.ended, fits, run.interrupted, run.failed)
+    return Sweep(family, frame, run.ended or skip.get("symbolic"), fits, run.interrupted, run.failed)
 
 
 # ---------------------------------------------------------------- the survey's table

@@ -366,8 +366,8 @@ def _swell_findings(m: Measurements) -> list[str]:
         f"and a product (Speelpenning) swell {m.swells['nested_sin'].growth['sympy tree'].phrase} "
         f"and {m.swells['speelpenning'].growth['sympy tree'].phrase}.",
         f"* **The tape does not swell.** Its DAG grows {logistic['tape dag'].phrase} for the logistic "
-        f"map, as the tape itself does ({logistic['tape length'].phrase}). CSE after the fact does not "
-        f"fully recover it ({logistic['sympy cse'].phrase}): the sharing is cheapest kept, not "
+        f"map, as the tape itself grows {logistic['tape length'].phrase}. CSE after the fact does not "
+        f"fully recover it: it grows {logistic['sympy cse'].phrase}; the sharing is cheapest kept, not "
         "rediscovered.",
     ]
 
