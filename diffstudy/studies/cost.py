@@ -236,7 +236,10 @@ def sections(
                 "summary",
                 "The cheap gradient principle: ratios to ops(f)",
                 summary_frame(measured),
-                [f"largest reverse/f seen: {ratio:.3f} ({name}, {size} = {n})"],
+                [
+                    f"largest reverse/f of these functions: {ratio:.3f} ({name}, {size} = {n}); "
+                    "the network's is in its own table"
+                ],
             )
         )
     if primitives is not None:

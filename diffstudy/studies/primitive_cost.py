@@ -120,7 +120,7 @@ def section(frame: pd.DataFrame, measured: tuple[float, str, str] | None = None)
     ]
     if measured is not None:
         ratio, function, at = measured
-        notes.append(f"the functions above measure at most {ratio:.3f} ({function}, {at})")
+        notes.append(f"the functions of the summary measure at most {ratio:.3f} ({function}, {at})")
     return Section(
         "primitives", "The cost of a gradient, primitive by primitive: operations per operation of f", frame, notes
     )
