@@ -144,12 +144,10 @@ def row_at(family: Family, k: int, limits: Limits, skip: dict[str, str]) -> tupl
             row["f tree"] = expressions.tree_size(symbolic.trace(f, names, shapes)[1])
     except BudgetExceeded as error:
         return row, stops.get("symbolic", str(error))
-    except Declined as error:  # a branch: sympy has nothing at any size, the tape and f go on
-        skip["symbolic"] = f"sympy declines: {error}; f, forward and reverse are measured at every size"
-        return row, None
+    except Declined as error:
+        return _declined(row, skip, str(error))
     if isinstance(run.failures.get("symbolic"), Declined):
-        skip["symbolic"] = f"sympy declines: {stops['symbolic']}; f, forward and reverse are measured at every size"
-        return row, None
+        return _declined(row, skip, stops["symbolic"])
     if "symbolic" in stops:
         return row, stops["symbolic"]
     derivative = run.results["symbolic"]
@@ -169,6 +167,12 @@ def row_at(family: Family, k: int, limits: Limits, skip: dict[str, str]) -> tupl
                 row[column] = _rewritten_size(rewrite, derivative.derivative.expressions, budget)
             except BudgetExceeded:
                 skip[column] = "past the budget"
+    return row, None
+
+
+def _declined(row: dict[str, Any], skip: dict[str, str], why: str) -> tuple[dict[str, Any], None]:
+    """A branch: sympy has nothing at any size, so the sweep goes on with f and both modes."""
+    skip["symbolic"] = f"sympy declines: {why}; f, forward and reverse are measured at every size"
     return row, None
 
 
