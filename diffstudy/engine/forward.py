@@ -186,10 +186,15 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     else:
         inputs = [DualArray(v, t, tag) if is_array(v) else Dual(v, t, tag) for v, t in zip(point, tangents)]
     values, derivatives = [], []
+    zero = None  # the derivative 0 of an output the seeded inputs do not reach, found once per pass
     for out in outputs_of(f(*inputs)):
         if isinstance(out, (Dual, DualArray)) and out.tag is tag:
             values.append(out.value)
-            derivatives.append(_zero_like(out.value, point) if out.tangent is None else out.tangent)
+            if out.tangent is None:
+                zero = _zero_for(point) if zero is None else zero
+                derivatives.append(constant_like(out.value, zero))
+            else:
+                derivatives.append(out.tangent)
         elif isinstance(out, Active) and out.priority > tag.level:
             raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")
         else:  # an output that does not depend on the inputs (a number, or one of an outer pass)
@@ -199,11 +204,10 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     return values, derivatives
 
 
-def _zero_like(value: Any, point: Sequence[Any]) -> Any:
-    """The derivative 0 of an output that the seeded inputs do not reach: exact when an input is
-    (log(2 + y²) by x at integers is 0, not 0.0), else in the output's type."""
-    exact = any(array_primitives.is_exact(v) for v in point)
-    return constant_like(value, Fraction(0) if exact else 0)
+def _zero_for(point: Sequence[Any]) -> int | Fraction:
+    """0 for an output that the seeded inputs do not reach: exact when an input is (log(2 + y²)
+    by x at integers is 0, not 0.0), else 0 in the output's type."""
+    return Fraction(0) if any(array_primitives.is_exact(v) for v in point) else 0
 
 
 def unit_tangents(point: Sequence[Any], direction: tuple[int, int]) -> list[Any]:

@@ -136,13 +136,13 @@ def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
     return next((m for m in results if m != method), None)
 
 
-def _disagreement(method: str, difference: float, rtol: float, reference: str, results: dict[str, Measurement]) -> str:
-    """Why a method disagrees with its reference (where, and both numbers), naming a kink that only
-    one of them met."""
-    text = (
-        f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g}) in "
-        + _where_it_differs(results[method], results[reference])
-    )
+def _disagreement(
+    method: str, difference: float, rtol: float, reference: str, results: dict[str, Measurement], where: str
+) -> str:
+    """Why a method disagrees with its reference (``where``, from :func:`_where_it_differs`: the
+    place and both numbers), naming a kink that only one of them met."""
+    text = f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g}) in "
+    text += where
     met = results[reference].kinks
     if met and not results[method].kinks:
         text += (
@@ -244,7 +244,7 @@ def compare_case(
             # value is continuous at a kink: a value that differs is no convention.
             rows[method]["kinks"] = [*result.kinks, f"both at the kink, its convention differs from sympy's: {where}"]
         elif where:
-            why = _disagreement(method, difference, rtol, reference, run.results)
+            why = _disagreement(method, difference, rtol, reference, run.results, where)
             rows[method].update(status="disagree", error=why)
     return list(rows.values())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -82,21 +82,28 @@ def load_families(
     file that does not load, a family defined wrongly, a file with no family)."""
     families: list[Family] = []
     problems: list[str] = []
+    for _, file in _files_under(paths, problems):
+        module, trouble = _import(file, on_error)
+        problems.extend(trouble)
+        if module is None:
+            continue
+        found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
+        problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
+        families.extend(f for f in found if not f.problem)
+        if not found:
+            problems.append(f"{display_path(str(file))}: no @family in this file")
+    return families, problems
+
+
+def _files_under(paths: Iterable[Path], problems: list[str]) -> Iterator[tuple[Path, Path]]:
+    """Each case file under ``paths``, with the path that named it; a path that does not exist
+    is added to ``problems``."""
     for path in paths:
         if not path.exists():
             problems.append(f"{path}: no such file or folder")
             continue
         for file in case_files(path):
-            module, trouble = _import(file, on_error)
-            problems.extend(trouble)
-            if module is None:
-                continue
-            found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
-            problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
-            families.extend(f for f in found if not f.problem)
-            if not found:
-                problems.append(f"{display_path(str(file))}: no @family in this file")
-    return families, problems
+            yield path, file
 
 
 def case_files(path: Path) -> list[Path]:
@@ -116,21 +123,17 @@ def load_cases(
     cases: list[Case] = []
     problems: list[str] = []
     seen: dict[str, Case] = {}
-    for path in paths:
-        if not path.exists():
-            problems.append(f"{path}: no such file or folder")
-            continue
-        for file in case_files(path):
-            found, trouble = load_file(file, on_error)
-            problems.extend(trouble)
-            if path.is_file() and not found and not trouble:  # a file named on its own, with nothing to run
-                problems.append(
-                    f"{display_path(str(file))}: no @case in this file (a @family is swept by swell or cost --cases)"
-                )
-            for c in found:
-                if c.name in seen:
-                    problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
-                    continue
-                seen[c.name] = c
-                cases.append(c)
+    for path, file in _files_under(paths, problems):
+        found, trouble = load_file(file, on_error)
+        problems.extend(trouble)
+        if path.is_file() and not found and not trouble:  # a file named on its own, with nothing to run
+            problems.append(
+                f"{display_path(str(file))}: no @case in this file (a @family is swept by swell or cost --cases)"
+            )
+        for c in found:
+            if c.name in seen:
+                problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
+                continue
+            seen[c.name] = c
+            cases.append(c)
     return cases, problems
