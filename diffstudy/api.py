@@ -137,7 +137,7 @@ def _strip(aux: Any, level: int) -> Any:
 
 
 def _entrywise(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype == object and any(hasattr(v, "priority") for v in x.flat)
+    return isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(v, Active) for v in x.flat)
 
 
 def _finish(value: Any) -> Any:

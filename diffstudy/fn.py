@@ -5,16 +5,17 @@ rational, as in ``fn.exp(0)``), sympy expressions, counting numbers, dual number
 variables. ``fn.abs``, ``fn.maximum`` and ``fn.minimum`` have kinks: where the point sits on one,
 every method gives the average of the one-sided derivatives and notes it (Python's own ``max``
 decides by a comparison, which symbolic differentiation cannot follow). Use these instead of
-``math.sin``: ``math`` converts to float and would lose the
-derivative, so diffstudy refuses that conversion with a message pointing here.
+``math.sin``: ``math`` converts to float and would lose the derivative, so diffstudy refuses that
+conversion with a message pointing here.
+
+The functions are the registry's public primitives (:data:`.engine.primitives.PUBLIC`): sin, cos,
+tan, exp, log, sqrt, tanh, sinh, cosh, asin, acos, atan, log1p, expm1, abs, atan2, hypot, maximum,
+minimum.
 """
 
 from __future__ import annotations
 
-from .engine.primitives import absolute as abs  # noqa: A004 - the name a reader expects
-from .engine.primitives import acos, asin, atan, cos, cosh, exp, log, maximum, minimum, sin, sinh, sqrt, tan, tanh
+from .engine.primitives import PUBLIC
 
-__all__ = [
-    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos", "atan",
-    "abs", "maximum", "minimum",
-]  # fmt: skip
+globals().update(PUBLIC)
+__all__ = list(PUBLIC)

@@ -7,6 +7,8 @@ the module, is resolved to the module it names and checked against the floors.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,10 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
     modules = imported_modules(fake)
     assert ("diffstudy.output.tables" in {m for _, m in modules}) and floor_of("diffstudy.output.tables") == 4
     assert floor_of(module_name(fake)) == 1
+
+
+def test_importing_diffstudy_loads_neither_pandas_nor_matplotlib():
+    # The function API and the engines need neither; the tables and figures load them when used.
+    code = "import sys, diffstudy; print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -6,30 +6,66 @@ import math
 import re
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy
 
 from diffstudy import fn
 from diffstudy.engine import forward, reverse
 from diffstudy.engine.counting import Counting, Tally
-from diffstudy.engine.primitives import ADD, DIV, ELEMENTARY, MUL, NEG, POW, SUB, Unit, divide, power
+from diffstudy.engine.primitives import (
+    ADD,
+    BINARY_OPERATORS,
+    BY_SYMPY_HEAD,
+    DIV,
+    MUL,
+    NEG,
+    POW,
+    REGISTRY,
+    SUB,
+    Unit,
+    divide,
+    power,
+)
 from diffstudy.errors import DomainError, UnsupportedOperation
 
-# Points inside each function's domain, spread over it.
-DOMAINS = {
-    "sin": [-2.5, -0.3, 0.7, 3.0, 11.0],
-    "cos": [-2.5, -0.3, 0.7, 3.0, 11.0],
-    "tan": [-1.3, -0.2, 0.4, 1.2],
-    "exp": [-4.0, -0.5, 0.3, 2.0, 6.0],
-    "log": [0.05, 0.9, 1.5, 20.0, 1e4],
-    "sqrt": [0.01, 0.5, 2.0, 50.0],
-    "tanh": [-3.0, -0.4, 0.6, 2.5],
-    "sinh": [-3.0, -0.4, 0.6, 2.5],
-    "cosh": [-3.0, -0.4, 0.6, 2.5],
-    "asin": [-0.95, -0.2, 0.3, 0.9],
-    "acos": [-0.95, -0.2, 0.3, 0.9],
-    "atan": [-30.0, -0.7, 0.2, 4.0],
+# The independent reference: each function's value and derivative(s) as mpmath writes them,
+# at points spread over its domain and far out in it (where textbook rules cancel or overflow).
+MP = mpmath
+REFERENCE = {
+    "sin": (MP.sin, [MP.cos], [-2.5, -0.3, 0.7, 3.0, 11.0, 1e6]),
+    "cos": (MP.cos, [lambda x: -MP.sin(x)], [-2.5, -0.3, 0.7, 3.0, 11.0, 1e6]),
+    "tan": (MP.tan, [lambda x: MP.sec(x) ** 2], [-1.3, -0.2, 0.4, 1.2, 1.5707]),
+    "exp": (MP.exp, [MP.exp], [-700.0, -4.0, -0.5, 0.3, 2.0, 6.0, 700.0]),
+    "log": (MP.log, [lambda x: 1 / x], [1e-300, 0.05, 0.9, 1.5, 20.0, 1e4, 1e300]),
+    "sqrt": (MP.sqrt, [lambda x: 1 / (2 * MP.sqrt(x))], [1e-300, 0.01, 0.5, 2.0, 50.0, 1e300]),
+    "tanh": (MP.tanh, [lambda x: MP.sech(x) ** 2], [-300.0, -3.0, -0.4, 0.6, 2.5, 25.0, 349.0]),
+    "sinh": (MP.sinh, [MP.cosh], [-700.0, -3.0, -0.4, 0.6, 2.5, 700.0]),
+    "cosh": (MP.cosh, [MP.sinh], [-700.0, -3.0, -0.4, 0.6, 2.5, 700.0]),
+    "asin": (MP.asin, [lambda x: 1 / MP.sqrt(1 - x * x)], [-0.95, -0.2, 1e-17, 0.3, 0.9, 1 - 2**-40]),
+    "acos": (MP.acos, [lambda x: -1 / MP.sqrt(1 - x * x)], [-0.95, -0.2, 1e-17, 0.3, 0.9, 1 - 2**-40]),
+    "atan": (MP.atan, [lambda x: 1 / (1 + x * x)], [-1e200, -30.0, -0.7, 0.2, 4.0, 1e160]),
+    "log1p": (MP.log1p, [lambda x: 1 / (1 + x)], [-1 + 2**-40, -0.5, -1e-20, 1e-300, 0.3, 5.0, 1e300]),
+    "expm1": (MP.expm1, [MP.exp], [-700.0, -40.0, -1e-20, 1e-300, 0.3, 5.0, 700.0]),
+    "square": (lambda x: x * x, [lambda x: 2 * x], [-1e150, -3.0, 0.5, 7.0, 1e-150]),
+    "reciprocal": (lambda x: 1 / x, [lambda x: -1 / (x * x)], [-1e150, -3.0, 0.5, 7.0, 1e-150]),
+    "abs": (abs, [MP.sign], [-1e300, -3.0, 0.5, 7.0, 1e-300]),
+    "atan2": (
+        MP.atan2,
+        [lambda y, x: x / (x * x + y * y), lambda y, x: -y / (x * x + y * y)],
+        [(1.0, 2.0), (-3.0, -0.5), (1e200, 3e200), (1e-200, -2e-200), (5.0, -1e-300), (0.0, 1.0)],
+    ),
+    "hypot": (
+        MP.hypot,
+        [lambda x, y: x / MP.hypot(x, y), lambda x, y: y / MP.hypot(x, y)],
+        [(3.0, 4.0), (-1.0, 0.5), (1e200, 3e200), (1e-200, -2e-200), (0.0, 2.0)],
+    ),
+    "maximum": (max, [lambda x, y: 1 if x > y else 0, lambda x, y: 0 if x > y else 1], [(1.0, 2.0), (3.0, -1.0)]),
+    "minimum": (min, [lambda x, y: 1 if x < y else 0, lambda x, y: 0 if x < y else 1], [(1.0, 2.0), (3.0, -1.0)]),
 }
+# The primitives only sympy's derivatives produce (the derivatives of kinks): checked in test_second.
+INTERNAL = {"sign", "heaviside", "dirac"}
+FUNCTIONS = [p for p in REGISTRY if p.operators is None and p.name not in INTERNAL]
 
 
 def rule_value(rule, *args):
@@ -37,11 +73,16 @@ def rule_value(rule, *args):
     return value.sign if isinstance(value, Unit) else value
 
 
-@pytest.mark.parametrize("primitive", ELEMENTARY, ids=lambda p: p.name)
-def test_elementary_rule_is_sympys_derivative(primitive):
-    x = sympy.Symbol("x", real=True)
-    out = primitive.evaluate(x)
-    assert sympy.simplify(primitive.partials[0](x, out) - sympy.diff(out, x)) == 0
+def test_every_function_of_the_registry_has_a_reference_here():
+    assert {p.name for p in FUNCTIONS} == set(REFERENCE)
+
+
+@pytest.mark.parametrize("primitive", FUNCTIONS, ids=lambda p: p.name)
+def test_each_rule_is_sympys_derivative(primitive):
+    symbols = sympy.symbols("x y", positive=True)[: primitive.arity]
+    out = primitive.evaluate(*symbols)
+    for rule, symbol in zip(primitive.partials, symbols):
+        assert sympy.simplify(rule_value(rule, *symbols, out) - sympy.diff(out, symbol)) == 0
 
 
 @pytest.mark.parametrize("primitive", [ADD, SUB, MUL, DIV, POW], ids=lambda p: p.name)
@@ -57,22 +98,55 @@ def test_negation_rule():
     assert rule_value(NEG.partials[0], x, -x) == sympy.diff(-x, x)
 
 
-@pytest.mark.parametrize("primitive", ELEMENTARY, ids=lambda p: p.name)
-def test_elementary_over_its_domain(primitive):
-    x = sympy.Symbol("x", real=True)
-    derivative = sympy.diff(getattr(sympy, primitive.name)(x), x)
-    for point in DOMAINS[primitive.name]:
-        exact_value = sympy.N(getattr(sympy, primitive.name)(sympy.Rational(point)), 30)
-        exact_slope = sympy.N(derivative.subs(x, sympy.Rational(point)), 30)
-        value = primitive.evaluate(point)
-        assert abs(value - exact_value) <= 1e-14 * abs(exact_value) + 1e-300
-        dual = primitive.evaluate(forward.Dual(point, 1.0, tag=forward.Tag()))
-        _, rows = reverse.jacobian(primitive.evaluate, [point])
-        h = 1e-6 * max(1.0, abs(point))
-        central = (primitive.evaluate(point + h) - primitive.evaluate(point - h)) / (2 * h)
-        for slope in (dual.tangent, rows[0][0]):
-            assert abs(slope - exact_slope) <= 1e-13 * abs(exact_slope)
-            assert abs(slope - central) <= 1e-6 * max(1.0, abs(slope))
+def _close(computed, expected, rtol):
+    """Relatively close to a 50-digit reference; a reference below the float range may round to 0."""
+    expected = MP.mpf(expected)
+    return abs(MP.mpf(computed) - expected) <= rtol * abs(expected) + MP.mpf("1e-320")
+
+
+@pytest.mark.parametrize("primitive", FUNCTIONS, ids=lambda p: p.name)
+def test_value_and_both_modes_over_the_domain_and_far_out(primitive):
+    value, derivatives, points = REFERENCE[primitive.name]
+    for point in points:
+        args = point if isinstance(point, tuple) else (point,)
+        with MP.workdps(50):
+            expected_value = value(*map(MP.mpf, args))
+            expected = [d(*map(MP.mpf, args)) for d in derivatives]
+        assert _close(primitive.evaluate(*args), expected_value, 1e-15), (primitive.name, point)
+        _, forward_rows = forward.jacobian(primitive.evaluate, list(args))
+        _, reverse_rows = reverse.jacobian(primitive.evaluate, list(args))
+        for computed in (forward_rows[0], reverse_rows[0]):
+            for slope, exact in zip(computed, expected):
+                assert _close(slope, exact, 4e-15), (primitive.name, point, slope, exact)
+
+
+@pytest.mark.parametrize("primitive", FUNCTIONS, ids=lambda p: p.name)
+def test_the_derived_tables_cover_every_entry(primitive):
+    from diffstudy.engine import array_primitives, counting, expressions, symbolic
+    from diffstudy.engine.active import SCALAR_UFUNCS, Active
+
+    assert primitive.ufunc is None or SCALAR_UFUNCS[primitive.ufunc] is primitive.evaluate
+    assert primitive.ufunc is None or array_primitives.UFUNCS[primitive.ufunc].scalar is primitive
+    assert primitive.ufunc is None or hasattr(Active, primitive.ufunc.__name__)  # numpy's object loops
+    assert array_primitives.elementwise(primitive).scalar is primitive
+    assert all(BY_SYMPY_HEAD[head] is primitive for head in primitive.sympy_heads)
+    assert not primitive.public or getattr(fn, primitive.name) is primitive.evaluate
+    # Traced on symbols and read back by the expression evaluator, at a point: the same number.
+    point = REFERENCE[primitive.name][2][1]
+    args = point if isinstance(point, tuple) else (point,)
+    symbols, outputs = symbolic.trace(primitive.evaluate, ["x", "y"][: primitive.arity])
+    env = dict(zip(symbols, (Counting(a, counting.Tally()) for a in args)))
+    read_back = expressions.evaluate(outputs, env)[0]
+    assert abs(read_back.value - primitive.evaluate(*args)) <= 1e-15 * abs(read_back.value)
+
+
+def test_every_operator_is_installed_on_every_number_type():
+    from diffstudy.engine import counting, symbolic
+
+    for cls in (forward.Dual, forward.DualArray, reverse.Var, reverse.VarArray, counting.Counting,
+                counting.CountingArray, symbolic.Traced, symbolic.TracedArray):  # fmt: skip
+        for primitive in BINARY_OPERATORS:
+            assert all(callable(getattr(cls, name, None)) for name in primitive.operators), (cls, primitive)
 
 
 def test_exact_values_at_rational_points():

@@ -1,18 +1,13 @@
 """What diffstudy's own number types share: conversions refused, comparisons, operators, numpy.
 
-The types (counting numbers, dual numbers, tape variables, and an array type of each) each wrap
-a ``value``. Their operator methods are generated from the operator table in
-:mod:`diffstudy.engine.primitives`, so no operator is written twenty times. When two of them
-meet, the one with the higher ``priority`` does the work and treats the other as a constant: a
-dual number whose value is a counting number adds a counting constant, and the counting number
-counts the operation. An array outranks a scalar of its own differentiation.
-
-Nesting is ordered the same way. Every forward pass and every tape takes a new level when it
-starts (:func:`next_level`), above every level before it, and that level is its numbers'
-priority. A differentiation started inside another therefore wraps the outer one's numbers:
-in d/dx [x · d/dy (x + y)], x + y is a dual number of the inner pass whose value is a dual
-number of the outer pass, and x is a constant to the inner pass, so the inner derivative is 1,
-not 2 (the perturbation confusion of Siskind and Pearlmutter cannot happen).
+The types (counting numbers, dual numbers, tape variables, sympy's traced values, and an array
+type of each) each wrap a ``value`` and derive from :class:`Active`. Their operators are made
+from the registry of primitives (:mod:`diffstudy.engine.primitives`), so no operator is written
+twenty times. Which number performs an operation is decided in one place,
+:func:`.levels.owner_of`; the owner performs it in its ``process`` hook (``apply_array`` for an
+array operation) and treats every other argument as a constant: a dual number whose value is a
+counting number adds a counting constant, and the counting number counts the operation. See
+:mod:`.levels` for how nested differentiations are ordered.
 
 numpy meets them in two ways. A scalar in a numpy call (``np.tanh(x)``, ``np.float64(2) * x``)
 is routed to the scalar primitive by ``__array_ufunc__``; in an object array (``np.array([x,
@@ -22,7 +17,6 @@ ufunc and function it supports to the table of array primitives, and refuses the
 
 from __future__ import annotations
 
-import itertools
 import operator
 from collections.abc import Callable
 from fractions import Fraction
@@ -31,29 +25,25 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..errors import NestingError, UnsupportedOperation
-from . import array_primitives, kinks
+from ..errors import UnsupportedOperation
+from . import array_primitives, kinks, linear_algebra
 from . import primitives as scalar
-from .primitives import BINARY_OPERATORS, NEG, Primitive
+from .levels import Leveled, next_level, owner_of, plain, value_of
+from .primitives import Primitive
 
 MethodFactory = Callable[[Primitive], Callable[..., Any]]
 
-# Levels of differentiation: counting numbers are 1, sympy's traced values 0, and each forward
-# pass or tape takes the next one, so an inner differentiation outranks the outer ones.
-next_level = itertools.count(2).__next__
+__all__ = ["Active", "ActiveArray", "next_level", "owner_of", "plain", "value_of", "constant_like", "operate"]
 
-# numpy ufuncs on one of diffstudy's scalars: the Python operation that does the same.
+# numpy ufuncs on one of diffstudy's scalars: the primitive's value (an operator for +, -, *, /, **).
 SCALAR_UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
-    **{p.ufunc: p.evaluate for p in (*scalar.ELEMENTARY, scalar.ABS, scalar.MAXIMUM, scalar.MINIMUM)},
-    np.add: operator.add,
-    np.subtract: operator.sub,
-    np.multiply: operator.mul,
-    np.true_divide: operator.truediv,
-    np.power: operator.pow,
-    np.negative: operator.neg,
+    **{ufunc: p.evaluate for ufunc, p in scalar.BY_UFUNC.items()},
     np.positive: operator.pos,
-    np.square: lambda x: x * x,
-    np.reciprocal: lambda x: 1 / x,
+}
+# numpy's functions on diffstudy's arrays: the array primitives' front doors.
+ARRAY_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    **array_primitives.FUNCTIONS,
+    **linear_algebra.FUNCTIONS,
 }
 COMPARISONS: dict[np.ufunc, Callable[[Any, Any], Any]] = {
     np.greater: operator.gt,
@@ -69,14 +59,12 @@ COMPARISONS: dict[np.ufunc, Callable[[Any, Any], Any]] = {
 _WHOLE = "(a whole number is a step of x, whose derivative is 0 or undefined): compute with the number itself"
 
 
-class Active:
-    """Base of diffstudy's number types: each has a ``value`` and a ``priority``."""
+class Active(Leveled):
+    """Base of diffstudy's number types: each has a ``value``, a level (``priority``) and the hooks
+    of :class:`.levels.Leveled`."""
 
     __slots__ = ()
-    kind = "number"
     family = "numbers"  # what messages call it, the same in every method
-    priority = 0
-    is_array = False
     value: Any
 
     def _refuse(
@@ -125,7 +113,7 @@ class Active:
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __divmod__ = __rdivmod__ = _step
 
     def __abs__(self) -> Any:
-        return self.__diffstudy_apply__(scalar.ABS)
+        return self.process(scalar.ABS, (self,))
 
     # Comparisons look at the value only: that is how a program takes a data-dependent branch.
     # A branch decided between two equal numbers (max(x, 0) at x = 0) may sit on a kink: noted.
@@ -152,40 +140,9 @@ class Active:
 
     __hash__ = None  # type: ignore[assignment]  # equal values, different derivatives
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Any:
-        raise NotImplementedError
-
     def constant(self, c: int) -> Any:
         """The integer ``c`` as a constant to this number: in the type of its value, uncounted."""
         return constant_like(self.value, c)
-
-    def treats_as_constant(self, other: Any) -> bool:
-        """Whether ``other`` is a constant in an operation with ``self``.
-
-        False means ``other`` outranks ``self`` and should do the operation. Two numbers of the
-        same rank that are not of one differentiation cannot be combined.
-        """
-        if other.__class__ is np.ndarray and other.dtype != object:
-            return False  # an array of numbers: numpy hands the operation to __array_ufunc__, which lifts
-        if not self.is_array and (isinstance(other, np.ndarray) or getattr(other, "is_array", False)):
-            return False  # any array does the work (an object array entry by entry, one of ours by its table)
-        rank = other.priority if isinstance(other, Active) else -1
-        if rank < self.priority:
-            return True
-        if rank > self.priority or (other.is_array and not self.is_array and self.same_differentiation(other)):
-            return False
-        raise NestingError(
-            f"a {self.kind} met a {other.kind} of another differentiation of the same level: "
-            "two measurements (or two tracings) cannot be mixed"
-        )
-
-    def same_differentiation(self, other: Active) -> bool:
-        """Whether ``other`` belongs to the same pass, tape or tally as ``self``."""
-        return False
-
-    def lifted(self) -> Active:
-        """This number as a 0-d array of its own kind: the same variable, pass or tally."""
-        raise NotImplementedError
 
     # numpy: a scalar in a ufunc call, or an entry of an object array.
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -227,18 +184,20 @@ def _scalar_array_function(self: Active, func: Callable[..., Any], types: Any, a
 Active.__array_function__ = _scalar_array_function  # type: ignore[attr-defined]
 
 
-def _object_loop_method(primitive: Primitive) -> Callable[[Active], Any]:
-    """The method numpy calls on each entry of an object array for ``primitive``'s ufunc."""
+def _object_loop_method(primitive: Primitive) -> Callable[..., Any]:
+    """The method numpy calls on each entry of an object array for ``primitive``'s ufunc
+    (``x.sin()``, ``x.arctan2(y)``)."""
 
-    def method(self: Active) -> Any:
-        return primitive.evaluate(self)
+    def method(self: Active, *others: Any) -> Any:
+        return primitive.evaluate(self, *others)
 
     method.__name__ = primitive.ufunc.__name__
     return method
 
 
-for _primitive in scalar.ELEMENTARY:
-    setattr(Active, _primitive.ufunc.__name__, _object_loop_method(_primitive))
+for _primitive in scalar.FUNCTIONS:
+    if _primitive.ufunc is not None:
+        setattr(Active, _primitive.ufunc.__name__, _object_loop_method(_primitive))
 
 
 def _ordered(a: Any, b: Any, how: Callable[[Any, Any], Any], symbol: str) -> Any:
@@ -249,18 +208,6 @@ def _ordered(a: Any, b: Any, how: Callable[[Any, Any], Any], symbol: str) -> Any
             f"a branch decided between equal numbers ({plain(a)} {symbol} {plain(b)}): the path taken gives one side"
         )
     return result
-
-
-def value_of(x: Any) -> Any:
-    """The value inside one of diffstudy's numbers; anything else unchanged."""
-    return x.value if isinstance(x, Active) else x
-
-
-def plain(x: Any) -> Any:
-    """Strip every layer of diffstudy number from ``x`` (a dual of a counting number, say)."""
-    while isinstance(x, Active):
-        x = x.value
-    return x
 
 
 def constant_like(x: Any, c: int | Fraction) -> Any:
@@ -282,16 +229,48 @@ def constant_like(x: Any, c: int | Fraction) -> Any:
     return Fraction(c)
 
 
+def operate(primitive: Primitive, args: tuple[Any, ...]) -> Any:
+    """An operator's work where no quicker path of the type took it: numpy's protocols take a plain
+    array (they lift our number, or go entry by entry), and otherwise the owner performs it."""
+    for a in args:
+        if a.__class__ is np.ndarray:
+            return NotImplemented
+    return owner_of(args).process(primitive, args)
+
+
+def operator_method(primitive: Primitive) -> Callable[[Active, Any], Any]:
+    """``x.__mul__(y)`` and its siblings, as every type has them unless it has a quicker one."""
+
+    def method(self: Active, other: Any) -> Any:
+        return operate(primitive, (self, other))
+
+    method.__name__ = primitive.operators[0]
+    return method
+
+
+def reflected_method(primitive: Primitive) -> Callable[[Active, Any], Any]:
+    """``x.__rmul__(y)``: the operation with the arguments in the order written."""
+
+    def method(self: Active, other: Any) -> Any:
+        return operate(primitive, (other, self))
+
+    method.__name__ = primitive.operators[1]
+    return method
+
+
 def _negation(self: Any) -> Any:
-    return self.__diffstudy_apply__(NEG)
+    return self.process(scalar.NEG, (self,))
 
 
-def install_operators(cls: type, binary: MethodFactory, reflected: MethodFactory) -> None:
-    """Give ``cls`` its arithmetic operators, one method per primitive in the operator table.
+def install_operators(
+    cls: type, binary: MethodFactory = operator_method, reflected: MethodFactory = reflected_method
+) -> None:
+    """Give ``cls`` its arithmetic operators, one method per operator of the registry.
 
-    Negation goes through the class's ``__diffstudy_apply__``, like the elementary functions.
+    Negation goes through the class's ``process`` hook, like the elementary functions.
     """
-    for primitive, name, reflected_name in BINARY_OPERATORS:
+    for primitive in scalar.BINARY_OPERATORS:
+        name, reflected_name = primitive.operators
         setattr(cls, name, binary(primitive))
         setattr(cls, reflected_name, reflected(primitive))
     cls.__neg__ = _negation
@@ -413,8 +392,8 @@ class ActiveArray(Active):
     def __rmatmul__(self, other: Any) -> Any:
         return array_primitives.apply(array_primitives.MATMUL, (other, self))
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Any:
-        return array_primitives.apply(array_primitives.elementwise(primitive), (self,))
+    def process(self, primitive: Primitive, args: Any) -> Any:
+        return array_primitives.apply(array_primitives.elementwise(primitive), args)
 
     # Comparisons entry by entry, on the values: a boolean array, as numpy gives.
     def _compare(self, other: Any, how: Callable[[Any, Any], Any]) -> Any:
@@ -449,17 +428,13 @@ class ActiveArray(Active):
         comparison = COMPARISONS.get(ufunc)
         if comparison is not None:
             return comparison(*(plain(x) for x in inputs))
-        if ufunc is np.square:
-            return inputs[0] * inputs[0]
-        if ufunc is np.reciprocal:
-            return 1 / inputs[0]
         primitive = array_primitives.UFUNCS.get(ufunc)
         if primitive is None:
             raise array_primitives.unsupported(ufunc.__name__)
         return array_primitives.apply(primitive, inputs)
 
     def __array_function__(self, func: Callable[..., Any], types: Any, args: Any, kwargs: Any) -> Any:
-        handler = array_primitives.FUNCTIONS.get(func)
+        handler = ARRAY_FUNCTIONS.get(func)
         if handler is None:
             raise array_primitives.unsupported(getattr(func, "__name__", str(func)))
         return handler(*args, **kwargs)

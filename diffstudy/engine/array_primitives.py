@@ -32,6 +32,7 @@ import sympy
 from ..errors import DomainError, ShapeError, UnsupportedOperation
 from . import kinks
 from . import primitives as scalar
+from .levels import Leveled, owner_of, plain
 from .ndarrays import unbroadcast
 from .primitives import MINUS_ONE, ONE, Primitive, Unit
 
@@ -49,9 +50,7 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 def dtype_of(x: Any) -> np.dtype:
     """The dtype of the plain array under every layer: object for exact entries, float64 otherwise."""
-    while hasattr(x, "value") and not isinstance(x, np.ndarray):
-        x = x.value
-    return np.asarray(x).dtype
+    return np.asarray(plain(x)).dtype
 
 
 def is_exact(x: Any) -> bool:
@@ -104,7 +103,7 @@ class LinearMap:
 def _arrayed(x: Any) -> Any:
     """A number of an outer differentiation as a 0-d array of its kind, so that numpy's shape
     functions (reshape, broadcast_to) keep it one of ours instead of an object array of it."""
-    return x.lifted() if getattr(x, "is_array", True) is False else x
+    return x.lifted() if isinstance(x, Leveled) and not x.is_array else x
 
 
 def _combine(total: Any, term: Any, negative: bool) -> Any:
@@ -210,7 +209,7 @@ class Scale(LinearMap):
         Returns the term (with its sign left off, as ``negative`` says), or None to give up.
         """
         p = self.p
-        if p.__class__ is Unit or hasattr(p, "priority"):
+        if p.__class__ is Unit or isinstance(p, Leveled):
             # ±1 needs no arithmetic, and the term would be g itself, which another argument of the
             # same entry may hold already (y = a + b): owned by one, it must not be written by both.
             # A partial of an outer differentiation is no plain number to multiply into g.
@@ -447,15 +446,7 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
     params = params or {}
     # A list or tuple among the arguments is data: a constant array (np.dot(w, [1, 2, 3])).
     args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
-    owner = None
-    for a in args:
-        rank = getattr(a, "priority", None)
-        if rank is not None and (
-            owner is None
-            or rank > owner.priority
-            or (rank == owner.priority and getattr(a, "is_array", False) and not owner.is_array)
-        ):
-            owner = a
+    owner = owner_of(args)
     if owner is not None and not owner.is_array:
         owner = owner.lifted()  # a number outranking the arrays (of an outer differentiation) acts as an array
     try:
@@ -489,11 +480,7 @@ def _elementwise(p: Primitive) -> ArrayPrimitive:
     return ArrayPrimitive(p.name, p.evaluate, count, partial, scalar=p)
 
 
-SCALAR_PRIMITIVES = (
-    scalar.ADD, scalar.SUB, scalar.MUL, scalar.DIV, scalar.POW, scalar.NEG,
-    *scalar.ELEMENTARY, scalar.ABS, scalar.MAXIMUM, scalar.MINIMUM,
-)  # fmt: skip
-ELEMENTWISE = {p: _elementwise(p) for p in SCALAR_PRIMITIVES}
+ELEMENTWISE = {p: _elementwise(p) for p in scalar.REGISTRY}
 
 
 def elementwise(p: Primitive) -> ArrayPrimitive:
@@ -598,7 +585,7 @@ def _is_basic(index: Any) -> bool:
 
 def _scatter_value(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     """An array of ``shape``, zero but where ``index`` picks: there the entries of ``g``, summed if repeated."""
-    if hasattr(g, "priority"):  # one of diffstudy's arrays under another (a nesting): it scatters itself
+    if isinstance(g, Leveled):  # one of diffstudy's arrays under another (a nesting): it scatters itself
         return apply(SCATTER, (g,), {"shape": shape, "index": index})
     zeros = constant_like(np.empty(shape, dtype=dtype_of(g)), 0)
     if _is_basic(index):
@@ -628,7 +615,7 @@ SCATTER = ArrayPrimitive(
 
 def _add_at_value(total: Any, g: Any, index: Any) -> Any:
     """A copy of ``total`` with the entries of ``g`` added where ``index`` picks (repeats add again)."""
-    if hasattr(total, "priority") or hasattr(g, "priority"):  # diffstudy's arrays under another: they do it
+    if isinstance(total, Leveled) or isinstance(g, Leveled):  # diffstudy's arrays under another: they do it
         return apply(ADD_AT, (total, g), {"index": index})
     return Select(shape_of(total), index).add_into(np.asarray(total), np.asarray(g))
 
@@ -704,10 +691,10 @@ def _extreme_value(x: Any, axis: tuple[int, ...] | None, keepdims: bool, bigger:
 
 def _extreme_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
     """∂max(x)/∂x: 1 where x is the largest, 0 elsewhere; a tie of k entries gives each 1/k."""
-    x, axis = np.asarray(_values_of(values[0])), params["axis"]
+    x, axis = np.asarray(plain(values[0])), params["axis"]
     if not scalar.is_concrete(x):  # sympy expressions (the tape on symbols): sympy's derivative of its Max
         return Weigh(_symbolic_weights(x, axis, params["bigger"]), axis, params["keepdims"])
-    kept = np.reshape(np.asarray(_values_of(out)), _kept_shape(x.shape, axis))
+    kept = np.reshape(np.asarray(plain(out)), _kept_shape(x.shape, axis))
     winners = np.asarray(x == kept, dtype=bool)
     counts = np.sum(winners, axis=axis, keepdims=True)
     if np.any(counts > 1):
@@ -736,16 +723,9 @@ def _symbolic_weights(x: np.ndarray, axis: tuple[int, ...] | None, bigger: bool)
 EXTREME = ArrayPrimitive("max", _extreme_value, _no_count, _extreme_partial)
 
 
-def _values_of(x: Any) -> Any:
-    """The plain value under every layer of diffstudy's types."""
-    while hasattr(x, "value") and not isinstance(x, np.ndarray):
-        x = x.value
-    return x
-
-
 # ---------------------------------------------------------------- numpy's names for them
 
-UFUNCS: dict[np.ufunc, ArrayPrimitive] = {p.ufunc: ELEMENTWISE[p] for p in SCALAR_PRIMITIVES}
+UFUNCS: dict[np.ufunc, ArrayPrimitive] = {ufunc: ELEMENTWISE[p] for ufunc, p in scalar.BY_UFUNC.items()}
 UFUNCS[np.matmul] = MATMUL
 
 
@@ -848,7 +828,7 @@ def array_where(condition: Any, a: Any = None, b: Any = None) -> Any:
         raise UnsupportedOperation(
             "numpy's where with one argument (the indices) is not supported on diffstudy's arrays"
         )
-    return apply(WHERE, (_values_of(condition), a, b))
+    return apply(WHERE, (plain(condition), a, b))
 
 
 def array_extreme(bigger: bool) -> Callable[..., Any]:
@@ -868,15 +848,28 @@ def array_outer(a: Any, b: Any) -> Any:
 
 
 def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    """``np.linalg.norm``: the 2-norm of a vector, or the Frobenius norm of a matrix."""
+    """``np.linalg.norm``: the 2-norm of a vector, or the Frobenius norm of a matrix.
+
+    On floats the entries are first divided by a power of two near the largest (a constant, so
+    the derivative is unchanged), as LAPACK's nrm2 scales: the squares of [1e-200, 1e-200] would
+    underflow to a zero vector, and those of 1e200 overflow.
+    """
     if ord not in (None, 2, "fro") or (ord == 2 and len(shape_of(x)) != 1):
         raise UnsupportedOperation(f"np.linalg.norm with ord={ord!r} is not supported: only the 2-norm")
+    values = np.asarray(plain(x))
+    scale = 1.0
+    if values.dtype != object and values.size and np.all(np.isfinite(values)):
+        largest = float(np.max(np.abs(values)))
+        if largest and not 1e-100 < largest < 1e100:
+            scale = math.ldexp(1.0, math.frexp(largest)[1])  # a power of two: dividing by it is exact
+    scaled = x if scale == 1.0 else x / scale
     try:
-        return scalar.sqrt(array_sum(x * x, axis=axis, keepdims=keepdims))
+        norm = scalar.sqrt(array_sum(scaled * scaled, axis=axis, keepdims=keepdims))
     except DomainError as error:
         if "derivative of sqrt at 0" not in str(error):
             raise
         raise DomainError("np.linalg.norm has no derivative at the zero vector (its sqrt at 0)") from None
+    return norm if scale == 1.0 else norm * scale
 
 
 def _plain(name: str) -> Callable[..., Any]:
@@ -927,8 +920,9 @@ def unsupported(name: str) -> UnsupportedOperation:
     """The one-line refusal of a numpy function diffstudy's arrays do not follow."""
     return UnsupportedOperation(
         f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
-        "supported: elementwise arithmetic and functions, matmul/dot, outer, linalg.norm, sum, mean, max, min, "
-        "where, transpose, reshape, indexing, concatenate, stack, maximum/minimum/abs"
+        "supported: elementwise arithmetic and functions, matmul/dot, outer, einsum, linalg.norm/solve/inv/det, "
+        "sum, mean, prod, cumsum, max, min, where, transpose, reshape, indexing, concatenate, stack, "
+        "maximum/minimum/abs"
     )
 
 
@@ -945,7 +939,7 @@ def unit_like(x: Any, entry: int, exact: bool = False) -> Any:
     with ``exact`` of exact numbers, also in a float array's place."""
     if hasattr(x, "wrap"):
         return x.wrap(unit_like(x.value, entry, exact))
-    if getattr(x, "is_array", False):  # an array of an outer differentiation: the seed is a constant to it
+    if isinstance(x, Leveled) and x.is_array:  # an array of an outer differentiation: the seed is a constant to it
         return unit_like(x.value, entry, exact)
     unit = constant_like(np.asarray(x), Fraction(0) if exact else 0)
     unit.flat[entry] = Fraction(1) if unit.dtype == object else 1.0

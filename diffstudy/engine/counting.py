@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..errors import DomainError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators
+from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .primitives import Primitive, shown
 
 
@@ -56,12 +57,17 @@ class Counting(Active):
         """The integer ``c`` as a counting number on the same tally, counted as nothing."""
         return Counting(constant_like(self.value, c), self.tally)
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Counting:
+    def process(self, primitive: Primitive, args: Any) -> Counting:
+        """Perform ``primitive`` on the values, and count it once under its name."""
+        values = [a.value if a.__class__ is Counting else a for a in args]
+        result = _overflowing(primitive.evaluate, primitive.name, *values)
+        if len(values) == 2:
+            result = _finite(result, primitive.name, *values)
         self.tally[primitive.name] += 1
-        return Counting(primitive.evaluate(self.value), self.tally)
+        return Counting(result, self.tally)
 
     def same_differentiation(self, other: Active) -> bool:
-        return isinstance(other, CountingArray)
+        return isinstance(other, (Counting, CountingArray))
 
     def lifted(self) -> CountingArray:
         return CountingArray(self.value, self.tally)
@@ -74,22 +80,23 @@ def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
     return result
 
 
-def _overflowing(evaluate: Callable[[Any, Any], Any], name: str, a: Any, b: Any) -> Any:
-    """``evaluate(a, b)``, with a float overflow (a huge Fraction times a float) reported by name."""
+def _overflowing(evaluate: Callable[..., Any], name: str, *args: Any) -> Any:
+    """``evaluate(*args)``, with a float overflow (a huge Fraction times a float) reported by name."""
     try:
-        return evaluate(a, b)
+        return evaluate(*args)
     except OverflowError:
-        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float") from None
+        raise DomainError(f"{name} of {' and '.join(map(shown, args))} overflows a float") from None
 
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
+    """``Counting.__mul__`` and its siblings: a quick path for a counting or plain number."""
     evaluate, name = primitive.evaluate, primitive.name
 
     def method(self: Counting, other: Any) -> Any:
         if other.__class__ is Counting:
             other = other.value
-        elif not self.treats_as_constant(other):
-            return NotImplemented
+        elif other.__class__ not in _CONSTANTS:
+            return operate(primitive, (self, other))
         result = _finite(_overflowing(evaluate, name, self.value, other), name, self.value, other)
         self.tally[name] += 1
         return Counting(result, self.tally)
@@ -98,21 +105,10 @@ def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     return method
 
 
-def _reflected(primitive: Primitive) -> Callable[[Counting, Any], Any]:
-    evaluate, name = primitive.evaluate, primitive.name
-
-    def method(self: Counting, other: Any) -> Any:
-        if not self.treats_as_constant(other):
-            return NotImplemented
-        result = _finite(_overflowing(evaluate, name, other, self.value), name, other, self.value)
-        self.tally[name] += 1
-        return Counting(result, self.tally)
-
-    method.__name__ = "r" + name
-    return method
+_CONSTANTS = frozenset({float, int, Fraction})
 
 
-install_operators(Counting, _binary, _reflected)
+install_operators(Counting, _binary)
 
 
 class CountingArray(ActiveArray):
@@ -143,14 +139,7 @@ class CountingArray(ActiveArray):
     def apply_array(
         self, primitive: array_primitives.ArrayPrimitive, args: Any, params: array_primitives.Params
     ) -> CountingArray:
-        values = []
-        for a in args:
-            if isinstance(a, (Counting, CountingArray)):
-                values.append(a.value)
-            elif isinstance(a, Active) and not self.treats_as_constant(a):
-                return a.apply_array(primitive, args, params)
-            else:
-                values.append(a)
+        values = [a.value if isinstance(a, (Counting, CountingArray)) else a for a in args]
         out = primitive.evaluate(*values, **params)
         self.tally.update(primitive.count(values, out, params))
         return CountingArray(out, self.tally)

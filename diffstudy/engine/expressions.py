@@ -21,32 +21,10 @@ import mpmath
 import sympy
 
 from ..errors import DomainError, UnsupportedOperation
-from .primitives import (
-    ABS,
-    DIRAC,
-    ELEMENTARY,
-    HEAVISIDE,
-    MAXIMUM,
-    MINIMUM,
-    SIGN,
-    Primitive,
-    RealAbs,
-    RealSign,
-    divide,
-    power,
-    sqrt,
-)
+from .primitives import BY_SYMPY_HEAD, MAXIMUM, MINIMUM, divide, power, sqrt
 
-FUNCTIONS: dict[type, Primitive] = {
-    **{getattr(sympy, p.name): p for p in ELEMENTARY if p.name != "sqrt"},
-    sympy.Abs: ABS,
-    RealAbs: ABS,
-    sympy.sign: SIGN,
-    RealSign: SIGN,
-    sympy.Heaviside: HEAVISIDE,
-    sympy.DiracDelta: DIRAC,
-}
-EXTREMES: dict[type, Primitive] = {sympy.Max: MAXIMUM, sympy.Min: MINIMUM}
+# sympy's Max and Min take any number of arguments: a chain of the two-argument primitive.
+EXTREMES = (MAXIMUM, MINIMUM)
 
 Plan = tuple[Sequence[sympy.Basic], Callable[[list[Any]], Any]]
 
@@ -177,13 +155,12 @@ def _plan(node: sympy.Basic) -> Plan:
         return _plan_mul(node)
     if node.is_Pow:
         return _plan_pow(node)
-    primitive = FUNCTIONS.get(node.func)
+    primitive = BY_SYMPY_HEAD.get(node.func)
+    if primitive in EXTREMES:
+        return list(node.args), lambda values: functools.reduce(primitive.evaluate, values)
     if primitive is not None:
         # Heaviside(x, h0) carries sympy's value at 0 as a second argument: ½, as the rule gives.
-        return list(node.args[:1]), lambda values: primitive.evaluate(values[0])
-    extreme = EXTREMES.get(node.func)
-    if extreme is not None:
-        return list(node.args), lambda values: functools.reduce(extreme.evaluate, values)
+        return list(node.args[: primitive.arity]), lambda values: primitive.evaluate(*values)
     raise UnsupportedOperation(f"cannot evaluate {node.func.__name__}(...) from a sympy expression")
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from ..errors import NestingError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators, next_level
+from .active import Active, ActiveArray, constant_like, install_operators, operate
+from .levels import next_level
 from .primitives import Argument, Primitive, accumulate
 from .trees import directions, entries, flat_entries, is_array, outputs_of
 
@@ -60,12 +61,26 @@ class Dual(Active):
     def __repr__(self) -> str:
         return f"Dual({self.value!r}, {self.tangent!r})"
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Dual:
-        a = self.value
-        out = primitive.evaluate(a)
-        if self.tangent is None:
-            return Dual(out, None, self.tag)
-        return Dual(out, accumulate(None, primitive.partials[0](a, out), self.tangent), self.tag)
+    def process(self, primitive: Primitive, args: Any) -> Dual:
+        """Perform ``primitive``: its value, and the tangent pushed through its partials."""
+        tag = self.tag
+        if len(args) == 1:  # self: a function of one number, the common case
+            a = self.value
+            out = primitive.evaluate(a)
+            if self.tangent is None:
+                return Dual(out, None, tag)
+            return Dual(out, accumulate(None, primitive.partials[0](a, out), self.tangent), tag)
+        values, tangents = [], []
+        for a in args:
+            mine = a.__class__ is Dual and a.tag is tag
+            values.append(a.value if mine else a)
+            tangents.append(a.tangent if mine else None)
+        out = primitive.evaluate(*values)
+        tangent = None
+        for rule, t in zip(primitive.partials, tangents):
+            if t is not None:
+                tangent = accumulate(tangent, rule(*values, out), t)
+        return Dual(out, tangent, tag)
 
     def same_differentiation(self, other: Active) -> bool:
         return getattr(other, "tag", None) is self.tag
@@ -75,12 +90,13 @@ class Dual(Active):
 
 
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
+    """``Dual.__mul__`` and its siblings: a quick path for a dual of the same pass or a plain
+    number; anything else is decided by :func:`.active.operate`."""
     new = object.__new__
     evaluate = primitive.evaluate
     rule_x, rule_y = primitive.partials
     # x·y: the partials are the arguments themselves, taken without calling the rules.
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
-    swapped = _reflected(primitive)
 
     def method(self: Dual, other: Any) -> Any:
         a = self.value
@@ -91,13 +107,11 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             tangent = None if t is None else accumulate(None, b if mul_like else rule_x(a, b, out), t)
             if other.tangent is not None:
                 tangent = accumulate(tangent, a if mul_like else rule_y(a, b, out), other.tangent)
-        elif other.__class__ in _CONSTANTS or self.treats_as_constant(other):
+        elif other.__class__ in _CONSTANTS:
             out = evaluate(a, other)
             tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
-        elif other.__class__ is Dual:  # of an inner pass: it does the work (Python would not ask it)
-            return swapped(other, self)
         else:
-            return NotImplemented
+            return operate(primitive, (self, other))
         dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
         dual.value, dual.tangent, dual.tag = out, tangent, self.tag
         return dual
@@ -111,8 +125,8 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     rule_y = primitive.partials[1]
 
     def method(self: Dual, other: Any) -> Any:
-        if other.__class__ not in _CONSTANTS and not self.treats_as_constant(other):
-            return NotImplemented
+        if other.__class__ not in _CONSTANTS:
+            return operate(primitive, (other, self))
         b = self.value
         out = evaluate(other, b)
         if self.tangent is None:
@@ -163,9 +177,7 @@ class DualArray(ActiveArray):
             if (a.__class__ is DualArray or a.__class__ is Dual) and a.tag is tag:
                 values.append(a.value)
                 tangents.append(a.tangent)
-            else:
-                if isinstance(a, Active):
-                    self.treats_as_constant(a)  # raises if ``a`` is of another pass of this rank
+            else:  # a constant to this pass (the owner was decided by levels.owner_of)
                 values.append(a)
                 tangents.append(None)
         out = primitive.evaluate(*values, **params)

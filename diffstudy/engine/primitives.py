@@ -1,12 +1,22 @@
-"""The table of primitives: each one's value and its local partial derivatives, defined once.
+"""The registry of primitives: each primitive is one entry, and every table the engine needs is derived from it.
 
-Forward mode pushes a tangent through the partials (ẏ = Σ pᵢ·ẋᵢ) and reverse mode pulls an
-adjoint back through the same partials (x̄ᵢ += pᵢ·ȳ); both call :func:`accumulate`, so the two
-modes cannot drift apart. A partial rule receives the arguments and the output, so that ``exp``,
-``tanh`` and ``sqrt`` reuse the value they already computed.
+An entry declares the primitive's name (the key its operations are counted under), how a graph
+labels it, its value on each kind of number — floats, Fractions (exactly, where the value is
+rational), numpy arrays (its ufunc), sympy expressions and mpmath numbers, each given
+explicitly — its domain, and its local partial derivatives: one rule per argument, which
+receives the arguments and the output (so ``exp``, ``tanh`` and ``sqrt`` reuse the value they
+computed). Forward mode pushes a tangent through the partials (ẏ = Σ pᵢ·ẋᵢ) and reverse mode
+pulls an adjoint back through the same partials (x̄ᵢ += pᵢ·ȳ); both call :func:`accumulate`,
+so the two modes cannot drift apart. For an operator the entry names its Python methods
+(``__mul__``, ``__rmul__``), from which every number type's operators are made.
 
 Every operator the user writes is its own primitive (``sub``, ``div``, ``neg`` and ``pow`` are not
 built from others), and constants are arguments, not nodes, so counts match the program.
+
+The table near the end of this module has one entry per line, as DiffRules.jl does; adding a
+primitive is adding a line there (and its tests). The tables derived from it — the operators,
+numpy's ufuncs, sympy's functions, ``diffstudy.fn`` — are at the very end, and a test checks
+that each covers every entry.
 """
 
 from __future__ import annotations
@@ -15,16 +25,18 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 import numpy as np
 import sympy
+from sympy.codegen import cfunctions
 
 from ..errors import Declined, DomainError
 from . import kinks
+from .levels import Leveled, owner_of, plain
 from .ndarrays import elementwise
 
 
@@ -87,27 +99,117 @@ def accumulate(total: Any, partial: Any, tangent: Any) -> Any:
     return term if total is None else total + term
 
 
+@dataclass(frozen=True)
+class Domain:
+    """Where a function (or its derivative) is defined, and what to say outside it."""
+
+    holds: Callable[[Any], Any]
+    message: str
+
+    def describe(self, name: str, x: Any, index: tuple[int, ...] | None = None) -> str:
+        """The one-line message for ``name(x)`` outside this domain (``x`` at ``index`` of an array)."""
+        sign = "zero" if x == 0 else "a negative number"
+        where = (
+            ""
+            if index is None
+            else (
+                f" at index {list(index)} (if an np.where discards it: numpy computes both branches, so keep "
+                f"the discarded one in the domain too, e.g. np.where(x > 0, np.sqrt(np.where(x > 0, x, 1)), 0))"
+            )
+        )
+        return self.message.format(name=name, x=shown(x), sign=sign) + where
+
+
+# Written with & rather than chained comparisons, so that they hold entry by entry on arrays too.
+POSITIVE = Domain(lambda x: x > 0, "{name} of {sign} ({x})")
+NONNEGATIVE = Domain(lambda x: x >= 0, "{name} of a negative number ({x})")
+ABOVE_MINUS_ONE = Domain(lambda x: x > -1, "{name} of a number ≤ −1 ({x})")
+CLOSED_UNIT = Domain(lambda x: (x >= -1) & (x <= 1), "{name} of a number outside [-1, 1] ({x})")
+OPEN_UNIT = Domain(lambda x: (x > -1) & (x < 1), "derivative of {name} at {x} (needs -1 < x < 1)")
+NONZERO = Domain(lambda x: x != 0, "derivative of {name} at 0")
+NONZERO_VALUE = Domain(lambda x: x != 0, "{name} of zero")
+
+
 @dataclass(frozen=True, eq=False)
 class Primitive:
-    """One primitive: how to evaluate it on any number type and one partial rule per argument.
+    """One primitive: its value on every kind of number, its domain, and one partial rule per argument.
 
     Attributes:
-        name: the key its operations are counted under ("add", "sin").
+        name: the key its operations are counted under ("add", "sin"), and its name in code.
         symbol: how a computational graph labels it ("+", "sin").
-        evaluate: the value, for every number type diffstudy knows, arrays included.
-        partials: ``rule(*args, out)`` for each argument, or ``ONE`` / ``MINUS_ONE``. Applied to
-            arrays, a rule gives the local partials of every entry at once.
-        ufunc: the numpy ufunc that is this primitive entry by entry (``np.sin``, ``np.add``).
+        partials: ``rule(*args, out)`` for each argument, or ``ONE`` / ``MINUS_ONE`` / an
+            ``Argument``. Applied to arrays, a rule gives the local partials of every entry at once.
+        on_float: the value on floats.
+        on_sympy: the value on sympy expressions (a sympy function, given explicitly).
+        on_mpmath: the value on mpmath numbers, at mpmath's working precision.
+        ufunc: the numpy ufunc that is this primitive entry by entry (``np.sin``), or None.
+        on_exact: the exact value at rational arguments where it is rational (sin 0 = 0), else
+            None; where None, a rational argument gets the correctly rounded float.
+        on_array: the value on a float array, when it is not ``ufunc`` itself.
+        domain: where the value is defined (checked on every kind of number).
+        derivative_domain: where the partials are defined, when narrower (sqrt at 0).
+        operators: for an operator, its Python method and reflected method ("__mul__", "__rmul__").
+        sympy_heads: the sympy functions whose nodes are this primitive, when read back from an
+            expression (sympy.sin; a sympy function sympy writes for it, such as Abs).
+        public: offered by :mod:`diffstudy.fn` under its name.
+        evaluate: the value on any number, diffstudy's own types included (they perform it in
+            their ``process`` hook); made from the fields above, or given for an operator.
     """
 
     name: str
     symbol: str
-    evaluate: Callable[..., Any]
     partials: tuple[Callable[..., Any], ...]
-    ufunc: np.ufunc
+    on_float: Callable[..., Any]
+    on_sympy: Callable[..., Any]
+    on_mpmath: Callable[..., Any]
+    ufunc: np.ufunc | None
+    on_exact: Callable[..., Any] | None = None
+    on_array: Callable[..., Any] | None = None
+    domain: Domain | None = None
+    derivative_domain: Domain | None = None
+    operators: tuple[str, str] | None = None
+    sympy_heads: tuple[Any, ...] = ()
+    public: bool = False
+    evaluate: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.evaluate is None:
+            build = _unary_evaluator if self.arity == 1 else _binary_evaluator
+            object.__setattr__(self, "evaluate", build(self))
+        if self.derivative_domain is not None:
+            object.__setattr__(self, "partials", tuple(_checked(self, rule) for rule in self.partials))
+
+    @property
+    def arity(self) -> int:
+        """How many arguments it takes."""
+        return len(self.partials)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
+
+
+REGISTRY: list[Primitive] = []  # every primitive, in the order of the table below
+
+
+def _entry(*args: Any, **kwargs: Any) -> Primitive:
+    """A primitive made and put in the registry."""
+    primitive = Primitive(*args, **kwargs)
+    REGISTRY.append(primitive)
+    return primitive
+
+
+def _checked(primitive: Primitive, rule: Callable[..., Any]) -> Callable[..., Any]:
+    """``rule`` that first checks the primitive's derivative domain at its first argument."""
+
+    def checked_rule(*args: Any) -> Any:
+        _check(primitive.derivative_domain, primitive.name, args[0])
+        return rule(*args)
+
+    checked_rule.__name__ = checked_rule.__qualname__ = f"d_{primitive.name}"
+    return checked_rule
+
+
+# ---------------------------------------------------------------- helpers on any number
 
 
 def is_concrete(x: Any) -> bool:
@@ -130,19 +232,19 @@ def failure(condition: Callable[[Any], Any], x: Any) -> tuple[Any, tuple[int, ..
         if holds.all():
             return None
         index = tuple(int(i) for i in np.argwhere(~holds)[0])
-        return np.asarray(_plain_values(x))[index], index
+        return np.asarray(plain(x))[index], index
     return None if holds else (x, None)
 
 
-def _plain_values(x: Any) -> Any:
-    while hasattr(x, "value") and not isinstance(x, np.ndarray):
-        x = x.value
-    return x
+def _check(domain: Domain | None, name: str, x: Any) -> None:
+    failed = failure(domain.holds, x) if domain is not None else None
+    if failed:
+        raise DomainError(domain.describe(name, *failed))
 
 
 def shown(x: Any) -> str:
     """A number as a message shows it: its plain value, in about twenty characters at most."""
-    value = _plain_values(x)
+    value = plain(x)
     if isinstance(value, sympy.Float):  # a verified reference value: its leading digits, in any range
         return mpmath.nstr(value._to_mpmath(value._prec), 16)
     if isinstance(value, (int, Fraction)) and value.numerator.bit_length() + value.denominator.bit_length() > 64:
@@ -151,7 +253,30 @@ def shown(x: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "…"
 
 
-# ---------------------------------------------------------------- arithmetic on any number type
+def _is_array_like(x: Any) -> bool:
+    return isinstance(plain(x), np.ndarray)
+
+
+def _exactly(x: int | Fraction) -> Fraction:
+    return x if x.__class__ is Fraction else Fraction(x)
+
+
+def _as_mpf(x: Any) -> mpmath.mpf:
+    """A rational or float as an mpmath number, exactly (at any working precision)."""
+    if isinstance(x, Fraction):
+        return mpmath.mpf(x.numerator) / x.denominator
+    return mpmath.mpf(x)
+
+
+def _rounded(value: Any, name: str, args: tuple[Any, ...]) -> float:
+    """An mpmath value as the nearest float; a value beyond the float range is an error."""
+    result = float(value)
+    if math.isinf(result):
+        raise DomainError(f"{name}({', '.join(map(shown, args))}) overflows a float")
+    return result
+
+
+# ---------------------------------------------------------------- arithmetic on any number
 # Plain Python operators already dispatch on every number type; pow and div are checked so that
 # a negative base to a fractional power (complex in Python) or sympy's 1/0 = zoo never slips
 # through as a number. On plain arrays, float arrays let numpy report a zero divisor or an
@@ -159,8 +284,20 @@ def shown(x: Any) -> str:
 
 
 def _undefined(result: Any) -> bool:
-    """True for a sympy number that is infinite, undefined or not real (zoo, nan, I)."""
-    return isinstance(result, sympy.Basic) and result.is_number and not (result.is_finite and result.is_extended_real)
+    """True for a sympy number that is infinite, undefined or not real (zoo, nan, I).
+
+    Where sympy cannot decide (a power of a long expression that is positive), the number is
+    evaluated to 30 digits to see what it is.
+    """
+    if not (isinstance(result, sympy.Basic) and result.is_number):
+        return False
+    finite, real = result.is_finite, result.is_extended_real
+    if finite is None or real is None:
+        value = result.evalf(30)
+        finite, real = value.is_finite, value.is_extended_real
+        if real is None:  # a tiny imaginary part left by evalf: as real as sympy can tell
+            real = abs(sympy.im(value)) <= abs(value) * sympy.Float(10) ** -25
+    return not (finite and real)
 
 
 def _on_arrays(scalar: Callable[[Any, Any], Any], operation: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
@@ -176,18 +313,32 @@ def _on_arrays(scalar: Callable[[Any, Any], Any], operation: Callable[[Any, Any]
 
 def _plain_arrays(x: Any, y: Any) -> bool:
     """True when a plain array meets a plain value: none of diffstudy's types is there to dispatch to."""
-    return (isinstance(x, np.ndarray) or isinstance(y, np.ndarray)) and not (
-        hasattr(x, "priority") or hasattr(y, "priority")
+    return (x.__class__ is np.ndarray or y.__class__ is np.ndarray) and not (
+        isinstance(x, Leveled) or isinstance(y, Leveled)
     )
 
 
+_WHOLE = frozenset({int, np.int64, np.int32})
+
+
 def divide(x: Any, y: Any) -> Any:
-    """``x / y``, raising DomainError on a zero divisor for every number type (sympy gives zoo)."""
+    """``x / y``, raising DomainError on a zero divisor for every number type (sympy gives zoo).
+
+    Two integers divide exactly (into a Fraction), as every integer in diffstudy is exact; a float
+    divided by a Fraction too small for a float is divided exactly, then rounded.
+    """
     if _plain_arrays(x, y):
         return _on_arrays(divide, operator.truediv, x, y)
+    if y.__class__ in _WHOLE and x.__class__ in _WHOLE:
+        if y == 0:
+            raise DomainError(f"division by zero ({shown(x)} / 0)")
+        return Fraction(int(x), int(y))
     try:
         result = x / y
     except ZeroDivisionError:
+        if y != 0:  # a Fraction that rounds to the float 0 (10**-1000) divides a float exactly
+            with mpmath.workdps(40):
+                return _rounded(_as_mpf(Fraction(x)) / _as_mpf(Fraction(y)), "div", (x, y))
         raise DomainError(f"division by zero ({shown(x)} / 0)") from None
     except OverflowError:
         raise DomainError(f"{shown(x)} / {shown(y)} overflows a float") from None
@@ -214,6 +365,8 @@ def power(x: Any, y: Any) -> Any:
         raise DomainError(f"{shown(x)} ** {shown(y)} overflows a float") from None
     if result.__class__ is int and y.__class__ is Fraction:  # 2 ** Fraction(3): an exact number, as everywhere
         return Fraction(result)
+    if result.__class__ is float and x.__class__ is int and y.__class__ is int:  # 2 ** -1 is 1/2, exactly
+        return Fraction(x) ** y
     if isinstance(result, (complex, mpmath.mpc)) or _undefined(result):
         if x == 0:
             raise DomainError(f"zero to a negative power (0 ** {shown(y)})")
@@ -255,12 +408,122 @@ def _pow_by_exponent(x: Any, y: Any, out: Any) -> Any:
     return out * log(x)
 
 
-ADD = Primitive("add", "+", operator.add, (ONE, ONE), np.add)
-SUB = Primitive("sub", "-", operator.sub, (ONE, MINUS_ONE), np.subtract)
-MUL = Primitive("mul", "*", operator.mul, (Argument(1), Argument(0)), np.multiply)
-DIV = Primitive("div", "/", divide, (_div_by_numerator, _div_by_denominator), np.true_divide)
-POW = Primitive("pow", "**", power, (_pow_by_base, _pow_by_exponent), np.power)
-NEG = Primitive("neg", "-", operator.neg, (MINUS_ONE,), np.negative)
+# ---------------------------------------------------------------- evaluation on every kind of number
+
+
+def _real_evaluator(primitive: Primitive) -> Callable[..., Any]:
+    """The value on plain Python numbers: exact where the arguments are rational and the value is,
+    else the float (the correctly rounded one for a rational that is not a float)."""
+    name, on_float, on_exact, domain = primitive.name, primitive.on_float, primitive.on_exact, primitive.domain
+
+    def on_real(*args: Any) -> Any:
+        if domain is not None:
+            _check(domain, name, args[0])
+        if all(a.__class__ is Fraction or a.__class__ is int for a in args):
+            exact = [_exactly(a) for a in args]
+            if on_exact is not None:
+                value = on_exact(*exact)
+                if value is not None:
+                    return value
+            floats = [float(a) for a in exact]
+            if any(Fraction(f) != a for f, a in zip(floats, exact)):  # log(1 + 10⁻³⁰): not float(…) = log(1.0)
+                return _correctly_rounded(primitive, exact)
+            args = tuple(floats)
+        try:
+            return on_float(*args)
+        except OverflowError:
+            raise DomainError(f"{name}({', '.join(map(shown, args))}) overflows a float") from None
+        except ValueError:  # math.cos(inf): an earlier float overflowed
+            raise DomainError(
+                f"{name} of {', '.join(map(shown, args))} is not a number (a float overflowed before)"
+            ) from None
+
+    return on_real
+
+
+def _correctly_rounded(primitive: Primitive, args: list[Fraction]) -> float:
+    """The float nearest to ``primitive`` at rational arguments that are no floats, by mpmath.
+
+    The precision starts at twice the bits of the arguments (enough for log near 1 and sin near
+    a multiple of π, whose condition grows with those bits) and doubles until two precisions
+    round to the same float.
+    """
+    bits = 2 * max(max(a.numerator.bit_length(), a.denominator.bit_length()) for a in args) + 80
+    earlier = None
+    for _ in range(6):
+        with mpmath.workprec(bits):
+            value = _rounded(primitive.on_mpmath(*map(_as_mpf, args)), primitive.name, tuple(args))
+        if value == earlier:
+            return value
+        earlier, bits = value, 2 * bits
+    return value
+
+
+def _unary_evaluator(primitive: Primitive) -> Callable[[Any], Any]:
+    """``primitive`` of one argument on any number: plain numbers, arrays, sympy, mpmath, ours."""
+    name, domain = primitive.name, primitive.domain
+    on_real = _real_evaluator(primitive)
+    on_array = primitive.on_array or primitive.ufunc
+
+    def evaluate(x: Any) -> Any:
+        cls = x.__class__
+        if cls is float or cls is int or cls is Fraction:
+            return on_real(x)
+        if isinstance(x, Leveled):
+            return x.process(primitive, (x,))
+        if cls is np.ndarray:
+            if x.dtype != object:
+                _check(domain, name, x)
+            return elementwise(name, on_array, evaluate, x)
+        if cls is mpmath.mpf:
+            _check(domain, name, x)
+            return primitive.on_mpmath(x)
+        if isinstance(x, sympy.Basic):
+            _check(domain, name, x)
+            return primitive.on_sympy(x)
+        if isinstance(x, numbers.Real):
+            return on_real(float(x) if not isinstance(x, numbers.Rational) else Fraction(x))
+        raise TypeError(f"diffstudy.fn.{name} cannot take a {cls.__name__}")
+
+    evaluate.__name__ = evaluate.__qualname__ = name
+    return evaluate
+
+
+def _binary_evaluator(primitive: Primitive) -> Callable[[Any, Any], Any]:
+    """``primitive`` of two arguments on any numbers, as a Python operator would dispatch it."""
+    on_real = _real_evaluator(primitive)
+    ufunc = primitive.ufunc
+
+    def evaluate(x: Any, y: Any) -> Any:
+        if x.__class__ is float and y.__class__ is float:
+            return on_real(x, y)
+        if isinstance(x, Leveled) or isinstance(y, Leveled):
+            if x.__class__ is np.ndarray or y.__class__ is np.ndarray:
+                return ufunc(x, y)  # numpy's protocols lift our number, or go entry by entry
+            return owner_of((x, y)).process(primitive, (x, y))
+        if x.__class__ is np.ndarray or y.__class__ is np.ndarray:
+            return _on_arrays(evaluate, primitive.on_array or ufunc, x, y)
+        if isinstance(x, sympy.Basic) or isinstance(y, sympy.Basic):
+            return primitive.on_sympy(sympy.sympify(x), sympy.sympify(y))
+        if x.__class__ is mpmath.mpf or y.__class__ is mpmath.mpf:
+            return primitive.on_mpmath(x, y)
+        if isinstance(x, numbers.Real) and isinstance(y, numbers.Real):
+            return on_real(*(Fraction(a) if isinstance(a, numbers.Rational) else float(a) for a in (x, y)))
+        kinds = f"a {x.__class__.__name__} and a {y.__class__.__name__}"
+        raise TypeError(f"diffstudy.fn.{primitive.name} cannot take {kinds}")
+
+    evaluate.__name__ = evaluate.__qualname__ = primitive.name
+    return evaluate
+
+
+def _exact_at(point: int, value: int) -> Callable[[Fraction], Fraction | None]:
+    """A function's exact rational value at one rational point (sin 0 = 0, exp 0 = 1)."""
+
+    def at(x: Fraction) -> Fraction | None:
+        return Fraction(value) if x == point else None
+
+    return at
+
 
 # ---------------------------------------------------------------- kinks: max, min and |x|
 # At a kink each rule gives the average of the one-sided derivatives and notes the kink met.
@@ -268,15 +531,11 @@ NEG = Primitive("neg", "-", operator.neg, (MINUS_ONE,), np.negative)
 HALF = Fraction(1, 2)
 
 
-def _is_array_like(x: Any) -> bool:
-    return isinstance(_plain_values(x), np.ndarray)
-
-
 def _tie_partial(x: Any, y: Any, bigger: bool, name: str) -> Any:
     """∂max(x, y)/∂x (``bigger``) or ∂min(x, y)/∂x: 1 on x's side, 0 on y's, ½ at a tie."""
     if not (is_concrete(x) and is_concrete(y)):
         return sympy.Heaviside(x - y if bigger else y - x)
-    vx, vy = _plain_values(x), _plain_values(y)
+    vx, vy = plain(x), plain(y)
     if _is_array_like(x) or _is_array_like(y):
         ties = np.asarray(vx == vy, dtype=bool)
         if ties.any():
@@ -295,7 +554,7 @@ def _sign(x: Any) -> Any:
     """∂|x|/∂x: the sign of x, and 0 (the average of ±1) at the kink x = 0."""
     if not is_concrete(x):
         return sympy.sign(x)
-    values = _plain_values(x)
+    values = plain(x)
     if isinstance(values, np.ndarray):
         if np.asarray(values == 0, dtype=bool).any():
             kinks.note("abs of 0: 0, the average of −1 and 1")
@@ -325,201 +584,45 @@ def _impulse(x: Any) -> Any:
     return Fraction(0) if isinstance(x, Fraction) else 0.0
 
 
-def _binary_dispatch(name: str, plain: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[[Any, Any], Any]:
-    """A two-argument function that diffstudy's number types answer to, like a Python operator.
-
-    ``x``'s type is asked by ``__diffstudy_<name>__``, then ``y``'s by ``__diffstudy_r<name>__``;
-    when neither answers, ``plain`` computes it. One of ours beside a plain array goes to numpy's
-    ``ufunc``, which hands it to the array machinery.
-    """
-    method, reflected = f"__diffstudy_{name}__", f"__diffstudy_r{name}__"
-
-    def evaluate(x: Any, y: Any) -> Any:
-        if (x.__class__ is np.ndarray and hasattr(y, "priority")) or (
-            y.__class__ is np.ndarray and hasattr(x, "priority")
-        ):
-            return ufunc(x, y)
-        for owner, other, attribute in ((x, y, method), (y, x, reflected)):
-            handler = getattr(owner.__class__, attribute, None)
-            if handler is not None:
-                result = handler(owner, other)
-                if result is not NotImplemented:
-                    return result
-        return plain(x, y)
-
-    evaluate.__name__ = name
-    return evaluate
-
-
-def _plain_extreme(bigger: bool) -> Callable[[Any, Any], Any]:
-    """max (``bigger``) or min of two plain numbers, arrays or sympy expressions."""
+def _extreme_of(bigger: bool) -> Callable[[Any, Any], Any]:
+    """max (``bigger``) or min of two plain numbers; the first where they are equal."""
 
     def extreme(x: Any, y: Any) -> Any:
-        if _plain_arrays(x, y):
-            if np.asarray(x).dtype == object or np.asarray(y).dtype == object:
-                return np.asarray(np.frompyfunc(extreme, 2, 1)(x, y), dtype=object)
-            return (np.maximum if bigger else np.minimum)(x, y)
-        if not (is_concrete(x) and is_concrete(y)):
-            return (sympy.Max if bigger else sympy.Min)(x, y)
         return x if (x >= y) == bigger else y
 
     return extreme
 
 
-def _extreme(name: str, symbol: str, bigger: bool, ufunc: np.ufunc) -> Primitive:
-    return Primitive(
-        name,
-        symbol,
-        _binary_dispatch(name, _plain_extreme(bigger), ufunc),
-        (lambda x, y, out: _tie_partial(x, y, bigger, symbol), lambda x, y, out: _tie_partial(y, x, bigger, symbol)),
-        ufunc,
-    )
+def _exact_extreme(bigger: bool) -> Callable[[Fraction, Fraction], Fraction]:
+    pick = _extreme_of(bigger)
+    return lambda x, y: pick(x, y)
 
 
-MAXIMUM = _extreme("maximum", "max", True, np.maximum)
-MINIMUM = _extreme("minimum", "min", False, np.minimum)
-maximum = MAXIMUM.evaluate
-minimum = MINIMUM.evaluate
+def _symbolic_extreme(bigger: bool) -> Callable[[Any, Any], Any]:
+    """sympy's Max or Min, or the number itself where both are numbers."""
+    pick = _extreme_of(bigger)
+
+    def extreme(x: Any, y: Any) -> Any:
+        if x.is_number and y.is_number:
+            return pick(x, y)
+        return (sympy.Max if bigger else sympy.Min)(x, y)
+
+    return extreme
 
 
-# The Python operators each primitive answers to: (primitive, method, reflected method).
-BINARY_OPERATORS = (
-    (ADD, "__add__", "__radd__"),
-    (SUB, "__sub__", "__rsub__"),
-    (MUL, "__mul__", "__rmul__"),
-    (DIV, "__truediv__", "__rtruediv__"),
-    (POW, "__pow__", "__rpow__"),
-    (MAXIMUM, "__diffstudy_maximum__", "__diffstudy_rmaximum__"),
-    (MINIMUM, "__diffstudy_minimum__", "__diffstudy_rminimum__"),
-)
+def _array_extreme(bigger: bool) -> Callable[[Any, Any], Any]:
+    """np.maximum or np.minimum of float arrays (object arrays go entry by entry, exactly)."""
+    return np.maximum if bigger else np.minimum
 
 
-# ---------------------------------------------------------------- elementary functions
+def _tie_rule(bigger: bool, by_first: bool) -> Callable[[Any, Any, Any], Any]:
+    name = "max" if bigger else "min"
+    if by_first:
+        return lambda x, y, out: _tie_partial(x, y, bigger, name)
+    return lambda x, y, out: _tie_partial(y, x, bigger, name)
 
 
-@dataclass(frozen=True)
-class Domain:
-    """Where a function (or its derivative) is defined, and what to say outside it."""
-
-    holds: Callable[[Any], Any]
-    message: str
-
-    def describe(self, name: str, x: Any, index: tuple[int, ...] | None = None) -> str:
-        """The one-line message for ``name(x)`` outside this domain (``x`` at ``index`` of an array)."""
-        sign = "zero" if x == 0 else "a negative number"
-        where = (
-            ""
-            if index is None
-            else (
-                f" at index {list(index)} (if an np.where discards it: numpy computes both branches, so keep "
-                f"the discarded one in the domain too, e.g. np.where(x > 0, np.sqrt(np.where(x > 0, x, 1)), 0))"
-            )
-        )
-        return self.message.format(name=name, x=shown(x), sign=sign) + where
-
-
-# Written with & rather than chained comparisons, so that they hold entry by entry on arrays too.
-POSITIVE = Domain(lambda x: x > 0, "{name} of {sign} ({x})")
-NONNEGATIVE = Domain(lambda x: x >= 0, "{name} of a negative number ({x})")
-CLOSED_UNIT = Domain(lambda x: (x >= -1) & (x <= 1), "{name} of a number outside [-1, 1] ({x})")
-OPEN_UNIT = Domain(lambda x: (x > -1) & (x < 1), "derivative of {name} at {x} (needs -1 < x < 1)")
-NONZERO = Domain(lambda x: x != 0, "derivative of {name} at 0")
-
-
-def _check(domain: Domain | None, name: str, x: Any) -> None:
-    failed = failure(domain.holds, x) if domain is not None else None
-    if failed:
-        raise DomainError(domain.describe(name, *failed))
-
-
-def _exact(point: int, value: int) -> Callable[[Fraction], Fraction | None]:
-    """A function's exact rational value at one rational point (sin 0 = 0, exp 0 = 1)."""
-
-    def at(x: Fraction) -> Fraction | None:
-        return Fraction(value) if x == point else None
-
-    return at
-
-
-def _exact_root(x: Fraction, n: int) -> Fraction | None:
-    """The n-th root of a positive rational whose numerator and denominator are n-th powers, else None."""
-    p, p_exact = sympy.integer_nthroot(x.numerator, n)
-    q, q_exact = sympy.integer_nthroot(x.denominator, n)
-    return Fraction(int(p), int(q)) if p_exact and q_exact else None
-
-
-def _exact_sqrt(x: Fraction) -> Fraction | None:
-    """sqrt of a rational whose numerator and denominator are perfect squares, else None."""
-    return _exact_root(x, 2)
-
-
-def _elementary(
-    name: str,
-    real: Callable[[float], float],
-    symbolic: Callable[[Any], Any],
-    partial: Callable[[Any, Any], Any],
-    ufunc: np.ufunc,
-    *,
-    precise: Callable[[Any], Any] | None = None,
-    exact: Callable[[Fraction], Fraction | None] | None = None,
-    domain: Domain | None = None,
-    derivative_domain: Domain | None = None,
-) -> Primitive:
-    """Build a one-argument primitive that dispatches on its argument's type.
-
-    Plain numbers go to ``real`` (exact for a Fraction where ``exact`` knows the value), sympy
-    expressions to ``symbolic``, mpmath numbers to ``precise`` (mpmath's function of that name
-    unless given), plain numpy arrays entry by entry (``ufunc`` on float arrays), and
-    diffstudy's own number types to their ``__diffstudy_apply__``. The domain is checked for
-    every type, so a log of a negative number fails the same way in every engine.
-    """
-    at_precision = precise or getattr(mpmath, name)
-
-    def on_real(x: Any) -> Any:
-        _check(domain, name, x)
-        if exact is not None and x.__class__ is Fraction:
-            value = exact(x)
-            if value is not None:
-                return value
-        try:
-            return real(x)
-        except OverflowError:
-            raise DomainError(f"{name}({shown(x)}) overflows a float") from None
-        except ValueError:  # math.cos(inf): an earlier float overflowed
-            raise DomainError(f"{name} of {shown(x)} is not a number (a float overflowed before)") from None
-
-    def on_sympy(x: Any) -> Any:
-        _check(domain, name, x)
-        return symbolic(x)
-
-    def evaluate(x: Any) -> Any:
-        cls = x.__class__
-        if cls is float or cls is int or cls is Fraction:
-            return on_real(x)
-        handler = getattr(cls, "__diffstudy_apply__", None)
-        if handler is not None:
-            return handler(x, primitive)
-        if cls is np.ndarray:
-            if x.dtype != object:
-                _check(domain, name, x)
-            return elementwise(name, ufunc, evaluate, x)
-        if cls is mpmath.mpf:
-            _check(domain, name, x)
-            return at_precision(x)
-        if isinstance(x, sympy.Basic):
-            return on_sympy(x)
-        if isinstance(x, numbers.Real):
-            return on_real(x)
-        raise TypeError(f"diffstudy.fn.{name} cannot take a {cls.__name__}")
-
-    def rule(x: Any, out: Any) -> Any:
-        _check(derivative_domain, name, x)
-        return partial(x, out)
-
-    evaluate.__name__ = evaluate.__qualname__ = name
-    rule.__name__ = rule.__qualname__ = f"d_{name}"
-    primitive = Primitive(name, name, evaluate, (partial if derivative_domain is None else rule,), ufunc)
-    return primitive
+# ---------------------------------------------------------------- rules written to keep their digits
 
 
 def _sech_squared(x: Any, out: Any) -> Any:
@@ -533,13 +636,13 @@ def _sech_squared(x: Any, out: Any) -> Any:
     """
     if not is_concrete(x):
         return 1 - out * out
-    size = np.max(np.abs(_plain_values(x)))
+    size = np.max(np.abs(plain(x)))
     if size < 0.5:
         return 1 - out * out
     if size <= 20:
         c = cosh(x)
         return 1 / (c * c)
-    sign = np.where(np.asarray(_plain_values(x)) < 0, -1, 1) if _is_array_like(x) else (-1 if x < 0 else 1)
+    sign = np.where(np.asarray(plain(x)) < 0, -1, 1) if _is_array_like(x) else (-1 if x < 0 else 1)
     e = exp(-2 * (sign * x))
     return 4 * e / ((1 + e) * (1 + e))
 
@@ -554,7 +657,7 @@ def _one_minus_square(x: Any) -> Any:
     """
     if not is_concrete(x):
         return (1 - x) * (1 + x)
-    small = np.abs(np.asarray(_plain_values(x), dtype=float)) < 0.5
+    small = np.abs(np.asarray(plain(x), dtype=float)) < 0.5
     if np.all(small):
         return 1 - x * x
     if not np.any(small):
@@ -568,7 +671,7 @@ def _atan_rule(x: Any) -> Any:
     textbook form."""
     if not is_concrete(x):
         return 1 / (1 + x * x)
-    big = np.abs(np.asarray(_plain_values(x), dtype=float)) > 1
+    big = np.abs(np.asarray(plain(x), dtype=float)) > 1
     if not np.any(big):
         return 1 / (1 + x * x)
     if np.all(big):
@@ -576,6 +679,53 @@ def _atan_rule(x: Any) -> Any:
         return r * r / (1 + r * r)
     r, small = 1 / np.where(big, x, 1), np.where(big, 0, x)  # an array of both kinds: each its own
     return np.where(big, r * r / (1 + r * r), 1 / (1 + small * small))
+
+
+def _over_sum_of_squares(a: Any, x: Any, y: Any) -> Any:
+    """a / (x² + y²), written so that neither square overflows nor underflows where x and y are
+    floats: with s the larger magnitude, beyond 1e±150, as (a/s) / (s·((x/s)² + (y/s)²)). Exact and
+    symbolic arguments keep the textbook form."""
+    if is_concrete(x) and is_concrete(y):
+        vx, vy = np.abs(np.asarray(plain(x))), np.abs(np.asarray(plain(y)))
+        if vx.dtype != object and vy.dtype != object:
+            size = np.maximum(vx, vy)
+            if not np.all((size > 1e-150) & (size < 1e150)):
+                scale = float(np.max(size))
+                u, v = x / scale, y / scale
+                return (a / scale) / (scale * (u * u + v * v))
+    return a / (x * x + y * y)
+
+
+def _not_origin(name: str, x: Any, y: Any) -> None:
+    vx, vy = np.asarray(plain(x)), np.asarray(plain(y))
+    if is_concrete(x) and is_concrete(y) and np.any((vx == 0) & (vy == 0)):
+        raise DomainError(f"derivative of {name} at (0, 0)")
+
+
+def _atan2_by_y(y: Any, x: Any, out: Any) -> Any:
+    """∂atan2(y, x)/∂y = x / (x² + y²)."""
+    _not_origin("atan2", y, x)
+    return _over_sum_of_squares(x, y, x)
+
+
+def _atan2_by_x(y: Any, x: Any, out: Any) -> Any:
+    """∂atan2(y, x)/∂x = −y / (x² + y²)."""
+    _not_origin("atan2", y, x)
+    return _over_sum_of_squares(-y, y, x)
+
+
+def _hypot_by(position: int) -> Callable[[Any, Any, Any], Any]:
+    """∂hypot(x, y)/∂x = x / hypot (position 0), ∂/∂y = y / hypot (position 1)."""
+
+    def rule(x: Any, y: Any, out: Any) -> Any:
+        _not_origin("hypot", x, y)
+        return (x, y)[position] / out
+
+    return rule
+
+
+def _exact_hypot(x: Fraction, y: Fraction) -> Fraction | None:
+    return _exact_root(x * x + y * y, 2)
 
 
 class RealAbs(sympy.Function):
@@ -614,45 +764,116 @@ class RealSign(sympy.Function):
         return f"sign({printer._print(self.args[0])})"
 
 
-# One line per function: its value on floats, on sympy, its derivative (given x and out), its ufunc.
+def _exact_root(x: Fraction, n: int) -> Fraction | None:
+    """The n-th root of a positive rational whose numerator and denominator are n-th powers, else None."""
+    p, p_exact = sympy.integer_nthroot(x.numerator, n)
+    q, q_exact = sympy.integer_nthroot(x.denominator, n)
+    return Fraction(int(p), int(q)) if p_exact and q_exact else None
+
+
+def _exact_sqrt(x: Fraction) -> Fraction | None:
+    """sqrt of a rational whose numerator and denominator are perfect squares, else None."""
+    return _exact_root(x, 2)
+
+
+def _exact_sqrt(x: Fraction) -> Fraction | None:
+    """sqrt of a rational whose numerator and denominator are perfect squares, else None."""
+    return _exact_root(x, 2)
+
+
+def _reciprocal_value(x: Any) -> Any:
+    try:
+        return 1 / x
+    except ZeroDivisionError:
+        raise DomainError("reciprocal of zero") from None
+
+
+# ---------------------------------------------------------------- the table
+# One primitive per entry. The operators first: their values are Python's operators (checked
+# for div and pow), which every number type already answers to. Then the functions: the value on
+# floats, on sympy, on mpmath, numpy's ufunc, and the partials (given x and out, or x, y and out).
 # fmt: off
-SIN = _elementary("sin", math.sin, sympy.sin, lambda x, out: cos(x), np.sin, exact=_exact(0, 0))
-COS = _elementary("cos", math.cos, sympy.cos, lambda x, out: -sin(x), np.cos, exact=_exact(0, 1))
-TAN = _elementary("tan", math.tan, sympy.tan, lambda x, out: 1 + out * out, np.tan, exact=_exact(0, 0))
-EXP = _elementary("exp", math.exp, sympy.exp, lambda x, out: out, np.exp, exact=_exact(0, 1))
-LOG = _elementary("log", math.log, sympy.log, lambda x, out: 1 / x, np.log, exact=_exact(1, 0), domain=POSITIVE)
-SQRT = _elementary("sqrt", math.sqrt, sympy.sqrt, lambda x, out: 1 / (2 * out), np.sqrt, exact=_exact_sqrt,
-                   domain=NONNEGATIVE, derivative_domain=NONZERO)
-TANH = _elementary("tanh", math.tanh, sympy.tanh, lambda x, out: _sech_squared(x, out), np.tanh, exact=_exact(0, 0))
-SINH = _elementary("sinh", math.sinh, sympy.sinh, lambda x, out: cosh(x), np.sinh, exact=_exact(0, 0))
-COSH = _elementary("cosh", math.cosh, sympy.cosh, lambda x, out: sinh(x), np.cosh, exact=_exact(0, 1))
-ASIN = _elementary("asin", math.asin, sympy.asin, lambda x, out: 1 / sqrt(_one_minus_square(x)), np.arcsin,
-                   exact=_exact(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
-ACOS = _elementary("acos", math.acos, sympy.acos, lambda x, out: -1 / sqrt(_one_minus_square(x)), np.arccos,
-                   exact=_exact(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT)
-ATAN = _elementary("atan", math.atan, sympy.atan, lambda x, out: _atan_rule(x), np.arctan, exact=_exact(0, 0))
-ABS = _elementary("abs", abs, RealAbs, lambda x, out: _sign(x), np.absolute, precise=abs)
+ADD = _entry("add", "+", (ONE, ONE), operator.add, operator.add, operator.add, np.add,
+             operators=("__add__", "__radd__"), evaluate=operator.add)
+SUB = _entry("sub", "-", (ONE, MINUS_ONE), operator.sub, operator.sub, operator.sub, np.subtract,
+             operators=("__sub__", "__rsub__"), evaluate=operator.sub)
+MUL = _entry("mul", "*", (Argument(1), Argument(0)), operator.mul, operator.mul, operator.mul, np.multiply,
+             operators=("__mul__", "__rmul__"), evaluate=operator.mul)
+DIV = _entry("div", "/", (_div_by_numerator, _div_by_denominator), divide, divide, divide, np.true_divide,
+             operators=("__truediv__", "__rtruediv__"), evaluate=divide)
+POW = _entry("pow", "**", (_pow_by_base, _pow_by_exponent), power, power, power, np.power,
+             operators=("__pow__", "__rpow__"), evaluate=power)
+NEG = _entry("neg", "-", (MINUS_ONE,), operator.neg, operator.neg, operator.neg, np.negative,
+             operators=("__neg__", ""), evaluate=operator.neg)
+
+SIN = _entry("sin", "sin", (lambda x, out: cos(x),), math.sin, sympy.sin, mpmath.sin, np.sin,
+             on_exact=_exact_at(0, 0), sympy_heads=(sympy.sin,), public=True)
+COS = _entry("cos", "cos", (lambda x, out: -sin(x),), math.cos, sympy.cos, mpmath.cos, np.cos,
+             on_exact=_exact_at(0, 1), sympy_heads=(sympy.cos,), public=True)
+TAN = _entry("tan", "tan", (lambda x, out: 1 + out * out,), math.tan, sympy.tan, mpmath.tan, np.tan,
+             on_exact=_exact_at(0, 0), sympy_heads=(sympy.tan,), public=True)
+EXP = _entry("exp", "exp", (lambda x, out: out,), math.exp, sympy.exp, mpmath.exp, np.exp,
+             on_exact=_exact_at(0, 1), sympy_heads=(sympy.exp,), public=True)
+LOG = _entry("log", "log", (lambda x, out: reciprocal(x),), math.log, sympy.log, mpmath.log, np.log,
+             on_exact=_exact_at(1, 0), domain=POSITIVE, sympy_heads=(sympy.log,), public=True)
+SQRT = _entry("sqrt", "sqrt", (lambda x, out: 1 / (2 * out),), math.sqrt, sympy.sqrt, mpmath.sqrt, np.sqrt,
+              on_exact=_exact_sqrt, domain=NONNEGATIVE, derivative_domain=NONZERO, public=True)
+TANH = _entry("tanh", "tanh", (_sech_squared,), math.tanh, sympy.tanh, mpmath.tanh, np.tanh,
+              on_exact=_exact_at(0, 0), sympy_heads=(sympy.tanh,), public=True)
+SINH = _entry("sinh", "sinh", (lambda x, out: cosh(x),), math.sinh, sympy.sinh, mpmath.sinh, np.sinh,
+              on_exact=_exact_at(0, 0), sympy_heads=(sympy.sinh,), public=True)
+COSH = _entry("cosh", "cosh", (lambda x, out: sinh(x),), math.cosh, sympy.cosh, mpmath.cosh, np.cosh,
+              on_exact=_exact_at(0, 1), sympy_heads=(sympy.cosh,), public=True)
+ASIN = _entry("asin", "asin", (lambda x, out: 1 / sqrt(_one_minus_square(x)),), math.asin, sympy.asin, mpmath.asin,
+              np.arcsin, on_exact=_exact_at(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
+              sympy_heads=(sympy.asin,), public=True)
+ACOS = _entry("acos", "acos", (lambda x, out: -1 / sqrt(_one_minus_square(x)),), math.acos, sympy.acos, mpmath.acos,
+              np.arccos, on_exact=_exact_at(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
+              sympy_heads=(sympy.acos,), public=True)
+ATAN = _entry("atan", "atan", (lambda x, out: _atan_rule(x),), math.atan, sympy.atan, mpmath.atan, np.arctan,
+              on_exact=_exact_at(0, 0), sympy_heads=(sympy.atan,), public=True)
+LOG1P = _entry("log1p", "log1p", (lambda x, out: reciprocal(1 + x),), math.log1p, cfunctions.log1p, mpmath.log1p,
+               np.log1p, on_exact=_exact_at(0, 0), domain=ABOVE_MINUS_ONE, sympy_heads=(cfunctions.log1p,),
+               public=True)
+EXPM1 = _entry("expm1", "expm1", (lambda x, out: exp(x),), math.expm1, cfunctions.expm1, mpmath.expm1, np.expm1,
+               on_exact=_exact_at(0, 0), sympy_heads=(cfunctions.expm1,), public=True)
+SQUARE = _entry("square", "square", (lambda x, out: 2 * x,), lambda x: x * x, lambda x: x**2, lambda x: x * x,
+                np.square, on_exact=lambda x: x * x)
+RECIPROCAL = _entry("reciprocal", "1/", (lambda x, out: -(out * out),), _reciprocal_value, lambda x: 1 / x,
+                    lambda x: 1 / x, np.reciprocal, on_exact=lambda x: 1 / x if x else None, domain=NONZERO_VALUE)
+ABS = _entry("abs", "abs", (lambda x, out: _sign(x),), abs, RealAbs, abs, np.absolute, on_exact=abs,
+             sympy_heads=(sympy.Abs, RealAbs), public=True)
+ATAN2 = _entry("atan2", "atan2", (_atan2_by_y, _atan2_by_x), math.atan2, sympy.atan2, mpmath.atan2, np.arctan2,
+               on_exact=lambda y, x: Fraction(0) if y == 0 and x > 0 else None, sympy_heads=(sympy.atan2,),
+               public=True)
+HYPOT = _entry("hypot", "hypot", (_hypot_by(0), _hypot_by(1)), math.hypot, cfunctions.hypot, mpmath.hypot,
+               np.hypot, on_exact=_exact_hypot, sympy_heads=(cfunctions.hypot,), public=True)
+MAXIMUM = _entry("maximum", "max", (_tie_rule(True, True), _tie_rule(True, False)), _extreme_of(True),
+                 _symbolic_extreme(True), _extreme_of(True), np.maximum, on_exact=_exact_extreme(True),
+                 on_array=_array_extreme(True), sympy_heads=(sympy.Max,), public=True)
+MINIMUM = _entry("minimum", "min", (_tie_rule(False, True), _tie_rule(False, False)), _extreme_of(False),
+                 _symbolic_extreme(False), _extreme_of(False), np.minimum, on_exact=_exact_extreme(False),
+                 on_array=_array_extreme(False), sympy_heads=(sympy.Min,), public=True)
 # The derivatives of the kinks, as sympy writes them; flat wherever they are defined.
-SIGN = _elementary("sign", _step(-1, 0, 1), sympy.sign, lambda x, out: ZERO, np.sign, precise=_step(-1, 0, 1))
-HEAVISIDE = _elementary("heaviside", _step(0, HALF, 1), sympy.Heaviside, lambda x, out: ZERO,
-                        lambda x: np.heaviside(x, 0.5), precise=_step(0, HALF, 1))
+SIGN = _entry("sign", "sign", (lambda x, out: ZERO,), _step(-1, 0, 1), sympy.sign, _step(-1, 0, 1), np.sign,
+              on_exact=_step(-1, 0, 1), sympy_heads=(sympy.sign, RealSign))
+HEAVISIDE = _entry("heaviside", "heaviside", (lambda x, out: ZERO,), _step(0, HALF, 1), sympy.Heaviside,
+                   _step(0, HALF, 1), None, on_exact=_step(0, HALF, 1), on_array=lambda x: np.heaviside(x, 0.5),
+                   sympy_heads=(sympy.Heaviside,))
 # What sympy's second derivative of a kink holds: zero wherever it is a number.
-DIRAC = _elementary("dirac", _impulse, sympy.DiracDelta, lambda x, out: ZERO, np.vectorize(_impulse, otypes=[float]),
-                    precise=_impulse)
+DIRAC = _entry("dirac", "dirac", (lambda x, out: ZERO,), _impulse, sympy.DiracDelta, _impulse, None,
+               on_exact=_impulse, on_array=np.vectorize(_impulse, otypes=[float]), sympy_heads=(sympy.DiracDelta,))
 # fmt: on
 
-ELEMENTARY = (SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ASIN, ACOS, ATAN)
+# ---------------------------------------------------------------- the tables derived from the registry
 
-sin = SIN.evaluate
-cos = COS.evaluate
-tan = TAN.evaluate
-exp = EXP.evaluate
-log = LOG.evaluate
-sqrt = SQRT.evaluate
-tanh = TANH.evaluate
-sinh = SINH.evaluate
-cosh = COSH.evaluate
-asin = ASIN.evaluate
-acos = ACOS.evaluate
-atan = ATAN.evaluate
-absolute = ABS.evaluate
+BINARY_OPERATORS = tuple(p for p in REGISTRY if p.operators is not None and p.arity == 2)
+FUNCTIONS = tuple(p for p in REGISTRY if p.operators is None)  # every primitive called as a function
+BY_UFUNC: dict[np.ufunc, Primitive] = {p.ufunc: p for p in REGISTRY if p.ufunc is not None}
+BY_SYMPY_HEAD: dict[Any, Primitive] = {head: p for p in REGISTRY for head in p.sympy_heads}
+PUBLIC: dict[str, Callable[..., Any]] = {p.name: p.evaluate for p in REGISTRY if p.public}  # diffstudy.fn
+
+# The functions the rules above call, by their names.
+sin, cos, exp, log, sqrt = SIN.evaluate, COS.evaluate, EXP.evaluate, LOG.evaluate, SQRT.evaluate
+sinh, cosh = SINH.evaluate, COSH.evaluate
+maximum, minimum = MAXIMUM.evaluate, MINIMUM.evaluate

@@ -44,7 +44,8 @@ import numpy as np
 
 from ..errors import NestingError
 from . import array_primitives
-from .active import Active, ActiveArray, constant_like, install_operators, next_level
+from .active import Active, ActiveArray, constant_like, install_operators, operate
+from .levels import next_level
 from .primitives import Argument, Primitive, Unit, accumulate
 from .trees import entries, flat_entries, is_array, outputs_of, size_of
 
@@ -165,11 +166,22 @@ class Var(Active):
     def lifted(self) -> VarArray:
         return VarArray(self.value, self.index, self.tape)
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Var:
-        a = self.value
-        out = primitive.evaluate(a)
+    def process(self, primitive: Primitive, args: Any) -> Var:
+        """Perform ``primitive`` and record one entry: each argument's index and local partial,
+        or for a constant no index and the constant itself (see :class:`Entry`)."""
         tape = self.tape
-        tape.append((primitive, out, self.index, primitive.partials[0](a, out), None, None))
+        if len(args) == 1:  # self: a function of one number, the common case
+            a = self.value
+            out = primitive.evaluate(a)
+            tape.append((primitive, out, self.index, primitive.partials[0](a, out), None, None))
+            return Var(out, len(tape) - 1, tape)
+        mine = [a.__class__ is Var and a.tape is tape for a in args]
+        values = [a.value if m else a for a, m in zip(args, mine)]
+        out = primitive.evaluate(*values)
+        fields: list[Any] = []
+        for a, m, rule in zip(args, mine, primitive.partials):
+            fields += (a.index, rule(*values, out)) if m else (None, a)
+        tape.append((primitive, out, *fields))
         return Var(out, len(tape) - 1, tape)
 
 
@@ -189,7 +201,6 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
     rule_x, rule_y = primitive.partials
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
     unit_like = isinstance(rule_x, Unit) and isinstance(rule_y, Unit)
-    swapped = _reflected(primitive)
 
     def method(self: Var, other: Any) -> Any:
         a = self.value
@@ -203,13 +214,11 @@ def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
                 tape.append((primitive, out, self.index, rule_x, other.index, rule_y))
             else:
                 tape.append((primitive, out, self.index, rule_x(a, b, out), other.index, rule_y(a, b, out)))
-        elif other.__class__ in _CONSTANTS or self.treats_as_constant(other):
+        elif other.__class__ in _CONSTANTS:
             out = evaluate(a, other)
             tape.append((primitive, out, self.index, rule_x(a, other, out), None, other))
-        elif other.__class__ is Var:  # of an inner tape: it does the work (Python would not ask it)
-            return swapped(other, self)
-        else:
-            return NotImplemented
+        else:  # another tape's variable, an array, a number of another kind: decided in one place
+            return operate(primitive, (self, other))
         # Allocating without __init__ saves a call on the tape's hottest path.
         v = new(Var)
         v.value = out
@@ -226,8 +235,8 @@ def _reflected(primitive: Primitive) -> Callable[[Var, Any], Any]:
     rule_y = primitive.partials[1]
 
     def method(self: Var, other: Any) -> Any:
-        if other.__class__ not in _CONSTANTS and not self.treats_as_constant(other):
-            return NotImplemented
+        if other.__class__ not in _CONSTANTS:
+            return operate(primitive, (other, self))
         b = self.value
         out = evaluate(other, b)
         tape = self.tape
@@ -279,9 +288,7 @@ class VarArray(ActiveArray):
                 values.append(a.value)
                 variables.append((position, a.index))
                 operands.append(a.index)
-            else:
-                if isinstance(a, Active):
-                    self.treats_as_constant(a)  # raises if ``a`` is of another tape of this rank
+            else:  # a constant to this tape (the owner was decided by levels.owner_of)
                 values.append(a)
                 operands.append(Constant(a) if np.ndim(a) == 0 else None)
         out = primitive.evaluate(*values, **params)

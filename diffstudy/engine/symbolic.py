@@ -59,13 +59,15 @@ class Traced(Active):
         return f"Traced({self.value})"
 
     def same_differentiation(self, other: Active) -> bool:
-        return isinstance(other, TracedArray)
+        return isinstance(other, (Traced, TracedArray))
 
     def lifted(self) -> TracedArray:
         return TracedArray(np.array(self.value, dtype=object))
 
-    def __diffstudy_apply__(self, primitive: Primitive) -> Traced:
-        return Traced(primitive.evaluate(self.value))
+    def process(self, primitive: Primitive, args: Any) -> Traced:
+        """Build ``primitive``'s expression; a plain constant as the exact number it holds."""
+        values = [a.value if a.__class__ is Traced else exact_constant(a) for a in args]
+        return Traced(primitive.evaluate(*values))
 
 
 def exact_constant(x: Any) -> Any:
@@ -82,35 +84,7 @@ def exact_constant(x: Any) -> Any:
     return x
 
 
-def _binary(primitive: Primitive) -> Callable[[Traced, Any], Any]:
-    evaluate = primitive.evaluate
-
-    def method(self: Traced, other: Any) -> Any:
-        if other.__class__ is Traced:
-            other = other.value
-        elif self.treats_as_constant(other):
-            other = exact_constant(other)
-        else:
-            return NotImplemented
-        return Traced(evaluate(self.value, other))
-
-    method.__name__ = primitive.name
-    return method
-
-
-def _reflected(primitive: Primitive) -> Callable[[Traced, Any], Any]:
-    evaluate = primitive.evaluate
-
-    def method(self: Traced, other: Any) -> Any:
-        if not self.treats_as_constant(other):
-            return NotImplemented
-        return Traced(evaluate(exact_constant(other), self.value))
-
-    method.__name__ = "r" + primitive.name
-    return method
-
-
-install_operators(Traced, _binary, _reflected)
+install_operators(Traced)
 
 
 class TracedArray(ActiveArray):

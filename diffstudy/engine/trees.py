@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .levels import Leveled
+
 
 def outputs_of(result: Any) -> tuple[Any, ...]:
     """A function's result as a tuple of outputs: one, or m for a tuple or list.
@@ -33,7 +35,7 @@ def outputs_of(result: Any) -> tuple[Any, ...]:
         raise TypeError("the function returned no output: a case returns a number, an array, or a tuple of them")
     for out in outputs:
         if isinstance(out, (bool, np.bool_)) or not (
-            isinstance(out, (numbers.Number, np.ndarray)) or hasattr(out, "priority") or _is_sympy(out)
+            isinstance(out, (numbers.Number, np.ndarray, Leveled)) or _is_sympy(out)
         ):
             raise TypeError(
                 f"the function returned {type(out).__name__} {_short(out)}; "
@@ -53,7 +55,7 @@ def _short(x: Any) -> str:
 
 def is_array(x: Any) -> bool:
     """True for an array of any layer: a plain numpy array or one of diffstudy's array types."""
-    return isinstance(x, np.ndarray) or getattr(x, "is_array", False)
+    return isinstance(x, np.ndarray) or (isinstance(x, Leveled) and x.is_array)
 
 
 def size_of(x: Any) -> int:
@@ -68,7 +70,7 @@ def entries(x: Any) -> list[Any]:
     outer differentiation (this one nested inside it) gives its entries as numbers of that
     differentiation, so that the outer one still sees what they depend on.
     """
-    while getattr(x, "is_array", False):
+    while isinstance(x, Leveled) and x.is_array:
         if hasattr(x, "scalars"):
             return x.scalars()
         x = x.value
@@ -79,7 +81,7 @@ def entries(x: Any) -> list[Any]:
 
 def flat_entries(values: list[Any]) -> list[Any]:
     """The entries of several numbers and arrays, one list (numbers alone, the common case, quickly)."""
-    if not any(isinstance(v, np.ndarray) or getattr(v, "is_array", False) for v in values):
+    if not any(isinstance(v, np.ndarray) or (isinstance(v, Leveled) and v.is_array) for v in values):
         return list(values)
     return [e for v in values for e in entries(v)]
 
@@ -105,7 +107,7 @@ def as_leaf(v: Any) -> Any:
         return v
     if isinstance(v, (bool, np.bool_)):
         raise TypeError(f"{v!r} is a boolean, not a number to differentiate by")
-    if isinstance(v, np.ndarray) or getattr(v, "is_array", False) or hasattr(v, "priority"):
+    if isinstance(v, np.ndarray) or (isinstance(v, Leveled) and v.is_array) or isinstance(v, Leveled):
         return _array_leaf(v) if isinstance(v, np.ndarray) else v
     if isinstance(v, (float, np.floating)):
         return float(v)

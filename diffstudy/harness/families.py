@@ -18,13 +18,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseError
 from .cases import Case, make_case
 from .messages import describe
+
+if TYPE_CHECKING:  # pandas only for a signature: importing diffstudy does not load it
+    import pandas as pd
 
 Program = tuple[Callable[..., Any], list[str], list[Any]]
 

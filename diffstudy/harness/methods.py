@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from ..engine import expressions, forward, kinks, reverse, symbolic
@@ -150,16 +152,35 @@ class SymbolicCounts:
 def count_symbolic(
     exprs: Sequence[Any], symbols: Sequence[Any], point: Sequence[Any], budget: Budget
 ) -> SymbolicCounts:
-    """Evaluate ``exprs`` at ``point`` on counting numbers, as trees and after ``sympy.cse``."""
+    """Evaluate ``exprs`` at ``point`` on counting numbers, as trees and after ``sympy.cse``.
+
+    The counts depend on the expressions alone, not on the values met: where a float leaves the
+    float range on the way (sympy's expression of a program that squares a number seven times
+    holds 1e1985), the count is taken again on mpmath numbers, whose exponents do not overflow.
+    """
     size = expressions.tree_size(exprs)
     budget.check_size(size, "the symbolic derivative")
     with budget.clock("evaluating the symbolic derivative"):
-        tree = Tally()
-        expressions.evaluate(exprs, dict(zip(symbols, counting(point, tree))))
         replacements, reduced = expressions.cse(exprs)
-        after_cse = Tally()
-        expressions.evaluate_cse(replacements, reduced, dict(zip(symbols, counting(point, after_cse))))
+        try:
+            tree, after_cse = _count_trees(exprs, replacements, reduced, symbols, point)
+        except DomainError:
+            with mpmath.workdps(30):
+                precise = [mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
+                           for v in point]  # fmt: skip
+                tree, after_cse = _count_trees(exprs, replacements, reduced, symbols, precise)
     return SymbolicCounts(tree, after_cse, size, expressions.cse_size(replacements, reduced))
+
+
+def _count_trees(
+    exprs: Sequence[Any], replacements: Any, reduced: Any, symbols: Sequence[Any], point: Sequence[Any]
+) -> tuple[Tally, Tally]:
+    """The operations of evaluating ``exprs`` as trees, and of their CSE form, at ``point``."""
+    tree = Tally()
+    expressions.evaluate(exprs, dict(zip(symbols, counting(point, tree))))
+    after_cse = Tally()
+    expressions.evaluate_cse(replacements, reduced, dict(zip(symbols, counting(point, after_cse))))
+    return tree, after_cse
 
 
 def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurement:
