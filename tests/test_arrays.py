@@ -87,6 +87,17 @@ PROGRAMS = {
     "negation and unary minus": (lambda x: np.sum(-x * np.negative(x) * x), [(3,)]),
     "outer": (lambda x, y: np.sum(np.outer(x, y) ** 2), [(2,), (3,)]),
     "scalar and array": (lambda x, s: s * np.sum(x * s), [(3,), ()]),
+    "cumsum": (lambda X: np.sum(np.cumsum(X, axis=1) ** 2) + np.cumsum(X) @ np.arange(6), [(3, 2)]),
+    "prod": (lambda X: np.sum(np.prod(X, axis=0) ** 2) + np.prod(X + 3), [(3, 2)]),
+    "prod of zeros": (lambda x: np.prod(x * np.array([0, 1, 1])) + np.prod(x * np.array([0, 0, 1])), [(3,)]),
+    "einsum as matmul": (lambda A, B: np.sum(np.einsum("ij,jk->ik", A, B) ** 2), [(2, 3), (3, 2)]),
+    "einsum batched": (lambda A, B: np.sum(np.einsum("bij,bjk->bik", A, B) ** 2), [(2, 2, 3), (2, 3, 2)]),
+    "einsum trace and outer": (
+        lambda A, x: np.einsum("ii", A) ** 2 + np.sum(np.einsum("i,j", x, x) * A),
+        [(3, 3), (3,)],
+    ),  # noqa: E501
+    "einsum diagonal and sum": (lambda A: np.sum(np.einsum("ii->i", A) ** 3) + np.einsum("ij->", A * A), [(3, 3)]),
+    "square and reciprocal": (lambda x: np.sum(np.square(x) + np.reciprocal(1 + x * x)), [(3,)]),
 }
 
 
@@ -116,7 +127,9 @@ def test_array_program_and_its_scalar_transcription_agree_exactly(name):
     array_tally, scalar_tally = Tally(), Tally()
     f(*counting(point, array_tally))
     scalar_f(*counting(flat, scalar_tally))
-    assert array_tally == scalar_tally
+    assert array_tally == scalar_tally or name in EINSUM
+    if name in EINSUM:
+        return  # numpy's object einsum starts each sum at 0: counted against a loop in test_einsum_counts
     array_reverse, scalar_reverse = Tally(), Tally()
     reverse.gradient_row(reverse.record(f, counting(point, array_reverse)), 0)
     reverse.gradient_row(reverse.record(scalar_f, counting(flat, scalar_reverse)), 0)
@@ -128,7 +141,12 @@ def test_array_program_and_its_scalar_transcription_agree_exactly(name):
 # a broadcast divisor's partials are computed once, not once per copy (3 divisions fewer); a
 # broadcast operand's adjoint is summed, then negated, where the scalars subtract (3 additions for
 # 3 subtractions); a slice's adjoint is an array of the input's shape, added densely (18 more).
-DENSER_IN_REVERSE = {"sum keepdims", "broadcasting", "indexing and slicing"}
+# A product's partials are prod/xᵢ, a division each, where the scalar products' sweep multiplies;
+# np.reciprocal's partial is −out² where 1/x's is −out/x, and np.square's is 2x where x·x adds two.
+DENSER_IN_REVERSE = {
+    "sum keepdims", "broadcasting", "indexing and slicing", "prod", "prod of zeros", "square and reciprocal",
+}  # fmt: skip
+EINSUM = {name for name in PROGRAMS if name.startswith("einsum")}
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
@@ -263,8 +281,8 @@ def test_writing_into_an_active_array_says_it_is_not_supported(method):
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_an_unsupported_numpy_function_names_itself(method):
-    with pytest.raises(UnsupportedOperation, match="numpy's cumsum is not supported"):
-        diffstudy.gradient(lambda W: np.sum(np.cumsum(W)), {"W": [1, 2]}, method=method)
+    with pytest.raises(UnsupportedOperation, match="numpy.s cumprod is not supported"):
+        diffstudy.gradient(lambda W: np.sum(np.cumprod(W)), {"W": [1, 2]}, method=method)
 
 
 def test_array_cases_in_a_case_file_run_beside_a_failing_one(capsys, tmp_path):

@@ -467,7 +467,7 @@ def _elementwise(p: Primitive) -> ArrayPrimitive:
     """The scalar primitive ``p`` entry by entry, with broadcasting."""
 
     def count(values: Sequence[Any], out: Any, params: Params) -> dict[str, int]:
-        return {p.name: math.prod(shape_of(out))}
+        return {p.counted_as: math.prod(shape_of(out))}
 
     def partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
         local = p.partials[i](*values, out)

@@ -63,7 +63,7 @@ class Counting(Active):
         result = _overflowing(primitive.evaluate, primitive.name, *values)
         if len(values) == 2:
             result = _finite(result, primitive.name, *values)
-        self.tally[primitive.name] += 1
+        self.tally[primitive.counted_as] += 1
         return Counting(result, self.tally)
 
     def same_differentiation(self, other: Active) -> bool:
@@ -90,7 +90,7 @@ def _overflowing(evaluate: Callable[..., Any], name: str, *args: Any) -> Any:
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     """``Counting.__mul__`` and its siblings: a quick path for a counting or plain number."""
-    evaluate, name = primitive.evaluate, primitive.name
+    evaluate, name = primitive.evaluate, primitive.counted_as
 
     def method(self: Counting, other: Any) -> Any:
         if other.__class__ is Counting:

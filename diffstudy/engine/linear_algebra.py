@@ -37,9 +37,10 @@ from .array_primitives import (
     array_reshape,
     array_transpose,
     constant_like,
+    is_exact,
     shape_of,
 )
-from .levels import plain
+from .levels import Leveled, plain
 
 # ---------------------------------------------------------------- running sums
 
@@ -177,10 +178,12 @@ class Subscripts:
                     raise ShapeError(f"einsum index {letter!r} has lengths {sizes[letter]} and {n}")
         return sizes
 
-    def transposed(self, position: int, sizes: dict[str, int]) -> tuple[str, list[np.ndarray]]:
+    def transposed(self, position: int, sizes: dict[str, int], exact: bool) -> tuple[str, list[np.ndarray]]:
         """The subscripts that carry the output's adjoint back to operand ``position``, and the
         constant operands they need: ones for an index only that operand has (its sum is
-        undone by spreading), and identities for an index it repeats (a trace's diagonal)."""
+        undone by spreading), and identities for an index it repeats (a trace's diagonal), of
+        exact ones and zeros where ``exact``."""
+        one = Fraction(1) if exact else 1.0
         others = [s for k, s in enumerate(self.inputs) if k != position]
         seen = set(self.output).union(*others)
         unused = iter(c for c in string.ascii_letters if c not in set("".join(self.inputs)) | set(self.output))
@@ -188,12 +191,12 @@ class Subscripts:
         for letter in self.inputs[position]:
             if letter in target:  # repeated within the operand: a fresh letter, tied to it by an identity
                 fresh = next(unused)
-                extras.append(np.eye(sizes[letter]))
+                extras.append(np.eye(sizes[letter], dtype=object if exact else float) * one)
                 extra_letters.append(letter + fresh)
                 target += fresh
                 continue
             if letter not in seen:  # summed away by this operand alone
-                extras.append(np.ones(sizes[letter]))
+                extras.append(np.full(sizes[letter], one))
                 extra_letters.append(letter)
                 seen.add(letter)
             target += letter
@@ -232,7 +235,8 @@ class EinsumMap(LinearMap):
 
     def transpose(self, g: Any) -> Any:
         shapes = [shape_of(v) for v in self.operands]
-        back, extras = self.subscripts.transposed(self.position, self.subscripts.dimensions(shapes))
+        sizes = self.subscripts.dimensions(shapes)
+        back, extras = self.subscripts.transposed(self.position, sizes, is_exact(g))
         others = [v for k, v in enumerate(self.operands) if k != self.position]
         return np.einsum(back, g, *others, *extras)
 
@@ -311,8 +315,19 @@ def _exact_or_symbolic(*arrays: Any) -> bool:
     return any(np.asarray(v).dtype == object for v in arrays)
 
 
+def _on_layers(numpy_function: Any, *arrays: Any) -> Any:
+    """``numpy_function`` of arrays of which one is diffstudy's (an inner layer of a nesting, the
+    value of a dual array under counting): it routes the call to that type, or None."""
+    if any(isinstance(v, Leveled) for v in arrays):
+        return numpy_function(*arrays)
+    return None
+
+
 def _solve_value(a: Any, b: Any) -> Any:
     _square(a, "np.linalg.solve")
+    layered = _on_layers(np.linalg.solve, a, b)
+    if layered is not None:
+        return layered
     if not _exact_or_symbolic(a, b):
         return _lapack(np.linalg.solve, a, b)
     column = np.ndim(b) == 1
@@ -389,6 +404,9 @@ def array_solve(a: Any, b: Any) -> Any:
 
 def _inv_value(a: Any) -> Any:
     n = _square(a, "np.linalg.inv")
+    layered = _on_layers(np.linalg.inv, a)
+    if layered is not None:
+        return layered
     if not _exact_or_symbolic(a):
         return _lapack(np.linalg.inv, a)
     identity = constant_like(np.empty((n, n), dtype=object), 0)
@@ -425,6 +443,9 @@ def _det_value(a: Any) -> Any:
     n = _square(a, "np.linalg.det")
     if n == 0:
         return 1.0
+    layered = _on_layers(np.linalg.det, a)
+    if layered is not None:
+        return layered
     if not _exact_or_symbolic(a):
         return _lapack(np.linalg.det, a)
     try:

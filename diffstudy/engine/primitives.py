@@ -135,7 +135,8 @@ class Primitive:
     """One primitive: its value on every kind of number, its domain, and one partial rule per argument.
 
     Attributes:
-        name: the key its operations are counted under ("add", "sin"), and its name in code.
+        name: its name ("add", "sin"): in diffstudy.fn, in code, and the key its operations are
+            counted under unless ``counted_as`` says otherwise.
         symbol: how a computational graph labels it ("+", "sin").
         partials: ``rule(*args, out)`` for each argument, or ``ONE`` / ``MINUS_ONE`` / an
             ``Argument``. Applied to arrays, a rule gives the local partials of every entry at once.
@@ -152,6 +153,9 @@ class Primitive:
         sympy_heads: the sympy functions whose nodes are this primitive, when read back from an
             expression (sympy.sin; a sympy function sympy writes for it, such as Abs).
         public: offered by :mod:`diffstudy.fn` under its name.
+        counted_as: the operation it performs, where that is another's (np.square is a
+            multiplication, np.reciprocal a division): so a program counts the same however the
+            user spells an operation.
         evaluate: the value on any number, diffstudy's own types included (they perform it in
             their ``process`` hook); made from the fields above, or given for an operator.
     """
@@ -170,9 +174,12 @@ class Primitive:
     operators: tuple[str, str] | None = None
     sympy_heads: tuple[Any, ...] = ()
     public: bool = False
+    counted_as: str = ""
     evaluate: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if not self.counted_as:
+            object.__setattr__(self, "counted_as", self.name)
         if self.evaluate is None:
             build = _unary_evaluator if self.arity == 1 else _binary_evaluator
             object.__setattr__(self, "evaluate", build(self))
@@ -838,9 +845,10 @@ LOG1P = _entry("log1p", "log1p", (lambda x, out: reciprocal(1 + x),), math.log1p
 EXPM1 = _entry("expm1", "expm1", (lambda x, out: exp(x),), math.expm1, cfunctions.expm1, mpmath.expm1, np.expm1,
                on_exact=_exact_at(0, 0), sympy_heads=(cfunctions.expm1,), public=True)
 SQUARE = _entry("square", "square", (lambda x, out: 2 * x,), lambda x: x * x, lambda x: x**2, lambda x: x * x,
-                np.square, on_exact=lambda x: x * x)
+                np.square, on_exact=lambda x: x * x, counted_as="mul")
 RECIPROCAL = _entry("reciprocal", "1/", (lambda x, out: -(out * out),), _reciprocal_value, lambda x: 1 / x,
-                    lambda x: 1 / x, np.reciprocal, on_exact=lambda x: 1 / x if x else None, domain=NONZERO_VALUE)
+                    lambda x: 1 / x, np.reciprocal, on_exact=lambda x: 1 / x if x else None, domain=NONZERO_VALUE,
+                    counted_as="div")
 ABS = _entry("abs", "abs", (lambda x, out: _sign(x),), abs, RealAbs, abs, np.absolute, on_exact=abs,
              sympy_heads=(sympy.Abs, RealAbs), public=True)
 ATAN2 = _entry("atan2", "atan2", (_atan2_by_y, _atan2_by_x), math.atan2, sympy.atan2, mpmath.atan2, np.arctan2,
