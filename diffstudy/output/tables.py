@@ -273,12 +273,13 @@ def _width(text: str) -> int:
 def render_fitted(frame: pd.DataFrame, width: int) -> str:
     """A text table no wider than ``width``: empty columns left out, long cells cut, and what is
     still too wide printed in blocks of columns, each block led by the columns that name a row
-    (the leading columns of words: case and method, scheme and step rule; at least the first)."""
-    frame = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
-    text = render(frame, "table")
+    (the leading columns of words: case and method, scheme and step rule; at least the first).
+    A block that fits with its cells whole shows them whole."""
+    whole = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
+    text = render(whole, "table")
     if _width(text) <= width:
         return text
-    frame = frame.map(lambda cell: cell if len(str(cell)) <= CELL_LIMIT else str(cell)[: CELL_LIMIT - 1] + "…")
+    frame = whole.map(lambda cell: cell if len(str(cell)) <= CELL_LIMIT else str(cell)[: CELL_LIMIT - 1] + "…")
     text = render(frame, "table")
     if _width(text) <= width or len(frame.columns) < 3:
         return text
@@ -291,7 +292,13 @@ def render_fitted(frame: pd.DataFrame, width: int) -> str:
             block = []
         block.append(column)
     blocks.append(block)
-    return "\n\n".join(render(frame[[*keys, *b]], "table") for b in blocks)
+    return "\n\n".join(_fitted_block(whole, frame, [*keys, *b], width) for b in blocks)
+
+
+def _fitted_block(whole: pd.DataFrame, cut: pd.DataFrame, columns: list[Any], width: int) -> str:
+    """One block of columns: its cells whole where that fits ``width``, else cut."""
+    text = render(whole[columns], "table")
+    return text if _width(text) <= width else render(cut[columns], "table")
 
 
 def _naming_columns(frame: pd.DataFrame) -> list[Any]:
