@@ -130,10 +130,15 @@ def _numeric(text: str) -> bool:
 
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
-    """Render a DataFrame of display strings as ``table`` or ``markdown``, numbers to the right."""
+    """Render a DataFrame of display strings as ``table`` or ``markdown``, numbers to the right.
+
+    A cell of several lines keeps them in a text table; in markdown, whose rows are one line
+    each, they are joined by ``<br>``."""
     styles = {"table": "simple", "markdown": "github"}
     if fmt not in styles:
         raise ValueError(f"unknown format {fmt!r}")
+    if fmt == "markdown":
+        frame = frame.map(lambda cell: cell.replace("\n", "<br>") if isinstance(cell, str) else cell)
     align = [
         "right" if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v) else "left"
         for c in frame.columns
