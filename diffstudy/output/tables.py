@@ -220,7 +220,9 @@ def format_cell(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
+        if v == 0:
+            return "0"  # an exact 0 (as format_number says it): 0.00 would read as a rounded small number
+        return f"{v:,.2f}" if abs(v) >= 0.01 else f"{v:.2e}"
     if isinstance(v, (list, tuple)):
         return format_vector(v)
     return str(v)
