@@ -249,3 +249,13 @@ def test_tables_name_the_size_as_the_family_does(capsys, tmp_path):
     _, out, _ = run_cli(capsys, "swell", "--cases", str(path))
     growth = next(line for line in out.splitlines() if line.startswith("Growth of each measure"))
     assert "with n" in growth and " k " not in growth + " "
+
+
+def test_a_folder_of_cases_and_families_and_a_family_defined_twice(capsys, tmp_path):
+    write_case_file(tmp_path, "cases", "from diffstudy import case\n\n@case(at={'x': 1})\ndef c(x):\n    return x\n")
+    write_case_file(tmp_path, "mine", LOGISTIC.replace("range(1, 8)", "[1, 2]"))
+    status, out, err = run_cli(capsys, "swell", "--cases", str(tmp_path))
+    assert status == 0 and err == "" and "my_logistic" in out  # a file of cases beside is no problem
+    write_case_file(tmp_path, "again", LOGISTIC.replace("range(1, 8)", "[1, 2]"))
+    status, out, err = run_cli(capsys, "swell", "--cases", str(tmp_path))
+    assert status == 2 and out == "" and "again.py:3" in err and "mine.py:3" in err and "my_logistic" in err

@@ -291,9 +291,12 @@ def gather_families(
             found, problems = load_families(args.cases, on_error=error_printer(args.debug))
         stop_on_problems(problems, args, "families")
         taken = {family.name for family in families}
-        clashes = [family.name for family in found if family.name in taken]
+        clashes = [family for family in found if family.name in taken]
         if clashes:
-            raise UsageError(f"family {clashes[0]!r} is defined twice")
+            raise UsageError(
+                f"{clashes[0].where}: family {clashes[0].name!r} has the name of the built-in family "
+                "named by --family/--function: rename yours, or leave that option out"
+            )
         families += found
     if not families:
         raise UsageError("no families to sweep")

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import CaseError
-from .cases import Case, make_case
+from .cases import Case, display_path, make_case
 from .messages import describe
 
 Program = tuple[Callable[..., Any], list[str], list[Any]]
@@ -52,6 +52,11 @@ class Family:
     def rows_named(self, rows: pd.DataFrame, letter: str) -> pd.DataFrame:
         """A study's rows with its size column ``letter`` named as the family names its size."""
         return rows.rename(columns={letter: self.parameter}) if self.parameter else rows
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of a user's family, for messages; a built-in family's name."""
+        return f"{display_path(self.file)}:{self.line}" if self.file else self.name
 
     @property
     def title(self) -> str:

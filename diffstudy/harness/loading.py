@@ -84,7 +84,7 @@ def load_families(
     file that does not load, a family defined wrongly, a file with no family)."""
     families: list[Family] = []
     problems: list[str] = []
-    for _, file in _files_under(paths, problems):
+    for path, file in _files_under(paths, problems):
         module, trouble = _import(file, on_error)
         problems.extend(trouble)
         if module is None:
@@ -92,13 +92,9 @@ def load_families(
         found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
         problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
         families.extend(f for f in found if not f.problem)
-        if not found:
+        if path.is_file() and not found:  # a file named on its own; a folder may hold cases beside families
             problems.append(f"{display_path(str(file))}: no @family in this file")
-    return _named_once(families, "family", _family_where, problems), problems
-
-
-def _family_where(family: Family) -> str:
-    return f"{display_path(family.file)}:{family.line}" if family.file else family.name
+    return _named_once(families, "family", lambda family: family.where, problems), problems
 
 
 def _files_under(paths: Iterable[Path], problems: list[str]) -> Iterator[tuple[Path, Path]]:
