@@ -153,10 +153,9 @@ def _edges_of(entry: Any, names: list[str], target: str) -> list[dict[str, Any]]
     """One edge per variable argument of ``entry``: its local partial, and the formula of
     partials taken entry by entry."""
     arguments = reverse.arguments_of(entry)
-    if entry.__class__ is reverse.ArrayEntry:
-        positions = [k for k, operand in enumerate(entry.operands) if isinstance(operand, int)]
-    else:
-        positions = list(range(len(arguments)))
+    if entry.__class__ is not reverse.ArrayEntry:  # a number's partial is a number: no formula
+        return [{"source": names[i], "target": target, "partial": _describe(p), "formula": None} for i, p in arguments]
+    positions = [k for k, operand in enumerate(entry.operands) if isinstance(operand, int)]
     edges = []
     for (index, partial), position in zip(arguments, positions):
         described = _describe(partial, entry, names)
