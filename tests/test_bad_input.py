@@ -13,6 +13,7 @@ from diffstudy.cli import main
 from diffstudy.engine.primitives import SIN
 from diffstudy.errors import CaseError
 
+from .conftest import ROOT
 from .helpers import run_cli, write_case_file
 
 run = run_cli
@@ -57,7 +58,7 @@ def test_syntax_error_names_file_and_line_and_others_still_load(capsys, tmp_path
     )
     good = write(tmp_path, "good", GOOD)
     status, out, err = run(
-        capsys, "compare", "--no-builtin", "--cases", str(bad), "--cases", str(good), "--format", "json"
+        capsys, "compare", "--no-builtin", "--cases", str(bad), "--cases", str(good), "--format", "json", "--keep-going"
     )
     assert status == 2
     assert_one_line_no_traceback(err)
@@ -75,7 +76,7 @@ def test_import_error_names_file_and_line(capsys, tmp_path):
     """,
     )
     write(tmp_path, "good", GOOD)
-    status, out, err = compare_folder(capsys, tmp_path)
+    status, out, err = compare_folder(capsys, tmp_path, "--keep-going")
     assert status == 2
     assert_one_line_no_traceback(err)
     assert "needs.py:2: ModuleNotFoundError: No module named 'no_such_module_here'" in err
@@ -117,7 +118,7 @@ def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, messa
     """,
     )
     write(tmp_path, "good", GOOD)
-    status, out, err = compare_folder(capsys, tmp_path)
+    status, out, err = compare_folder(capsys, tmp_path, "--keep-going")
     assert status == 2
     assert_one_line_no_traceback(err)
     assert "wrong.py:3: case 'wrong': " + message in err
@@ -347,3 +348,51 @@ def test_the_time_budget_survives_a_swallowed_alarm():
     finally:
         gc.callbacks.remove(callback)
     assert swallowed and time.monotonic() - started < 10
+
+
+BROKEN = """
+    from diffstudy import case
+
+    @case(at={"x": 1})
+    def f(x)
+        return x
+"""
+
+
+def test_a_case_file_that_cannot_load_stops_the_run_unless_asked_to_go_on(capsys, tmp_path):
+    bad = write(tmp_path, "broken", BROKEN)
+    for command in (["compare"], ["compare", "--format", "json"], ["graph", "lecture27"]):
+        status, out, err = run(capsys, *command, "--cases", str(bad))
+        assert status == 2 and out == "", command
+        assert_one_line_no_traceback(err)
+        assert "broken.py:4: syntax error" in err and "--keep-going" in err
+    status, out, err = run(
+        capsys, "compare", "--cases", str(bad), "--case", "lecture27", "--format", "json", "--keep-going"
+    )
+    assert status == 2 and "broken.py:4" in err
+    assert records_of(out)[("lecture27", "reverse")]["value"] == 88
+    status, out, _ = run(capsys, "graph", "lecture27", "--cases", str(bad), "--keep-going", "--format", "json")
+    assert status == 2 and out != ""
+
+
+def test_a_family_file_that_cannot_load_stops_the_sweep_unless_asked_to_go_on(capsys, tmp_path):
+    bad = write(tmp_path, "broken", BROKEN.replace("case", "family"))
+    for command in (
+        ["swell", "--family", "speelpenning", "--max-k", "2"],
+        ["cost", "--function", "speelpenning", "--max-n", "2", "--crossover", "0"],
+    ):
+        status, out, err = run(capsys, *command, "--cases", str(bad))
+        assert status == 2 and out == "", command
+        assert_one_line_no_traceback(err)
+        assert "broken.py:4: syntax error" in err and "--keep-going" in err
+        status, out, err = run(capsys, *command, "--cases", str(bad), "--keep-going")
+        assert status == 2 and "speelpenning" in out and "broken.py:4" in err
+
+
+def test_keep_going_is_explained_in_help_and_readme(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--keep-going" in readme
+    for command in ("compare", "graph", "swell", "cost"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "--keep-going" in capsys.readouterr().out, command

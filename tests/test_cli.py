@@ -168,3 +168,49 @@ def test_report_into_a_folder_that_does_not_exist_is_made_before_measuring(capsy
     blocker.write_text("")
     status, _, err = run_cli(capsys, "report", "--output", str(blocker / "REPORT.md"))
     assert status == 2 and "cannot write into" in err and len(written) == 1
+
+
+PRODUCT_NAMED_LECTURE27 = """
+    from diffstudy import case
+
+    @case(at={"x": 2, "y": 3})
+    def lecture27(x, y):
+        return x * y
+"""
+
+
+def test_a_users_case_takes_the_place_of_a_builtin_of_its_name(capsys, tmp_path):
+    mine = write_case(tmp_path, "my", PRODUCT_NAMED_LECTURE27)
+    status, out, err = run(capsys, "compare", "--cases", str(mine), "--case", "lecture27", "--format", "json")
+    records = json.loads(out)
+    # x·y at (2, 3), by hand: 6, and (y, x) = (3, 2); the built-in's 88 and (140, 24) are not the user's.
+    assert status == 0
+    assert [(r["value"], r["gradient"]) for r in records] == [(6, {"x": 3, "y": 2})] * 3
+    assert all(r["where"].endswith("my.py:3") for r in records)
+    (note,) = err.strip().splitlines()  # one line, naming both places
+    assert "my.py:3" in note and "lecture27.py:6" in note
+    status, out, err = run(capsys, "graph", "lecture27", "--cases", str(mine), "--format", "json")
+    nodes = [r for r in json.loads(out) if r["table"] == "nodes"]
+    assert status == 0 and [n["operation"] for n in nodes] == ["input", "input", "x * y"]
+    assert nodes[-1]["value"] == 6 and len(err.strip().splitlines()) == 1
+
+
+def test_one_file_reached_twice_is_one_file(capsys, tmp_path):
+    mine = write_case(tmp_path, "my", PRODUCT_NAMED_LECTURE27.replace("lecture27", "product"))
+    status, out, err = run(
+        capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--cases", str(mine), "--format", "json"
+    )
+    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [6] * 3
+    # The built-in file named again is the built-in file, not a user's case that replaces it.
+    builtin = ROOT / "cases" / "lecture27.py"
+    status, out, err = run(capsys, "compare", "--cases", str(builtin), "--case", "lecture27", "--format", "json")
+    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [88] * 3
+
+
+def test_two_users_files_defining_one_name_is_an_error_naming_both(capsys, tmp_path):
+    write_case(tmp_path, "first", PRODUCT_NAMED_LECTURE27.replace("lecture27", "product"))
+    write_case(tmp_path, "second", PRODUCT_NAMED_LECTURE27.replace("lecture27", "product").replace("x * y", "x + y"))
+    for command in (["compare"], ["graph", "product"]):
+        status, out, err = run(capsys, *command, "--no-builtin", "--cases", str(tmp_path))
+        assert status == 2 and out == "" and "Traceback" not in err
+        assert "first.py:3" in err and "second.py:3" in err and "product" in err

@@ -236,7 +236,9 @@ def test_what_the_command_line_says_about_files_and_whole_gradients(capsys, tmp_
     assert status == 2 and "no @case in this file (a @family is swept by swell or cost --cases)" in err
     source = "from diffstudy import case\n\n@case(at={'x': 1})\ndef g(x):\n    return x +\n"
     broken = write_case_file(tmp_path, "broken", source)
-    status, _, err = run_cli(capsys, "compare", "--case", "lecture27", "--cases", str(broken))
+    status, out, err = run_cli(capsys, "compare", "--case", "lecture27", "--cases", str(broken))
+    assert status == 2 and out == "" and err.count("broken.py:5") == 1 and "nothing was run: 1 problem(s)" in err
+    status, _, err = run_cli(capsys, "compare", "--case", "lecture27", "--cases", str(broken), "--keep-going")
     assert status == 2 and err.count("broken.py:5") == 1 and "1 problem(s) loading the cases" in err
     # --full: a whole gradient, by input with its shape; the notes and legend still fit 100 columns.
     _, out, _ = run_cli(capsys, "compare", "--case", "two_layer", "--full", "--method", "forward")

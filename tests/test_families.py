@@ -235,3 +235,27 @@ def test_a_users_size_keeps_the_name_the_user_gave_it(capsys, tmp_path):
     path = write_case_file(tmp_path, "mine", LOGISTIC)
     _, out, _ = run_cli(capsys, "cost", "--cases", str(path), "--format", "csv")
     assert list(_table(out, "my_logistic")["k"]) == list(range(1, 8))
+
+
+def test_tables_name_the_size_as_the_family_does(capsys, tmp_path):
+    path = write_case_file(tmp_path, "mine", LOGISTIC.replace("range(1, 8)", "[1, 2, 3]"))
+    _, out, _ = run_cli(capsys, "cost", "--cases", str(path), "--order", "2")
+    header = next(line for line in out.splitlines() if "hvp ops" in line)
+    assert header.split()[0] == "k"
+    _, out, _ = run_cli(capsys, "cost", "--cases", str(path), "--crossover", "0")
+    summary = out.split("The cheap gradient principle")[1]
+    assert "at k" in summary and "largest k" in summary and " n " not in summary.split("\n\n")[1]
+    path = write_case_file(tmp_path, "mine", SQUARES.replace("[1, 2, 4, 8]", "[1, 2]"))
+    _, out, _ = run_cli(capsys, "swell", "--cases", str(path))
+    growth = next(line for line in out.splitlines() if line.startswith("Growth of each measure"))
+    assert "with n" in growth and " k " not in growth + " "
+
+
+def test_a_folder_of_cases_and_families_and_a_family_defined_twice(capsys, tmp_path):
+    write_case_file(tmp_path, "cases", "from diffstudy import case\n\n@case(at={'x': 1})\ndef c(x):\n    return x\n")
+    write_case_file(tmp_path, "mine", LOGISTIC.replace("range(1, 8)", "[1, 2]"))
+    status, out, err = run_cli(capsys, "swell", "--cases", str(tmp_path))
+    assert status == 0 and err == "" and "my_logistic" in out  # a file of cases beside is no problem
+    write_case_file(tmp_path, "again", LOGISTIC.replace("range(1, 8)", "[1, 2]"))
+    status, out, err = run_cli(capsys, "swell", "--cases", str(tmp_path))
+    assert status == 2 and out == "" and "again.py:3" in err and "mine.py:3" in err and "my_logistic" in err

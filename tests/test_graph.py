@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pandas as pd
 
 from diffstudy.cli import main
 from diffstudy.output import graph_view
 from diffstudy.studies import graph
+
+from .helpers import run_cli
 
 
 def edges_of(g):
@@ -110,3 +113,49 @@ def test_tangents_of_an_array_input_are_one_per_entry(builtin_cases):
     nodes = g.nodes.set_index("name")
     # ∂f/∂x[0] = −124 and ∂f/∂x[1] = −168: forward along each entry ends where reverse does.
     assert nodes.loc["v3", "tangent_x[0]"] == -124 and nodes.loc["v3", "tangent_x[1]"] == -168
+
+
+def test_entry_by_entry_partials_are_shown_with_their_formula(builtin_cases, capsys):
+    # two_layer: v3 = X W1ᵀ + b1, v4 = tanh(v3) with partials 1 − tanh²(v3); v6 = v4 w2 − Y,
+    # v7 = v6 ** 2 with partials 2·v6: computed here with numpy from the case's data.
+    case = builtin_cases["two_layer"]
+    data = case.function.__globals__
+    W1, b1, w2 = case.point
+    v3 = data["X"] @ W1.T + b1
+    v6 = np.tanh(v3) @ w2 - data["Y"]
+    g = graph.build(case)
+    edges = g.edges.set_index(["source", "target"])
+    assert np.allclose(edges.loc[("v3", "v4"), "partial"], 1 - np.tanh(v3) ** 2, rtol=1e-15, atol=0)
+    assert np.allclose(edges.loc[("v6", "v7"), "partial"], 2 * v6, rtol=1e-15, atol=0)
+    assert edges.loc[("v3", "v4"), "formula"] == "1 - tanh(v3)^2" and edges.loc[("v6", "v7"), "formula"] == "2·v6"
+    status, out, _ = run_cli(capsys, "graph", "two_layer")  # 100 columns: the partials' block has room for them
+    assert status == 0 and "the local partials" not in out
+    first = f"{1 - np.tanh(v3[0, 0]) ** 2:.6g}"
+    assert f"∂/∂v3 = × 1 - tanh(v3)^2 = [{first}, " in out and " …](9), entry by entry" in out
+    assert f"∂/∂v6 = × 2·v6 = [{2 * v6[0]:.6g}, {2 * v6[1]:.6g}, {2 * v6[2]:.6g}], entry by entry" in out
+    _, out, _ = run_cli(capsys, "graph", "two_layer", "--format", "json")
+    edge = next(r for r in json.loads(out) if r["table"] == "edges" and r["target"] == "v7")
+    assert np.allclose(edge["partial"], 2 * v6, rtol=1e-15, atol=0) and edge["formula"] == "2·v6"
+
+
+def test_tangents_along_a_chosen_input_or_entry(capsys):
+    # chain: y = W3 W2 W1 x, 18 weights; ∂y/∂W1[i,j] = W3 W2 eᵢ xⱼ. By hand: W2 e₀ = (2, 0, 1),
+    # W3 (2, 0, 1) = (2, 5), x₁ = −1: (−2, −5); W2 e₁ = (1, −1, 1), W3 (1, −1, 1) = (2, 3), x₂ = 2: (4, 6).
+    status, out, err = run_cli(capsys, "graph", "chain", "--tangents")
+    assert (
+        status == 2 and out == "" and "at most 12" in err and "(--tangents W1)" in err and "(--tangents W1[0,0])" in err
+    )
+    status, out, _ = run_cli(capsys, "graph", "chain", "--tangents", "W1[0,1]", "--format", "json")
+    nodes = [r for r in json.loads(out) if r["table"] == "nodes"]
+    assert status == 0 and [k for k in nodes[-1] if k.startswith("tangent_")] == ["tangent_W1[0,1]"]
+    assert nodes[-1]["tangent_W1[0,1]"] == [-2, -5]
+    status, out, _ = run_cli(capsys, "graph", "chain", "--tangents", "W1", "--format", "json")
+    output = [r for r in json.loads(out) if r["table"] == "nodes"][-1]
+    assert status == 0 and len([k for k in output if k.startswith("tangent_")]) == 6
+    assert output["tangent_W1[0,1]"] == [-2, -5] and output["tangent_W1[1,2]"] == [4, 6]
+    for wrong, said in (("W4", "W1, W2, W3"), ("W1[2,0]", "2×3"), ("W1[0]", "2×3")):
+        status, out, err = run_cli(capsys, "graph", "chain", "--tangents", wrong)
+        assert status == 2 and out == "" and said in err and len(err.strip().splitlines()) == 1, wrong
+    # The option before the case, as it was written before it took an input.
+    status, out, _ = run_cli(capsys, "graph", "--tangents", "lecture27")
+    assert status == 0 and "∂node/∂x" in out and "∂node/∂y" in out

@@ -229,6 +229,22 @@ def test_compare_order_2_json_has_the_hessian_by_input(capsys):
     assert np.shape(network["hessian"]["w2"]["W1"]) == (3, 3, 2)
 
 
+def test_compare_full_prints_a_hessian_as_a_matrix(capsys):
+    # F = x³(x + 3y) = x⁴ + 3x³y at (2, 3), by hand: F_xx = 12x² + 18xy = 156, F_xy = 9x² = 36, F_yy = 0.
+    for fmt, rows in (("table", ["H 2×2: [156, 36]", "       [ 36,  0]"]), ("markdown", None)):
+        status, out, _ = run_cli(
+            capsys, "compare", "--order", "2", "--full", "--case", "lecture27", "--method", "symbolic", "--format", fmt
+        )
+        assert status == 0 and "156, 36, 36, 0" not in out
+        if rows:  # one row of the matrix on each line, its entries in columns
+            lines = out.splitlines()
+            first = next(k for k, line in enumerate(lines) if rows[0] in line)
+            assert lines[first + 1].find(rows[1]) == lines[first].find(rows[0])
+        else:  # a markdown table keeps each of its rows on one line
+            (row,) = [line for line in out.splitlines() if line.startswith("| lecture27")]
+            assert "[156, 36]<br>" in row and "[ 36,  0]" in row
+
+
 def test_compare_order_2_csv_loads_and_vector_cases_are_declined(capsys):
     status, out, _ = run_cli(
         capsys, "compare", "--order", "2", "--case", "chain", "--case", "rosenbrock", "--format", "csv"

@@ -271,3 +271,11 @@ def test_the_report_shows_both_projects():
     for figure in ("sgd_sampling.png", "sgd_confusion.png", "sgd_distance.png"):
         assert f"figures/{figure}" in text
         assert (ROOT / "figures" / figure).stat().st_size > 10_000
+
+
+def test_an_exact_zero_prints_as_0(capsys):
+    # Without replacement the average of all N numbers is their mean: the error at k = N is exactly 0.
+    status, out, _ = run_cli(capsys, "sgd", *SMALL)
+    assert status == 0 and " 0.00" not in out
+    (at_n,) = [line.split() for line in out.splitlines() if line.split()[:1] == ["20"] and len(line.split()) == 3]
+    assert at_n[2] == "0"

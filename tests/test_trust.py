@@ -349,3 +349,25 @@ def test_the_graph_of_a_mean_shows_its_scale():
     case = make_case(lambda v: np.mean(v * v), {"v": [1.0, 2.0, 3.0]})
     edges = graph.build(case).edges
     assert any("× 1/3" in str(partial) for partial in edges["partial"])
+
+
+RATIO = "from diffstudy import case\n\n@case(at={{'x': {x}, 'y': {y}}})\ndef ratio(x, y):\n    return x / y\n"
+
+
+def test_float_inputs_show_the_reference_as_floats_and_exact_only_for_exact_inputs(capsys, tmp_path):
+    # x/y at (81, 13), by hand: 81/13 and the gradient (1/y, −x/y²) = (1/13, −81/169).
+    path = write_case_file(tmp_path, "ratio", RATIO.format(x=81.0, y=13.0))
+    _, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(path))
+    (symbolic,) = [line for line in out.splitlines() if " symbolic " in line]
+    assert "/13" not in out and "/169" not in out
+    assert f"{81 / 13:.6g}" in symbolic and f"[{1 / 13:.6g}, {-81 / 169:.6g}]" in symbolic
+    _, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(path), "--format", "json")
+    for record in json.loads(out):
+        assert record["exact"] is False and record.get("value_exact") is None and record.get("gradient_exact") is None
+        assert record["value"] == pytest.approx(81 / 13, rel=1e-15)
+    # The same case at integers is exact in every row, and says so.
+    path = write_case_file(tmp_path, "ratio", RATIO.format(x=81, y=13))
+    _, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(path), "--format", "json")
+    for record in json.loads(out):
+        assert record["exact"] is True and record["value_exact"] == "81/13"
+        assert record["gradient_exact"] == {"x": "1/13", "y": "-81/169"}

@@ -20,7 +20,7 @@ from typing import Any
 from ..engine.budget import Budget, parse_budget
 from ..harness.cases import Case
 from ..harness.families import Family
-from ..harness.loading import builtin_cases_dir, load_cases, load_families
+from ..harness.loading import builtin_cases_dir, in_place_of_builtin, load_cases, load_families
 from ..output.tables import FORMATS, emit, notes_of
 from ..studies.programs import sizes_up_to
 from ..studies.section import Section
@@ -129,6 +129,31 @@ def add_case_options(parser: argparse.ArgumentParser, *, select: bool = True) ->
     parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in cases")
     if select:
         parser.add_argument("--case", metavar="NAME", action="append", help="run only this case (repeatable)")
+    add_keep_going(parser, "cases")
+
+
+def add_keep_going(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--keep-going``: run what loaded when a case file does not load (else nothing runs)."""
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help=(
+            f"when a case file cannot be loaded, run the {what} that did (the exit status is still 2); "
+            "without it nothing runs"
+        ),
+    )
+
+
+def stop_on_problems(problems: Sequence[str], args: argparse.Namespace, what: str) -> None:
+    """Print each problem loading the case files, one line each; unless ``--keep-going``, stop
+    there with a UsageError, so that the problem is the last thing said, not a table."""
+    for problem in problems:
+        print(f"diffstudy: {problem}", file=sys.stderr)
+    if problems and not args.keep_going:
+        raise UsageError(
+            f"nothing was run: {len(problems)} problem(s) loading the case files, said above; "
+            f"--keep-going runs the {what} that loaded"
+        )
 
 
 def add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS, what: str = "") -> None:
@@ -213,17 +238,22 @@ def check_paths(paths: Sequence[Path] | None) -> None:
 
 
 def gather_cases(args: argparse.Namespace, names: Sequence[str] | None) -> tuple[list[Case], list[str]]:
-    """The built-in cases (unless ``--no-builtin``) and those under ``--cases``, filtered by ``names``.
+    """The built-in cases (unless ``--no-builtin``) and those under ``--cases``, filtered by ``names``;
+    a user's case takes the place of a built-in one of its name, with a note that says so.
 
-    Problems loading them are printed here, one line each, and returned so the exit status can
-    report them; the cases that did load still run.
+    Problems loading them are printed here, one line each; they stop the command (a UsageError)
+    unless ``--keep-going``, and are returned so the exit status can report them.
     """
     check_paths(args.cases)
-    paths = ([] if args.no_builtin else [builtin_cases_dir()]) + list(args.cases or [])
+    on_error = error_printer(args.debug)
     with case_output_to_stderr():
-        cases, problems = load_cases(paths, on_error=error_printer(args.debug))
-    for problem in problems:
-        print(f"diffstudy: {problem}", file=sys.stderr)
+        builtin, problems = ([], []) if args.no_builtin else load_cases([builtin_cases_dir()], on_error)
+        user, user_problems = load_cases(args.cases or [], on_error)
+    problems += user_problems
+    stop_on_problems(problems, args, "cases")
+    cases, notes = in_place_of_builtin(builtin, user)
+    for note in notes:
+        print(f"diffstudy: note: {note}", file=sys.stderr)
     cases = select(cases, names)
     if not cases and not problems:
         raise UsageError("no cases to run")
@@ -242,30 +272,43 @@ def add_family_options(parser: argparse.ArgumentParser, size: str) -> None:
             f"@family({size}=range(1, 20), at={{...}}); the built-in ones then run only if named"
         ),
     )
+    add_keep_going(parser, "families")
 
 
 def gather_families(
     args: argparse.Namespace, builtin: Mapping[str, Family], chosen: Sequence[str] | None
-) -> list[Family]:
+) -> tuple[list[Family], list[str]]:
     """The built-in families ``chosen`` (all of them when neither they nor ``--cases`` are
-    given), then the user's under ``--cases``. Problems loading those are printed, one line
-    each; a path that does not exist, or no family at all, is a UsageError."""
+    given), then the user's under ``--cases``; and the problems loading those, printed here one
+    line each, which stop the command (a UsageError) unless ``--keep-going``. A path that does
+    not exist, or no family at all, is a UsageError."""
     check_paths(args.cases)
     names = chosen or ([] if args.cases else list(builtin))
     families = [builtin[name] for name in dict.fromkeys(names)]
+    problems: list[str] = []
     if args.cases:
         with case_output_to_stderr():
             found, problems = load_families(args.cases, on_error=error_printer(args.debug))
-        for problem in problems:
-            print(f"diffstudy: {problem}", file=sys.stderr)
+        stop_on_problems(problems, args, "families")
         taken = {family.name for family in families}
-        clashes = [family.name for family in found if family.name in taken]
+        clashes = [family for family in found if family.name in taken]
         if clashes:
-            raise UsageError(f"family {clashes[0]!r} is defined twice")
+            raise UsageError(
+                f"{clashes[0].where}: family {clashes[0].name!r} has the name of the built-in family "
+                "named by --family/--function: rename yours, or leave that option out"
+            )
         families += found
     if not families:
         raise UsageError("no families to sweep")
-    return families
+    return families, problems
+
+
+def finished(sweeps: Sequence[Any], problems: Sequence[str]) -> int:
+    """The exit status of sweeps that ran to their end: 2 when a case file did not load (the
+    user asked to go on without it: still bad input), 1 when a family failed, else 0."""
+    if problems:
+        return USAGE
+    return FAILED if any(s.failed for s in sweeps) else OK
 
 
 def sweep_each(

@@ -7,14 +7,13 @@ from dataclasses import replace
 
 from ..studies import cost, network, primitive_cost, second_order
 from .common import (
-    FAILED,
     INTERRUPTED,
-    OK,
     UsageError,
     add_budget,
     add_debug,
     add_family_options,
     add_format,
+    finished,
     gather_families,
     positive_int,
     print_sections,
@@ -105,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     )
     chosen = list(dict.fromkeys(args.function or ([] if args.cases else [*cost.FUNCTIONS, "network"])))
     builtin = [name for name in chosen if name != "network"]
-    families = gather_families(args, cost.FUNCTIONS, builtin) if args.cases or builtin else []
+    families, problems = gather_families(args, cost.FUNCTIONS, builtin) if args.cases or builtin else ([], [])
     sweeps = sweep_each("cost", families, args.max_n, lambda family, step: cost.sweep(family, limits, step))
     parts = cost.sections(sweeps, primitives=primitive_cost.table()) if sweeps else []
     if sweeps and sweeps[-1].interrupted:
@@ -127,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if args.crossover and builtin:
         parts += cost.sections([], cost.crossover_table(args.crossover))
     print_sections(parts, args)
-    return FAILED if any(s.failed for s in sweeps) else OK
+    return finished(sweeps, problems)
 
 
 def run_second_order(args: argparse.Namespace) -> int:
@@ -142,9 +141,9 @@ def run_second_order(args: argparse.Namespace) -> int:
         symbolic_max_n=args.symbolic_max_n or defaults.symbolic_max_n,
     )
     builtin = list(args.function or ([] if args.cases else cost.FUNCTIONS))
-    families = gather_families(args, cost.FUNCTIONS, builtin)
+    families, problems = gather_families(args, cost.FUNCTIONS, builtin)
     sweeps = sweep_each("cost", families, limits.max_n, lambda family, step: second_order.sweep(family, limits, step))
     print_sections(second_order.sections(sweeps), args)
     if sweeps and sweeps[-1].interrupted:
         return INTERRUPTED
-    return FAILED if any(s.failed for s in sweeps) else OK
+    return finished(sweeps, problems)

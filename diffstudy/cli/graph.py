@@ -13,6 +13,7 @@ from .common import (
     FAILED,
     OK,
     USAGE,
+    UsageError,
     add_case_options,
     add_debug,
     add_format,
@@ -41,13 +42,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "backward sweep (one per output). Mermaid renders on GitHub; dot renders with Graphviz."
         ),
     )
-    parser.add_argument("name", metavar="CASE", help="the case to draw, e.g. lecture27 or problem5")
+    parser.add_argument("name", metavar="CASE", nargs="?", help="the case to draw, e.g. lecture27 or problem5")
     add_case_options(parser, select=False)
     add_format(parser, tuple(RENDERERS))
     parser.add_argument(
         "--tangents",
-        action="store_true",
-        help="also show each node's forward-mode tangent ∂node/∂input, one forward sweep per input",
+        metavar="INPUT",
+        nargs="?",
+        action="append",
+        help=(
+            "also show each node's forward-mode tangent ∂node/∂input, one forward sweep per input entry "
+            f"(at most {graph.TANGENT_LIMIT}); --tangents W1 sweeps along the entries of input W1 only, "
+            "--tangents W1[0,1] along one entry (repeatable)"
+        ),
     )
     add_debug(parser)
     parser.set_defaults(run=run)
@@ -55,12 +62,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record the case and print its graph in the chosen format."""
-    cases, problems = gather_cases(args, [args.name])
+    name, along = case_and_tangents(args)
+    cases, problems = gather_cases(args, [name])
     if not cases:
         return USAGE
     try:
         with Budget().clock("recording the graph"), case_output_to_stderr():
-            recorded = graph.build(cases[0], tangents=args.tangents)
+            recorded = graph.build(cases[0], tangents=args.tangents is not None, along=along)
+    except graph.TangentChoiceError as error:
+        raise UsageError(str(error)) from None
     except Exception as error:
         error_printer(args.debug)(error)
         print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)
@@ -70,3 +80,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(RENDERERS[args.format](recorded))
     return USAGE if problems else OK
+
+
+def case_and_tangents(args: argparse.Namespace) -> tuple[str, list[str] | None]:
+    """The case to draw, and the inputs or entries ``--tangents`` names (None: every entry).
+
+    ``graph --tangents lecture27`` is read as it was meant before ``--tangents`` took an input:
+    the case, and tangents along every entry.
+    """
+    tangents = args.tangents
+    name = args.name
+    if name is None and tangents and tangents[-1] is not None:
+        name, tangents = tangents[-1], [*tangents[:-1], None]
+    if name is None:
+        raise UsageError("graph needs the case to draw, e.g. python -m diffstudy graph lecture27")
+    if not tangents or None in tangents:
+        return name, None
+    return name, tangents

@@ -6,13 +6,12 @@ import argparse
 
 from ..studies import swell
 from .common import (
-    FAILED,
     INTERRUPTED,
-    OK,
     add_budget,
     add_debug,
     add_family_options,
     add_format,
+    finished,
     gather_families,
     positive_int,
     print_sections,
@@ -75,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
         hessian_nodes=args.hessian_gate,
         max_k=args.max_k,
     )
-    families = gather_families(args, swell.FAMILIES, args.family)
+    families, problems = gather_families(args, swell.FAMILIES, args.family)
     sweeps = sweep_each("swell", families, args.max_k, lambda family, step: swell.sweep(family, limits, step))
     survey = swell.survey_table() if swell.FAMILIES["logistic"] in families else None
     print_sections(swell.sections(sweeps, survey), args)
     if sweeps[-1].interrupted:
         return INTERRUPTED
-    return FAILED if any(s.failed for s in sweeps) else OK
+    return finished(sweeps, problems)

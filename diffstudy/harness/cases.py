@@ -55,6 +55,11 @@ class Case:
         """Each input's shape: () for a number."""
         return tuple(np.shape(v) for v in self.point)
 
+    @property
+    def exact(self) -> bool:
+        """Whether the point is exact: every input a rational (Fraction), or an array of them."""
+        return all(isinstance(v, Fraction) for value in self.point for v in np.ravel(value))
+
 
 def input_value(value: Any) -> Fraction | float | np.ndarray:
     """A point value as diffstudy computes with it: a number, or an array for a list or an array.

@@ -206,6 +206,28 @@ def _fill(row: dict[str, Any], result: Measurement) -> None:
             row["ratio_cse"] = result.ops_cse.total / row["f_ops"]
 
 
+def _as_floats(row: dict[str, Any]) -> None:
+    """A row at a point of floats, as read: its numbers floats, none of them called exact. The
+    reference is still computed exactly at the floats' binary values (agreement is measured
+    against it), but exact is for exact inputs."""
+    row.update({column: _floats(row[column]) for column in ("value", "gradient", "jacobian", "hessian")})
+    row["exact"] = False
+
+
+def _floats(v: Any) -> Any:
+    """``v`` with every Fraction in it a float, nested as ``v`` is (one beyond the float range stays exact)."""
+    if isinstance(v, dict):
+        return {k: _floats(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_floats(x) for x in v]
+    if isinstance(v, Fraction):
+        try:
+            return float(v)
+        except OverflowError:
+            return v
+    return v
+
+
 def _nested(v: Any) -> Any:
     """An array as nested lists (JSON's shape of it); a number as it is."""
     return v.tolist() if isinstance(v, np.ndarray) else v
@@ -228,6 +250,8 @@ def compare_case(
         rows[method].update(status=_status(error, method), error=describe(error, case))
     for method, result in run.results.items():
         _fill(rows[method], result)
+        if not case.exact:
+            _as_floats(rows[method])
     for method, result in run.results.items():
         reference = _reference_for(method, run.results)
         if reference is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseError
-from .cases import Case, make_case
+from .cases import Case, display_path, make_case
 from .messages import describe
 
 if TYPE_CHECKING:  # pandas only for a signature: importing diffstudy does not load it
@@ -46,9 +46,18 @@ class Family:
     line: int | None = None
     parameter: str | None = None  # the size's name in a user's family (``n``); the study's own letter if None
 
+    def size_letter(self, letter: str) -> str:
+        """What the family calls its size: the user's name for it, or the study's own ``letter``."""
+        return self.parameter or letter
+
     def rows_named(self, rows: pd.DataFrame, letter: str) -> pd.DataFrame:
         """A study's rows with its size column ``letter`` named as the family names its size."""
         return rows.rename(columns={letter: self.parameter}) if self.parameter else rows
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of a user's family, for messages; a built-in family's name."""
+        return f"{display_path(self.file)}:{self.line}" if self.file else self.name
 
     @property
     def title(self) -> str:
@@ -71,6 +80,13 @@ class Family:
         """A one-line message for ``error``, raised while this family was measured, with the
         line of the family's file where it arose."""
         return describe(error, Case(self.name, self.build, (), (), self.file, self.line))
+
+
+def shared_size_letter(families: Iterable[Family], letter: str) -> str:
+    """The size's name in a table of several families: the one they all use (the study's own
+    ``letter`` unless the user named it), else ``size``."""
+    letters = {family.size_letter(letter) for family in families}
+    return letters.pop() if len(letters) == 1 else "size"
 
 
 def as_case(program: Program, name: str) -> Case:

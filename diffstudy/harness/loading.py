@@ -2,7 +2,9 @@
 problems for the rest.
 
 A file that cannot be imported, a case defined wrongly or a name used twice is reported as a
-problem (``file:line: what``) and the cases that are fine still load.
+problem (``file:line: what``) and the cases that are fine still load: whether to run them is the
+caller's choice. A file reached twice (through its folder and by name) is loaded once. A user's
+case takes the place of a built-in one of the same name (:func:`in_place_of_builtin`).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def load_families(
     file that does not load, a family defined wrongly, a file with no family)."""
     families: list[Family] = []
     problems: list[str] = []
-    for _, file in _files_under(paths, problems):
+    for path, file in _files_under(paths, problems):
         module, trouble = _import(file, on_error)
         problems.extend(trouble)
         if module is None:
@@ -90,20 +92,23 @@ def load_families(
         found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
         problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
         families.extend(f for f in found if not f.problem)
-        if not found:
+        if path.is_file() and not found:  # a file named on its own; a folder may hold cases beside families
             problems.append(f"{display_path(str(file))}: no @family in this file")
-    return families, problems
+    return _named_once(families, "family", lambda family: family.where, problems), problems
 
 
 def _files_under(paths: Iterable[Path], problems: list[str]) -> Iterator[tuple[Path, Path]]:
-    """Each case file under ``paths``, with the path that named it; a path that does not exist
-    is added to ``problems``."""
+    """Each case file under ``paths`` once, with the path that first named it; a path that does
+    not exist is added to ``problems``."""
+    seen: set[Path] = set()
     for path in paths:
         if not path.exists():
             problems.append(f"{path}: no such file or folder")
             continue
         for file in case_files(path):
-            yield path, file
+            if file.resolve() not in seen:  # a file named directly and through its folder is one file
+                seen.add(file.resolve())
+                yield path, file
 
 
 def case_files(path: Path) -> list[Path]:
@@ -118,11 +123,11 @@ def load_cases(
 ) -> tuple[list[Case], list[str]]:
     """Load every case under ``paths``; problems are reported, never raised, so the rest load.
 
-    Two cases of one name are a problem too: the second is dropped.
+    Two cases of one name are a problem too, and neither is kept: which one was meant is not
+    for the loader to guess.
     """
     cases: list[Case] = []
     problems: list[str] = []
-    seen: dict[str, Case] = {}
     for path, file in _files_under(paths, problems):
         found, trouble = load_file(file, on_error)
         problems.extend(trouble)
@@ -130,10 +135,33 @@ def load_cases(
             problems.append(
                 f"{display_path(str(file))}: no @case in this file (a @family is swept by swell or cost --cases)"
             )
-        for c in found:
-            if c.name in seen:
-                problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
-                continue
-            seen[c.name] = c
-            cases.append(c)
-    return cases, problems
+        cases.extend(found)
+    return _named_once(cases, "case", lambda c: c.where, problems), problems
+
+
+def _named_once(items: list[Any], what: str, where: Callable[[Any], str], problems: list[str]) -> list[Any]:
+    """The items whose name no other item has; each name defined more than once is a problem
+    naming every place it is defined."""
+    places: dict[str, list[str]] = {}
+    for item in items:
+        places.setdefault(item.name, []).append(where(item))
+    for name, found in places.items():
+        if len(found) > 1:
+            problems.append(f"{found[-1]}: {what} {name!r} is also defined at {', '.join(found[:-1])}: rename one")
+    return [item for item in items if len(places[item.name]) == 1]
+
+
+def in_place_of_builtin(builtin: list[Case], user: list[Case]) -> tuple[list[Case], list[str]]:
+    """The built-in cases and the user's, a user's case taking the place of a built-in one of
+    the same name (the user's file is what the user asked for); and a note for each built-in
+    case so replaced, naming both places. A built-in file the user named again is not a case of
+    the user's."""
+    builtin_files = {os.path.realpath(c.file) for c in builtin if c.file}
+    own = [c for c in user if not c.file or os.path.realpath(c.file) not in builtin_files]
+    by_name = {c.name: c for c in own}
+    notes = [
+        f"case {c.name!r} of {by_name[c.name].where} is run in place of the built-in one at {c.where}"
+        for c in builtin
+        if c.name in by_name
+    ]
+    return [c for c in builtin if c.name not in by_name] + own, notes

@@ -82,8 +82,11 @@ def format_derivatives(
     return shape + format_vector([d for r in rows for d in r], limit, digits)
 
 
-def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False) -> str:
-    """The Hessian, row by row (its shape first), or nothing for a first-order row."""
+def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: bool = False, matrix: bool = False) -> str:
+    """The Hessian, row by row (its shape first), or nothing for a first-order row.
+
+    ``matrix``: every entry, a row of the Hessian on each line, its entries in columns.
+    """
     hessian = row.get("hessian")
     if not hessian:
         return ""
@@ -95,7 +98,18 @@ def format_hessian(row: pd.Series, limit: int = 4, digits: int = 6, compact: boo
         flat += [d for r in range(sizes[name]) for part in parts for d in part[r]]
     n = sum(sizes.values())
     shape = "H" if compact else f"H {n}×{n}: "
+    if matrix:
+        return _matrix_lines(shape, [flat[k * n : (k + 1) * n] for k in range(n)], digits)
     return shape + format_vector(flat, limit, digits)
+
+
+def _matrix_lines(lead: str, rows: list[list[Any]], digits: int) -> str:
+    """``rows`` one on each line, the first after ``lead`` and the rest under it, each entry
+    right-aligned in its column: ``H 2×2: [156, 36]`` over ``       [ 36,  0]``."""
+    cells = [[format_number(d, digits) for d in r] for r in rows]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
+    lines = ["[" + ", ".join(c.rjust(w) for c, w in zip(r, widths)) + "]" for r in cells]
+    return "\n".join((lead if k == 0 else " " * len(lead)) + line for k, line in enumerate(lines))
 
 
 def compare_view(frame: pd.DataFrame, width: int | None = None, full: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -158,7 +172,7 @@ def _table(
                 if isinstance(value, list)
                 else format_number(value, digits),
                 "gradient": format_derivatives(row, limit, digits, compact, named=limit > 10**6),
-                "hessian": format_hessian(row, limit, digits, compact),
+                "hessian": format_hessian(row, limit, digits, compact, matrix=limit > 10**6),
                 "agreement": format_agreement(row, notes.get(position, ("", ""))[0]),
                 "ops": _with_cse(row["ops"], row["ops_cse"]),
                 "ops/f": format_cell(row["ratio"]),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from ..studies.graph import Graph
-from .tables import format_number, records, render, render_fitted, wrap
+from .tables import format_number, format_vector, records, render, render_fitted, wrap
 
 
 def _adjoint_columns(graph: Graph) -> list[str]:
@@ -28,11 +29,22 @@ def _tangent_symbol(column: str, node: str) -> str:
     return f"∂{node}/∂{column.removeprefix('tangent_')}"
 
 
+def format_partial(edge: pd.Series) -> str:
+    """An edge's local partial as read: a number, a linear map, or partials taken entry by entry
+    with their formula and values (``× 2·v6 = [-2.75, 0.06, -1], entry by entry``; their shape
+    is the node's, shown with its value)."""
+    partial = edge["partial"]
+    if not isinstance(partial, np.ndarray):
+        return format_number(partial)
+    formula = f"{edge['formula']} = " if edge.get("formula") else ""
+    return f"× {formula}{format_vector(list(partial.flat), 3)}, entry by entry"
+
+
 def node_table(graph: Graph) -> pd.DataFrame:
     """The nodes as display strings: operation, value, local partials, tangents and adjoints."""
     partials: dict[str, list[str]] = {}
     for _, edge in graph.edges.iterrows():
-        partials.setdefault(edge["target"], []).append(f"∂/∂{edge['source']} = {format_number(edge['partial'])}")
+        partials.setdefault(edge["target"], []).append(f"∂/∂{edge['source']} = {format_partial(edge)}")
     rows = []
     for _, node in graph.nodes.iterrows():
         row = {
@@ -92,7 +104,7 @@ def to_dot(graph: Graph, tangents: bool = True) -> str:
         shape = ", shape=ellipse" if node["is_input"] else (", peripheries=2" if node["is_output"] else "")
         lines.append(f'  "{node["name"]}" [label="{label}"{shape}];')
     for _, edge in graph.edges.iterrows():
-        lines.append(f'  "{edge["source"]}" -> "{edge["target"]}" [label="{format_number(edge["partial"])}"];')
+        lines.append(f'  "{edge["source"]}" -> "{edge["target"]}" [label="{format_partial(edge)}"];')
     lines.append("}")
     return "\n".join(lines)
 
@@ -105,7 +117,7 @@ def to_mermaid(graph: Graph, tangents: bool = True) -> str:
         opening, closing = ("([", "])") if node["is_input"] else (("[[", "]]") if node["is_output"] else ("[", "]"))
         lines.append(f'  {node["name"]}{opening}"{label}"{closing}')
     for _, edge in graph.edges.iterrows():
-        lines.append(f'  {edge["source"]} -- "{format_number(edge["partial"])}" --> {edge["target"]}')
+        lines.append(f'  {edge["source"]} -- "{format_partial(edge)}" --> {edge["target"]}')
     return "\n".join(lines)
 
 

@@ -130,10 +130,15 @@ def _numeric(text: str) -> bool:
 
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
-    """Render a DataFrame of display strings as ``table`` or ``markdown``, numbers to the right."""
+    """Render a DataFrame of display strings as ``table`` or ``markdown``, numbers to the right.
+
+    A cell of several lines keeps them in a text table; in markdown, whose rows are one line
+    each, they are joined by ``<br>``."""
     styles = {"table": "simple", "markdown": "github"}
     if fmt not in styles:
         raise ValueError(f"unknown format {fmt!r}")
+    if fmt == "markdown":
+        frame = frame.map(lambda cell: cell.replace("\n", "<br>") if isinstance(cell, str) else cell)
     align = [
         "right" if any(frame[c].astype(str) != "") and all(_numeric(v) for v in frame[c].astype(str) if v) else "left"
         for c in frame.columns
@@ -215,7 +220,9 @@ def format_cell(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.2e}"
+        if v == 0:
+            return "0"  # an exact 0 (as format_number says it): 0.00 would read as a rounded small number
+        return f"{v:,.2f}" if abs(v) >= 0.01 else f"{v:.2e}"
     if isinstance(v, (list, tuple)):
         return format_vector(v)
     return str(v)
@@ -273,12 +280,13 @@ def _width(text: str) -> int:
 def render_fitted(frame: pd.DataFrame, width: int) -> str:
     """A text table no wider than ``width``: empty columns left out, long cells cut, and what is
     still too wide printed in blocks of columns, each block led by the columns that name a row
-    (the leading columns of words: case and method, scheme and step rule; at least the first)."""
-    frame = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
-    text = render(frame, "table")
+    (the leading columns of words: case and method, scheme and step rule; at least the first).
+    A block that fits with its cells whole shows them whole."""
+    whole = frame[[c for c in frame.columns if (frame[c].astype(str) != "").any()]]
+    text = render(whole, "table")
     if _width(text) <= width:
         return text
-    frame = frame.map(lambda cell: cell if len(str(cell)) <= CELL_LIMIT else str(cell)[: CELL_LIMIT - 1] + "…")
+    frame = whole.map(lambda cell: cell if len(str(cell)) <= CELL_LIMIT else str(cell)[: CELL_LIMIT - 1] + "…")
     text = render(frame, "table")
     if _width(text) <= width or len(frame.columns) < 3:
         return text
@@ -291,7 +299,13 @@ def render_fitted(frame: pd.DataFrame, width: int) -> str:
             block = []
         block.append(column)
     blocks.append(block)
-    return "\n\n".join(render(frame[[*keys, *b]], "table") for b in blocks)
+    return "\n\n".join(_fitted_block(whole, frame, [*keys, *b], width) for b in blocks)
+
+
+def _fitted_block(whole: pd.DataFrame, cut: pd.DataFrame, columns: list[Any], width: int) -> str:
+    """One block of columns: its cells whole where that fits ``width``, else cut."""
+    text = render(whole[columns], "table")
+    return text if _width(text) <= width else render(cut[columns], "table")
 
 
 def _naming_columns(frame: pd.DataFrame) -> list[Any]:

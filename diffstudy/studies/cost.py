@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..engine.budget import Budget
 from ..harness.cases import Case
-from ..harness.families import Family, as_case
+from ..harness.families import Family, as_case, shared_size_letter
 from ..harness.methods import run_methods
 from . import primitive_cost
 from .programs import (
@@ -133,7 +133,7 @@ def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) 
     row["n"] = n
     case = family.case(n)
     entries = sum(int(np.prod(shape)) for shape in case.shapes)
-    measured = measure_methods(case, f"{family.parameter or 'n'} = {n}", entries, limits, stopped)
+    measured = measure_methods(case, f"{family.size_letter('n')} = {n}", entries, limits, stopped)
     row.update({column: value for column, value in measured.items() if column in row})
     return row
 
@@ -196,7 +196,9 @@ def crossover_table(product: int = 64, depth: int = 16) -> pd.DataFrame:
 
 
 def summary_frame(sweeps: Sequence[CostSweep]) -> pd.DataFrame:
-    """Per function: the largest forward and reverse ratios to ops(f), and where they occur."""
+    """Per function: the largest forward and reverse ratios to ops(f), and where they occur (at
+    which size, named as the functions name it)."""
+    size = shared_size_letter((s.family for s in sweeps), "n")
     rows = []
     for s in sweeps:
         measured = s.rows.dropna(subset=["reverse/f"])
@@ -207,12 +209,12 @@ def summary_frame(sweeps: Sequence[CostSweep]) -> pd.DataFrame:
             {
                 "function": s.family.name,
                 "largest reverse/f": worst_reverse["reverse/f"],
-                "at n": worst_reverse["n"],
+                f"at {size}": worst_reverse["n"],
                 "largest reverse mul/f mul": measured["reverse mul/f mul"].dropna().astype(float).max()
                 if measured["reverse mul/f mul"].notna().any()
                 else None,
-                "forward/f at largest n": last_forward["forward/f"],
-                "largest n (forward)": last_forward["n"],
+                f"forward/f at largest {size}": last_forward["forward/f"],
+                f"largest {size} (forward)": last_forward["n"],
             }
         )
     return pd.DataFrame(rows, dtype=object)
@@ -229,7 +231,7 @@ def sections(
     largest = None
     if measured:
         ratio, name, n = largest_reverse_ratio(measured)
-        size = next(s.family.parameter for s in measured if s.family.name == name) or "n"
+        size = next(s.family for s in measured if s.family.name == name).size_letter("n")
         largest = (ratio, name, f"{size} = {n}")
         parts.append(
             Section(

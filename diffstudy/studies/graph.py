@@ -2,23 +2,26 @@
 
 Recording a case gives the graph a student draws: every input and every operation is a node
 with its value; every edge carries the local partial derivative of its head with respect to its
-tail; one backward sweep per output then gives each node's adjoint ∂f/∂node. The graph is held
-as two pandas DataFrames (nodes, edges); :mod:`diffstudy.output.graph_view` renders it as text,
-Graphviz dot, Mermaid or JSON.
+tail (for an array operation entry by entry, the array of partials and their formula in the
+arguments' names); one backward sweep per output then gives each node's adjoint ∂f/∂node. The
+graph is held as two pandas DataFrames (nodes, edges); :mod:`diffstudy.output.graph_view`
+renders it as text, Graphviz dot, Mermaid or JSON.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sympy
 
 from ..engine import array_primitives, forward, reverse
 from ..engine.active import constant_like
 from ..engine.primitives import NEG, Unit
-from ..errors import UnsupportedOperation
 from ..harness.cases import Case
 
 
@@ -29,7 +32,11 @@ class Graph:
     case: str
     outputs: list[str]
     nodes: pd.DataFrame  # name, operation, value, is_input, is_output, adjoint_<output>, tangent_<input>
-    edges: pd.DataFrame  # source, target, partial
+    edges: pd.DataFrame  # source, target, partial, formula (of partials taken entry by entry)
+
+
+class TangentChoiceError(ValueError):
+    """``--tangents`` names no input or entry of the case, or more sweeps than are shown."""
 
 
 def _constant(value: Any) -> str:
@@ -95,15 +102,17 @@ def _array_operation(entry: reverse.ArrayEntry, names: list[str]) -> str:
 
 
 def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -> Any:
-    """An edge's local partial: a number, or for an array operation the linear map it applies."""
+    """An edge's local partial: a number; for an array operation the linear map it applies, or
+    the array of its local partials where it multiplies by them entry by entry."""
     if isinstance(partial, Unit):
         return partial.sign
     if not isinstance(partial, array_primitives.LinearMap):
         return partial
     if isinstance(partial, array_primitives.Scale):
         p = partial.p
-        factor = p.sign if isinstance(p, Unit) else p if np.ndim(p) == 0 else "the local partials"
-        return f"× {factor}, entry by entry"
+        if isinstance(p, Unit) or np.ndim(p) == 0:
+            return f"× {p.sign if isinstance(p, Unit) else p}, entry by entry"
+        return p
     if isinstance(partial, array_primitives.SumMap) and partial.scale is not None:
         return f"t ↦ sum of t × {partial.scale}"  # a mean: the sum over the count
     if isinstance(partial, (array_primitives.MatmulRight, array_primitives.MatmulLeft)):
@@ -118,6 +127,41 @@ def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -
         array_primitives.Select: "t ↦ t[index]",
         array_primitives.Place: "t ↦ t put in place",
     }.get(type(partial), type(partial).__name__)
+
+
+def _formula(entry: Any, position: int, names: list[str]) -> str | None:
+    """The local partial of an elementwise array operation by its argument at ``position``,
+    written in the arguments' names (``1 - tanh(v3)^2``, ``2·v6``): its primitive's own rule
+    applied to sympy symbols. None where the rule gives no formula (a kink's comparison)."""
+    scalar = entry.primitive.scalar
+    if scalar is None:
+        return None
+    symbols = [
+        sympy.Symbol(names[operand] if operand is not None else "const")
+        if not isinstance(operand, reverse.Constant)
+        else sympy.nsimplify(operand.value)
+        for operand in entry.operands
+    ]
+    try:
+        partial = scalar.partials[position](*symbols, scalar.evaluate(*symbols))
+        return str(sympy.sympify(partial)).replace("**", "^").replace("*", "·")
+    except Exception:  # a rule that needs numbers (which side of a kink) has no formula
+        return None
+
+
+def _edges_of(entry: Any, names: list[str], target: str) -> list[dict[str, Any]]:
+    """One edge per variable argument of ``entry``: its local partial, and the formula of
+    partials taken entry by entry."""
+    arguments = reverse.arguments_of(entry)
+    if entry.__class__ is not reverse.ArrayEntry:  # a number's partial is a number: no formula
+        return [{"source": names[i], "target": target, "partial": _describe(p), "formula": None} for i, p in arguments]
+    positions = [k for k, operand in enumerate(entry.operands) if isinstance(operand, int)]
+    edges = []
+    for (index, partial), position in zip(arguments, positions):
+        described = _describe(partial, entry, names)
+        formula = _formula(entry, position, names) if isinstance(described, np.ndarray) else None
+        edges.append({"source": names[index], "target": target, "partial": described, "formula": formula})
+    return edges
 
 
 def output_names(count: int) -> list[str]:
@@ -138,13 +182,19 @@ def _node_names(count: int, taken: set[str]) -> list[str]:
 TANGENT_LIMIT = 12  # forward sweeps shown, one per input entry
 
 
-def build(case: Case, tangents: bool = False) -> Graph:
+def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None) -> Graph:
     """Record ``case`` on a tape and sweep back from each output entry: its computational graph.
 
-    With ``tangents``, each node also gets ∂node/∂input for every input entry (at most
-    ``TANGENT_LIMIT`` of them), by a forward sweep along it: the numbers forward mode computes,
-    pass by pass. An array node's value, adjoint and tangent are arrays.
+    With ``tangents``, each node also gets ∂node/∂input for every input entry, or for those
+    ``along`` names (an input, ``W1``, or one entry, ``W1[0,1]``), by a forward sweep along
+    each: the numbers forward mode computes, pass by pass; at most ``TANGENT_LIMIT`` sweeps.
+    An array node's value, adjoint and tangent are arrays.
+
+    Raises:
+        TangentChoiceError: ``along`` names no input or entry of the case, or the sweeps are
+            more than ``TANGENT_LIMIT``.
     """
+    directions = tangent_directions(case, along) if tangents else []
     recording = reverse.record(case.function, case.point)
     tape = recording.tape
     names = list(case.inputs) + _node_names(len(tape) - len(case.inputs), set(case.inputs))
@@ -159,7 +209,7 @@ def build(case: Case, tangents: bool = False) -> Graph:
             adjoints[name] = swept + [None] * (len(tape) - len(swept))
         else:
             adjoints[name] = [None] * len(tape)
-    forward = _tangents(case, tape) if tangents else {}
+    forward = _tangents(case, tape, directions)
     nodes, edges = [], []
     for k in range(len(tape)):
         entry = reverse.entry_at(tape, k)
@@ -174,29 +224,70 @@ def build(case: Case, tangents: bool = False) -> Graph:
         row.update({f"adjoint_{name}": _or(swept[k], zero) for name, swept in adjoints.items()})
         row.update({f"tangent_{name}": _or(swept[k], zero) for name, swept in forward.items()})
         nodes.append(row)
-        for index, partial in reverse.arguments_of(entry):
-            edges.append({"source": names[index], "target": names[k], "partial": _describe(partial, entry, names)})
-    return Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=["source", "target", "partial"]))
+        edges += _edges_of(entry, names, names[k])
+    columns = ["source", "target", "partial", "formula"]
+    return Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=columns))
 
 
-def _tangents(case: Case, tape: reverse.Tape) -> dict[str, list[Any]]:
-    """Forward sweeps of the tape, one per input entry, named by the input (and the entry's index)."""
-    directions = [(i, j) for i, v in enumerate(case.point) for j in range(int(np.size(v)))]
+ENTRY = re.compile(r"\s*([^\s\[\]]+)\s*(?:\[([^\]]*)\])?\s*")
+
+
+def tangent_directions(case: Case, along: Sequence[str] | None = None) -> list[tuple[int, int]]:
+    """(input, flat entry) of each forward sweep: every entry of every input, or of the inputs
+    and entries ``along`` names (``W1``, ``W1[0,1]``), in order and each once.
+
+    Raises:
+        TangentChoiceError: a name or an index that is not the case's, or more sweeps than
+            ``TANGENT_LIMIT``.
+    """
+    chosen = [_chosen(case, text) for text in along] if along else [list(_entries(case, range(len(case.inputs))))]
+    directions = list(dict.fromkeys(d for group in chosen for d in group))
     if len(directions) > TANGENT_LIMIT:
-        raise UnsupportedOperation(
-            f"--tangents shows one forward sweep per input entry, at most {TANGENT_LIMIT}; "
-            f"{case.name} has {len(directions)}"
+        sizes = ", ".join(f"{name}: {int(np.size(v))}" for name, v in zip(case.inputs, case.point))
+        first = next((k for k, v in enumerate(case.point) if np.ndim(v) > 0), 0)
+        example = _label(case, first, 0)
+        raise TangentChoiceError(
+            f"--tangents shows one forward sweep per input entry, at most {TANGENT_LIMIT}, and {case.name} "
+            f"{'has' if not along else 'would take'} {len(directions)} ({sizes}): pick an input "
+            f"(--tangents {case.inputs[first]}) or an entry (--tangents {example})"
         )
-    swept = {}
-    for i, j in directions:
-        value = case.point[i]
-        label = (
-            case.inputs[i]
-            if np.ndim(value) == 0
-            else f"{case.inputs[i]}[{','.join(map(str, np.unravel_index(j, np.shape(value))))}]"
-        )
-        swept[label] = reverse.forward_sweep(tape, {i: forward.unit_like(value, j)})
-    return swept
+    return directions
+
+
+def _entries(case: Case, inputs: Sequence[int]) -> list[tuple[int, int]]:
+    return [(i, j) for i in inputs for j in range(int(np.size(case.point[i])))]
+
+
+def _chosen(case: Case, text: str) -> list[tuple[int, int]]:
+    """The sweeps ``text`` asks for: every entry of an input (``W1``), or one (``W1[0,1]``)."""
+    match = ENTRY.fullmatch(text)
+    if not match or match.group(1) not in case.inputs:
+        raise TangentChoiceError(f"--tangents {text}: {case.name} has the inputs {', '.join(case.inputs)}")
+    i = case.inputs.index(match.group(1))
+    if match.group(2) is None:
+        return _entries(case, [i])
+    shape = np.shape(case.point[i])
+    written = "a number, no index" if not shape else f"{'×'.join(map(str, shape))}"
+    try:
+        index = tuple(int(part) for part in match.group(2).split(","))
+        return [(i, int(np.ravel_multi_index(index, shape)))]
+    except ValueError:
+        raise TangentChoiceError(f"--tangents {text}: {match.group(1)} is {written}") from None
+
+
+def _label(case: Case, i: int, j: int) -> str:
+    """``x`` for a number input, ``W1[0,1]`` for an entry of an array input."""
+    value = case.point[i]
+    if np.ndim(value) == 0:
+        return case.inputs[i]
+    return f"{case.inputs[i]}[{','.join(map(str, np.unravel_index(j, np.shape(value))))}]"
+
+
+def _tangents(case: Case, tape: reverse.Tape, directions: Sequence[tuple[int, int]]) -> dict[str, list[Any]]:
+    """Forward sweeps of the tape, one per direction, named by the input (and the entry's index)."""
+    return {
+        _label(case, i, j): reverse.forward_sweep(tape, {i: forward.unit_like(case.point[i], j)}) for i, j in directions
+    }
 
 
 def _or(value: Any, zero: Any) -> Any:

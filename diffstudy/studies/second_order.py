@@ -76,20 +76,21 @@ def row_at(family: Family, n: int, limits: SecondLimits, stopped: dict[str, str]
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     hvp = hvp_ops(case.function, case.point)
     row.update({"n": n, "f ops": f_ops, "hvp ops": hvp, "hvp/f": ratio(hvp, f_ops)})
+    size = family.size_letter("n")
     if n <= limits.hessian_max_n:
         for label, measure in (("fwd-rev", measure_forward_over_reverse), ("rev-rev", measure_reverse_over_reverse)):
             ops = measure(case).ops.total
             row.update({f"hessian {label} ops": ops, f"hessian {label}/f": ratio(ops, f_ops)})
     else:
-        stopped.setdefault("hessian", f"the full Hessians are measured up to n = {limits.hessian_max_n}")
+        stopped.setdefault("hessian", f"the full Hessians are measured up to {size} = {limits.hessian_max_n}")
     if "symbolic" not in stopped:
         if n > limits.symbolic_max_n:
-            stopped["symbolic"] = f"sympy's Hessian is measured up to n = {limits.symbolic_max_n}"
+            stopped["symbolic"] = f"sympy's Hessian is measured up to {size} = {limits.symbolic_max_n}"
         else:
             try:
                 symbolic = measure_symbolic_hessian(case, limits.budget, exact=False)
             except (BudgetExceeded, Declined) as error:
-                stopped["symbolic"] = f"sympy's Hessian stopped at n = {n}: {error}"
+                stopped["symbolic"] = f"sympy's Hessian stopped at {size} = {n}: {error}"
             else:
                 tree, cse = symbolic.ops.total, symbolic.ops_cse.total
                 row.update({"sympy hessian ops": tree, "sympy hessian/f": ratio(tree, f_ops)})
@@ -120,7 +121,7 @@ def sections(sweeps: Sequence[SecondSweep]) -> list[Section]:
         Section(
             f"second_{s.family.name}",
             f"{s.family.name}, second derivatives: H·v, the full Hessian and sympy's, over ops(f)",
-            s.rows,
+            s.family.rows_named(s.rows, "n"),
             s.notes,
         )
         for s in sweeps

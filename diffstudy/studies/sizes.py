@@ -28,7 +28,7 @@ def each_size(
 ) -> SizeRun:
     """Measure ``family`` at each of ``sizes`` in turn; ``name`` is what the study calls the size
     (k, n), unless the family names it itself."""
-    name = family.parameter or name
+    name = family.size_letter(name)
     run = SizeRun()
     for size in sizes:
         if progress:

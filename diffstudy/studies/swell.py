@@ -27,7 +27,7 @@ import sympy
 from ..engine import expressions, symbolic
 from ..engine.budget import Budget
 from ..errors import BudgetExceeded, Declined
-from ..harness.families import Family
+from ..harness.families import Family, shared_size_letter
 from ..harness.methods import run_methods
 from .growth import Growth, growth
 from .programs import chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
@@ -222,7 +222,7 @@ def survey_table(last: int = 4) -> pd.DataFrame:
 def growth_frame(sweeps: Sequence[Sweep]) -> pd.DataFrame:
     """How each column grows: one row per family and measure (tidy, whatever the families are called)."""
     rows = [
-        {"family": s.family.name, "measure": column, "growth": s.growth[column].written_in(s.family.parameter or "k")}
+        {"family": s.family.name, "measure": column, "growth": s.growth[column].written_in(s.family.size_letter("k"))}
         for s in sweeps
         for column in COLUMNS
         if column != "k"
@@ -243,14 +243,15 @@ def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> lis
             )
         )
     for s in sweeps:
-        size = s.family.parameter or "k"
+        size = s.family.size_letter("k")
         notes = [s.stopped] if s.stopped else [f"reached the last {size} tried ({s.rows['k'].iloc[-1]})"]
         parts.append(Section(s.family.name, s.family.title, s.family.rows_named(s.rows, "k"), notes))
+    size = shared_size_letter((s.family for s in sweeps), "k")
     parts.append(
         Section(
             "growth",
-            "Growth of each measure with k: an exact polynomial where the counts are one, else fitted "
-            "on the last four points (at least five measurements with k ≥ 2)",
+            f"Growth of each measure with {size}: an exact polynomial where the counts are one, else fitted "
+            f"on the last four points (at least five measurements with {size} ≥ 2)",
             growth_frame(sweeps),
             [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
         )
