@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import fn
 from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .compiled import code, jit
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
@@ -31,4 +32,6 @@ __all__ = [
     "jvp",
     "vjp",
     "hessian",
+    "jit",
+    "code",
 ]

@@ -18,6 +18,7 @@ For measuring what a method costs, use :func:`diffstudy.gradient` instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -30,6 +31,21 @@ from .engine.trees import Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
 
 ArgNums = int | Sequence[int]
+
+
+@dataclass(frozen=True)
+class Transform:
+    """What a transform of this API is, kept on the function it returns (``ds.jit`` reads it)."""
+
+    kind: str  # "grad", "value_and_grad", "jacrev", "jacfwd" or "hessian"
+    f: Callable[..., Any]
+    argnums: ArgNums
+    has_aux: bool
+
+
+def _marked(function: Callable[..., Any], kind: str, f: Callable[..., Any], argnums: ArgNums, has_aux: bool) -> Any:
+    function.__diffstudy_transform__ = Transform(kind, f, argnums, has_aux)  # type: ignore[attr-defined]
+    return function
 
 
 def _selected(argnums: ArgNums, count: int) -> tuple[int, ...]:
@@ -198,7 +214,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
         value = _finish(recording.values[0])
         return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
 
-    return value_and_gradient
+    return _marked(value_and_gradient, "value_and_grad", f, argnums, has_aux)
 
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -214,7 +230,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> 
         value, gradients = both(*args, **kwargs)
         return (gradients, value[1]) if has_aux else gradients
 
-    return gradient
+    return _marked(gradient, "grad", f, argnums, has_aux)
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
@@ -286,7 +302,7 @@ def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
         blocks = _jacobian_blocks(split, rows)
         return (blocks, split.aux) if has_aux else blocks
 
-    return jacobian
+    return _marked(jacobian, "jacrev", f, argnums, has_aux)
 
 
 def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -300,7 +316,7 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
         blocks = _jacobian_blocks(split, rows)
         return (blocks, split.aux) if has_aux else blocks
 
-    return jacobian
+    return _marked(jacobian, "jacfwd", f, argnums, has_aux)
 
 
 def hessian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -311,4 +327,4 @@ def hessian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) 
     several numbers gets its Hessians stacked: output shape + s + s, as JAX gives. With
     ``has_aux``, ``(hessian, aux)``.
     """
-    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+    return _marked(jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux), "hessian", f, argnums, has_aux)

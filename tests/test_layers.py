@@ -22,6 +22,7 @@ FLOORS = {
     "diffstudy.fn": 1,  # the elementary functions, handed on from the engine's table
     "diffstudy.harness": 2,
     "diffstudy.api": 2,
+    "diffstudy.compiled": 2,  # the function API's jit: beside it, on the engine
     "diffstudy.studies": 3,
     "diffstudy.output": 4,
     "diffstudy.cli": 5,

@@ -432,7 +432,10 @@ def _real_evaluator(primitive: Primitive) -> Callable[..., Any]:
                 value = on_exact(*exact)
                 if value is not None:
                     return value
-            floats = [float(a) for a in exact]
+            try:
+                floats = [float(a) for a in exact]
+            except OverflowError:  # beyond the float range: mpmath takes it (cos(10³⁰⁹) is a float)
+                return _correctly_rounded(primitive, exact)
             if any(Fraction(f) != a for f, a in zip(floats, exact)):  # log(1 + 10⁻³⁰): not float(…) = log(1.0)
                 return _correctly_rounded(primitive, exact)
             args = tuple(floats)

@@ -89,6 +89,8 @@ class ArrayEntry(NamedTuple):
     value: Any
     arguments: tuple[tuple[int, array_primitives.LinearMap], ...]
     operands: tuple[int | None, ...]
+    constants: tuple[Any, ...]  # each argument that was a constant, as given; None for a variable
+    params: array_primitives.Params  # what the operation was given besides its arguments (axis, shape)
 
 
 class Tape(list):
@@ -99,11 +101,12 @@ class Tape(list):
     constant to it, so the two never mix (reverse over reverse, reverse over forward).
     """
 
-    __slots__ = ("level",)
+    __slots__ = ("level", "observer")
 
-    def __init__(self, entries: Iterable[tuple] = ()) -> None:
+    def __init__(self, entries: Iterable[tuple] = (), observer: Any = None) -> None:
         super().__init__(entries)
         self.level = next_level()
+        self.observer = observer  # told of every comparison of its variables (the path taken), or None
 
 
 class ClosedTape(Tape):
@@ -282,23 +285,56 @@ class VarArray(ActiveArray):
     ) -> VarArray:
         """Evaluate ``primitive`` and record one entry: the linear map of each argument on this tape."""
         tape = self.tape
-        values, variables, operands = [], [], []
+        values, variables, operands, constants = [], [], [], []
         for position, a in enumerate(args):
             if (a.__class__ is VarArray or a.__class__ is Var) and a.tape is tape:
                 values.append(a.value)
                 variables.append((position, a.index))
                 operands.append(a.index)
+                constants.append(None)
             else:  # a constant to this tape (the owner was decided by levels.owner_of)
                 values.append(a)
                 operands.append(Constant(a) if np.ndim(a) == 0 else None)
+                constants.append(a)
         out = primitive.evaluate(*values, **params)
         partial = primitive.partial
         maps = tuple([(index, partial(position, values, out, params)) for position, index in variables])
-        tape.append(_new_entry(ArrayEntry, (primitive, out, maps, tuple(operands))))
+        tape.append(_new_entry(ArrayEntry, (primitive, out, maps, tuple(operands), tuple(constants), params)))
         return VarArray(out, len(tape) - 1, tape)
 
 
 _new_entry = tuple.__new__  # a named tuple made without the call its constructor adds
+
+
+def _watched(cls: type, name: str, symbol: str) -> None:
+    """Make ``cls``'s comparison ``name`` tell the tape's observer the path it decided: the
+    generated code (:mod:`.generate`) checks every one of them when it runs at another point."""
+    compare = getattr(cls, name)
+
+    def watched(self: Var | VarArray, other: Any) -> Any:
+        result = compare(self, other)
+        observer = self.tape.observer
+        if observer is not None:
+            observer.compared(symbol, self, other, result)
+        return result
+
+    watched.__name__ = name
+    setattr(cls, name, watched)
+
+
+def _watched_truth(self: Var) -> bool:
+    result = bool(self.value)
+    observer = self.tape.observer
+    if observer is not None:
+        observer.compared("!=", self, 0, result)  # ``if x:`` decides as x != 0 does
+    return result
+
+
+for _cls in (Var, VarArray):
+    for _name, _symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="),
+                           ("__eq__", "=="), ("__ne__", "!=")):  # fmt: skip
+        _watched(_cls, _name, _symbol)
+Var.__bool__ = _watched_truth  # type: ignore[method-assign]
 
 
 @dataclass

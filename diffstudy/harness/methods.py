@@ -164,11 +164,14 @@ def count_symbolic(
         replacements, reduced = expressions.cse(exprs)
         try:
             tree, after_cse = _count_trees(exprs, replacements, reduced, symbols, point)
-        except DomainError:
+        except DomainError as first:
             with mpmath.workdps(30):
                 precise = [mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
                            for v in point]  # fmt: skip
-                tree, after_cse = _count_trees(exprs, replacements, reduced, symbols, precise)
+                try:
+                    tree, after_cse = _count_trees(exprs, replacements, reduced, symbols, precise)
+                except DomainError:
+                    raise first from None  # outside the domain at any precision: said as the point's numbers
     return SymbolicCounts(tree, after_cse, size, expressions.cse_size(replacements, reduced))
 
 

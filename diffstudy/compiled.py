@@ -1,0 +1,280 @@
+"""``jit`` and ``code``: a function, or a transform of one, written out as Python and compiled.
+
+``ds.jit(f)``, ``ds.jit(ds.grad(f))``, ``ds.jit(ds.jacrev(f))``, ``ds.jit(ds.jacfwd(f))``,
+``ds.jit(ds.hessian(f))``: the first call at a new input structure traces f once
+(:func:`.engine.generate.trace`), writes f and its derivative as Python
+(:func:`.engine.generate.write`) and compiles it; later calls of the same structure run the
+compiled code. A call on another path (a comparison decides otherwise) traces again and keeps
+both. ``.source`` is the text of the code the last call ran; ``ds.code(fn, *args)`` writes it for
+given arguments without keeping it.
+
+What is an input of the code: every number of every argument that holds only floats (or float
+arrays), differentiated or not, so a new data array is seen. Any other argument (an int that
+counts a loop, a string, a keyword argument) is a constant of the trace, as JAX's static
+arguments are: the cache is keyed on it. f's globals are read when traced, as in JAX; a global
+rebound since (``scale = 3.0``) is noticed and traced again; an array changed in place is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from . import api
+from .api import Transform
+from .engine import generate
+from .engine.trees import flatten, size_of, unflatten
+from .errors import CaseError
+
+_FLOATS = frozenset({float})
+
+
+def _dynamic(value: Any) -> bool:
+    """Whether an argument's numbers are inputs of the code (floats and float arrays only)."""
+    try:
+        leaves, _ = flatten(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(leaves) and all(
+        leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") for leaf in leaves
+    )
+
+
+def _static(value: Any) -> Any:
+    """An argument that is a constant of the trace, as a cache key."""
+    try:
+        hash(value)
+        return ("value", type(value), value)
+    except TypeError:
+        return ("object", id(value))
+
+
+def _key(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...]) -> tuple:
+    """The input structure of a call: each argument's structure (and shapes), or its value when it
+    is a constant of the trace."""
+    parts = []
+    for i, a in enumerate(args):
+        if i in chosen or _dynamic(a):
+            leaves, structure = flatten(a)
+            kinds = tuple(leaf.__class__ is float or isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f"
+                          for leaf in leaves) if not _FLOATS.issuperset(map(type, leaves)) else ()  # fmt: skip
+            parts.append(("input", structure, kinds))
+        else:
+            parts.append(_static(a))
+    return tuple(parts), tuple(sorted((k, _static(v)) for k, v in kwargs.items()))
+
+
+def _globals_of(f: Callable[..., Any]) -> dict[str, Any]:
+    """The globals and closure values f reads by name, as traced: compared again at each call."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return {}
+    seen = {name: f.__globals__[name] for name in code.co_names if name in getattr(f, "__globals__", {})}
+    for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+        try:
+            seen["cell:" + name] = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+    return seen
+
+
+def _unchanged(f: Callable[..., Any], seen: dict[str, Any]) -> bool:
+    now = _globals_of(f)
+    return all(now.get(name) is value for name, value in seen.items())
+
+
+class Program:
+    """The compiled code of one input structure and one path, and how to call it."""
+
+    def __init__(self, transform: Transform, args: Sequence[Any], kwargs: dict[str, Any], readable: bool) -> None:
+        f = transform.f
+        self.transform = transform
+        positions = tuple(range(len(args)))
+        self.chosen = api._selected(transform.argnums, len(args)) if transform.kind != "value" else ()
+        self.inputs = tuple(i for i in positions if i in self.chosen or _dynamic(args[i]))
+        self.split = api._Split(f, args, self.inputs or (), kwargs) if self.inputs else None
+        self.outer = api._Split(f, args, transform.argnums, kwargs) if self.chosen else None
+        if self.split is None:
+            raise CaseError("ds.jit needs an argument of numbers to trace f on")
+        leaves = self.split.leaves
+        names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
+        self.script = generate.trace(self.split.call, leaves, names, program=f)
+        self.floats = _FLOATS.issuperset(map(type, leaves)) or all(
+            leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") for leaf in leaves
+        )
+        mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
+        self.mode = mode
+        self.source = generate.write(self.script, mode, _function_name(f, transform.kind), check_floats=self.floats)
+        self.function = generate.build(self.source)
+        self.seen = _globals_of(f)
+        # Which leaves of the code belong to the differentiated arguments, in order.
+        starts = np.cumsum([0] + [len(flatten(args[i])[0]) for i in self.inputs])
+        self.differentiated = [
+            leaf
+            for i, start, end in zip(self.inputs, starts, starts[1:])
+            if i in self.chosen
+            for leaf in range(start, end)
+        ]
+        if mode == "reverse":
+            self._check_one_number()
+
+    def _check_one_number(self) -> None:
+        if self.transform.kind in ("grad", "value_and_grad", "hessian"):
+            values = self.script.recording.values
+            if len(values) != 1 or np.shape(values[0]) != ():
+                raise CaseError(
+                    f"{self.transform.kind} is only defined for a function of one number; "
+                    f"this one returned shapes {[np.shape(v) for v in values]}"
+                )
+
+    def leaves(self, args: Sequence[Any]) -> list[Any]:
+        """The code's inputs for a call: the numbers of every argument it takes."""
+        if len(self.inputs) == 1:
+            return flatten(args[self.inputs[0]])[0]
+        return [leaf for i in self.inputs for leaf in flatten(args[i])[0]]
+
+    def __call__(self, args: Sequence[Any]) -> Any:
+        kind = self.transform.kind
+        leaves = self.leaves(args)
+        if kind == "value":
+            values, _ = self.function(*leaves)
+            return unflatten(self.split.output_structure, api._finish_all(self.split.regroup(values)))
+        if kind == "jacfwd":
+            return self._jacfwd(leaves)
+        if kind == "jacrev":
+            return self._jacrev(leaves)
+        values, adjoints = self.function(*leaves, _seed(leaves))
+        gradient = self.outer.arranged(api._finish_all([adjoints[k] for k in self.differentiated]))
+        value = api._finish(values[0])
+        return (value, gradient) if kind == "value_and_grad" else gradient
+
+    def _jacrev(self, leaves: list[Any]) -> Any:
+        values = self.script.recording.values
+        rows = []
+        exact = not self.floats
+        for k, value in enumerate(values):
+            for entry in range(size_of(value)):
+                seeds = [_unit(v, entry if j == k else None, exact) for j, v in enumerate(values)]
+                _, adjoints = self.function(*leaves, *seeds)
+                rows.append([d for i in self.differentiated for d in np.ravel(np.asarray(adjoints[i], dtype=object))])
+        return self._blocks(rows)
+
+    def _jacfwd(self, leaves: list[Any]) -> Any:
+        columns = []
+        for i in self.differentiated:
+            for entry in range(size_of(leaves[i])):
+                tangents = [_unit(v, entry if j == i else None, not self.floats) for j, v in enumerate(leaves)]
+                _, derivatives = self.function(*leaves, *tangents)
+                columns.append([d for out in derivatives for d in np.ravel(np.asarray(out, dtype=object))])
+        rows = [list(row) for row in zip(*columns)]
+        return self._blocks(rows)
+
+    def _blocks(self, rows: list[list[Any]]) -> Any:
+        self.outer.call(*self.outer.leaves)  # the output shapes, for the layout
+        return api._jacobian_blocks(self.outer, rows)
+
+
+def _seed(leaves: Sequence[Any]) -> Any:
+    return Fraction(1) if not all(leaf.__class__ is float or isinstance(leaf, np.ndarray) for leaf in leaves) else 1.0
+
+
+def _unit(value: Any, entry: int | None, exact: bool) -> Any:
+    """1 at one entry of an output (or input) and 0 elsewhere; all 0 where ``entry`` is None."""
+    zero, one = (Fraction(0), Fraction(1)) if exact else (0.0, 1.0)
+    if np.ndim(value) == 0:
+        return one if entry == 0 else zero
+    unit = np.full(np.shape(value), zero, dtype=object if exact else float)
+    if entry is not None:
+        unit.flat[entry] = one
+    return unit
+
+
+def _leaf_names(f: Callable[..., Any], args: Sequence[Any], inputs: Sequence[int], leaves: list[Any]) -> list[str]:
+    """The inputs named after f's parameters: ``x`` for a number, ``x_3`` for the entries of a list."""
+    code = getattr(f, "__code__", None)
+    parameters = list(code.co_varnames[: code.co_argcount]) if code is not None else []
+    names = []
+    for i in inputs:
+        base = parameters[i] if i < len(parameters) else f"arg{i}"
+        count = len(flatten(args[i])[0])
+        names += [base] if count == 1 else [f"{base}_{j}" for j in range(count)]
+    return names
+
+
+def _function_name(f: Callable[..., Any], kind: str) -> str:
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in getattr(f, "__name__", "f")) or "f"
+    return {"value": name}.get(kind, f"{kind}_of_{name}").replace("<lambda>", "f")
+
+
+class Jitted:
+    """A function, or a transform of one, compiled per input structure and path (see :func:`jit`)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        if not callable(fn):
+            raise CaseError(f"ds.jit needs a function, not {type(fn).__name__}")
+        self.fn = fn
+        transform = getattr(fn, "__diffstudy_transform__", None)
+        if isinstance(transform, Transform) and transform.kind == "hessian":
+            self.hessian_of = Jitted(api.grad(transform.f, transform.argnums))
+            transform = None
+        else:
+            self.hessian_of = None
+        self.transform = transform or Transform("value", fn, 0, False)
+        if self.transform.has_aux:
+            raise CaseError("ds.jit of a transform with has_aux is not supported: call the transform itself")
+        self.cache: dict[tuple, list[Program]] = {}
+        self.last: Program | None = None
+        self.traces = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.hessian_of is not None:  # forward mode (dual numbers) over the compiled gradient
+            argnums = self.fn.__diffstudy_transform__.argnums
+            return api.jacfwd(self.hessian_of, argnums)(*args, **kwargs)
+        chosen = api._selected(self.transform.argnums, len(args)) if self.transform.kind != "value" else ()
+        key = _key(args, kwargs, chosen)
+        programs = self.cache.setdefault(key, [])
+        for program in programs:
+            if not _unchanged(self.transform.f, program.seen):
+                programs.clear()  # a global f reads was rebound: every path is traced again
+                break
+            try:
+                result = program(args)
+            except generate.PathChanged:
+                continue
+            self.last = program
+            return result
+        program = self._trace(args, kwargs)
+        programs.insert(0, program)
+        self.last = program
+        return program(args)
+
+    def _trace(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Program:
+        self.traces += 1
+        return Program(self.transform, args, kwargs, readable=True)
+
+    @property
+    def source(self) -> str:
+        """The Python source the last call ran."""
+        if self.hessian_of is not None:
+            return self.hessian_of.source
+        if self.last is None:
+            raise CaseError("ds.jit has written no code yet: call it once first")
+        return self.last.source.text
+
+
+def jit(fn: Callable[..., Any]) -> Jitted:
+    """``fn`` (a function, or ``ds.grad(f)``, ``ds.value_and_grad(f)``, ``ds.jacrev(f)``,
+    ``ds.jacfwd(f)``, ``ds.hessian(f)``) traced once per input structure and path, written out
+    as Python and compiled; ``.source`` is the code. A Hessian is forward mode's dual numbers run
+    over the compiled gradient, one pass per input entry."""
+    return Jitted(fn)
+
+
+def code(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """The Python source ``ds.jit(fn)`` writes for these arguments."""
+    compiled = Jitted(fn)
+    compiled(*args, **kwargs)
+    return compiled.source

@@ -1,0 +1,164 @@
+"""The derivative written out as code: the same numbers as the tape to the last bit, exact where
+the inputs are, counted like the others, never run on a path it was not written for, and the
+function API's ``jit``."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import diffstudy as ds
+from diffstudy import fn
+from diffstudy.engine import forward, generate, reverse
+from diffstudy.engine.counting import Tally, counting
+from diffstudy.errors import CaseError
+from diffstudy.harness.loading import builtin_cases_dir, load_cases
+
+CASES = {case.name: case for case in load_cases([builtin_cases_dir()])[0]}
+
+
+def _floats(point):
+    return [np.asarray(p, dtype=float) if np.ndim(p) else float(p) for p in point]
+
+
+def _flat(values):
+    return [v for x in values for v in (np.ravel(np.asarray(x, dtype=object)) if np.ndim(x) else [x])]
+
+
+def _same_bits(a, b):
+    return len(a) == len(b) and all(x == y and type(x) is type(y) for x, y in zip(_flat(a), _flat(b)))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_the_adjoint_code_computes_the_tapes_numbers_to_the_last_bit(name, kind):
+    case = CASES[name]
+    point = case.point if kind == "exact" else _floats(case.point)
+    script = generate.trace(case.function, point, list(case.inputs))
+    adjoint = generate.build(generate.write(script, "reverse", check_floats=False))
+    tangent = generate.build(generate.write(script, "forward", check_floats=False))
+    recording = reverse.record(case.function, point)
+    for k in range(len(recording.outputs)):
+        seeds = [reverse.seed(o, 0, recording.exact) if j == k else 0 for j, o in enumerate(recording.outputs)]
+        expected = reverse.pullback(recording, [s if j == k else None for j, s in enumerate(seeds)])
+        assert _same_bits(adjoint(*point, *seeds)[1], expected), (name, k)
+    for i in range(len(point)):
+        tangents = forward.unit_tangents(point, (i, 0))
+        _, expected = forward.push(case.function, point, tangents)
+        written = [t if t is not None else 0 * p for t, p in zip(tangents, point)]
+        computed = tangent(*point, *written)[1]
+        assert all(np.all(np.asarray(c) == np.asarray(e)) for c, e in zip(computed, expected)), (name, i)
+
+
+def test_the_lectures_adjoint_trace_reads_as_the_survey_writes_it():
+    case = CASES["lecture27"]
+    script = generate.trace(case.function, [Fraction(2), Fraction(3)], ["x", "y"])
+    source = generate.write(script, "reverse", "grad_lecture27")
+    text = source.text
+    # the forward sweep, then the adjoints in reverse order, named after the program's variables
+    assert text.index("# the backward sweep") > text.index("pow(x, 3)")
+    for line in ("x_bar", "y_bar", "lecture27.py:"):
+        assert line in text
+    values, adjoints = generate.build(source)(Fraction(2), Fraction(3), Fraction(1))
+    assert values == (88,) and adjoints == (140, 24)  # the lecture's numbers, exactly
+    assert all(type(v) is Fraction for v in (*values, *adjoints))
+
+
+def test_the_generated_code_is_counted_like_the_other_methods():
+    # lecture27 by hand: f is x³ (pow), 3y (mul), x + 3y (add), c·s (mul); the adjoints are
+    # c̄ = s·ḡ and s̄ = c·ḡ (2 mul), ȳ = 3·s̄ (mul), x̄ = s̄ + 3·x²·c̄ (pow, 2 mul, add):
+    # pow 2, mul 7, add 2 — 11, as reverse mode's.
+    case = CASES["lecture27"]
+    script = generate.trace(case.function, case.point, list(case.inputs))
+    adjoint = generate.build(generate.write(script, "reverse", check_floats=False))
+    tally = Tally()
+    adjoint(*counting(case.point, tally), 1)
+    assert tally == Tally({"pow": 2, "mul": 7, "add": 2})
+
+
+def _switch(x):
+    if x > 0:
+        return x * x
+    return -3 * x
+
+
+def test_a_path_the_code_was_not_written_for_is_traced_again():
+    compiled = ds.jit(ds.grad(_switch))
+    assert compiled(2.0) == 4.0 and compiled.traces == 1
+    assert compiled(-1.0) == -3.0 and compiled.traces == 2  # not 2·(−1): the other branch's derivative
+    assert compiled(3.0) == 6.0 and compiled.traces == 2  # both paths are kept
+    script = generate.trace(_switch, [2.0], ["x"])
+    written = generate.build(generate.write(script, "reverse"))
+    with pytest.raises(generate.PathChanged, match="x > 0 decides otherwise"):
+        written(-1.0, 1.0)
+
+
+SCALE = 2.0
+
+
+def _scaled(x):
+    return SCALE * x * x
+
+
+def test_a_global_rebound_since_the_trace_is_seen():
+    global SCALE
+    compiled = ds.jit(ds.grad(_scaled))
+    assert compiled(1.0) == 4.0
+    SCALE = 5.0
+    try:
+        assert compiled(1.0) == 10.0 and compiled.traces == 2
+    finally:
+        SCALE = 2.0
+
+
+def test_jit_agrees_with_the_api_on_every_transform():
+    def f(x, w):
+        return np.sum(np.tanh(x * w) ** 2) + fn.log1p(x[0] * x[0])
+
+    x, w = np.array([0.3, -1.2, 2.0]), np.array([0.5, 0.25, -1.0])
+    for transform in (ds.grad, ds.value_and_grad, ds.jacrev, ds.jacfwd, ds.hessian):
+        expected = transform(f)(x, w)
+        computed = ds.jit(transform(f))(x, w)
+        assert _same_bits(computed if isinstance(computed, tuple) else [computed],
+                          expected if isinstance(expected, tuple) else [expected]), transform.__name__  # fmt: skip
+    # a new data array w is an input of the code, not a constant of it
+    compiled = ds.jit(ds.grad(f))
+    compiled(x, w)
+    assert _same_bits([compiled(x, 2 * w)], [ds.grad(f)(x, 2 * w)]) and compiled.traces == 1
+
+
+def test_jit_on_a_list_of_floats_and_exact_integers():
+    compiled = ds.jit(ds.grad(lambda xs: sum(a * b for a, b in zip(xs, xs[1:]))))
+    assert compiled([1.0, 2.0, 3.0]) == [2.0, 4.0, 2.0]
+    exact = ds.jit(ds.grad(lambda x, y: x**3 * (x + 3 * y), argnums=(0, 1)))(2, 3)
+    assert exact == (140, 24) and all(type(g) is Fraction for g in exact)
+
+
+def test_source_and_code():
+    def f(x):
+        return fn.sin(x) * x
+
+    compiled = ds.jit(ds.grad(f))
+    with pytest.raises(CaseError, match="call it once first"):
+        print(compiled.source)
+    compiled(1.0)
+    assert "cos(x)" in compiled.source and "x_bar" in compiled.source
+    assert ds.code(ds.grad(f), 1.0) == compiled.source
+    with pytest.raises(CaseError, match="needs a function"):
+        ds.jit(3)
+
+
+def test_a_program_too_large_to_write_out_says_so(monkeypatch):
+    monkeypatch.setattr(generate, "LIMIT", 10)
+    script = generate.trace(lambda x: math.prod([x] * 20), [1.5], ["x"])  # 1·x·x…: 20 products
+    with pytest.raises(generate.TooLarge, match="20 operations are too many to write out"):
+        generate.write(script)
+
+
+def test_a_float_that_overflows_on_the_way_is_an_error():
+    # x / sqrt(x·x) at 1e155: x·x overflows where the result, 1, would hide it.
+    with pytest.raises(Exception, match="overflow"):
+        ds.jit(ds.grad(lambda x: x / fn.sqrt(x * x)))(1e155)
