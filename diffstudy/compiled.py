@@ -38,9 +38,7 @@ def _dynamic(value: Any) -> bool:
         leaves, _ = flatten(value)
     except (TypeError, ValueError):
         return False
-    return bool(leaves) and all(
-        leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") for leaf in leaves
-    )
+    return bool(leaves) and all(map(_float_leaf, leaves))
 
 
 def _static(value: Any) -> Any:
@@ -52,44 +50,79 @@ def _static(value: Any) -> Any:
         return ("object", id(value))
 
 
-def _key(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...]) -> tuple:
-    """The input structure of a call: each argument's structure (and shapes), or its value when it
-    is a constant of the trace."""
-    parts = []
+def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...]) -> tuple[tuple, list[Any], bool]:
+    """The input structure of a call (its cache key), the numbers the code takes, and whether they
+    are all floats. A float, a list of floats and a float array are seen at once; any other
+    argument is flattened, or is a constant of the trace keyed by its value."""
+    parts: list[Any] = []
+    leaves: list[Any] = []
+    floats = True
     for i, a in enumerate(args):
-        if i in chosen or _dynamic(a):
-            leaves, structure = flatten(a)
-            kinds = tuple(leaf.__class__ is float or isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f"
-                          for leaf in leaves) if not _FLOATS.issuperset(map(type, leaves)) else ()  # fmt: skip
+        cls = a.__class__
+        if cls is float:
+            parts.append(float)
+            leaves.append(a)
+        elif (cls is list or cls is tuple) and a and a[0].__class__ is float and a[-1].__class__ is float:
+            # A list of floats, told by its ends (checking every entry would cost a third of f):
+            # the code runs on any numbers, so another number inside only changes the result's type.
+            parts.append((cls, len(a)))
+            leaves.extend(a)
+        elif cls is np.ndarray and a.dtype.kind == "f":
+            parts.append((cls, a.shape, a.dtype.str))
+            leaves.append(a)
+        elif i in chosen or _dynamic(a):
+            found, structure = flatten(a)
+            kinds = tuple(_float_leaf(leaf) for leaf in found)
+            floats = floats and all(kinds)
             parts.append(("input", structure, kinds))
+            leaves.extend(found)
         else:
             parts.append(_static(a))
-    return tuple(parts), tuple(sorted((k, _static(v)) for k, v in kwargs.items()))
+    key = (tuple(parts), tuple(sorted((k, _static(v)) for k, v in kwargs.items())) if kwargs else ())
+    return key, leaves, floats
 
 
-def _globals_of(f: Callable[..., Any]) -> dict[str, Any]:
-    """The globals and closure values f reads by name, as traced: compared again at each call."""
+def _float_leaf(leaf: Any) -> bool:
+    return leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f")
+
+
+def _globals_of(f: Callable[..., Any]) -> list[tuple[dict[str, Any], str, Any]]:
+    """The globals and closure cells f reads by name, with what they held when traced: looked at
+    again at each call, so that a rebound one is noticed."""
     code = getattr(f, "__code__", None)
     if code is None:
-        return {}
-    seen = {name: f.__globals__[name] for name in code.co_names if name in getattr(f, "__globals__", {})}
+        return []
+    names = getattr(f, "__globals__", {})
+    seen = [(names, name, names[name]) for name in code.co_names if name in names]
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         try:
-            seen["cell:" + name] = cell.cell_contents
+            seen.append(({name: cell.cell_contents}, name, cell.cell_contents))
         except ValueError:  # a cell not filled yet
             continue
     return seen
 
 
-def _unchanged(f: Callable[..., Any], seen: dict[str, Any]) -> bool:
-    now = _globals_of(f)
-    return all(now.get(name) is value for name, value in seen.items())
+def _unchanged(f: Callable[..., Any], seen: list[tuple[dict[str, Any], str, Any]]) -> bool:
+    code = getattr(f, "__code__", None)
+    cells = dict(zip(code.co_freevars, f.__closure__ or ())) if code is not None and code.co_freevars else {}
+    for names, name, value in seen:
+        if name in cells:
+            try:
+                if cells[name].cell_contents is not value:
+                    return False
+            except ValueError:
+                return False
+        elif names.get(name) is not value:
+            return False
+    return True
 
 
 class Program:
     """The compiled code of one input structure and one path, and how to call it."""
 
-    def __init__(self, transform: Transform, args: Sequence[Any], kwargs: dict[str, Any], readable: bool) -> None:
+    def __init__(
+        self, transform: Transform, args: Sequence[Any], kwargs: dict[str, Any], floats: bool, readable: bool
+    ) -> None:
         f = transform.f
         self.transform = transform
         positions = tuple(range(len(args)))
@@ -102,9 +135,8 @@ class Program:
         leaves = self.split.leaves
         names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
         self.script = generate.trace(self.split.call, leaves, names, program=f)
-        self.floats = _FLOATS.issuperset(map(type, leaves)) or all(
-            leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") for leaf in leaves
-        )
+        self.floats = floats
+        self.seed = 1.0 if floats else Fraction(1)
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
         self.mode = mode
         self.source = generate.write(self.script, mode, _function_name(f, transform.kind), check_floats=self.floats)
@@ -120,6 +152,16 @@ class Program:
         ]
         if mode == "reverse":
             self._check_one_number()
+        first, last = (self.differentiated[0], self.differentiated[-1] + 1) if self.differentiated else (0, 0)
+        self.contiguous = self.differentiated == list(range(first, last))
+        self.span = slice(first, last)
+        structures = self.outer.structures if self.outer is not None else []
+        self.one_list = (
+            len(structures) == 1
+            and self.outer.single
+            and structures[0][0] == "list"
+            and (isinstance(structures[0][-1], int))
+        )
 
     def _check_one_number(self) -> None:
         if self.transform.kind in ("grad", "value_and_grad", "hessian"):
@@ -130,15 +172,8 @@ class Program:
                     f"this one returned shapes {[np.shape(v) for v in values]}"
                 )
 
-    def leaves(self, args: Sequence[Any]) -> list[Any]:
-        """The code's inputs for a call: the numbers of every argument it takes."""
-        if len(self.inputs) == 1:
-            return flatten(args[self.inputs[0]])[0]
-        return [leaf for i in self.inputs for leaf in flatten(args[i])[0]]
-
-    def __call__(self, args: Sequence[Any]) -> Any:
+    def __call__(self, leaves: list[Any]) -> Any:
         kind = self.transform.kind
-        leaves = self.leaves(args)
         if kind == "value":
             values, _ = self.function(*leaves)
             return unflatten(self.split.output_structure, api._finish_all(self.split.regroup(values)))
@@ -146,10 +181,12 @@ class Program:
             return self._jacfwd(leaves)
         if kind == "jacrev":
             return self._jacrev(leaves)
-        values, adjoints = self.function(*leaves, _seed(leaves))
-        gradient = self.outer.arranged(api._finish_all([adjoints[k] for k in self.differentiated]))
-        value = api._finish(values[0])
-        return (value, gradient) if kind == "value_and_grad" else gradient
+        values, adjoints = self.function(*leaves, self.seed)
+        chosen = adjoints[self.span] if self.contiguous else [adjoints[k] for k in self.differentiated]
+        if not self.floats:  # float code checks its own adjoints
+            chosen = api._finish_all(chosen)
+        gradient = list(chosen) if self.one_list else self.outer.arranged(chosen)
+        return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
 
     def _jacrev(self, leaves: list[Any]) -> Any:
         values = self.script.recording.values
@@ -228,36 +265,40 @@ class Jitted:
         self.cache: dict[tuple, list[Program]] = {}
         self.last: Program | None = None
         self.traces = 0
+        self.arity, self.chosen = -1, ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.hessian_of is not None:  # forward mode (dual numbers) over the compiled gradient
             argnums = self.fn.__diffstudy_transform__.argnums
             return api.jacfwd(self.hessian_of, argnums)(*args, **kwargs)
-        chosen = api._selected(self.transform.argnums, len(args)) if self.transform.kind != "value" else ()
-        key = _key(args, kwargs, chosen)
+        chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
+        key, leaves, floats = _inspect(args, kwargs, chosen)
         programs = self.cache.setdefault(key, [])
         for program in programs:
             if not _unchanged(self.transform.f, program.seen):
                 programs.clear()  # a global f reads was rebound: every path is traced again
                 break
             try:
-                result = program(args)
+                result = program(leaves)
             except generate.PathChanged:
                 continue
             self.last = program
             return result
-        program = self._trace(args, kwargs)
+        self.traces += 1
+        program = Program(self.transform, args, kwargs, floats, readable=True)
         programs.insert(0, program)
         self.last = program
-        return program(args)
+        return program(leaves)
 
-    def _trace(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Program:
-        self.traces += 1
-        return Program(self.transform, args, kwargs, readable=True)
+    def _chosen(self, count: int) -> tuple[int, ...]:
+        """The differentiated positions among ``count`` arguments (kept for the next call)."""
+        self.arity = count
+        self.chosen = api._selected(self.transform.argnums, count) if self.transform.kind != "value" else ()
+        return self.chosen
 
     @property
     def source(self) -> str:
-        """The Python source the last call ran."""
+        """The Python source the last call ran (the compiled gradient's, for a Hessian)."""
         if self.hessian_of is not None:
             return self.hessian_of.source
         if self.last is None:

@@ -315,12 +315,13 @@ class _Writer:
         name = self.constant(rule, f"d_{primitive.name}" + ("" if primitive.arity == 1 else f"_{position}"))
         return f"{name}({', '.join([*texts, self.names[k]])})"
 
-    def check_finite(self) -> None:
-        """One check that no float of the forward sweep overflowed (an inf that a later division
-        hides would otherwise go unseen, as in compare)."""
-        n = self.script.recording.n_inputs
-        # Only numbers: an array operation raises on an overflow itself (numpy's errstate).
-        names = [name for k, name in enumerate(self.names) if k >= n and self.tape[k].__class__ is tuple]
+    def check_finite(self, names: Sequence[str] | None = None) -> None:
+        """One check that no float of the forward sweep (or of ``names``) overflowed: an inf that a
+        later division hides would otherwise go unseen, as in compare."""
+        if names is None:
+            n = self.script.recording.n_inputs
+            # Only numbers: an array operation raises on an overflow itself (numpy's errstate).
+            names = [name for k, name in enumerate(self.names) if k >= n and self.tape[k].__class__ is tuple]
         for start in range(0, len(names), 200):
             self.emit(f"_finite({', '.join(names[start : start + 200])},)")
 
@@ -399,6 +400,11 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", check_
         writer.emit(f"return ({', '.join(results)},), ()")
     elif mode == "reverse":
         adjoints = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))])
+        if check_floats:
+            scalars = [
+                a for a, entry in zip(adjoints, recording.tape[:n]) if a.endswith("_bar") and not np.ndim(entry[1])
+            ]
+            writer.check_finite(scalars)
         writer.emit(f"return ({', '.join(results)},), ({', '.join(adjoints)},)")
     else:
         tangents = _tangents(writer, script)
