@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import wraps
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from .engine import forward, reverse
 from .engine.active import Active, plain
-from .engine.ndarrays import object_array
-from .engine.trees import Structure, flatten, size_of, unflatten
+from .engine.counting import overflow
+from .engine.ndarrays import object_array, overflow_raises
+from .engine.primitives import shown
+from .engine.trees import SCALAR_LEAF, Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
 
 ArgNums = int | Sequence[int]
@@ -70,6 +73,7 @@ class _Split:
         self.counts: list[int] = []
         for i in self.chosen:
             leaves, structure = flatten(args[i])
+            _require_finite(leaves, f"argument {i}", structure is SCALAR_LEAF)
             self.structures.append(structure)
             self.counts.append(len(leaves))
             self.leaves += leaves
@@ -136,6 +140,9 @@ def _strip(aux: Any, level: int) -> Any:
     return _finish(aux) if not isinstance(aux, Active) and isinstance(aux, (float, np.ndarray)) else aux
 
 
+_FLOAT = frozenset({float})
+
+
 def _entrywise(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype == object and any(hasattr(v, "priority") for v in x.flat)
 
@@ -149,20 +156,44 @@ def _finish(value: Any) -> Any:
     Raises:
         DomainError: a float overflowed to inf or nan on the way (Python's floats say nothing).
     """
-    if value.__class__ is float:
-        if value - value != 0:
-            raise DomainError("the result is not finite: a float overflowed to inf or nan")
-        return value
     if isinstance(value, Active):
         return value
-    if isinstance(value, (np.floating, np.ndarray)) and value.dtype != object and not np.all(np.isfinite(value)):
-        raise DomainError("the result is not finite: a float overflowed to inf or nan")
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
-        return value.astype(float)
+        value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
+    if _first_not_finite(value) is not None:
+        raise DomainError("the result is not finite: a float overflowed to inf or nan")
     return value
 
 
-_FLOAT = frozenset({float})
+def _first_not_finite(value: Any) -> float | None:
+    """The first inf or nan in a number or an array of any dtype (an object array's entries
+    too), or None when every float in it is finite; exact numbers are always finite."""
+    if isinstance(value, float):  # numpy's float64 too
+        return None if value - value == 0 else float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fc":
+            bad = value[~np.isfinite(value)]
+            return float(bad.flat[0]) if bad.size else None
+        if value.dtype == object:
+            return next((v for v in map(_first_not_finite, value.flat) if v is not None), None)
+    if isinstance(value, np.floating):
+        return None if np.isfinite(value) else float(value)
+    return None
+
+
+def _require_finite(leaves: Sequence[Any], what: str, single: bool) -> None:
+    """Raise a CaseError naming ``what`` (an argument, a tangent) when one of its leaves holds inf or nan.
+
+    An input that is not finite is the user's to fix; an overflow is the program's.
+    """
+    if _FLOAT.issuperset(map(type, leaves)):
+        total = sum(leaves)
+        if total - total == 0:  # inf or nan anywhere would make the sum inf or nan
+            return
+    for leaf in leaves:
+        bad = _first_not_finite(leaf)
+        if bad is not None:
+            raise CaseError(f"{what} {'is' if single else 'holds'} {bad}, not a finite number")
 
 
 def _finish_all(values: Sequence[Any]) -> list[Any]:
@@ -172,6 +203,49 @@ def _finish_all(values: Sequence[Any]) -> list[Any]:
         if total - total == 0:  # inf or nan anywhere would make the sum inf or nan
             return list(values)
     return [_finish(v) for v in values]
+
+
+_VALUE = itemgetter(1)  # an entry's value, in Entry and ArrayEntry alike
+
+
+def _record(split: _Split) -> reverse.Recording:
+    """The function recorded on a tape, every value on it finite (see :func:`_check_recorded`)."""
+    recording = reverse.record(split.call, split.leaves)
+    _check_recorded(recording.tape)
+    return recording
+
+
+def _check_recorded(tape: reverse.Tape) -> None:
+    """Raise where a Python float on the tape overflowed to inf or nan, also one that did not
+    reach the result (x / (1 + x*x) at 1e200 is 0 on floats, truly 1e-200).
+
+    One pass after recording, a sum for a tape of floats (the hot path of the tape stays as it
+    is); numpy's values are checked by numpy as they are computed (:func:`overflow_raises`),
+    numbers of an outer differentiation by that one.
+    """
+    values = list(map(_VALUE, tape))
+    if _FLOAT.issuperset(map(type, values)):
+        total = sum(values)
+        if total - total == 0:  # a sum of finite floats may overflow itself: then look one by one
+            return
+    for k, value in enumerate(values):
+        if value.__class__ is float and value - value != 0:
+            raise _overflow_at(tape, k)
+
+
+def _overflow_at(tape: reverse.Tape, k: int) -> DomainError:
+    """The error of entry ``k``, whose value overflowed, in the words of the counting numbers."""
+    entry = reverse.entry_at(tape, k)
+    if isinstance(entry, reverse.ArrayEntry):
+        return DomainError(f"{entry.primitive.name} of arrays overflows a float")
+    operands = [
+        tape[index][1] if index is not None else constant
+        for index, constant in ((entry.first, entry.first_partial), (entry.second, entry.second_partial))
+        if index is not None or constant is not None
+    ]
+    if len(operands) == 1:
+        return DomainError(f"{entry.primitive.name}({shown(operands[0])}) overflows a float")
+    return overflow(entry.primitive.name, *operands)
 
 
 def _scalar_output(recording: reverse.Recording, what: str) -> None:
@@ -190,13 +264,14 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
 
     @wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        recording = reverse.record(split.call, split.leaves)
-        _scalar_output(recording, "grad")
-        adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
-        reverse.close(recording)
-        value = _finish(recording.values[0])
-        return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
+        with overflow_raises():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            recording = _record(split)
+            _scalar_output(recording, "grad")
+            adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
+            reverse.close(recording)
+            value = _finish(recording.values[0])
+            return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
 
     return value_and_gradient
 
@@ -222,16 +297,19 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
     ``u`` has the structure of f's output. The tape is recorded once and swept per call.
     """
-    split = _Split(f, primals, tuple(range(len(primals))))
-    recording = reverse.record(split.call, split.leaves)
-    output_structure = split.output_structure
-    out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
+    with overflow_raises():
+        split = _Split(f, primals, tuple(range(len(primals))))
+        recording = _record(split)
+        output_structure = split.output_structure
+        out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         weights, structure = flatten(cotangent)
         if structure != output_structure:
             raise CaseError("the cotangent must have the structure and shapes of the function's output")
-        return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))
+        _require_finite(weights, "the cotangent", structure is SCALAR_LEAF)
+        with overflow_raises():
+            return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))
 
     return out, vjp_fn
 
@@ -241,16 +319,18 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     for name, given in (("primals", primals), ("tangents", tangents)):
         if not isinstance(given, (tuple, list)):
             raise CaseError(f"jvp takes the {name} as a tuple, one per argument of f, as JAX does: jvp(f, (x,), (v,))")
-    split = _Split(f, primals, tuple(range(len(primals))))
-    seeds, structure = flatten(tuple(tangents))
-    if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
-        raise CaseError("the tangents must have the structure and shapes of the primals")
-    values, derivatives = forward.push(split.call, split.leaves, seeds)
-    rebuild = split.output_structure
-    return (
-        unflatten(rebuild, _finish_all(split.regroup(values))),
-        unflatten(rebuild, _finish_all(split.regroup(derivatives))),
-    )
+    with overflow_raises():
+        split = _Split(f, primals, tuple(range(len(primals))))
+        seeds, structure = flatten(tuple(tangents))
+        if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
+            raise CaseError("the tangents must have the structure and shapes of the primals")
+        _require_finite(seeds, "the tangents", False)
+        values, derivatives = forward.push(split.call, split.leaves, seeds)
+        rebuild = split.output_structure
+        return (
+            unflatten(rebuild, _finish_all(split.regroup(values))),
+            unflatten(rebuild, _finish_all(split.regroup(derivatives))),
+        )
 
 
 def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
@@ -279,12 +359,13 @@ def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        recording = reverse.record(split.call, split.leaves)
-        rows = [reverse.gradient_row(recording, p) for p in recording.positions]
-        reverse.close(recording)
-        blocks = _jacobian_blocks(split, rows)
-        return (blocks, split.aux) if has_aux else blocks
+        with overflow_raises():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            recording = _record(split)
+            rows = [reverse.gradient_row(recording, p) for p in recording.positions]
+            reverse.close(recording)
+            blocks = _jacobian_blocks(split, rows)
+            return (blocks, split.aux) if has_aux else blocks
 
     return jacobian
 
@@ -295,10 +376,11 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        _, rows = forward.jacobian(split.call, split.leaves)
-        blocks = _jacobian_blocks(split, rows)
-        return (blocks, split.aux) if has_aux else blocks
+        with overflow_raises():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            _, rows = forward.jacobian(split.call, split.leaves)
+            blocks = _jacobian_blocks(split, rows)
+            return (blocks, split.aux) if has_aux else blocks
 
     return jacobian
 

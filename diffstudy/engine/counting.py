@@ -67,10 +67,19 @@ class Counting(Active):
         return CountingArray(self.value, self.tally)
 
 
+def overflow(name: str, a: Any, b: Any) -> DomainError:
+    """The error of an operation ``name`` of ``a`` and ``b`` whose float result overflowed:
+    the one message of the rule every path keeps (counting numbers, dual numbers, the tape)."""
+    given = next((v for v in (a, b) if isinstance(v, float) and v - v != 0), None)
+    if given is not None:  # inf or nan came in (a constant of the program's): nothing overflowed here
+        return DomainError(f"{name} of {shown(a)} and {shown(b)}: {shown(given)} is not a finite number")
+    return DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float")
+
+
 def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
     """``result``, unless a float operation overflowed to inf (Python says nothing): then an error."""
     if result.__class__ is float and result - result != 0:
-        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float")
+        raise overflow(name, a, b)
     return result
 
 
@@ -79,7 +88,7 @@ def _overflowing(evaluate: Callable[[Any, Any], Any], name: str, a: Any, b: Any)
     try:
         return evaluate(a, b)
     except OverflowError:
-        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float") from None
+        raise overflow(name, a, b) from None
 
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:

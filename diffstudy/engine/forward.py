@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, next_level
+from .counting import overflow
 from .primitives import Argument, Primitive, accumulate
 from .trees import directions, entries, flat_entries, is_array, outputs_of
 
@@ -76,7 +77,7 @@ class Dual(Active):
 
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     new = object.__new__
-    evaluate = primitive.evaluate
+    evaluate, name = primitive.evaluate, primitive.name
     rule_x, rule_y = primitive.partials
     # x·y: the partials are the arguments themselves, taken without calling the rules.
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
@@ -98,6 +99,8 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return swapped(other, self)
         else:
             return NotImplemented
+        if out.__class__ is float and out - out != 0:  # Python's float overflows to inf silently
+            raise overflow(name, a, other.value if other.__class__ is Dual else other)
         dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
         dual.value, dual.tangent, dual.tag = out, tangent, self.tag
         return dual
@@ -115,6 +118,8 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return NotImplemented
         b = self.value
         out = evaluate(other, b)
+        if out.__class__ is float and out - out != 0:
+            raise overflow(primitive.name, other, b)
         if self.tangent is None:
             return Dual(out, None, self.tag)
         return Dual(out, accumulate(None, rule_y(other, b, out), self.tangent), self.tag)

@@ -10,7 +10,8 @@ summing a broadcast gradient back to an input's shape (the one place that undoes
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -71,6 +72,21 @@ def elementwise(
             return ufunc(x)
         except FloatingPointError as error:
             raise DomainError(f"{name} of an array entry: {error}") from None
+
+
+@contextmanager
+def overflow_raises() -> Iterator[None]:
+    """Inside, numpy's float operations raise DomainError where an entry overflows to inf or
+    becomes nan, instead of warning: an array that overflows is an error, as a number is.
+
+    numpy checks as it computes, so an array operation costs nothing more; Python's floats are
+    not numpy's and are checked where they are computed.
+    """
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        try:
+            yield
+        except FloatingPointError as error:
+            raise DomainError(f"an array operation: {error} (a float overflowed to inf or nan)") from None
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
