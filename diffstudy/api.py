@@ -27,7 +27,7 @@ import numpy as np
 from .engine import forward, reverse
 from .engine.active import Active, plain
 from .engine.counting import overflow
-from .engine.ndarrays import object_array, overflow_raises
+from .engine.ndarrays import numpy_errors_explained, object_array
 from .engine.primitives import shown
 from .engine.trees import SCALAR_LEAF, Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
@@ -220,7 +220,7 @@ def _check_recorded(tape: reverse.Tape) -> None:
     reach the result (x / (1 + x*x) at 1e200 is 0 on floats, truly 1e-200).
 
     One pass after recording, a sum for a tape of floats (the hot path of the tape stays as it
-    is); numpy's values are checked by numpy as they are computed (:func:`overflow_raises`),
+    is); numpy's values are checked by numpy as they are computed (:func:`numpy_errors_explained`),
     numbers of an outer differentiation by that one.
     """
     values = list(map(_VALUE, tape))
@@ -264,7 +264,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
 
     @wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        with overflow_raises():
+        with numpy_errors_explained():
             split = _Split(f, args, argnums, kwargs, has_aux)
             recording = _record(split)
             _scalar_output(recording, "grad")
@@ -297,7 +297,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
     ``u`` has the structure of f's output. The tape is recorded once and swept per call.
     """
-    with overflow_raises():
+    with numpy_errors_explained():
         split = _Split(f, primals, tuple(range(len(primals))))
         recording = _record(split)
         output_structure = split.output_structure
@@ -308,7 +308,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         if structure != output_structure:
             raise CaseError("the cotangent must have the structure and shapes of the function's output")
         _require_finite(weights, "the cotangent", structure is SCALAR_LEAF)
-        with overflow_raises():
+        with numpy_errors_explained():
             return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))
 
     return out, vjp_fn
@@ -319,7 +319,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     for name, given in (("primals", primals), ("tangents", tangents)):
         if not isinstance(given, (tuple, list)):
             raise CaseError(f"jvp takes the {name} as a tuple, one per argument of f, as JAX does: jvp(f, (x,), (v,))")
-    with overflow_raises():
+    with numpy_errors_explained():
         split = _Split(f, primals, tuple(range(len(primals))))
         seeds, structure = flatten(tuple(tangents))
         if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
@@ -359,7 +359,7 @@ def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        with overflow_raises():
+        with numpy_errors_explained():
             split = _Split(f, args, argnums, kwargs, has_aux)
             recording = _record(split)
             rows = [reverse.gradient_row(recording, p) for p in recording.positions]
@@ -376,7 +376,7 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        with overflow_raises():
+        with numpy_errors_explained():
             split = _Split(f, args, argnums, kwargs, has_aux)
             _, rows = forward.jacobian(split.call, split.leaves)
             blocks = _jacobian_blocks(split, rows)

@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import diffstudy as ds
-from diffstudy.errors import CaseError, NestingError
+from diffstudy.errors import CaseError, NestingError, UnsupportedOperation
 
 W = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
 
@@ -168,3 +168,33 @@ def test_has_aux_returns_the_auxiliary_data_concrete_as_jax_does():
 def test_jvp_wants_its_primals_and_tangents_as_tuples():
     with pytest.raises(CaseError, match="as a tuple"):
         ds.jvp(lambda x: x * 2, np.ones(2), np.ones(2))
+
+
+def test_writing_into_a_plain_array_says_to_build_a_new_one():
+    def fill(x):
+        out = np.zeros(3)
+        for i in range(3):
+            out[i] = x[i] ** 2
+        return np.sum(out)
+
+    def fill_numbers(a, b):
+        out = np.zeros(2)
+        out[0], out[1] = a * b, a + b
+        return np.sum(out)
+
+    for transform in (ds.grad, ds.jacfwd):
+        with pytest.raises(UnsupportedOperation, match="build a new array instead, e.g. np.stack or np.array"):
+            transform(fill)(np.array([1.0, 2.0, 3.0]))
+        with pytest.raises(UnsupportedOperation, match="writing it into a plain array, out.i. = x"):
+            transform(fill_numbers)(1.0, 2.0)
+
+
+def test_a_list_of_entries_of_an_array_input_is_an_array_as_a_list_of_numbers_is():
+    # x₀x₁ + x₂ at (1, 2, 3): gradient (x₁, x₀, 1) = (2, 1, 1) by hand; the same for numbers a, b, c.
+    x = np.array([1.0, 2.0, 3.0])
+    for f in (lambda x: np.sum([x[0] * x[1], x[2]]), lambda x: np.sum(np.array([x[0] * x[1], x[2]]))):
+        np.testing.assert_array_equal(ds.grad(f)(x), [2.0, 1.0, 1.0])
+        np.testing.assert_array_equal(ds.jacfwd(f)(x), [2.0, 1.0, 1.0])
+    assert ds.grad(lambda a, b, c: np.sum([a * b, c]), argnums=(0, 1, 2))(1.0, 2.0, 3.0) == (2.0, 1.0, 1.0)
+    # An entry list as the output: the Jacobian of (x₀x₁, x₂) is [[2, 1, 0], [0, 0, 1]].
+    np.testing.assert_array_equal(ds.jacrev(lambda x: np.array([x[0] * x[1], x[2]]))(x), [[2, 1, 0], [0, 0, 1]])
