@@ -100,6 +100,7 @@ def test_missing_path(capsys, tmp_path):
     [
         ('{"x": 1}', "`at` misses input y of wrong(x, y)"),
         ('{"x": 1, "y": 2, "z": 3}', "`at` names z, not an input of wrong(x, y)"),
+        ('{"x": 1, "yy": 2}', "`at` names yy, not an input of wrong(x, y), and misses input y"),
         ('{"x": 1, "y": "two"}', "input y: 'two' is not a number"),
         ('{"x": 1, "y": float("nan")}', "input y: nan is not a finite number"),
     ],
@@ -127,6 +128,17 @@ def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, messa
 def test_wrong_point_in_the_python_api():
     with pytest.raises(CaseError, match="`at` misses input y"):
         diffstudy.gradient(lambda x, y: x * y, {"x": 1})
+    with pytest.raises(CaseError, match="`at` names yy, not an input of <lambda>.x, y., and misses input y$"):
+        diffstudy.gradient(lambda x, y: x * y, {"x": 1, "yy": 2})
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_a_dict_output_is_shown_by_its_values_not_the_numbers_inside(method):
+    with pytest.raises(TypeError, match="returned dict") as raised:
+        diffstudy.gradient(lambda x: {"a": x * x}, {"x": 0.5}, method=method)
+    message = str(raised.value)
+    assert not re.search(r"Dual\(|Counting\(|Var\(|Traced\(", message), message
+    assert ("0.25" if method != "symbolic" else "x**2") in message
 
 
 DOMAIN = """

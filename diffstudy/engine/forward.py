@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from itertools import repeat
+from math import isfinite
 from typing import Any
 
 from ..errors import NestingError
@@ -76,7 +77,7 @@ class Dual(Active):
 
 
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
-    new = object.__new__
+    new, finite = object.__new__, isfinite
     evaluate, name = primitive.evaluate, primitive.name
     rule_x, rule_y = primitive.partials
     # x·y: the partials are the arguments themselves, taken without calling the rules.
@@ -99,7 +100,7 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return swapped(other, self)
         else:
             return NotImplemented
-        if out.__class__ is float and out - out != 0:  # Python's float overflows to inf silently
+        if out.__class__ is float and not finite(out):  # Python's float overflows to inf silently
             raise overflow(name, a, other.value if other.__class__ is Dual else other)
         dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
         dual.value, dual.tangent, dual.tag = out, tangent, self.tag
@@ -118,7 +119,7 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return NotImplemented
         b = self.value
         out = evaluate(other, b)
-        if out.__class__ is float and out - out != 0:
+        if out.__class__ is float and not isfinite(out):
             raise overflow(primitive.name, other, b)
         if self.tangent is None:
             return Dual(out, None, self.tag)
