@@ -17,16 +17,21 @@ For measuring what a method costs, use :func:`diffstudy.gradient` instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import wraps
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from .engine import forward, reverse
 from .engine.active import Active, plain
-from .engine.ndarrays import object_array
+from .engine.counting import overflow
+from .engine.ndarrays import numpy_errors_explained, object_array
+from .engine.primitives import shown
 from .engine.trees import Structure, flatten, size_of, unflatten
 from .errors import CaseError, DomainError
 
@@ -85,10 +90,18 @@ class _Split:
         self.leaves: list[Any] = []
         self.counts: list[int] = []
         for i in self.chosen:
-            leaves, structure = flatten(args[i])
+            try:
+                leaves, structure = flatten(args[i])
+            except TypeError as error:
+                raise TypeError(f"argument {i}: {error}") from None
             self.structures.append(structure)
             self.counts.append(len(leaves))
             self.leaves += leaves
+        bad = _first_not_finite_leaf(self.leaves)
+        if bad is not None:
+            argument = self.chosen[int(np.searchsorted(np.cumsum(self.counts), bad[0], side="right"))]
+            raise CaseError(f"argument {argument}: {bad[1]} is not a finite number")
+        self.dtypes = _derivative_dtypes([args[i] for i in self.chosen])
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
         self.entrywise: list[bool] = []
@@ -106,7 +119,10 @@ class _Split:
             result, aux = result
             level = next((leaf.priority for leaf in leaves if isinstance(leaf, Active)), None)
             self.aux = aux if level is None else _strip(aux, level)
-        outputs, self.output_structure = flatten(result)
+        try:
+            outputs, self.output_structure = flatten(result)
+        except TypeError as error:
+            raise TypeError(f"the function's output: {error}") from None
         self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
         self.entrywise = [_entrywise(o) for o in outputs]
         # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.
@@ -130,12 +146,56 @@ class _Split:
         return [e for leaf, entrywise in zip(leaves, self.entrywise) for e in (np.ravel(leaf) if entrywise else [leaf])]
 
     def arranged(self, per_leaf: Sequence[Any]) -> Any:
-        """One value per leaf, put back in the chosen arguments' structure (a tuple for several)."""
+        """One value per leaf, put back in the chosen arguments' structure (a tuple for several).
+
+        A derivative by a float32 (or float16) leaf is given in its dtype, as JAX gives a
+        cotangent its primal's dtype; it is computed in float64.
+        """
+        if any(self.dtypes):
+            per_leaf = [v if d is None else _in_dtype(v, d) for v, d in zip(per_leaf, self.dtypes)]
         rebuilt, start = [], 0
         for structure, count in zip(self.structures, self.counts):
             rebuilt.append(unflatten(structure, list(per_leaf[start : start + count])))
             start += count
         return rebuilt[0] if self.single else tuple(rebuilt)
+
+
+_PLAIN = frozenset({float, int, Fraction, np.float64})
+
+
+def _derivative_dtypes(arguments: Sequence[Any]) -> list[np.dtype | None]:
+    """Per leaf of ``arguments``, the float dtype its derivatives are given in (see
+    :meth:`_Split.arranged`); [] when none has one, the common case, found quickly."""
+    if _PLAIN.issuperset(map(type, arguments)):
+        return []
+    given = [leaf for argument in arguments for leaf in flatten(argument, as_given=True)[0]]
+    if _PLAIN.issuperset(map(type, given)):
+        return []
+    return [_lower_precision(leaf) for leaf in given]
+
+
+def _lower_precision(leaf: Any) -> np.dtype | None:
+    """The dtype of a leaf of numpy's floats narrower than float64 (np.float32(3), a float16
+    array), which diffstudy computes with in float64; None for any other leaf."""
+    dtype = getattr(leaf, "dtype", None)
+    if isinstance(leaf, (np.floating, np.ndarray)) and dtype.kind == "f" and dtype.itemsize < 8:
+        return dtype
+    return None
+
+
+def _in_dtype(value: Any, dtype: np.dtype) -> Any:
+    """A derivative (a number or an array of them) in ``dtype``; one of an outer differentiation as it is."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return value.astype(dtype)
+    if isinstance(value, float):
+        return dtype.type(value)
+    return value
+
+
+def _callable(f: Any, transform: str) -> None:
+    """Raise at once, as JAX does, when a transform is given something that is not a function."""
+    if not callable(f):
+        raise TypeError(f"{transform} takes a function to differentiate, not {type(f).__name__} {f!r}")
 
 
 def _strip(aux: Any, level: int) -> Any:
@@ -152,6 +212,9 @@ def _strip(aux: Any, level: int) -> Any:
     return _finish(aux) if not isinstance(aux, Active) and isinstance(aux, (float, np.ndarray)) else aux
 
 
+_FLOAT = frozenset({float})
+
+
 def _entrywise(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(v, Active) for v in x.flat)
 
@@ -165,20 +228,53 @@ def _finish(value: Any) -> Any:
     Raises:
         DomainError: a float overflowed to inf or nan on the way (Python's floats say nothing).
     """
-    if value.__class__ is float:
-        if value - value != 0:
-            raise DomainError("the result is not finite: a float overflowed to inf or nan")
-        return value
     if isinstance(value, Active):
         return value
-    if isinstance(value, (np.floating, np.ndarray)) and value.dtype != object and not np.all(np.isfinite(value)):
-        raise DomainError("the result is not finite: a float overflowed to inf or nan")
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
-        return value.astype(float)
+        value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
+    if _first_not_finite(value) is not None:
+        raise DomainError("the result is not finite: a float overflowed to inf or nan")
     return value
 
 
-_FLOAT = frozenset({float})
+def _first_not_finite(value: Any) -> float | None:
+    """The first inf or nan in a number or an array of any dtype (an object array's entries
+    too), or None when every float in it is finite; exact numbers are always finite."""
+    if isinstance(value, float):  # numpy's float64 too
+        return None if value - value == 0 else float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fc":
+            bad = value[~np.isfinite(value)]
+            return float(bad.flat[0]) if bad.size else None
+        if value.dtype == object:
+            return next((v for v in map(_first_not_finite, value.flat) if v is not None), None)
+    if isinstance(value, np.floating):
+        return None if np.isfinite(value) else float(value)
+    return None
+
+
+def _first_not_finite_leaf(leaves: Sequence[Any]) -> tuple[int, float] | None:
+    """(position, value) of the first leaf (a number or an array) holding inf or nan, or None.
+
+    An input that is not finite is the user's to fix, and is said to be so; an overflow is the
+    program's.
+    """
+    if _FLOAT.issuperset(map(type, leaves)):
+        total = sum(leaves)
+        if total - total == 0:  # inf or nan anywhere would make the sum inf or nan
+            return None
+    for k, leaf in enumerate(leaves):
+        bad = _first_not_finite(leaf)
+        if bad is not None:
+            return k, bad
+    return None
+
+
+def _require_finite(leaves: Sequence[Any], what: str) -> None:
+    """Raise a CaseError naming ``what`` (the tangents, the cotangent) when a leaf holds inf or nan."""
+    bad = _first_not_finite_leaf(leaves)
+    if bad is not None:
+        raise CaseError(f"{what}: {bad[1]} is not a finite number")
 
 
 def _finish_all(values: Sequence[Any]) -> list[Any]:
@@ -188,6 +284,55 @@ def _finish_all(values: Sequence[Any]) -> list[Any]:
         if total - total == 0:  # inf or nan anywhere would make the sum inf or nan
             return list(values)
     return [_finish(v) for v in values]
+
+
+_VALUE = itemgetter(1)  # an entry's value, in Entry and ArrayEntry alike
+
+
+def _record(split: _Split) -> reverse.Recording:
+    """The function recorded on a tape, every value on it finite (see :func:`_check_recorded`)."""
+    recording = reverse.record(split.call, split.leaves)
+    _check_recorded(recording.tape, recording.exact)
+    return recording
+
+
+def _check_recorded(tape: reverse.Tape, exact: bool = False) -> None:
+    """Raise where a Python float on the tape overflowed to inf or nan, also one that did not
+    reach the result (x / (1 + x*x) at 1e200 is 0 on floats, truly 1e-200).
+
+    One pass after recording, a sum (the hot path of the tape stays as it is); numpy's values are
+    checked by numpy as they are computed (:func:`numpy_errors_explained`), numbers of an outer
+    differentiation by that one. ``exact``: the inputs are, so most values are Fractions.
+    """
+    values = map(_VALUE, tape)
+    if exact:  # a Fraction is always finite, and slow to make a float of
+        values = (v for v in values if v.__class__ is not Fraction)
+    try:
+        # Exact, so finite only when every value is; a value that is no float (an array, a number of
+        # an outer differentiation, which refuses float()) or a sum past the float range raises.
+        total = math.fsum(values)
+    except (TypeError, ValueError, OverflowError):
+        total = math.nan
+    if total - total == 0:
+        return
+    for k, value in enumerate(map(_VALUE, tape)):
+        if value.__class__ is float and value - value != 0:
+            raise _overflow_at(tape, k)
+
+
+def _overflow_at(tape: reverse.Tape, k: int) -> DomainError:
+    """The error of entry ``k``, whose value overflowed, in the words of the counting numbers."""
+    entry = reverse.entry_at(tape, k)
+    if isinstance(entry, reverse.ArrayEntry):
+        return DomainError(f"{entry.primitive.name} of arrays overflows a float")
+    operands = [
+        tape[index][1] if index is not None else constant
+        for index, constant in ((entry.first, entry.first_partial), (entry.second, entry.second_partial))
+        if index is not None or constant is not None
+    ]
+    if len(operands) == 1:
+        return DomainError(f"{entry.primitive.name}({shown(operands[0])}) overflows a float")
+    return overflow(entry.primitive.name, *operands)
 
 
 def _scalar_output(recording: reverse.Recording, what: str) -> None:
@@ -203,16 +348,18 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
     Keyword arguments go to f undifferentiated. With ``has_aux`` f returns ``(output, aux)`` and
     the result is ``((output, aux), ∇f)``, as in JAX.
     """
+    _callable(f, "value_and_grad")
 
     @wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        recording = reverse.record(split.call, split.leaves)
-        _scalar_output(recording, "grad")
-        adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
-        reverse.close(recording)
-        value = _finish(recording.values[0])
-        return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
+        with numpy_errors_explained():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            recording = _record(split)
+            _scalar_output(recording, "grad")
+            adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
+            reverse.close(recording)
+            value = _finish(recording.values[0])
+            return (value, split.aux) if has_aux else value, split.arranged(_finish_all(adjoints))
 
     return _marked(value_and_gradient, "value_and_grad", f, argnums, has_aux)
 
@@ -223,6 +370,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> 
     Keyword arguments go to f undifferentiated; with ``has_aux`` f returns ``(output, aux)`` and
     the result is ``(∇f, aux)``, as in JAX.
     """
+    _callable(f, "grad")
     both = value_and_grad(f, argnums, has_aux)
 
     @wraps(f)
@@ -238,35 +386,42 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
     ``u`` has the structure of f's output. The tape is recorded once and swept per call.
     """
-    split = _Split(f, primals, tuple(range(len(primals))))
-    recording = reverse.record(split.call, split.leaves)
-    output_structure = split.output_structure
-    out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
+    _callable(f, "vjp")
+    with numpy_errors_explained():
+        split = _Split(f, primals, tuple(range(len(primals))))
+        recording = _record(split)
+        output_structure = split.output_structure
+        out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         weights, structure = flatten(cotangent)
         if structure != output_structure:
             raise CaseError("the cotangent must have the structure and shapes of the function's output")
-        return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))
+        _require_finite(weights, "the cotangent")
+        with numpy_errors_explained():
+            return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))
 
     return out, vjp_fn
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """``(f(*primals), J·tangents)`` by one forward pass: ``tangents`` has the structure of ``primals``."""
+    _callable(f, "jvp")
     for name, given in (("primals", primals), ("tangents", tangents)):
         if not isinstance(given, (tuple, list)):
             raise CaseError(f"jvp takes the {name} as a tuple, one per argument of f, as JAX does: jvp(f, (x,), (v,))")
-    split = _Split(f, primals, tuple(range(len(primals))))
-    seeds, structure = flatten(tuple(tangents))
-    if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
-        raise CaseError("the tangents must have the structure and shapes of the primals")
-    values, derivatives = forward.push(split.call, split.leaves, seeds)
-    rebuild = split.output_structure
-    return (
-        unflatten(rebuild, _finish_all(split.regroup(values))),
-        unflatten(rebuild, _finish_all(split.regroup(derivatives))),
-    )
+    with numpy_errors_explained():
+        split = _Split(f, primals, tuple(range(len(primals))))
+        seeds, structure = flatten(tuple(tangents))
+        if len(seeds) != len(split.leaves) or any(np.shape(s) != np.shape(v) for s, v in zip(seeds, split.leaves)):
+            raise CaseError("the tangents must have the structure and shapes of the primals")
+        _require_finite(seeds, "the tangents")
+        values, derivatives = forward.push(split.call, split.leaves, seeds)
+        rebuild = split.output_structure
+        return (
+            unflatten(rebuild, _finish_all(split.regroup(values))),
+            unflatten(rebuild, _finish_all(split.regroup(derivatives))),
+        )
 
 
 def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
@@ -292,15 +447,17 @@ def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
 def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """A function that returns the Jacobian of f by reverse mode: one sweep per output entry
     (with ``has_aux``, ``(jacobian, aux)``; keyword arguments go to f undifferentiated)."""
+    _callable(f, "jacrev")
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        recording = reverse.record(split.call, split.leaves)
-        rows = [reverse.gradient_row(recording, p) for p in recording.positions]
-        reverse.close(recording)
-        blocks = _jacobian_blocks(split, rows)
-        return (blocks, split.aux) if has_aux else blocks
+        with numpy_errors_explained():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            recording = _record(split)
+            rows = [reverse.gradient_row(recording, p) for p in recording.positions]
+            reverse.close(recording)
+            blocks = _jacobian_blocks(split, rows)
+            return (blocks, split.aux) if has_aux else blocks
 
     return _marked(jacobian, "jacrev", f, argnums, has_aux)
 
@@ -308,13 +465,15 @@ def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """A function that returns the Jacobian of f by forward mode: one pass per input entry
     (with ``has_aux``, ``(jacobian, aux)``; keyword arguments go to f undifferentiated)."""
+    _callable(f, "jacfwd")
 
     @wraps(f)
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        split = _Split(f, args, argnums, kwargs, has_aux)
-        _, rows = forward.jacobian(split.call, split.leaves)
-        blocks = _jacobian_blocks(split, rows)
-        return (blocks, split.aux) if has_aux else blocks
+        with numpy_errors_explained():
+            split = _Split(f, args, argnums, kwargs, has_aux)
+            _, rows = forward.jacobian(split.call, split.leaves)
+            blocks = _jacobian_blocks(split, rows)
+            return (blocks, split.aux) if has_aux else blocks
 
     return _marked(jacobian, "jacfwd", f, argnums, has_aux)
 
@@ -327,4 +486,5 @@ def hessian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) 
     several numbers gets its Hessians stacked: output shape + s + s, as JAX gives. With
     ``has_aux``, ``(hessian, aux)``.
     """
+    _callable(f, "hessian")
     return _marked(jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux), "hessian", f, argnums, has_aux)

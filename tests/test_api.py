@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import diffstudy as ds
-from diffstudy.errors import CaseError, NestingError
+from diffstudy.errors import CaseError, NestingError, UnsupportedOperation
 
 W = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
 
@@ -168,3 +168,85 @@ def test_has_aux_returns_the_auxiliary_data_concrete_as_jax_does():
 def test_jvp_wants_its_primals_and_tangents_as_tuples():
     with pytest.raises(CaseError, match="as a tuple"):
         ds.jvp(lambda x: x * 2, np.ones(2), np.ones(2))
+
+
+def test_writing_into_a_plain_array_says_to_build_a_new_one():
+    def fill(x):
+        out = np.zeros(3)
+        for i in range(3):
+            out[i] = x[i] ** 2
+        return np.sum(out)
+
+    def fill_numbers(a, b):
+        out = np.zeros(2)
+        out[0], out[1] = a * b, a + b
+        return np.sum(out)
+
+    for transform in (ds.grad, ds.jacfwd):
+        with pytest.raises(UnsupportedOperation, match="build a new array instead, e.g. np.stack or np.array"):
+            transform(fill)(np.array([1.0, 2.0, 3.0]))
+        with pytest.raises(UnsupportedOperation, match="writing it into a plain array, out.i. = x"):
+            transform(fill_numbers)(1.0, 2.0)
+
+
+def test_a_list_of_entries_of_an_array_input_is_an_array_as_a_list_of_numbers_is():
+    # x₀x₁ + x₂ at (1, 2, 3): gradient (x₁, x₀, 1) = (2, 1, 1) by hand; the same for numbers a, b, c.
+    x = np.array([1.0, 2.0, 3.0])
+    for f in (lambda x: np.sum([x[0] * x[1], x[2]]), lambda x: np.sum(np.array([x[0] * x[1], x[2]]))):
+        np.testing.assert_array_equal(ds.grad(f)(x), [2.0, 1.0, 1.0])
+        np.testing.assert_array_equal(ds.jacfwd(f)(x), [2.0, 1.0, 1.0])
+    assert ds.grad(lambda a, b, c: np.sum([a * b, c]), argnums=(0, 1, 2))(1.0, 2.0, 3.0) == (2.0, 1.0, 1.0)
+    # An entry list as the output: the Jacobian of (x₀x₁, x₂) is [[2, 1, 0], [0, 0, 1]].
+    np.testing.assert_array_equal(ds.jacrev(lambda x: np.array([x[0] * x[1], x[2]]))(x), [[2, 1, 0], [0, 0, 1]])
+
+
+def test_an_argument_that_is_not_finite_is_named_as_such_not_as_an_overflow():
+    with pytest.raises(CaseError, match="^argument 0: nan is not a finite number$"):
+        ds.grad(lambda x: x * x)(float("nan"))
+    with pytest.raises(CaseError, match="^argument 1: inf is not a finite number$"):
+        ds.grad(lambda x, y: x * y, argnums=1)(1.0, [2.0, float("inf")])
+    with pytest.raises(CaseError, match="^argument 0: -inf is not a finite number$"):
+        ds.jacfwd(np.sin)(np.array([1.0, -np.inf]))
+    with pytest.raises(CaseError, match="^the tangents: nan is not a finite number$"):
+        ds.jvp(lambda x: x * x, (1.0,), (float("nan"),))
+    with pytest.raises(CaseError, match="^the cotangent: nan is not a finite number$"):
+        ds.vjp(lambda x: x * x, 1.0)[1](float("nan"))
+
+
+def test_a_boolean_output_is_called_the_output():
+    for transform in (ds.grad, ds.jacfwd, ds.jacrev):
+        with pytest.raises(TypeError, match="^the function's output: False is a boolean, not a number$"):
+            transform(lambda x: x > 2)(1.0)
+    with pytest.raises(TypeError, match="^argument 0: True is a boolean, not a number$"):
+        ds.grad(lambda x: x)(True)
+
+
+@pytest.mark.parametrize("transform", [ds.grad, ds.value_and_grad, ds.jacfwd, ds.jacrev, ds.hessian])
+def test_a_transform_of_something_not_callable_fails_at_once(transform):
+    with pytest.raises(TypeError, match="a function to differentiate, not int 3"):
+        transform(3)
+    with pytest.raises(TypeError, match="a function to differentiate, not str 'f'"):
+        ds.jvp("f", (1.0,), (1.0,))
+    with pytest.raises(TypeError, match="a function to differentiate, not NoneType None"):
+        ds.vjp(None, 1.0)
+
+
+def test_float32_inputs_give_float32_derivatives_as_jax_does():
+    # JAX gives a cotangent the dtype of its primal. By hand: d(x²)/dx = 2x; d Σ xᵢ³ = 3xᵢ², Hessian diag(6xᵢ).
+    gradient = ds.grad(lambda x: x * x)(np.float32(3.0))
+    assert isinstance(gradient, np.float32) and gradient == 6
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    f = lambda x: np.sum(x**3)  # noqa: E731
+    for result, expected in (
+        (ds.grad(f)(x), [3, 12]),
+        (ds.value_and_grad(f)(x)[1], [3, 12]),
+        (ds.jacfwd(f)(x), [3, 12]),
+        (ds.jacrev(f)(x), [3, 12]),
+        (ds.vjp(f, x)[1](1.0)[0], [3, 12]),
+        (ds.hessian(f)(x), [[6, 0], [0, 12]]),
+    ):
+        assert result.dtype == np.float32
+        np.testing.assert_array_equal(result, expected)
+    # A float64 argument beside it keeps float64.
+    by_w, by_x = ds.grad(lambda w, x: np.sum(w * x), argnums=(0, 1))(np.array([1.0, 2.0]), x)
+    assert by_w.dtype == np.float64 and by_x.dtype == np.float32

@@ -102,6 +102,7 @@ def test_missing_path(capsys, tmp_path):
     [
         ('{"x": 1}', "`at` misses input y of wrong(x, y)"),
         ('{"x": 1, "y": 2, "z": 3}', "`at` names z, not an input of wrong(x, y)"),
+        ('{"x": 1, "yy": 2}', "`at` names yy, not an input of wrong(x, y), and misses input y"),
         ('{"x": 1, "y": "two"}', "input y: 'two' is not a number"),
         ('{"x": 1, "y": float("nan")}', "input y: nan is not a finite number"),
     ],
@@ -129,6 +130,17 @@ def test_wrong_point_names_the_case_and_the_rest_run(capsys, tmp_path, at, messa
 def test_wrong_point_in_the_python_api():
     with pytest.raises(CaseError, match="`at` misses input y"):
         diffstudy.gradient(lambda x, y: x * y, {"x": 1})
+    with pytest.raises(CaseError, match="`at` names yy, not an input of <lambda>.x, y., and misses input y$"):
+        diffstudy.gradient(lambda x, y: x * y, {"x": 1, "yy": 2})
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_a_dict_output_is_shown_by_its_values_not_the_numbers_inside(method):
+    with pytest.raises(TypeError, match="returned dict") as raised:
+        diffstudy.gradient(lambda x: {"a": x * x}, {"x": 0.5}, method=method)
+    message = str(raised.value)
+    assert not re.search(r"Dual\(|Counting\(|Var\(|Traced\(", message), message
+    assert ("0.25" if method != "symbolic" else "x**2") in message
 
 
 DOMAIN = """
@@ -193,6 +205,49 @@ def test_math_on_a_traced_value_points_to_fn(capsys, tmp_path, call):
     for method in ("symbolic", "forward", "reverse"):
         error = records_of(out)[("uses_math", method)]["error"]
         assert "use diffstudy.fn's or numpy's of the same name" in error and "mathsin.py:6" in error
+
+
+FILLED = """
+    import numpy as np
+    from diffstudy import case
+
+    @case(at={"x": [1.0, 2.0, 3.0]})
+    def fill_array(x):
+        out = np.zeros(3)
+        for i in range(3):
+            out[i] = x[i] ** 2
+        return np.sum(out)
+
+    @case(at={"a": 1.0, "b": 2.0})
+    def fill_numbers(a, b):
+        out = np.zeros(2)
+        out[0] = a * b
+        return np.sum(out)
+
+    @case(at={"x": [1.0, 2.0, 3.0]})
+    def list_of_entries(x):
+        return np.sum([x[0] * x[1], x[2]])
+
+    @case(at={"x": [1.0, 2.0, 3.0]})
+    def array_of_entries(x):
+        return np.sum(np.array([x[0] * x[1], x[2]]))
+"""
+
+
+def test_writing_into_a_plain_array_says_to_build_a_new_one_and_a_list_of_entries_works(capsys, tmp_path):
+    write(tmp_path, "filled", FILLED)
+    status, out, _ = compare_folder(capsys, tmp_path)
+    records = records_of(out)
+    assert status == 1
+    for method in ("symbolic", "forward", "reverse"):
+        for name, line in (("fill_array", 8), ("fill_numbers", 14)):
+            error = records[(name, method)]["error"]
+            assert "build a new array instead, e.g. np.stack or np.array of the entries" in error, error
+            assert f"filled.py:{line}" in error and "sequence." not in error
+        # x₀x₁ + x₂ at (1, 2, 3): 5, and the gradient (x₁, x₀, 1) = (2, 1, 1), by hand.
+        for name in ("list_of_entries", "array_of_entries"):
+            record = records[(name, method)]
+            assert record["status"] == "ok" and record["value"] == 5 and record["gradient"] == {"x": [2, 1, 1]}
 
 
 SWELL = """

@@ -155,7 +155,9 @@ def test_a_family_whose_point_misses_an_input_says_so(capsys, tmp_path):
     )
     status, out, _ = run_cli(capsys, "swell", "--cases", str(path))
     assert status == 1
-    assert "`at` misses input x" in out and "missing 1 required positional argument" not in out
+    text = " ".join(out.split())  # the note is wrapped to the width
+    assert "`at` names y, not an input of atmiss(1)(x), and misses input x" in text
+    assert "missing 1 required positional argument" not in out
 
 
 def test_families_named_like_columns_keep_the_output_tidy(capsys, tmp_path):

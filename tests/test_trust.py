@@ -154,11 +154,96 @@ def test_an_overflow_is_an_error_in_every_float_method(f, at, exact):
 
 
 def test_an_overflow_is_an_error_through_the_function_api():
-    with pytest.raises(DomainError, match="not finite"):
+    with pytest.raises(DomainError, match="mul of 1e[+]200 and 1e[+]200 overflows a float"):
         diffstudy.grad(lambda x: x * x)(1e200)
     # A finite value whose gradient overflows in one entry of many: ∂(x·y·y)/∂x = y² = 1e400.
     with pytest.raises(DomainError, match="not finite"):
         diffstudy.grad(lambda v: v[0] * v[1] * v[1])([1e-300, 1e200] + [1.0] * 998)
+
+
+# An intermediate that overflows while the result stays finite. By hand: x·x at 1e155 is 1e310,
+# past the largest float (1.8e308), so √(x·x), x + √(x·x) and 1 + x·x are inf although
+# x/√(x·x) is 1 (derivative 0), x + √(x·x) has derivative 2, x/(1 + x²) is 1e-200, and
+# x/(1e300·x) is 1e-300 (derivative 0) with 1e300·x = 1e400 on the way.
+HIDDEN_OVERFLOWS = [
+    (lambda x: x / fn.sqrt(x * x), 1e155, "mul of 1e+155 and 1e+155 overflows a float"),
+    (lambda x: x + (x * x) ** 0.5, 3.2e154, "mul of 3.2e+154 and 3.2e+154 overflows a float"),
+    (lambda x: x / (1 + x * x), 1e200, "mul of 1e+200 and 1e+200 overflows a float"),
+    (lambda x: x / (x * 1e300), 1e100, "mul of 1e+100 and 1e+300 overflows a float"),
+    (lambda x: x / (1e300 * x), 1e100, "mul of 1e+300 and 1e+100 overflows a float"),
+]
+TRANSFORMS = {
+    "grad": lambda f, x: diffstudy.grad(f)(x),
+    "value_and_grad": lambda f, x: diffstudy.value_and_grad(f)(x),
+    "jacfwd": lambda f, x: diffstudy.jacfwd(f)(x),
+    "jacrev": lambda f, x: diffstudy.jacrev(f)(x),
+    "jvp": lambda f, x: diffstudy.jvp(f, (x,), (1.0,)),
+    "vjp": lambda f, x: diffstudy.vjp(f, x)[1](1.0),
+    "hessian": lambda f, x: diffstudy.hessian(f)(x),
+    "grad of grad": lambda f, x: diffstudy.grad(diffstudy.grad(f))(x),
+    "jacrev of jacfwd": lambda f, x: diffstudy.jacrev(diffstudy.jacfwd(f))(x),
+}
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS)
+@pytest.mark.parametrize(("f", "x", "message"), HIDDEN_OVERFLOWS)
+def test_an_overflow_that_does_not_reach_the_result_is_an_error_through_the_function_api(f, x, message, transform):
+    with pytest.raises(DomainError, match="overflows a float"):
+        TRANSFORMS[transform](f, x)
+    # The measuring path says the same, in the same words.
+    for method in ("forward", "reverse"):
+        with pytest.raises(DomainError, match=re.escape(message)):
+            diffstudy.gradient(f, {"x": x}, method=method)
+    if transform in ("grad", "jacfwd"):
+        with pytest.raises(DomainError, match=re.escape(message)):
+            TRANSFORMS[transform](f, x)
+
+
+def test_an_overflow_short_of_the_float_range_is_no_error_through_the_function_api():
+    # x/(1 + x²) at 1e100, by hand: value 1e-100 (to 1e-200 relative), derivative
+    # (1 − x²)/(1 + x²)² = −1e-200 (to 2e-200 relative).
+    for transform in (diffstudy.grad, diffstudy.jacfwd, diffstudy.jacrev):
+        assert transform(lambda x: x / (1 + x * x))(1e100) == pytest.approx(-1e-200, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_an_array_overflow_that_does_not_reach_the_result_is_an_error_in_every_method(method):
+    # x·x at 1e200 is inf, x/(1 + x·x) is 0: the gradient 0 would be wrong (truly −1e-400 ≈ −0).
+    f = lambda x: np.sum(x / (1 + x * x))  # noqa: E731
+    with pytest.raises(DomainError, match="overflow"):
+        diffstudy.gradient(f, {"x": np.array([1e200, 1.0])}, method=method)
+    with pytest.raises(DomainError, match="overflow"):
+        (diffstudy.grad if method == "reverse" else diffstudy.jacfwd)(f)(np.array([1e200, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [
+        # ∂²Σ log xᵢ/∂x₀² = −1/x₀² = −1e400 at x₀ = 1e-200: past the float range.
+        (lambda x: np.sum(np.log(x)), [1e-200, 1.0]),
+        # ∂²Σ √xᵢ/∂xᵢ² = −¼ xᵢ^(−3/2): −2.5e449 at 1e-300.
+        (lambda x: np.sum(np.sqrt(x)), [1e-300, 4e-320]),
+    ],
+)
+def test_a_hessian_of_an_array_that_overflows_is_an_error(f, x):
+    with pytest.raises(DomainError, match="overflow"):
+        diffstudy.hessian(f)(np.array(x))
+
+
+def test_a_result_of_numpys_floats_that_is_not_finite_is_an_error():
+    # An object array's entries are numpy's floats here (x · numpy's nan); the result must not be nan.
+    f = lambda x: np.array([x, x * np.float64("nan")], dtype=object)  # noqa: E731
+    for transform in (diffstudy.jacfwd, diffstudy.jacrev):
+        with pytest.raises(DomainError, match="not finite"):
+            transform(f)(1.0)
+
+
+def test_a_constant_that_is_not_finite_is_named_not_called_an_overflow():
+    with pytest.raises(DomainError, match="mul of 2.0 and nan: nan is not a finite number"):
+        diffstudy.grad(lambda x: x * float("nan"))(2.0)
+    for method in ("forward", "reverse"):
+        with pytest.raises(DomainError, match="mul of 2.0 and inf: inf is not a finite number"):
+            diffstudy.gradient(lambda x: x * float("inf"), {"x": 2.0}, method=method)
 
 
 @pytest.mark.parametrize("returned", ["None", "()", "{'a': x}", "(y for y in [x])", "x > 0", "'text'"])

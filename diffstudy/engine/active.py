@@ -29,6 +29,7 @@ from ..errors import UnsupportedOperation
 from . import array_primitives, kinks, linear_algebra
 from . import primitives as scalar
 from .levels import Leveled, next_level, owner_of, plain, value_of
+from .ndarrays import BUILD_A_NEW_ARRAY
 from .primitives import Primitive
 
 MethodFactory = Callable[[Primitive], Callable[..., Any]]
@@ -76,7 +77,11 @@ class Active(Leveled):
         raise UnsupportedOperation(f"{conversion} of one of diffstudy's {self.family} would drop its derivative {hint}")
 
     def __float__(self) -> float:
-        return self._refuse("float()")
+        return self._refuse(
+            "float()",
+            "(Python's math functions ask for it, and so does writing it into a plain array, out[i] = x): "
+            f"use diffstudy.fn's or numpy's of the same name (np.exp for math.exp); {BUILD_A_NEW_ARRAY}",
+        )
 
     def __int__(self) -> int:
         return self._refuse("int()", _WHOLE)
@@ -336,7 +341,13 @@ class ActiveArray(Active):
             "build a new array instead, e.g. with np.concatenate, np.stack or np.where"
         )
 
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        if not self.shape and (dtype is None or np.dtype(dtype) == object):
+            # An entry (x[0]) in a list that numpy makes an array of, np.sum([x[0] * x[1], x[2]]):
+            # held as it is in an object array, as diffstudy's numbers are, keeping its derivative.
+            holder = np.empty((), dtype=object)
+            holder[()] = self
+            return holder
         return self._refuse(
             "np.array or np.asarray (or a numpy function given a list of diffstudy's arrays)",
             "(a plain array has no derivative): numpy's functions work on it as it is, and np.stack "

@@ -73,10 +73,20 @@ class Counting(Active):
         return CountingArray(self.value, self.tally)
 
 
+def overflow(name: str, *args: Any) -> DomainError:
+    """The error of an operation ``name`` of ``args`` whose float result overflowed:
+    the one message of the rule every path keeps (counting numbers, dual numbers, the tape)."""
+    given = next((v for v in args if isinstance(v, float) and v - v != 0), None)
+    operands = " and ".join(map(shown, args))
+    if given is not None:  # inf or nan came in (a constant of the program's): nothing overflowed here
+        return DomainError(f"{name} of {operands}: {shown(given)} is not a finite number")
+    return DomainError(f"{name} of {operands} overflows a float")
+
+
 def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
     """``result``, unless a float operation overflowed to inf (Python says nothing): then an error."""
     if result.__class__ is float and result - result != 0:
-        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float")
+        raise overflow(name, a, b)
     return result
 
 
@@ -85,7 +95,7 @@ def _overflowing(evaluate: Callable[..., Any], name: str, *args: Any) -> Any:
     try:
         return evaluate(*args)
     except OverflowError:
-        raise DomainError(f"{name} of {' and '.join(map(shown, args))} overflows a float") from None
+        raise overflow(name, *args) from None
 
 
 def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:

@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from itertools import repeat
+from math import isfinite
 from typing import Any
 
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
+from .counting import overflow
 from .levels import next_level
 from .primitives import Argument, Primitive, accumulate
 from .trees import directions, entries, flat_entries, is_array, outputs_of
@@ -76,6 +78,8 @@ class Dual(Active):
             values.append(a.value if mine else a)
             tangents.append(a.tangent if mine else None)
         out = primitive.evaluate(*values)
+        if out.__class__ is float and not isfinite(out):  # Python's float overflows to inf silently
+            raise overflow(primitive.name, *values)
         tangent = None
         for rule, t in zip(primitive.partials, tangents):
             if t is not None:
@@ -92,8 +96,8 @@ class Dual(Active):
 def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
     """``Dual.__mul__`` and its siblings: a quick path for a dual of the same pass or a plain
     number; anything else is decided by :func:`.active.operate`."""
-    new = object.__new__
-    evaluate = primitive.evaluate
+    new, finite = object.__new__, isfinite
+    evaluate, name = primitive.evaluate, primitive.name
     rule_x, rule_y = primitive.partials
     # x·y: the partials are the arguments themselves, taken without calling the rules.
     mul_like = isinstance(rule_x, Argument) and rule_x.position == 1 and isinstance(rule_y, Argument)
@@ -112,6 +116,8 @@ def _binary(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             tangent = None if self.tangent is None else accumulate(None, rule_x(a, other, out), self.tangent)
         else:
             return operate(primitive, (self, other))
+        if out.__class__ is float and not finite(out):  # Python's float overflows to inf silently
+            raise overflow(name, a, other.value if other.__class__ is Dual else other)
         dual = new(Dual)  # without __init__: one call fewer on forward mode's hottest path
         dual.value, dual.tangent, dual.tag = out, tangent, self.tag
         return dual
@@ -129,6 +135,8 @@ def _reflected(primitive: Primitive) -> Callable[[Dual, Any], Any]:
             return operate(primitive, (other, self))
         b = self.value
         out = evaluate(other, b)
+        if out.__class__ is float and not isfinite(out):
+            raise overflow(primitive.name, other, b)
         if self.tangent is None:
             return Dual(out, None, self.tag)
         return Dual(out, accumulate(None, rule_y(other, b, out), self.tangent), self.tag)

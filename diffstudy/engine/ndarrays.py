@@ -10,13 +10,14 @@ summing a broadcast gradient back to an input's shape (the one place that undoes
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ..errors import DomainError
+from ..errors import DomainError, UnsupportedOperation
 
 
 def object_array(items: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
@@ -71,6 +72,34 @@ def elementwise(
             return ufunc(x)
         except FloatingPointError as error:
             raise DomainError(f"{name} of an array entry: {error}") from None
+
+
+# What to do instead of writing one of diffstudy's numbers into a plain array (out[i] = x[i] ** 2).
+BUILD_A_NEW_ARRAY = "build a new array instead, e.g. np.stack or np.array of the entries"
+
+
+@contextmanager
+def numpy_errors_explained() -> Iterator[None]:
+    """Inside, numpy's errors about diffstudy's numbers become its one-line errors.
+
+    numpy's float operations raise where an entry overflows to inf or becomes nan, instead of
+    warning: an array that overflows is an error, as a number is (numpy checks as it computes,
+    so an array operation costs nothing more; Python's floats are checked where they are
+    computed). And numpy's "setting an array element with a sequence", which is what writing an
+    entry of one of diffstudy's arrays into a plain array gives (out[i] = x[i] ** 2), says so.
+    """
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        try:
+            yield
+        except FloatingPointError as error:
+            raise DomainError(f"an array operation: {error} (a float overflowed to inf or nan)") from None
+        except ValueError as error:
+            if not str(error).startswith("setting an array element with a sequence"):
+                raise
+            raise UnsupportedOperation(
+                f"{str(error).rstrip('.')} (numpy): writing one of diffstudy's arrays, or an entry of one, into "
+                f"a plain array (out[i] = x[i] ** 2) would lose its derivative; {BUILD_A_NEW_ARRAY}"
+            ) from None
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:

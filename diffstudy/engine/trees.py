@@ -49,8 +49,20 @@ def _is_sympy(x: Any) -> bool:
 
 
 def _short(x: Any) -> str:
-    text = repr(x)
+    """``x`` as a message shows it: diffstudy's numbers in it by their values (0.25, not
+    Dual(Counting(0.25), …)), in about thirty characters."""
+    text = repr(_by_values(x))
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _by_values(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {key: _by_values(item) for key, item in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_by_values(item) for item in x)
+    while hasattr(x, "priority") and hasattr(x, "value"):  # one of diffstudy's numbers, layer by layer
+        x = x.value
+    return x
 
 
 def is_array(x: Any) -> bool:
@@ -106,8 +118,8 @@ def as_leaf(v: Any) -> Any:
     if v.__class__ is float:
         return v
     if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{v!r} is a boolean, not a number to differentiate by")
-    if isinstance(v, np.ndarray) or (isinstance(v, Leveled) and v.is_array) or isinstance(v, Leveled):
+        raise TypeError(f"{v!r} is a boolean, not a number")
+    if isinstance(v, (np.ndarray, Leveled)):
         return _array_leaf(v) if isinstance(v, np.ndarray) else v
     if isinstance(v, (float, np.floating)):
         return float(v)
@@ -133,29 +145,30 @@ SCALAR_LEAF: Structure = ("leaf", ())
 _FLOATS = frozenset({float, np.float64})
 
 
-def flatten(tree: Any) -> tuple[list[Any], Structure]:
+def flatten(tree: Any, as_given: bool = False) -> tuple[list[Any], Structure]:
     """The leaves (numbers and arrays) of a nest of lists, tuples and dicts, and its structure.
 
     A dict's leaves come in the order of its sorted keys, as in JAX. The structure records each
     leaf's shape, so two trees of the same structure have leaves of the same shapes; a list or
-    tuple of numbers records only how many.
+    tuple of numbers records only how many. The leaves are as the engines take them
+    (:func:`as_leaf`), or with ``as_given`` as the tree holds them (to read their dtypes).
     """
     if isinstance(tree, (list, tuple)):
         kind = "list" if isinstance(tree, list) else "tuple"
         if _FLOATS.issuperset(map(type, tree)):  # the common case, a list of floats, made quick
             return list(map(float, tree)), (kind, len(tree))
-        parts = [flatten(item) for item in tree]
+        parts = [flatten(item, as_given) for item in tree]
         children = tuple(s for _, s in parts)
         if all(child is SCALAR_LEAF for child in children):
             return [leaf for leaves, _ in parts for leaf in leaves], (kind, len(children))
         return [leaf for leaves, _ in parts for leaf in leaves], (kind, children)
     if isinstance(tree, dict):
         keys = sorted(tree)
-        parts = [flatten(tree[k]) for k in keys]
+        parts = [flatten(tree[k], as_given) for k in keys]
         return [leaf for leaves, _ in parts for leaf in leaves], ("dict", tuple(keys), tuple(s for _, s in parts))
     if tree is None:
         return [], ("none",)
-    leaf = as_leaf(tree)
+    leaf = tree if as_given else as_leaf(tree)
     if leaf.__class__ is float or leaf.__class__ is Fraction:
         return [leaf], SCALAR_LEAF
     return [leaf], ("leaf", tuple(np.shape(leaf) if not hasattr(leaf, "shape") else leaf.shape))

@@ -122,13 +122,14 @@ def resolve_point(
     signature = f"{name}({', '.join(inputs)})"
     if not inputs:
         raise CaseError(f"case {name!r}: no inputs to differentiate by")
-    missing = [n for n in inputs if n not in at]
-    if missing:
-        raise CaseError(f"case {name!r}: `at` misses input {', '.join(missing)} of {signature}")
     known = set(inputs)
+    missing = [n for n in inputs if n not in at]
     extra = [n for n in at if n not in known]
-    if extra:
-        raise CaseError(f"case {name!r}: `at` names {', '.join(map(str, extra))}, not an input of {signature}")
+    problems = [f"names {', '.join(map(str, extra))}, not an input of {signature}"] if extra else []
+    if missing:  # with a name it does not know too: most likely a misspelling, so both are said
+        problems.append(f"misses input {', '.join(missing)}" + ("" if extra else f" of {signature}"))
+    if problems:
+        raise CaseError(f"case {name!r}: `at` {', and '.join(problems)}")
     point = []
     for n in inputs:
         if isinstance(at[n], Active):

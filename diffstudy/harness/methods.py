@@ -26,6 +26,7 @@ from ..engine import expressions, forward, kinks, reverse, symbolic
 from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
+from ..engine.ndarrays import numpy_errors_explained
 from ..engine.trees import entries, outputs_of
 from ..errors import BudgetExceeded, CaseError, Declined, DomainError
 from .cases import Case, make_case
@@ -275,7 +276,7 @@ def run_methods(
     results: dict[str, Measurement] = {}
     failures: dict[str, Exception] = {}
     try:
-        with budget.clock("evaluating f"):
+        with budget.clock("evaluating f"), numpy_errors_explained():
             f_ops: Tally | None = measure_function(case)[1]
     except Exception as error:  # the methods below report it, each in its own row
         f_ops = None
@@ -284,7 +285,7 @@ def run_methods(
         # Forward and reverse mode are bounded by the clock around them; symbolic has a size budget too.
         options = {"budget": budget, "exact": exact} if method == "symbolic" else {}
         try:
-            with budget.clock(f"the {method} method"), kinks.collecting() as met:
+            with budget.clock(f"the {method} method"), kinks.collecting() as met, numpy_errors_explained():
                 results[method] = table[method](case, **options)
             results[method].kinks = met
         except Exception as error:
