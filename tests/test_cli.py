@@ -168,3 +168,31 @@ def test_report_into_a_folder_that_does_not_exist_is_made_before_measuring(capsy
     blocker.write_text("")
     status, _, err = run_cli(capsys, "report", "--output", str(blocker / "REPORT.md"))
     assert status == 2 and "cannot write into" in err and len(written) == 1
+
+
+def test_a_long_study_says_it_is_working_when_nothing_is_a_terminal(capsys, monkeypatch):
+    import time
+
+    from diffstudy.cli import progress
+    from diffstudy.studies import sgd
+
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0, raising=False)  # as if the study had run a while already
+    real_study, seen = sgd.study, []
+
+    def watched_study(settings, step):
+        step("project 1, N = 20, with replacement")
+        for _ in range(1000):  # up to 10 s for standard error to say so while the study runs
+            seen.append(capsys.readouterr())
+            if "working" in seen[-1].err:
+                break
+            time.sleep(0.01)
+        return real_study(settings, step)
+
+    monkeypatch.setattr(sgd, "study", watched_study)
+    status, out, _ = run(capsys, "sgd", "--trials", "5", "--sizes", "20", "--samples", "5", "--epochs", "2",
+                         "--format", "csv")  # fmt: skip
+    said = "".join(captured.err for captured in seen)
+    assert status == 0 and "diffstudy: sgd is working" in said and "\r" not in said
+    assert "".join(captured.out for captured in seen) == ""  # standard output holds the table only
+    assert {"project", "N"} <= set(pd.read_csv(io.StringIO(out)).columns)
+
