@@ -196,3 +196,20 @@ def test_a_long_study_says_it_is_working_when_nothing_is_a_terminal(capsys, monk
     assert "".join(captured.out for captured in seen) == ""  # standard output holds the table only
     assert {"project", "N"} <= set(pd.read_csv(io.StringIO(out)).columns)
 
+
+def test_the_default_budgets_are_counts_and_seconds_only_a_safety_stop():
+    from diffstudy.cli import build_parser
+    from diffstudy.studies import cost, network, second_order, swell
+
+    for command in ("compare", "swell", "cost"):
+        assert build_parser().parse_args([command]).budget.seconds >= 300, command
+    for budget in (swell.Limits().budget, cost.CostLimits().budget, second_order.SecondLimits().budget):
+        assert budget.seconds >= 300
+    # What the tables contain is decided by counts: the report's operation limit, and the sizes past
+    # which a family only repeats its trend at much greater cost (a larger --max-k or --max-n goes on).
+    assert cost.CostLimits().max_ops == 2_000_000 and network.NetworkLimits().cost.max_ops == 20_000_000
+    assert cost.FUNCTIONS["quadratic_form"].sizes_up_to(None)[-1] == 256
+    assert cost.FUNCTIONS["quadratic_form"].sizes_up_to(1024)[-1] == 1024
+    assert swell.FAMILIES["speelpenning"].sizes_up_to(None)[-1] == 64
+    assert swell.FAMILIES["nested_sin"].sizes_up_to(None)[-1] == 128
+    assert swell.FAMILIES["logistic"].sizes_up_to(None) == list(range(1, 41))

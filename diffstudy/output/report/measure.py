@@ -15,6 +15,7 @@ import pandas as pd
 from ...engine.budget import Budget
 from ...harness.cases import Case
 from ...harness.compare import compare
+from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
 from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
 from ...studies.growth import Growth, growth
@@ -25,6 +26,11 @@ GRAPHS = ("lecture27", "problem5")
 
 # Time budgets far beyond what any step takes: the sweeps stop on nodes and counts, not seconds.
 PATIENT = 3600.0
+
+
+def _default_largest(families: dict[str, Family]) -> dict[str, int]:
+    """Family name → the largest size it is swept to by default, for the families that have one."""
+    return {name: f.default_largest for name, f in families.items() if f.default_largest is not None}
 
 
 @dataclass(frozen=True)
@@ -38,16 +44,16 @@ class ReportSettings:
     swell_limits: swell.Limits = field(
         default_factory=lambda: swell.Limits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
-    swell_max_k: dict[str, int] = field(default_factory=lambda: {"nested_sin": 128, "speelpenning": 64})
+    swell_max_k: dict[str, int] = field(default_factory=lambda: _default_largest(swell.FAMILIES))
     cost_limits: cost.CostLimits = field(
-        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), max_ops=2_000_000)
+        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
-    cost_max_n: dict[str, int] = field(default_factory=lambda: {"quadratic_form": 256})
+    cost_max_n: dict[str, int] = field(default_factory=lambda: _default_largest(cost.FUNCTIONS))
     crossover: int = 64
     network: network.NetworkLimits = field(
         default_factory=lambda: network.NetworkLimits(
             max_width=512,
-            cost=cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"reverse": 10**12}),
+            cost=replace(network.NetworkLimits().cost, budget=Budget(nodes=100_000, seconds=PATIENT)),
         )
     )
     lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
