@@ -45,3 +45,60 @@ def test_chain_command(capsys):
     out = capsys.readouterr().out
     assert "best by dynamic programming: (A(BC))((DE)F), 15,125 multiplications" in out
     assert main(["chain", "--dims", "5"]) == 2
+
+
+# ---------------------------------------------------------------- an interrupted report publishes nothing
+
+
+def _existing_report(folder):
+    """A report already in ``folder``: its files and their bytes."""
+    (folder / "figures").mkdir()
+    (folder / "REPORT.md").write_text("# the report as it was\n", encoding="utf-8")
+    (folder / "figures" / "swell.png").write_bytes(b"the figure as it was")
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_report_interrupted_in_a_sweep_leaves_the_old_report_and_exits_130(capsys, tmp_path, monkeypatch):
+    from diffstudy.output.report import measure
+    from diffstudy.studies import swell
+
+    before = _existing_report(tmp_path)
+    real_row_at = swell.row_at
+
+    def interrupted_at_three(family, k, limits, skip):
+        if k == 3:  # as Ctrl-C lands in the middle of the swell study
+            raise KeyboardInterrupt
+        return real_row_at(family, k, limits, skip)
+
+    real_compare = measure.compare
+    # One case stands for all of them, which are not what is tested here.
+    monkeypatch.setattr(measure, "compare", lambda cases, **options: real_compare(list(cases)[:1], **options))
+    monkeypatch.setattr(swell, "row_at", interrupted_at_three)
+    status = main(["report", "--output", str(tmp_path / "REPORT.md")])
+    _, err = capsys.readouterr()
+    assert status == 130 and err.strip().endswith("diffstudy: interrupted")
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+def test_a_report_interrupted_while_written_leaves_the_old_one(capsys, tmp_path, monkeypatch):
+    before = _existing_report(tmp_path)
+
+    def draw_then_interrupted(measured, folder):
+        (folder / "swell.png").write_bytes(b"half of the new figures")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "build", lambda progress=None, **options: ("# the new report\n", None))
+    monkeypatch.setattr(report, "draw_figures", draw_then_interrupted)
+    status = main(["report", "--output", str(tmp_path / "REPORT.md")])
+    assert status == 130 and "diffstudy: interrupted" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+    def draw(measured, folder):
+        (folder / "swell.png").write_bytes(b"the new figure")
+        return [folder / "swell.png"]
+
+    monkeypatch.setattr(report, "draw_figures", draw)
+    assert main(["report", "--output", str(tmp_path / "REPORT.md")]) == 0
+    assert (tmp_path / "REPORT.md").read_text(encoding="utf-8") == "# the new report\n"
+    assert (tmp_path / "figures" / "swell.png").read_bytes() == b"the new figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["REPORT.md", "figures"]  # nothing left behind

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import pandas as pd
 
@@ -131,8 +132,19 @@ class Measurements:
         ]
 
 
+Swept = TypeVar("Swept", swell.Sweep, cost.CostSweep, network.NetworkSweep, second_order.SecondSweep)
+
+
+def whole(sweep: Swept) -> Swept:
+    """A sweep measured to its end; one cut short by Ctrl-C interrupts the report, which
+    publishes no partial study (``swell`` and ``cost`` print theirs, saying so)."""
+    if sweep.interrupted:
+        raise KeyboardInterrupt
+    return sweep
+
+
 def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None = None) -> Measurements:
-    """Run every study the report needs."""
+    """Run every study the report needs; Ctrl-C in any of them raises KeyboardInterrupt."""
     step = progress or (lambda what: None)
     cases, problems = load_cases([builtin_cases_dir()])
     if problems:
@@ -141,19 +153,20 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     compared = compare(cases, budget=Budget(seconds=PATIENT))
     step("swell")
     survey = swell.survey_table()
-    swells = {name: swell.sweep(f, settings.limits_for(name), progress) for name, f in swell.FAMILIES.items()}
+    swells = {name: whole(swell.sweep(f, settings.limits_for(name), progress)) for name, f in swell.FAMILIES.items()}
     step("cost")
-    costs = {name: cost.sweep(f, settings.cost_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()}
+    costs = {name: whole(cost.sweep(f, settings.cost_limits_for(name), progress)) for name, f in cost.FUNCTIONS.items()}
     crossover = cost.crossover_table(settings.crossover)
     primitives = primitive_cost.table()
     step("network")
-    swept = network.sweep(settings.network, progress)
+    swept = whole(network.sweep(settings.network, progress))
     linear_chain = network.chain_table(network.CHAIN_SHAPES)
     step("second derivatives")
     by_name = {c.name: c for c in cases}
     hessians = compare([by_name[name] for name in settings.compared_second], budget=Budget(seconds=PATIENT), order=2)
     second = {
-        name: second_order.sweep(f, settings.second_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()
+        name: whole(second_order.sweep(f, settings.second_limits_for(name), progress))
+        for name, f in cost.FUNCTIONS.items()
     }
     step("chain")
     chains = {part.key: part for part in chain.sections()}
