@@ -6,6 +6,8 @@ import io
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -156,11 +158,22 @@ def test_the_examples_in_the_docstrings(module):
     assert outcome.attempted > 0 and outcome.failed == 0
 
 
+def stub_of_write(calls: list, failed: bool = False) -> Any:
+    """``report.write`` that measures nothing: it notes its arguments in ``calls``; with ``failed``,
+    the user's cases are said to have failed."""
+
+    def write(path, figures, progress=None, user=None):
+        calls.append((path, figures, user))
+        return [path], SimpleNamespace(user=SimpleNamespace(failed=lambda: failed) if user else None)
+
+    return write
+
+
 def test_report_into_a_folder_that_does_not_exist_is_made_before_measuring(capsys, tmp_path, monkeypatch):
     from diffstudy.output import report
 
     written = []
-    monkeypatch.setattr(report, "write", lambda path, figures, progress=None: written.append((path, figures)) or [path])
+    monkeypatch.setattr(report, "write", stub_of_write(written))
     target = tmp_path / "a" / "b" / "REPORT.md"
     status, out, _ = run_cli(capsys, "report", "--output", str(target))
     assert status == 0 and target.parent.is_dir() and (target.parent / "figures").is_dir()
@@ -213,3 +226,39 @@ def test_the_default_budgets_are_counts_and_seconds_only_a_safety_stop():
     assert swell.FAMILIES["speelpenning"].sizes_up_to(None)[-1] == 64
     assert swell.FAMILIES["nested_sin"].sizes_up_to(None)[-1] == 128
     assert swell.FAMILIES["logistic"].sizes_up_to(None) == list(range(1, 41))
+
+
+USERS_FILE = """
+    import numpy as np
+    from diffstudy import case, family
+
+
+    @case(at={"x": 2})
+    def cube(x):
+        return x ** 3
+
+
+    @family(n=[1, 2, 4], at=lambda n: {"w": np.linspace(0.5, 1.0, n)})
+    def squares(w, n):
+        return np.sum(w * w)
+"""
+
+
+def test_report_with_the_users_cases_is_written_as_a_report_of_their_own(capsys, tmp_path, monkeypatch):
+    from diffstudy.output import report
+
+    path = write_case(tmp_path, "mine", USERS_FILE)
+    status, _, err = run(capsys, "report", "--cases", str(path))
+    assert status == 2 and "--output" in err  # never into the repository's REPORT.md by default
+    given = []
+    monkeypatch.setattr(report, "write", stub_of_write(given))
+    status, out, _ = run(capsys, "report", "--cases", str(path), "--output", str(tmp_path / "mine.md"))
+    assert status == 0 and f"wrote {tmp_path / 'mine.md'}" in out
+    user = given[0][2]
+    assert [c.name for c in user.cases] == ["cube"] and [f.name for f in user.families] == ["squares"]
+    monkeypatch.setattr(report, "write", stub_of_write(given, failed=True))
+    status, _, err = run(capsys, "report", "--cases", str(path), "--output", str(tmp_path / "mine.md"))
+    assert status == 1 and "failed or disagreed: see" in err
+    broken = write_case(tmp_path, "broken", "x = 1 / 0\n")
+    status, _, err = run(capsys, "report", "--cases", str(broken), "--output", str(tmp_path / "mine.md"))
+    assert status == 2 and "broken.py:1: ZeroDivisionError" in err and len(given) == 2  # nothing measured

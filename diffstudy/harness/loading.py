@@ -70,9 +70,20 @@ def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -
     module, problems = _import(path, on_error)
     if module is None:
         return [], problems
+    return _cases_in(module, path)
+
+
+def _cases_in(module: ModuleType, path: Path) -> tuple[list[Case], list[str]]:
+    """The cases a module defines, and a problem for each defined wrongly."""
     cases = _marked(module, "__diffstudy_case__", os.path.abspath(path))
-    problems = [f"{c.where}: {c.problem}" for c in cases if c.problem]
-    return [c for c in cases if not c.problem], problems
+    return [c for c in cases if not c.problem], [f"{c.where}: {c.problem}" for c in cases if c.problem]
+
+
+def _families_in(module: ModuleType, path: Path) -> tuple[list[Family], list[str]]:
+    """The families a module defines, and a problem for each defined wrongly."""
+    found = _marked(module, "__diffstudy_family__", os.path.abspath(path))
+    problems = [f"{display_path(f.file or str(path))}: {f.problem}" for f in found if f.problem]
+    return [f for f in found if not f.problem], problems
 
 
 def load_families(
@@ -87,10 +98,10 @@ def load_families(
         problems.extend(trouble)
         if module is None:
             continue
-        found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
-        problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
-        families.extend(f for f in found if not f.problem)
-        if not found:
+        found, trouble = _families_in(module, file)
+        problems.extend(trouble)
+        families.extend(found)
+        if not found and not trouble:
             problems.append(f"{display_path(str(file))}: no @family in this file")
     return families, problems
 
@@ -130,10 +141,42 @@ def load_cases(
             problems.append(
                 f"{display_path(str(file))}: no @case in this file (a @family is swept by swell or cost --cases)"
             )
-        for c in found:
-            if c.name in seen:
-                problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
-                continue
-            seen[c.name] = c
-            cases.append(c)
+        cases.extend(_unique(found, seen, problems))
     return cases, problems
+
+
+def _unique(found: list[Case], seen: dict[str, Case], problems: list[str]) -> list[Case]:
+    """The cases of names not ``seen`` before (which they are added to); a name used twice is a problem."""
+    unique = []
+    for c in found:
+        if c.name in seen:
+            problems.append(f"{c.where}: case {c.name!r} is already defined at {seen[c.name].where}")
+            continue
+        seen[c.name] = c
+        unique.append(c)
+    return unique
+
+
+def load_cases_and_families(
+    paths: Iterable[Path], on_error: Callable[[BaseException], None] = _ignore
+) -> tuple[list[Case], list[Family], list[str]]:
+    """Every ``@case`` and every ``@family`` under ``paths``, each file imported once (``report
+    --cases`` measures both), and one-line problems: a file that does not load, a case or family
+    defined wrongly, a case name used twice, a file with neither."""
+    cases: list[Case] = []
+    families: list[Family] = []
+    problems: list[str] = []
+    seen: dict[str, Case] = {}
+    for _, file in _files_under(paths, problems):
+        module, trouble = _import(file, on_error)
+        problems.extend(trouble)
+        if module is None:
+            continue
+        found_cases, case_trouble = _cases_in(module, file)
+        found_families, family_trouble = _families_in(module, file)
+        problems.extend(case_trouble + family_trouble)
+        if not (found_cases or found_families or case_trouble or family_trouble):
+            problems.append(f"{display_path(str(file))}: no @case or @family in this file")
+        cases.extend(_unique(found_cases, seen, problems))
+        families.extend(found_families)
+    return cases, families, problems

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...engine.budget import Budget
 from ...harness.cases import Case
-from ...harness.compare import compare
+from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
 from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
@@ -78,6 +78,30 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class UserCases:
+    """A user's own cases and families (``report --cases PATH``), and the paths they came from."""
+
+    cases: list[Case]
+    families: list[Family]
+    paths: tuple[str, ...]
+
+
+@dataclass
+class UserMeasurements:
+    """A user's cases compared and families swept, with the report's settings, beside the built-in ones."""
+
+    paths: tuple[str, ...]
+    compared: pd.DataFrame | None
+    swells: dict[str, swell.Sweep]
+    costs: dict[str, cost.CostSweep]
+
+    def failed(self) -> bool:
+        """Whether a case failed or disagreed, or a family failed at some size."""
+        sweeps = [*self.swells.values(), *self.costs.values()]
+        return (self.compared is not None and failed(self.compared)) or any(s.failed for s in sweeps)
+
+
+@dataclass(frozen=True)
 class ReverseRatio:
     """The largest reverse/f ratio over every cost function and n, and where it was measured."""
 
@@ -105,6 +129,7 @@ class Measurements:
     hessians: pd.DataFrame
     second: dict[str, second_order.SecondSweep]
     lecture_projects: sgd.Study
+    user: UserMeasurements | None = None  # the user's own cases and families, if any
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -143,8 +168,22 @@ def whole(sweep: Swept) -> Swept:
     return sweep
 
 
-def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None = None) -> Measurements:
-    """Run every study the report needs; Ctrl-C in any of them raises KeyboardInterrupt."""
+def measure_user(
+    settings: ReportSettings, user: UserCases, progress: Callable[[str], None] | None = None
+) -> UserMeasurements:
+    """Compare the user's cases and sweep their families as the report does the built-in ones;
+    Ctrl-C raises KeyboardInterrupt."""
+    compared = compare(user.cases, budget=Budget(seconds=PATIENT), progress=progress) if user.cases else None
+    swells = {f.name: whole(swell.sweep(f, settings.swell_limits, progress)) for f in user.families}
+    costs = {f.name: whole(cost.sweep(f, settings.cost_limits, progress)) for f in user.families}
+    return UserMeasurements(user.paths, compared, swells, costs)
+
+
+def measure_all(
+    settings: ReportSettings, progress: Callable[[str], None] | None = None, user: UserCases | None = None
+) -> Measurements:
+    """Run every study the report needs, and with ``user`` the user's own cases and families too;
+    Ctrl-C in any of them raises KeyboardInterrupt."""
     step = progress or (lambda what: None)
     cases, problems = load_cases([builtin_cases_dir()])
     if problems:
@@ -189,4 +228,5 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
         hessians,
         second,
         projects,
+        measure_user(settings, user, progress) if user else None,
     )
