@@ -6,6 +6,8 @@ import io
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -156,11 +158,22 @@ def test_the_examples_in_the_docstrings(module):
     assert outcome.attempted > 0 and outcome.failed == 0
 
 
+def stub_of_write(calls: list, failed: bool = False) -> Any:
+    """``report.write`` that measures nothing: it notes its arguments in ``calls``; with ``failed``,
+    the user's cases are said to have failed."""
+
+    def write(path, figures, progress=None, user=None):
+        calls.append((path, figures, user))
+        return [path], SimpleNamespace(user=SimpleNamespace(failed=lambda: failed) if user else None)
+
+    return write
+
+
 def test_report_into_a_folder_that_does_not_exist_is_made_before_measuring(capsys, tmp_path, monkeypatch):
     from diffstudy.output import report
 
     written = []
-    monkeypatch.setattr(report, "write", lambda path, figures, progress=None: written.append((path, figures)) or [path])
+    monkeypatch.setattr(report, "write", stub_of_write(written))
     target = tmp_path / "a" / "b" / "REPORT.md"
     status, out, _ = run_cli(capsys, "report", "--output", str(target))
     assert status == 0 and target.parent.is_dir() and (target.parent / "figures").is_dir()
@@ -214,3 +227,84 @@ def test_two_users_files_defining_one_name_is_an_error_naming_both(capsys, tmp_p
         status, out, err = run(capsys, *command, "--no-builtin", "--cases", str(tmp_path))
         assert status == 2 and out == "" and "Traceback" not in err
         assert "first.py:3" in err and "second.py:3" in err and "product" in err
+
+
+def test_a_long_study_says_it_is_working_when_nothing_is_a_terminal(capsys, monkeypatch):
+    import time
+
+    from diffstudy.cli import progress
+    from diffstudy.studies import sgd
+
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0, raising=False)  # as if the study had run a while already
+    real_study, seen = sgd.study, []
+
+    def watched_study(settings, step):
+        step("project 1, N = 20, with replacement")
+        for _ in range(1000):  # up to 10 s for standard error to say so while the study runs
+            seen.append(capsys.readouterr())
+            if "working" in seen[-1].err:
+                break
+            time.sleep(0.01)
+        return real_study(settings, step)
+
+    monkeypatch.setattr(sgd, "study", watched_study)
+    status, out, _ = run(capsys, "sgd", "--trials", "5", "--sizes", "20", "--samples", "5", "--epochs", "2",
+                         "--format", "csv")  # fmt: skip
+    said = "".join(captured.err for captured in seen)
+    assert status == 0 and "diffstudy: sgd is working" in said and "\r" not in said
+    assert "".join(captured.out for captured in seen) == ""  # standard output holds the table only
+    assert {"project", "N"} <= set(pd.read_csv(io.StringIO(out)).columns)
+
+
+def test_the_default_budgets_are_counts_and_seconds_only_a_safety_stop():
+    from diffstudy.cli import build_parser
+    from diffstudy.studies import cost, network, second_order, swell
+
+    for command in ("compare", "swell", "cost"):
+        assert build_parser().parse_args([command]).budget.seconds >= 300, command
+    for budget in (swell.Limits().budget, cost.CostLimits().budget, second_order.SecondLimits().budget):
+        assert budget.seconds >= 300
+    # What the tables contain is decided by counts: the report's operation limit, and the sizes past
+    # which a family only repeats its trend at much greater cost (a larger --max-k or --max-n goes on).
+    assert cost.CostLimits().max_ops == 2_000_000 and network.NetworkLimits().cost.max_ops == 20_000_000
+    assert cost.FUNCTIONS["quadratic_form"].sizes_up_to(None)[-1] == 256
+    assert cost.FUNCTIONS["quadratic_form"].sizes_up_to(1024)[-1] == 1024
+    assert swell.FAMILIES["speelpenning"].sizes_up_to(None)[-1] == 64
+    assert swell.FAMILIES["nested_sin"].sizes_up_to(None)[-1] == 128
+    assert swell.FAMILIES["logistic"].sizes_up_to(None) == list(range(1, 41))
+
+
+USERS_FILE = """
+    import numpy as np
+    from diffstudy import case, family
+
+
+    @case(at={"x": 2})
+    def cube(x):
+        return x ** 3
+
+
+    @family(n=[1, 2, 4], at=lambda n: {"w": np.linspace(0.5, 1.0, n)})
+    def squares(w, n):
+        return np.sum(w * w)
+"""
+
+
+def test_report_with_the_users_cases_is_written_as_a_report_of_their_own(capsys, tmp_path, monkeypatch):
+    from diffstudy.output import report
+
+    path = write_case(tmp_path, "mine", USERS_FILE)
+    status, _, err = run(capsys, "report", "--cases", str(path))
+    assert status == 2 and "--output" in err  # never into the repository's REPORT.md by default
+    given = []
+    monkeypatch.setattr(report, "write", stub_of_write(given))
+    status, out, _ = run(capsys, "report", "--cases", str(path), "--output", str(tmp_path / "mine.md"))
+    assert status == 0 and f"wrote {tmp_path / 'mine.md'}" in out
+    user = given[0][2]
+    assert [c.name for c in user.cases] == ["cube"] and [f.name for f in user.families] == ["squares"]
+    monkeypatch.setattr(report, "write", stub_of_write(given, failed=True))
+    status, _, err = run(capsys, "report", "--cases", str(path), "--output", str(tmp_path / "mine.md"))
+    assert status == 1 and "failed or disagreed: see" in err
+    broken = write_case(tmp_path, "broken", "x = 1 / 0\n")
+    status, _, err = run(capsys, "report", "--cases", str(broken), "--output", str(tmp_path / "mine.md"))
+    assert status == 2 and "broken.py:1: ZeroDivisionError" in err and len(given) == 2  # nothing measured

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from diffstudy.cli import main
 from diffstudy.output import report
 
 from .conftest import ROOT
+from .helpers import write_case_file
 
 
-def test_report_is_up_to_date(tmp_path):
-    text, measured = report.build()
+@pytest.fixture(scope="module")
+def built() -> tuple[str, report.Measurements]:
+    """The report of the built-in cases, measured once for the tests that read it (a minute or two)."""
+    return report.build()
+
+
+def test_report_is_up_to_date(tmp_path, built):
+    text, measured = built
     committed = (ROOT / "REPORT.md").read_text(encoding="utf-8")
     assert text == committed, "REPORT.md is out of date: run `python -m diffstudy report`"
     for figure in ("swell.png", "cost.png", "network.png"):
@@ -45,3 +55,106 @@ def test_chain_command(capsys):
     out = capsys.readouterr().out
     assert "best by dynamic programming: (A(BC))((DE)F), 15,125 multiplications" in out
     assert main(["chain", "--dims", "5"]) == 2
+
+
+# ---------------------------------------------------------------- an interrupted report publishes nothing
+
+
+def _existing_report(folder):
+    """A report already in ``folder``: its files and their bytes."""
+    (folder / "figures").mkdir()
+    (folder / "REPORT.md").write_text("# the report as it was\n", encoding="utf-8")
+    (folder / "figures" / "swell.png").write_bytes(b"the figure as it was")
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_report_interrupted_in_a_sweep_leaves_the_old_report_and_exits_130(capsys, tmp_path, monkeypatch):
+    from diffstudy.output.report import measure
+    from diffstudy.studies import swell
+
+    before = _existing_report(tmp_path)
+    real_row_at = swell.row_at
+
+    def interrupted_at_three(family, k, limits, skip):
+        if k == 3:  # as Ctrl-C lands in the middle of the swell study
+            raise KeyboardInterrupt
+        return real_row_at(family, k, limits, skip)
+
+    real_compare = measure.compare
+    # One case stands for all of them, which are not what is tested here.
+    monkeypatch.setattr(measure, "compare", lambda cases, **options: real_compare(list(cases)[:1], **options))
+    monkeypatch.setattr(swell, "row_at", interrupted_at_three)
+    status = main(["report", "--output", str(tmp_path / "REPORT.md")])
+    _, err = capsys.readouterr()
+    assert status == 130 and err.strip().endswith("diffstudy: interrupted")
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+def test_a_report_interrupted_while_written_leaves_the_old_one(capsys, tmp_path, monkeypatch):
+    before = _existing_report(tmp_path)
+
+    def draw_then_interrupted(measured, folder):
+        (folder / "swell.png").write_bytes(b"half of the new figures")
+        raise KeyboardInterrupt
+
+    measured = SimpleNamespace(user=None)  # what the figures are drawn from, here drawn by hand
+    monkeypatch.setattr(report, "build", lambda progress=None, **options: ("# the new report\n", measured))
+    monkeypatch.setattr(report, "draw_figures", draw_then_interrupted)
+    status = main(["report", "--output", str(tmp_path / "REPORT.md")])
+    assert status == 130 and "diffstudy: interrupted" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+    def draw(measured, folder):
+        (folder / "swell.png").write_bytes(b"the new figure")
+        return [folder / "swell.png"]
+
+    monkeypatch.setattr(report, "draw_figures", draw)
+    assert main(["report", "--output", str(tmp_path / "REPORT.md")]) == 0
+    assert (tmp_path / "REPORT.md").read_text(encoding="utf-8") == "# the new report\n"
+    assert (tmp_path / "figures" / "swell.png").read_bytes() == b"the new figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["REPORT.md", "figures"]  # nothing left behind
+
+
+# ---------------------------------------------------------------- the user's own cases in a report
+
+
+def _section(text: str, number: int) -> str:
+    """The text of section ``number`` (``## 3. …``), up to the next section."""
+    start = text.index(f"\n## {number}. ")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def _rows(markdown: str, first: str) -> list[list[str]]:
+    """The cells of every markdown table row whose first cell is ``first``."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return [row for row in cells if row[0] == first]
+
+
+def test_a_report_with_the_users_cases_shows_them_in_its_sections(built, tmp_path):
+    from diffstudy.harness.loading import load_cases_and_families
+
+    from .test_cli import USERS_FILE
+
+    text, measured = built
+    path = write_case_file(tmp_path, "mine", USERS_FILE)
+    cases, families, problems = load_cases_and_families([path])
+    assert problems == []
+    user = report.measure_user(measured.settings, report.UserCases(cases, families, (str(path),)))
+    theirs = report.report_text(replace(measured, user=user))
+    assert f"--cases {path}" in theirs.split("\n## ")[0]  # the header says how it was made
+    # By hand: x³ at 2 is 8, its derivative 3x² is 12, exact in every method.
+    rows = _rows(_section(theirs, 1), "cube")
+    assert [row[1:5] for row in rows] == [
+        ["symbolic", "8", "[12]", "reference"],
+        ["forward", "8", "[12]", "exact"],
+        ["reverse", "8", "[12]", "exact"],
+    ]
+    # Σ wᵢ² over n entries: n multiplications and n − 1 additions, in the swell and the cost study.
+    for number in (3, 4):
+        yours = _section(theirs, number).split("### Your families")[1]
+        assert "squares" in yours
+        assert [row[1] for n in ("1", "2", "4") for row in _rows(yours, n)][:3] == ["1", "3", "7"]
+    # The built-in parts are those of the report without the user's cases.
+    assert _section(theirs, 2) == _section(text, 2) and _section(theirs, 5) == _section(text, 5)
+    assert text == report.report_text(measured)

@@ -3,8 +3,8 @@
 One module per command, each with its parser and its run function. Exit statuses: 0 when
 everything ran and agreed (a sweep stopped by its budget counts as run); 1 when a method failed
 or disagreed; 2 for bad usage or a case file that cannot be loaded; 130 when interrupted (a sweep
-interrupted with Ctrl-C still prints what it measured). Errors are one line each; ``--debug``
-adds the traceback.
+interrupted with Ctrl-C still prints what it measured, saying so; ``report`` writes nothing and
+leaves the previous report as it was). Errors are one line each; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations

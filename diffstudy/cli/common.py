@@ -22,7 +22,6 @@ from ..harness.cases import Case
 from ..harness.families import Family
 from ..harness.loading import builtin_cases_dir, in_place_of_builtin, load_cases, load_families
 from ..output.tables import FORMATS, emit, notes_of
-from ..studies.programs import sizes_up_to
 from ..studies.section import Section
 from .progress import Progress
 
@@ -275,6 +274,11 @@ def add_family_options(parser: argparse.ArgumentParser, size: str) -> None:
     add_keep_going(parser, "families")
 
 
+def capped(families: Mapping[str, Family]) -> str:
+    """``, nested_sin to 128, speelpenning to 64``: the families swept only so far by default."""
+    return "".join(f", {name} to {f.default_largest}" for name, f in families.items() if f.default_largest)
+
+
 def gather_families(
     args: argparse.Namespace, builtin: Mapping[str, Family], chosen: Sequence[str] | None
 ) -> tuple[list[Family], list[str]]:
@@ -316,7 +320,7 @@ def sweep_each(
 ) -> list[Any]:
     """Sweep every family up to size ``largest`` under one progress line; stop after an interrupted sweep."""
     sweeps = []
-    total = sum(len(sizes_up_to(family.sizes, largest)) for family in families)
+    total = sum(len(family.sizes_up_to(largest)) for family in families)
     with Progress(total, label) as progress:
         for family in families:
             sweeps.append(sweep_one(family, progress.step))

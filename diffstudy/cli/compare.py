@@ -59,7 +59,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         choices=list(dict.fromkeys([*METHODS, *SECOND_ORDER])),
         help=(f"run only this method (repeatable; {', '.join(METHODS)}; with --order 2: {', '.join(SECOND_ORDER)})"),
     )
-    add_budget(parser, Budget(), "limit of the symbolic derivative (tree nodes) and of each method's run (seconds)")
+    add_budget(
+        parser,
+        Budget(),
+        "limit of the symbolic derivative (tree nodes) and of each method's run (seconds, a safety stop)",
+    )
     parser.add_argument(
         "--full", action="store_true", help="show every entry of each value and gradient (a wide table)"
     )

@@ -13,6 +13,7 @@ from .common import (
     add_debug,
     add_family_options,
     add_format,
+    capped,
     finished,
     gather_families,
     positive_int,
@@ -42,7 +43,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="only this built-in function (repeatable); network is the tanh network swept over its width",
     )
     add_family_options(parser, "n")
-    parser.add_argument("--max-n", type=positive_int, help="largest n (default 1024)")
+    largest = max(max(f.sizes) for f in cost.FUNCTIONS.values())
+    sizes = f"each function's sizes, to {largest}{capped(cost.FUNCTIONS)}"
+    parser.add_argument("--max-n", type=positive_int, help=f"largest n (default: {sizes})")
     parser.add_argument(
         "--symbolic-max-n",
         type=positive_int,
@@ -51,14 +54,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             f"sympy's Hessian (default {second_order.SecondLimits().symbolic_max_n})"
         ),
     )
+    network_defaults = network.NetworkLimits()
     parser.add_argument(
         "--max-ops",
         type=positive_int,
-        default=defaults.max_ops,
-        help="a method that counted more operations than this is not run at larger n (default %(default)s)",
+        help=(
+            f"a method that counted more operations than this is not run at larger n (default {defaults.max_ops:,}; "
+            f"for the network's forward mode {network_defaults.cost.max_ops:,})"
+        ),
     )
-    add_budget(parser, defaults.budget, "limit of each method's run, sympy's gradient in tree nodes too")
-    network_defaults = network.NetworkLimits()
+    add_budget(
+        parser,
+        defaults.budget,
+        "sympy's gradient in tree nodes, each method's run in seconds (a safety stop: the counts decide what is run)",
+    )
     parser.add_argument(
         "--max-width",
         type=positive_int,
@@ -98,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         return run_second_order(args)
     limits = cost.CostLimits(
         budget=args.budget,
-        max_ops=args.max_ops,
+        max_ops=args.max_ops or cost.CostLimits().max_ops,
         symbolic_max_n=args.symbolic_max_n or cost.CostLimits().symbolic_max_n,
         max_n=args.max_n,
     )
@@ -111,11 +120,12 @@ def run(args: argparse.Namespace) -> int:
         print_sections(parts, args)
         return INTERRUPTED
     if "network" in chosen:
+        network_cost = network.NetworkLimits().cost
         network_limits = network.NetworkLimits(
             args.depth,
             args.batch,
             args.max_width,
-            replace(limits, method_max_ops=network.NetworkLimits().cost.method_max_ops),
+            replace(limits, max_ops=args.max_ops or network_cost.max_ops, method_max_ops=network_cost.method_max_ops),
         )
         with Progress(None, "cost") as progress:
             measured = network.sweep(network_limits, progress.step)

@@ -11,6 +11,7 @@ from .common import (
     add_debug,
     add_family_options,
     add_format,
+    capped,
     finished,
     gather_families,
     positive_int,
@@ -40,8 +41,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="sweep only this built-in family (repeatable; default: all)",
     )
     add_family_options(parser, "k")
-    add_budget(parser, defaults.budget, "limit of the symbolic derivative, nodes and/or seconds per step")
-    parser.add_argument("--max-k", type=positive_int, help="largest k to try")
+    add_budget(
+        parser,
+        defaults.budget,
+        "limit of the symbolic derivative in nodes, and of each step in seconds (a safety stop: the nodes decide)",
+    )
+    parser.add_argument(
+        "--max-k", type=positive_int, help=f"largest k to try (default: each family's sizes{capped(swell.FAMILIES)})"
+    )
     parser.add_argument(
         "--expand-gate",
         type=int,

@@ -45,6 +45,14 @@ class Family:
     problem: str | None = None
     line: int | None = None
     parameter: str | None = None  # the size's name in a user's family (``n``); the study's own letter if None
+    # The largest size swept unless a larger one is asked for: past it the trend only repeats, at
+    # far greater cost (sympy's product rule over k factors). None: every size, until the budget.
+    default_largest: int | None = None
+
+    def sizes_up_to(self, largest: int | None) -> list[int]:
+        """The sizes a sweep tries: up to ``largest``, or when it is None up to ``default_largest``."""
+        cap = largest if largest is not None else self.default_largest
+        return [size for size in self.sizes if cap is None or size <= cap]
 
     def size_letter(self, letter: str) -> str:
         """What the family calls its size: the user's name for it, or the study's own ``letter``."""

@@ -72,9 +72,20 @@ def load_file(path: Path, on_error: Callable[[BaseException], None] = _ignore) -
     module, problems = _import(path, on_error)
     if module is None:
         return [], problems
+    return _cases_in(module, path)
+
+
+def _cases_in(module: ModuleType, path: Path) -> tuple[list[Case], list[str]]:
+    """The cases a module defines, and a problem for each defined wrongly."""
     cases = _marked(module, "__diffstudy_case__", os.path.abspath(path))
-    problems = [f"{c.where}: {c.problem}" for c in cases if c.problem]
-    return [c for c in cases if not c.problem], problems
+    return [c for c in cases if not c.problem], [f"{c.where}: {c.problem}" for c in cases if c.problem]
+
+
+def _families_in(module: ModuleType, path: Path) -> tuple[list[Family], list[str]]:
+    """The families a module defines, and a problem for each defined wrongly."""
+    found = _marked(module, "__diffstudy_family__", os.path.abspath(path))
+    problems = [f"{display_path(f.file or str(path))}: {f.problem}" for f in found if f.problem]
+    return [f for f in found if not f.problem], problems
 
 
 def load_families(
@@ -89,10 +100,10 @@ def load_families(
         problems.extend(trouble)
         if module is None:
             continue
-        found = _marked(module, "__diffstudy_family__", os.path.abspath(file))
-        problems.extend(f"{display_path(f.file or str(file))}: {f.problem}" for f in found if f.problem)
-        families.extend(f for f in found if not f.problem)
-        if path.is_file() and not found:  # a file named on its own; a folder may hold cases beside families
+        found, trouble = _families_in(module, file)
+        problems.extend(trouble)
+        families.extend(found)
+        if path.is_file() and not found and not trouble:  # a file named on its own; a folder may hold cases too
             problems.append(f"{display_path(str(file))}: no @family in this file")
     return _named_once(families, "family", lambda family: family.where, problems), problems
 
@@ -165,3 +176,28 @@ def in_place_of_builtin(builtin: list[Case], user: list[Case]) -> tuple[list[Cas
         if c.name in by_name
     ]
     return [c for c in builtin if c.name not in by_name] + own, notes
+
+
+def load_cases_and_families(
+    paths: Iterable[Path], on_error: Callable[[BaseException], None] = _ignore
+) -> tuple[list[Case], list[Family], list[str]]:
+    """Every ``@case`` and every ``@family`` under ``paths``, each file imported once (``report
+    --cases`` measures both), and one-line problems: a file that does not load, a case or family
+    defined wrongly, a name defined twice, a file with neither."""
+    cases: list[Case] = []
+    families: list[Family] = []
+    problems: list[str] = []
+    for _, file in _files_under(paths, problems):
+        module, trouble = _import(file, on_error)
+        problems.extend(trouble)
+        if module is None:
+            continue
+        found_cases, case_trouble = _cases_in(module, file)
+        found_families, family_trouble = _families_in(module, file)
+        problems.extend(case_trouble + family_trouble)
+        if not (found_cases or found_families or case_trouble or family_trouble):
+            problems.append(f"{display_path(str(file))}: no @case or @family in this file")
+        cases.extend(found_cases)
+        families.extend(found_families)
+    cases = _named_once(cases, "case", lambda c: c.where, problems)
+    return cases, _named_once(families, "family", lambda family: family.where, problems), problems

@@ -28,7 +28,6 @@ from .programs import (
     powers_of_two,
     quadratic_form,
     rosenbrock,
-    sizes_up_to,
     speelpenning,
     trunk,
 )
@@ -39,7 +38,9 @@ FUNCTIONS = {
     "speelpenning": Family("speelpenning", "x₁x₂…xₙ", speelpenning, powers_of_two(1, 1024)),
     "rosenbrock": Family("rosenbrock", "extended Rosenbrock, n/2 pairs", rosenbrock, powers_of_two(2, 1024)),
     "log_sum_exp": Family("log_sum_exp", "log Σ exp(xᵢ), a dense gradient", log_sum_exp, powers_of_two(1, 1024)),
-    "quadratic_form": Family("quadratic_form", "xᵀAx, A dense: ops(f) ∝ n²", quadratic_form, powers_of_two(1, 1024)),
+    "quadratic_form": Family(
+        "quadratic_form", "xᵀAx, A dense: ops(f) ∝ n²", quadratic_form, powers_of_two(1, 1024), default_largest=256
+    ),
 }
 
 
@@ -49,12 +50,12 @@ class CostLimits:
 
     ``max_ops``: a method whose measured count passed this is not run at larger n (counts are
     deterministic, so the sweep is too); ``method_max_ops`` sets it for one method. ``budget``
-    bounds each method's run, sympy's gradient in nodes too; ``symbolic_max_n`` and ``max_n``
-    cap n outright.
+    bounds sympy's gradient in nodes, and each method's run in seconds only as a safety stop;
+    ``symbolic_max_n`` and ``max_n`` (None: each function's own default) cap n outright.
     """
 
-    budget: Budget = field(default_factory=lambda: Budget(nodes=100_000, seconds=20.0))
-    max_ops: int = 20_000_000
+    budget: Budget = field(default_factory=lambda: Budget(nodes=100_000))
+    max_ops: int = 2_000_000
     symbolic_max_n: int | None = 64
     max_n: int | None = None
     method_max_ops: dict[str, int] = field(default_factory=dict)
@@ -144,7 +145,7 @@ def sweep(family: Family, limits: CostLimits, progress: Callable[[str], None] | 
     The notes say which methods stopped before the last n, and why.
     """
     stopped: dict[str, str] = {}
-    sizes = sizes_up_to(family.sizes, limits.max_n)
+    sizes = family.sizes_up_to(limits.max_n)
     run = each_size(family, sizes, lambda n: (row_at(family, n, limits, stopped), None), progress, "n")
     frame = pd.DataFrame(run.rows, columns=COLUMNS, dtype=object)
     notes = [reason for method, reason in stopped.items() if run.rows and frame[f"{method} ops"].iloc[-1] is None]

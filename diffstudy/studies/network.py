@@ -43,7 +43,7 @@ class NetworkLimits:
     max_width: int = 1024
     # Counting arrays count a whole array operation at once, so reverse mode is run at every width;
     # forward mode makes one pass per weight, and stops once a pass count passed max_ops.
-    cost: CostLimits = field(default_factory=lambda: CostLimits(method_max_ops={"reverse": 10**12}))
+    cost: CostLimits = field(default_factory=lambda: CostLimits(max_ops=20_000_000, method_max_ops={"reverse": 10**12}))
 
 
 @dataclass

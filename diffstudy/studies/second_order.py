@@ -28,7 +28,6 @@ from ..harness.families import Family
 from ..harness.hessians import measure_forward_over_reverse, measure_reverse_over_reverse, measure_symbolic_hessian
 from ..harness.methods import measure_function
 from .cost import ratio
-from .programs import sizes_up_to
 from .section import Section
 from .sizes import each_size
 
@@ -44,7 +43,7 @@ class SecondLimits:
     """How far the sweep goes: H·v at every n up to ``max_n``, the full Hessians up to
     ``hessian_max_n``, sympy's while within ``budget`` and up to ``symbolic_max_n``."""
 
-    budget: Budget = field(default_factory=lambda: Budget(nodes=100_000, seconds=20.0))
+    budget: Budget = field(default_factory=lambda: Budget(nodes=100_000))
     max_n: int | None = 1024
     hessian_max_n: int = 64
     symbolic_max_n: int = 16
@@ -102,7 +101,7 @@ def row_at(family: Family, n: int, limits: SecondLimits, stopped: dict[str, str]
 def sweep(family: Family, limits: SecondLimits, progress: Callable[[str], None] | None = None) -> SecondSweep:
     """Measure the function for every n in its sizes up to ``limits.max_n``."""
     stopped: dict[str, str] = {}
-    sizes = sizes_up_to(family.sizes, limits.max_n)
+    sizes = family.sizes_up_to(limits.max_n)
     run = each_size(family, sizes, lambda n: (row_at(family, n, limits, stopped), None), progress, "n")
     notes = list(stopped.values()) + ([run.ended] if run.ended else [])
     frame = pd.DataFrame(run.rows, columns=COLUMNS, dtype=object)

@@ -30,7 +30,7 @@ from ..errors import BudgetExceeded, Declined
 from ..harness.families import Family, shared_size_letter
 from ..harness.methods import run_methods
 from .growth import Growth, growth
-from .programs import chebyshev, logistic, nested_sin, powers_of_two, sizes_up_to, speelpenning
+from .programs import chebyshev, logistic, nested_sin, powers_of_two, speelpenning
 from .section import Section
 from .sizes import each_size
 
@@ -53,12 +53,14 @@ FAMILIES = {
         "sin applied k times: f is a chain, its derivative the chain rule's product of k cosines",
         nested_sin,
         powers_of_two(1, 4096),
+        default_largest=128,
     ),
     "speelpenning": Family(
         "speelpenning",
         "product of k inputs: k partial derivatives, each a product of k − 1 factors",
         speelpenning,
         powers_of_two(1, 4096),
+        default_largest=64,
     ),
 }
 
@@ -86,9 +88,10 @@ COLUMNS = {
 @dataclass(frozen=True)
 class Limits:
     """How far a sweep goes: the budget of the symbolic derivative, and the gates of the rewrites
-    and of sympy's Hessian (tried while the gradient's tree has at most that many nodes)."""
+    and of sympy's Hessian (tried while the gradient's tree has at most that many nodes), all
+    counted in nodes; ``max_k`` (None: each family's own default) caps k outright."""
 
-    budget: Budget = field(default_factory=lambda: Budget(nodes=200_000, seconds=30.0))
+    budget: Budget = field(default_factory=lambda: Budget(nodes=200_000))
     expand_nodes: int = 5_000
     simplify_nodes: int = 100
     hessian_nodes: int = 2_000
@@ -179,7 +182,7 @@ def _declined(row: dict[str, Any], skip: dict[str, str], why: str) -> tuple[dict
 def sweep(family: Family, limits: Limits, progress: Callable[[str], None] | None = None) -> Sweep:
     """Measure the family for k = 1, 2, ... until the symbolic derivative passes the budget."""
     skip: dict[str, str] = {}
-    sizes = sizes_up_to(family.sizes, limits.max_k)
+    sizes = family.sizes_up_to(limits.max_k)
     run = each_size(family, sizes, lambda k: row_at(family, k, limits, skip), progress, "k")
     frame = pd.DataFrame(run.rows, columns=list(COLUMNS), dtype=object)
     fits = {c: growth(list(frame["k"]), list(frame[c])) for c in COLUMNS if c != "k"}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import pandas as pd
 
 from ...engine.budget import Budget
 from ...harness.cases import Case
-from ...harness.compare import compare
+from ...harness.compare import compare, failed
+from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
 from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
 from ...studies.growth import Growth, growth
@@ -25,6 +27,11 @@ GRAPHS = ("lecture27", "problem5")
 
 # Time budgets far beyond what any step takes: the sweeps stop on nodes and counts, not seconds.
 PATIENT = 3600.0
+
+
+def _default_largest(families: dict[str, Family]) -> dict[str, int]:
+    """Family name → the largest size it is swept to by default, for the families that have one."""
+    return {name: f.default_largest for name, f in families.items() if f.default_largest is not None}
 
 
 @dataclass(frozen=True)
@@ -38,16 +45,16 @@ class ReportSettings:
     swell_limits: swell.Limits = field(
         default_factory=lambda: swell.Limits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
-    swell_max_k: dict[str, int] = field(default_factory=lambda: {"nested_sin": 128, "speelpenning": 64})
+    swell_max_k: dict[str, int] = field(default_factory=lambda: _default_largest(swell.FAMILIES))
     cost_limits: cost.CostLimits = field(
-        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), max_ops=2_000_000)
+        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
-    cost_max_n: dict[str, int] = field(default_factory=lambda: {"quadratic_form": 256})
+    cost_max_n: dict[str, int] = field(default_factory=lambda: _default_largest(cost.FUNCTIONS))
     crossover: int = 64
     network: network.NetworkLimits = field(
         default_factory=lambda: network.NetworkLimits(
             max_width=512,
-            cost=cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"reverse": 10**12}),
+            cost=replace(network.NetworkLimits().cost, budget=Budget(nodes=100_000, seconds=PATIENT)),
         )
     )
     lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
@@ -68,6 +75,30 @@ class ReportSettings:
     def second_limits_for(self, function: str) -> second_order.SecondLimits:
         """The second-order limits of one function, with the cost study's cap."""
         return replace(self.second, max_n=self.cost_max_n.get(function, self.second.max_n))
+
+
+@dataclass(frozen=True)
+class UserCases:
+    """A user's own cases and families (``report --cases PATH``), and the paths they came from."""
+
+    cases: list[Case]
+    families: list[Family]
+    paths: tuple[str, ...]
+
+
+@dataclass
+class UserMeasurements:
+    """A user's cases compared and families swept, with the report's settings, beside the built-in ones."""
+
+    paths: tuple[str, ...]
+    compared: pd.DataFrame | None
+    swells: dict[str, swell.Sweep]
+    costs: dict[str, cost.CostSweep]
+
+    def failed(self) -> bool:
+        """Whether a case failed or disagreed, or a family failed at some size."""
+        sweeps = [*self.swells.values(), *self.costs.values()]
+        return (self.compared is not None and failed(self.compared)) or any(s.failed for s in sweeps)
 
 
 @dataclass(frozen=True)
@@ -98,6 +129,7 @@ class Measurements:
     hessians: pd.DataFrame
     second: dict[str, second_order.SecondSweep]
     lecture_projects: sgd.Study
+    user: UserMeasurements | None = None  # the user's own cases and families, if any
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -125,8 +157,33 @@ class Measurements:
         ]
 
 
-def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None = None) -> Measurements:
-    """Run every study the report needs."""
+Swept = TypeVar("Swept", swell.Sweep, cost.CostSweep, network.NetworkSweep, second_order.SecondSweep)
+
+
+def whole(sweep: Swept) -> Swept:
+    """A sweep measured to its end; one cut short by Ctrl-C interrupts the report, which
+    publishes no partial study (``swell`` and ``cost`` print theirs, saying so)."""
+    if sweep.interrupted:
+        raise KeyboardInterrupt
+    return sweep
+
+
+def measure_user(
+    settings: ReportSettings, user: UserCases, progress: Callable[[str], None] | None = None
+) -> UserMeasurements:
+    """Compare the user's cases and sweep their families as the report does the built-in ones;
+    Ctrl-C raises KeyboardInterrupt."""
+    compared = compare(user.cases, budget=Budget(seconds=PATIENT), progress=progress) if user.cases else None
+    swells = {f.name: whole(swell.sweep(f, settings.swell_limits, progress)) for f in user.families}
+    costs = {f.name: whole(cost.sweep(f, settings.cost_limits, progress)) for f in user.families}
+    return UserMeasurements(user.paths, compared, swells, costs)
+
+
+def measure_all(
+    settings: ReportSettings, progress: Callable[[str], None] | None = None, user: UserCases | None = None
+) -> Measurements:
+    """Run every study the report needs, and with ``user`` the user's own cases and families too;
+    Ctrl-C in any of them raises KeyboardInterrupt."""
     step = progress or (lambda what: None)
     cases, problems = load_cases([builtin_cases_dir()])
     if problems:
@@ -135,19 +192,20 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
     compared = compare(cases, budget=Budget(seconds=PATIENT))
     step("swell")
     survey = swell.survey_table()
-    swells = {name: swell.sweep(f, settings.limits_for(name), progress) for name, f in swell.FAMILIES.items()}
+    swells = {name: whole(swell.sweep(f, settings.limits_for(name), progress)) for name, f in swell.FAMILIES.items()}
     step("cost")
-    costs = {name: cost.sweep(f, settings.cost_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()}
+    costs = {name: whole(cost.sweep(f, settings.cost_limits_for(name), progress)) for name, f in cost.FUNCTIONS.items()}
     crossover = cost.crossover_table(settings.crossover)
     primitives = primitive_cost.table()
     step("network")
-    swept = network.sweep(settings.network, progress)
+    swept = whole(network.sweep(settings.network, progress))
     linear_chain = network.chain_table(network.CHAIN_SHAPES)
     step("second derivatives")
     by_name = {c.name: c for c in cases}
     hessians = compare([by_name[name] for name in settings.compared_second], budget=Budget(seconds=PATIENT), order=2)
     second = {
-        name: second_order.sweep(f, settings.second_limits_for(name), progress) for name, f in cost.FUNCTIONS.items()
+        name: whole(second_order.sweep(f, settings.second_limits_for(name), progress))
+        for name, f in cost.FUNCTIONS.items()
     }
     step("chain")
     chains = {part.key: part for part in chain.sections()}
@@ -170,4 +228,5 @@ def measure_all(settings: ReportSettings, progress: Callable[[str], None] | None
         hessians,
         second,
         projects,
+        measure_user(settings, user, progress) if user else None,
     )
