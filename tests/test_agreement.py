@@ -55,3 +55,34 @@ def test_a_reference_below_its_precision_is_not_presented_as_verified():
         assert value == 0 or mpmath.almosteq(value, true, rel_eps=1e-20, abs_eps=0), value
     rows = rows_of(compare([make_case(squares_then_power, {"x": x})]))
     assert all(row["status"] == "ok" for row in rows.values()), rows
+
+
+# ------------------------------------------------------------ a method stopped by its budget
+
+
+def test_forward_mode_past_its_time_budget_is_budget_not_error(capsys, tmp_path):
+    # 2,000 inputs: forward mode runs 2,000 passes of 2,000 operations, reverse mode one of each.
+    status, records = compare_file(
+        capsys,
+        tmp_path,
+        """
+        from diffstudy import case
+
+        @case(at={f"x{i}": 0.5 for i in range(2000)})
+        def many(*x):
+            total = 0
+            for v in x:
+                total = total + v * v
+            return total
+        """,
+        "--method",
+        "forward",
+        "--method",
+        "reverse",
+        "--budget",
+        "0.5s",
+    )
+    assert status == 0
+    assert records["forward"]["status"] == "budget"
+    assert "ran past the time budget of 0.5 s" in records["forward"]["error"]
+    assert records["reverse"]["status"] == "ok"
