@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 
 import mpmath
+import numpy as np
 
 import diffstudy
+from diffstudy import fn
 from diffstudy.harness.cases import make_case
 from diffstudy.harness.compare import compare
 
@@ -28,6 +30,75 @@ def compare_file(capsys, tmp_path, source, *options):
     path = write_case_file(tmp_path, "cases", source)
     status, out, _ = run_cli(capsys, "compare", "--no-builtin", "--cases", str(path), "--format", "json", *options)
     return status, {record["method"]: record for record in json.loads(out)}
+
+
+# ------------------------------------------------------------ float methods alone, at the range's edge
+
+
+def sech_squared(x):
+    return 1 / fn.cosh(x) ** 2
+
+
+def test_float_methods_alone_say_that_an_intermediate_underflowed():
+    # d/dx sech²x = −2 sech²x tanh x: −2.12e-260 at 300 (mpmath), well inside the float range; both
+    # modes pass through sech²·sech ≈ 1e-390, below it, and agree on −0.0.
+    with mpmath.workdps(30):
+        true = -2 * mpmath.sech(300) ** 2 * mpmath.tanh(300)
+    assert mpmath.almosteq(true, mpmath.mpf("-2.1203e-260"), rel_eps=1e-4, abs_eps=0)
+    rows = rows_of(compare([make_case(sech_squared, {"x": 300.0})], methods=FLOATS_ONLY))
+    for method in FLOATS_ONLY:
+        assert rows[method]["gradient"]["x"] == 0  # the shared failure the note is about
+        assert rows[method]["status"] == "ok"
+        assert rows[method]["notes"] and "underflow" in " ".join(rows[method]["notes"])
+        assert "below the float range" in " ".join(rows[method]["notes"])
+
+
+def test_where_sympy_declines_the_float_methods_say_that_a_value_underflowed():
+    def branching(x):
+        if x > 0:  # a data-dependent branch: sympy declines, the modes follow it
+            return 1 / fn.cosh(x) ** 2
+        return x
+
+    rows = rows_of(compare([make_case(branching, {"x": 300.0})]))
+    assert rows["symbolic"]["status"] == "declined"
+    for method in FLOATS_ONLY:
+        assert rows[method]["status"] == "ok" and "underflow" in " ".join(rows[method]["notes"])
+
+
+def test_an_array_program_that_underflowed_says_so():
+    # The same sech² as an array program: numpy's own operations meet the underflow.
+    def sech_squared_sum(w):
+        return np.sum(1 / np.cosh(w) ** 2)
+
+    rows = rows_of(compare([make_case(sech_squared_sum, {"w": [300.0, 1.0]})], methods=FLOATS_ONLY))
+    for method in FLOATS_ONLY:
+        assert rows[method]["gradient"]["w"][0] == 0
+        assert "underflow: an array operation" in " ".join(rows[method]["notes"] or [])
+
+
+def test_floats_that_stay_in_range_carry_no_note():
+    rows = rows_of(compare([make_case(lambda x, y: fn.sin(x) * y + x / y, {"x": 0.5, "y": 3.0})]))
+    assert all(row["status"] == "ok" and not row["notes"] for row in rows.values())
+
+
+def test_the_table_marks_a_row_with_a_note(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "sech",
+        """
+        from diffstudy import case, fn
+
+        @case(at={"x": 300.0})
+        def sech_squared(x):
+            return 1 / fn.cosh(x) ** 2
+        """,
+    )
+    status, out, _ = run_cli(
+        capsys, "compare", "--no-builtin", "--cases", str(path), "--method", "forward", "--method", "reverse"
+    )
+    text = " ".join(out.split())
+    assert status == 0
+    assert "exact vs reverse, note [1]" in text and "[1] sech_squared / forward, reverse: underflow" in text
 
 
 # ------------------------------------------------------------ a reference below its own precision

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DomainError
-from . import array_primitives
+from . import array_primitives, float_range
 from .active import Active, ActiveArray, constant_like, install_operators
 from .primitives import Primitive, shown
 
@@ -58,7 +58,10 @@ class Counting(Active):
 
     def __diffstudy_apply__(self, primitive: Primitive) -> Counting:
         self.tally[primitive.name] += 1
-        return Counting(primitive.evaluate(self.value), self.tally)
+        result = primitive.evaluate(self.value)
+        if float_range.is_tiny(result):
+            float_range.check(primitive, (self.value,), result)
+        return Counting(result, self.tally)
 
     def same_differentiation(self, other: Active) -> bool:
         return isinstance(other, CountingArray)
@@ -67,10 +70,13 @@ class Counting(Active):
         return CountingArray(self.value, self.tally)
 
 
-def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
-    """``result``, unless a float operation overflowed to inf (Python says nothing): then an error."""
+def _in_range(result: Any, primitive: Primitive, a: Any, b: Any) -> Any:
+    """``result``, unless a float operation overflowed to inf (Python says nothing): then an error.
+    A result below the normal floats is checked for an underflow, which is noted."""
     if result.__class__ is float and result - result != 0:
-        raise DomainError(f"{name} of {shown(a)} and {shown(b)} overflows a float")
+        raise DomainError(f"{primitive.name} of {shown(a)} and {shown(b)} overflows a float")
+    if float_range.is_tiny(result):
+        float_range.check(primitive, (a, b), result)
     return result
 
 
@@ -90,7 +96,7 @@ def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
             other = other.value
         elif not self.treats_as_constant(other):
             return NotImplemented
-        result = _finite(_overflowing(evaluate, name, self.value, other), name, self.value, other)
+        result = _in_range(_overflowing(evaluate, name, self.value, other), primitive, self.value, other)
         self.tally[name] += 1
         return Counting(result, self.tally)
 
@@ -104,7 +110,7 @@ def _reflected(primitive: Primitive) -> Callable[[Counting, Any], Any]:
     def method(self: Counting, other: Any) -> Any:
         if not self.treats_as_constant(other):
             return NotImplemented
-        result = _finite(_overflowing(evaluate, name, other, self.value), name, other, self.value)
+        result = _in_range(_overflowing(evaluate, name, other, self.value), primitive, other, self.value)
         self.tally[name] += 1
         return Counting(result, self.tally)
 

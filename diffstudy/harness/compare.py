@@ -4,7 +4,8 @@ One row per (case, method), each with a ``status``: ``ok``; ``declined`` (symbol
 differentiation of a data-dependent branch); ``budget`` (the method's budget stopped it: the
 symbolic derivative swelled past its size, or a method outlasted the clock; ``error`` says
 which); ``disagree``; or ``error`` (with its one-line message). A failing method never stops the
-others, nor a failing case the next.
+others, nor a failing case the next. ``notes`` holds what an ``ok`` row must say besides:
+where no exact value was there to check against, an underflow the floats met.
 
 Agreement is the largest relative difference from the reference, named in ``reference``:
 sympy's value when the symbolic method ran, otherwise the other algorithmic method. Values and
@@ -59,6 +60,7 @@ COLUMNS = [
     "status",
     "error",
     "kinks",
+    "notes",
 ]
 
 
@@ -153,6 +155,15 @@ def _disagreement(
     return text
 
 
+def _floats_alone(result: Measurement) -> list[str] | None:
+    """The underflows of a float method that has no exact value to be checked against: two float
+    methods that met the same underflow agree on the same lost digits, so the row must say it."""
+    if not result.underflows:
+        return None
+    caution = "with no exact value to compare with, the floats may have lost digits there"
+    return [f"{note}; {caution}" for note in result.underflows]
+
+
 def _status(error: BaseException) -> str:
     """A failure's name. A method its budget stopped is ``budget``, whichever it is: sympy's
     derivative swelling past it, or forward mode's n passes outlasting the clock on 10⁵ inputs,
@@ -232,6 +243,8 @@ def compare_case(
         _fill(rows[method], result)
     for method, result in run.results.items():
         reference = _reference_for(method, run.results)
+        if method != "symbolic" and reference != "symbolic":
+            rows[method]["notes"] = _floats_alone(result)
         if reference is None:
             continue
         if not _finite(result):
@@ -247,7 +260,7 @@ def compare_case(
             rows[method]["kinks"] = [*result.kinks, f"both at the kink, its convention differs from sympy's: {where}"]
         elif where:
             why = _disagreement(method, difference, rtol, reference, run.results, where)
-            rows[method].update(status="disagree", error=why)
+            rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
     return list(rows.values())
 
 
