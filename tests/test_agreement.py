@@ -6,6 +6,7 @@ precision), from exact arithmetic, or by hand."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -99,6 +100,57 @@ def test_the_table_marks_a_row_with_a_note(capsys, tmp_path):
     text = " ".join(out.split())
     assert status == 0
     assert "exact vs reverse, note [1]" in text and "[1] sech_squared / forward, reverse: underflow" in text
+
+
+# ------------------------------------------------------------ an underflow is not a disagreement
+
+
+def test_a_float_rounded_to_zero_below_the_range_agrees(capsys, tmp_path):
+    # (5e-324)² = 2.47e-647 and tanh'(380) = sech²(380) = 3.45e-330 (mpmath) are both below half
+    # the smallest subnormal, 2**-1075: the correctly rounded float of each is 0.0.
+    with mpmath.workdps(30):
+        assert mpmath.mpf(5e-324) ** 2 < SMALLEST_SUBNORMAL / 2
+        assert 0 < mpmath.sech(380) ** 2 < SMALLEST_SUBNORMAL / 2
+    for body, at in (("return x * x", 5e-324), ("return fn.tanh(x)", 380.0)):
+        status, records = compare_file(
+            capsys,
+            tmp_path,
+            f"""
+            from diffstudy import case, fn
+
+            @case(at={{"x": {at!r}}})
+            def tiny(x):
+                {body}
+            """,
+        )
+        assert status == 0, records
+        for method in FLOATS_ONLY:
+            assert records[method]["status"] == "ok"
+            assert "below the float range" in " ".join(records[method]["notes"])
+
+
+def test_a_float_that_lost_digits_to_underflow_still_disagrees(capsys, tmp_path):
+    # 1.1·1e-320 is rounded to a multiple of 2**-1074, losing all but about 4 digits; scaled back
+    # up by 1e300 it is wrong in the 4th digit, far more than rtol. Exactly: 1.1 · c₁ · c₂ for the
+    # binary numbers the constants hold.
+    exact = Fraction(1.1) * Fraction(1e-320) * Fraction(1e300)
+    computed = 1.1 * 1e-320 * 1e300
+    assert abs(Fraction(computed) - exact) / exact > 1e-6
+    status, records = compare_file(
+        capsys,
+        tmp_path,
+        """
+        from diffstudy import case
+
+        @case(at={"x": 1.1})
+        def lossy(x):
+            return x * 1e-320 * 1e300
+        """,
+    )
+    assert status == 1
+    for method in FLOATS_ONLY:
+        assert records[method]["status"] == "disagree"
+        assert "in the value" in records[method]["error"] and "underflow" in records[method]["error"]
 
 
 # ------------------------------------------------------------ a reference below its own precision

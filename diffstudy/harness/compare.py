@@ -4,13 +4,16 @@ One row per (case, method), each with a ``status``: ``ok``; ``declined`` (symbol
 differentiation of a data-dependent branch); ``budget`` (the method's budget stopped it: the
 symbolic derivative swelled past its size, or a method outlasted the clock; ``error`` says
 which); ``disagree``; or ``error`` (with its one-line message). A failing method never stops the
-others, nor a failing case the next. ``notes`` holds what an ``ok`` row must say besides:
-where no exact value was there to check against, an underflow the floats met.
+others, nor a failing case the next. ``notes`` holds what an ``ok`` row must say besides: a value
+that agrees with sympy's only as rounded to the float range, or, where no exact value was there
+to check against, an underflow the floats met.
 
 Agreement is the largest relative difference from the reference, named in ``reference``:
 sympy's value when the symbolic method ran, otherwise the other algorithmic method. Values and
 each row of the Jacobian are compared separately, each relative to its largest reference
-entry; a row whose reference is all zeros is compared relative to the size of f.
+entry; a row whose reference is all zeros is compared relative to the size of f. A float that is
+sympy's value below the normal floats, as closely as a float can be, agrees (see
+:func:`_entry_differences`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 import sympy
 
+from ..engine import float_range
 from ..engine.budget import Budget
 from ..engine.primitives import shown
 from ..engine.symbolic import exact_rational
@@ -70,17 +74,36 @@ def _exact(v: Any) -> sympy.Basic:
     return sympy.sympify(v)  # sympy numbers, and a float overflowed to inf or nan
 
 
-def relative_difference(computed: Sequence[Any], reference: Sequence[Any], fallback: Any = 1) -> float:
-    """max |computed − reference| / max |reference|, exactly; relative to ``fallback`` when the
-    reference is all zeros (and to 1 when that is zero too). Nothing to compare (an empty input's
-    gradient) differs by nothing."""
-    if not reference:
-        return 0.0
-    diff = max(abs(_exact(c) - _exact(r)) for c, r in zip(computed, reference))
-    if diff == 0:
-        return 0.0
-    scale = max(abs(_exact(r)) for r in reference) or abs(_exact(fallback)) or 1
-    return float(diff / scale)
+FLOAT_RESOLUTION = exact_rational(float_range.SMALLEST_SUBNORMAL)  # 2**-1074: the floats' finest spacing
+SMALLEST_NORMAL = exact_rational(float_range.SMALLEST_NORMAL)  # 2**-1022: below it a float has fewer digits
+
+
+def _rounded_below_range(computed: Any, reference: sympy.Basic, difference: sympy.Basic) -> bool:
+    """Whether ``computed`` is a float that stands for a ``reference`` below the normal floats as
+    closely as the float range allows: within one step of the subnormals (2**-1074), which
+    includes the correctly rounded float (0.0 for a reference below 2**-1075)."""
+    return isinstance(computed, float) and abs(reference) < SMALLEST_NORMAL and difference <= FLOAT_RESOLUTION
+
+
+def _entry_differences(computed: Sequence[Any], reference: Sequence[Any], scale: sympy.Basic) -> list[float]:
+    """Each entry's |computed − reference| / ``scale``, exactly. An entry that is its reference
+    rounded to the float range (:func:`_rounded_below_range`) is measured against the smallest
+    normal float instead: floats hold no relative precision below it, and no float is closer."""
+    differences = []
+    for c, r in zip(computed, reference):
+        exact_c, exact_r = _exact(c), _exact(r)
+        difference = abs(exact_c - exact_r)
+        if difference and _rounded_below_range(c, exact_r, difference):
+            differences.append(_as_float(difference / max(scale, SMALLEST_NORMAL)))
+        else:
+            differences.append(_as_float(difference / scale))
+    return differences
+
+
+def _as_float(ratio: sympy.Basic) -> float:
+    """An exact relative difference as a float that is 0 only for the same number: one too small
+    for a float is the smallest float (0 would read as 'exact')."""
+    return float(ratio) or (float_range.SMALLEST_SUBNORMAL if ratio else 0.0)
 
 
 def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
@@ -98,25 +121,53 @@ def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequ
     return groups
 
 
-def agreement(result: Measurement, reference: Measurement) -> float:
-    """Largest relative difference of the values and of each Jacobian row from the reference.
+def _scaled_differences(
+    result: Measurement, reference: Measurement
+) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
+    """For each group: (its relative difference, what it is, computed, reference, each entry's).
 
-    A row of zero derivatives is measured against the size of f: a derivative that is 0 in
-    exact arithmetic comes out as a rounding error of the size f's own rounding errors have.
+    Each group is relative to its largest reference entry; a row of zero derivatives is measured
+    against the size of f: a derivative that is 0 in exact arithmetic comes out as a rounding
+    error of the size f's own rounding errors have.
     """
-    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
-    return max(relative_difference(c, r, size_of_f) for _, c, r in _groups(result, reference))
+    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1) or 1
+    differences = []
+    for label, computed, expected in _groups(result, reference):
+        scale = max((abs(_exact(r)) for r in expected), default=0) or size_of_f
+        entries = _entry_differences(computed, expected, _exact(scale))
+        differences.append((max(entries, default=0.0), label, computed, expected, entries))
+    return differences
+
+
+def agreement(result: Measurement, reference: Measurement) -> float:
+    """Largest relative difference of the values and of each Jacobian row from the reference."""
+    return max(difference for difference, *_ in _scaled_differences(result, reference))
 
 
 def _where_it_differs(result: Measurement, reference: Measurement) -> str:
     """The group that differs most from the reference, and its most different entry, both numbers."""
-    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
-    label, computed, expected = max(
-        _groups(result, reference), key=lambda group: relative_difference(group[1], group[2], size_of_f)
-    )
-    entry = max(range(len(expected)), key=lambda i: abs(_exact(computed[i]) - _exact(expected[i])))
+    _, label, computed, expected, entries = max(_scaled_differences(result, reference), key=lambda group: group[0])
+    entry = max(range(len(expected)), key=lambda i: entries[i])
     position = f" (entry {entry + 1})" if len(expected) > 1 else ""
     return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
+
+
+def _rounded_to_the_range(result: Measurement, reference: Measurement) -> list[str]:
+    """A note for the entries that agree with sympy only as its value rounded to the float range."""
+    rounded = []
+    for label, computed, expected in _groups(result, reference):
+        for i, (c, r) in enumerate(zip(computed, expected)):
+            difference = abs(_exact(c) - _exact(r))
+            if difference and _rounded_below_range(c, _exact(r), difference):
+                position = f" (entry {i + 1})" if len(expected) > 1 else ""
+                rounded.append(f"{label}{position}: {shown(c)} for sympy's {shown(r)}")
+    if not rounded:
+        return []
+    more = f" (and {len(rounded) - 1:,} more)" if len(rounded) > 1 else ""
+    return [
+        f"below the float range: {rounded[0]}{more}; as close as a float comes (within 2**-1074, the "
+        "spacing of the smallest floats), so it agrees"
+    ]
 
 
 def _numbers(result: Measurement) -> list[Any]:
@@ -261,6 +312,8 @@ def compare_case(
         elif where:
             why = _disagreement(method, difference, rtol, reference, run.results, where)
             rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
+        elif reference == "symbolic":
+            rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
     return list(rows.values())
 
 
