@@ -10,11 +10,14 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
+import pytest
 
 import diffstudy
 from diffstudy import fn
+from diffstudy.engine.budget import Budget
 from diffstudy.harness.cases import make_case
-from diffstudy.harness.compare import compare
+from diffstudy.harness.compare import compare, compare_case
+from diffstudy.harness.methods import Measurement, measure_forward, measure_reverse
 
 from .helpers import run_cli, write_case_file
 
@@ -151,6 +154,51 @@ def test_a_float_that_lost_digits_to_underflow_still_disagrees(capsys, tmp_path)
     for method in FLOATS_ONLY:
         assert records[method]["status"] == "disagree"
         assert "in the value" in records[method]["error"] and "underflow" in records[method]["error"]
+
+
+# ------------------------------------------------------------ rounding noise around a true zero
+
+
+def softmax_sum(b):
+    e = np.exp(b - np.max(b))
+    return np.sum(e / np.sum(e))
+
+
+SOFTMAX_POINT = {"b": [-0.543006, 0.644706, 0.100206]}
+
+
+@pytest.mark.parametrize("methods", [FLOATS_ONLY, None])
+def test_rounding_noise_around_a_true_zero_is_not_a_disagreement(methods):
+    # The entries of a softmax sum to 1 whatever b is (by hand), so the gradient is exactly 0.
+    # Forward mode's cancellation leaves 2.8e-17; reverse mode's gives 0.0.
+    rows = rows_of(compare([make_case(softmax_sum, SOFTMAX_POINT)], methods=methods))
+    assert any(d != 0 for d in rows["forward"]["gradient"]["b"])
+    assert all(row["status"] == "ok" for row in rows.values()), rows
+
+
+def _with_gradient(measure, change):
+    def measured(case):
+        result = measure(case)
+        return Measurement(**{**result.__dict__, "jacobian": [change(list(result.jacobian[0]))]})
+
+    return measured
+
+
+@pytest.mark.parametrize("size", [1e-17, 1e-6])
+def test_two_float_methods_are_compared_the_same_way_round(size):
+    # f(x, y) = x·y + 1 at (0, 0): the gradient (y, x) is exactly (0, 0) and f is 1. A difference of
+    # 1e-17 in one method is within f's rounding; one of 1e-6 is not, whichever method has it.
+    case = make_case(lambda x, y: x * y + 1, {"x": 0.0, "y": 0.0})
+    for off in FLOATS_ONLY:
+        table = {"forward": measure_forward, "reverse": measure_reverse}
+        table[off] = _with_gradient(table[off], lambda row: [row[0] + size, row[1]])
+        rows = rows_of_list(compare_case(case, FLOATS_ONLY, Budget(), 1e-9, lambda e: None, table))
+        expected = "ok" if size < 1e-9 else "disagree"
+        assert [rows[m]["status"] for m in FLOATS_ONLY] == [expected, expected], (off, rows)
+
+
+def rows_of_list(rows):
+    return {row["method"]: row for row in rows}
 
 
 # ------------------------------------------------------------ a reference below its own precision

@@ -11,7 +11,8 @@ to check against, an underflow the floats met.
 Agreement is the largest relative difference from the reference, named in ``reference``:
 sympy's value when the symbolic method ran, otherwise the other algorithmic method. Values and
 each row of the Jacobian are compared separately, each relative to its largest reference
-entry; a row whose reference is all zeros is compared relative to the size of f. A float that is
+entry; a row whose reference is all zeros is compared relative to the size of f. Two float
+methods are compared the same way both ways round (see :func:`_scale`), and a float that is
 sympy's value below the normal floats, as closely as a float can be, agrees (see
 :func:`_entry_differences`).
 """
@@ -121,32 +122,56 @@ def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequ
     return groups
 
 
-def _scaled_differences(
-    result: Measurement, reference: Measurement
-) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
-    """For each group: (its relative difference, what it is, computed, reference, each entry's).
+def _largest(numbers: Iterable[Any]) -> sympy.Basic:
+    return max((abs(_exact(v)) for v in numbers), default=sympy.S.Zero)
 
-    Each group is relative to its largest reference entry; a row of zero derivatives is measured
-    against the size of f: a derivative that is 0 in exact arithmetic comes out as a rounding
-    error of the size f's own rounding errors have.
+
+def _scale(computed: Sequence[Any], expected: Sequence[Any], size_of_f: sympy.Basic, peers: bool, rtol: float) -> Any:
+    """What a group's differences are relative to.
+
+    Against sympy: its largest entry; for a row of zeros, the size of f (a derivative that is 0 in
+    exact arithmetic comes out as a rounding error of the size f's own rounding errors have).
+
+    Between two float methods (``peers``: sympy did not run) neither is the reference, so the
+    comparison is the same both ways round: relative to the larger of the two rows' largest
+    entries. A row that both give within ``rtol``·|f| of zero is what a zero row of sympy's would
+    accept from either, so it is measured against the size of f too: a derivative that is 0 in
+    exact arithmetic comes out of each method as its own rounding noise (Σ softmax(b) is 1 for
+    every b; its gradient is 2.8e-17 by forward mode and 0.0 by reverse). The size of the terms
+    that cancelled would be the better scale, but a tape of array operations keeps
+    vector-Jacobian products, not the |partial| × |adjoint| sums that would measure it.
     """
-    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1) or 1
+    largest = _largest(expected)
+    if not peers:
+        return largest or size_of_f or 1
+    largest = max(largest, _largest(computed))
+    if largest <= sympy.Float(rtol) * size_of_f:
+        return size_of_f or 1
+    return largest
+
+
+def _differences(
+    result: Measurement, reference: Measurement, rtol: float
+) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
+    """For each group: (its relative difference, what it is, computed, reference, each entry's)."""
+    peers = reference.method != "symbolic"
+    size_of_f = max(_largest(reference.values), _largest(result.values) if peers else 0) or sympy.S.One
     differences = []
     for label, computed, expected in _groups(result, reference):
-        scale = max((abs(_exact(r)) for r in expected), default=0) or size_of_f
-        entries = _entry_differences(computed, expected, _exact(scale))
+        entries = _entry_differences(computed, expected, _exact(_scale(computed, expected, size_of_f, peers, rtol)))
         differences.append((max(entries, default=0.0), label, computed, expected, entries))
     return differences
 
 
-def agreement(result: Measurement, reference: Measurement) -> float:
-    """Largest relative difference of the values and of each Jacobian row from the reference."""
-    return max(difference for difference, *_ in _scaled_differences(result, reference))
+def agreement(result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL) -> float:
+    """Largest relative difference of the values and of each Jacobian row from the reference
+    (each group relative to the scale :func:`_scale` gives it)."""
+    return max(difference for difference, *_ in _differences(result, reference, rtol))
 
 
-def _where_it_differs(result: Measurement, reference: Measurement) -> str:
+def _where_it_differs(result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL) -> str:
     """The group that differs most from the reference, and its most different entry, both numbers."""
-    _, label, computed, expected, entries = max(_scaled_differences(result, reference), key=lambda group: group[0])
+    _, label, computed, expected, entries = max(_differences(result, reference, rtol), key=lambda group: group[0])
     entry = max(range(len(expected)), key=lambda i: entries[i])
     position = f" (entry {entry + 1})" if len(expected) > 1 else ""
     return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
@@ -301,9 +326,9 @@ def compare_case(
         if not _finite(result):
             rows[method].update(status="error", error="the result is not finite: a float overflowed to inf or nan")
             continue
-        difference = agreement(result, run.results[reference])
+        difference = agreement(result, run.results[reference], rtol)
         rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
-        where = _where_it_differs(result, run.results[reference]) if not difference <= rtol else ""
+        where = _where_it_differs(result, run.results[reference], rtol) if not difference <= rtol else ""
         if where and result.kinks and run.results[reference].kinks and not where.startswith("the value"):
             # Both met the kink: f has no derivative there, and each method gives its convention's
             # number (an equal share per tied entry; sympy's Heaviside(0) = ½ per comparison). The
