@@ -369,12 +369,8 @@ def test_a_method_that_never_returns_is_stopped(capsys, tmp_path):
     status, out, _ = compare_folder(capsys, tmp_path, "--budget", "1s")
     assert time.monotonic() - started < 30
     records = records_of(out)
-    assert status == 1
-    assert [records[("forever", m)]["status"] for m in ("symbolic", "forward", "reverse")] == [
-        "budget",
-        "error",
-        "error",
-    ]
+    assert status == 0  # stopped by the budget, as a swelling sympy is: said, not a failure
+    assert [records[("forever", m)]["status"] for m in ("symbolic", "forward", "reverse")] == ["budget"] * 3
     for method in ("symbolic", "forward", "reverse"):
         assert "ran past the time budget of 1 s" in records[("forever", method)]["error"]
         assert re.search(r"forever\.py:[56] ", records[("forever", method)]["error"])  # in the loop

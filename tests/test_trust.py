@@ -394,19 +394,21 @@ def test_a_numpy_program_on_integer_data_arrays():
 def test_a_disagreement_says_where_and_gives_both_numbers(capsys, tmp_path):
     path = write_case_file(
         tmp_path,
-        "under",
+        "lossy",
         """
         from diffstudy import case
 
-        @case(at={"x": 1e-200})
-        def under(x):
-            return x * x
+        @case(at={"x": 1.1})
+        def lossy(x):
+            return x * 1e-320 * 1e300
         """,
     )
     status, out, _ = run_cli(capsys, "compare", "--cases", str(path), "--no-builtin")
     assert status == 1
-    # x·x underflows to 0.0 in floats; sympy's exact value is 1e-400 (by hand)
-    assert "in the value: 0.0 against ≈1.0e-400" in " ".join(out.split())
+    # 1.1·1e-320 keeps 4 digits below the float range; scaled back it is 1.0997901276426149e-20
+    # (Python's own floats), where sympy's exact 1.1 · 1e-320 · 1e300 is 1.09999e-20 (by hand).
+    assert 1.1 * 1e-320 * 1e300 == 1.0997901276426149e-20
+    assert "in the value: 1.0997901276426149e-20 against ≈1.09999e-20" in " ".join(out.split())
 
 
 def test_shortened_vectors_cannot_be_read_as_entries(capsys):

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DomainError
-from . import array_primitives
+from . import array_primitives, float_range
 from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .primitives import Primitive, shown
 
@@ -60,9 +60,7 @@ class Counting(Active):
     def process(self, primitive: Primitive, args: Any) -> Counting:
         """Perform ``primitive`` on the values, and count it once under its name."""
         values = [a.value if a.__class__ is Counting else a for a in args]
-        result = _overflowing(primitive.evaluate, primitive.name, *values)
-        if len(values) == 2:
-            result = _finite(result, primitive.name, *values)
+        result = _in_range(_overflowing(primitive.evaluate, primitive.name, *values), primitive, *values)
         self.tally[primitive.counted_as] += 1
         return Counting(result, self.tally)
 
@@ -83,10 +81,13 @@ def overflow(name: str, *args: Any) -> DomainError:
     return DomainError(f"{name} of {operands} overflows a float")
 
 
-def _finite(result: Any, name: str, a: Any, b: Any) -> Any:
-    """``result``, unless a float operation overflowed to inf (Python says nothing): then an error."""
+def _in_range(result: Any, primitive: Primitive, *args: Any) -> Any:
+    """``result``, unless a float operation overflowed to inf (Python says nothing): then an error.
+    A result below the normal floats is checked for an underflow, which is noted."""
     if result.__class__ is float and result - result != 0:
-        raise overflow(name, a, b)
+        raise overflow(primitive.name, *args)
+    if float_range.is_tiny(result):
+        float_range.check(primitive, args, result)
     return result
 
 
@@ -107,7 +108,7 @@ def _binary(primitive: Primitive) -> Callable[[Counting, Any], Any]:
             other = other.value
         elif other.__class__ not in _CONSTANTS:
             return operate(primitive, (self, other))
-        result = _finite(_overflowing(evaluate, name, self.value, other), name, self.value, other)
+        result = _in_range(_overflowing(evaluate, name, self.value, other), primitive, self.value, other)
         self.tally[name] += 1
         return Counting(result, self.tally)
 

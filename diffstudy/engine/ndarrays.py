@@ -67,7 +67,7 @@ def elementwise(
     """
     if x.dtype == object:
         return np.asarray(np.frompyfunc(scalar, 1, 1)(x), dtype=object)
-    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             return ufunc(x)
         except FloatingPointError as error:

@@ -311,7 +311,7 @@ def _on_arrays(scalar: Callable[[Any, Any], Any], operation: Callable[[Any, Any]
     """``scalar(x, y)`` entry by entry for object arrays; numpy's ``operation`` for float arrays."""
     if np.asarray(x).dtype == object or np.asarray(y).dtype == object:
         return np.asarray(np.frompyfunc(scalar, 2, 1)(x, y), dtype=object)
-    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             return operation(x, y)
         except FloatingPointError as error:

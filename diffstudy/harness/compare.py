@@ -1,14 +1,20 @@
 """Run every method on every case and gather the results in one tidy pandas DataFrame.
 
 One row per (case, method), each with a ``status``: ``ok``; ``declined`` (symbolic
-differentiation of a data-dependent branch); ``budget`` (the symbolic derivative swelled past
-its budget, the size it reached in ``error``); ``disagree``; or ``error`` (with its one-line
-message). A failing method never stops the others, nor a failing case the next.
+differentiation of a data-dependent branch); ``budget`` (the method's budget stopped it: the
+symbolic derivative swelled past its size, or a method outlasted the clock; ``error`` says
+which); ``disagree``; or ``error`` (with its one-line message). A failing method never stops the
+others, nor a failing case the next. ``notes`` holds what an ``ok`` row must say besides: a value
+that agrees with sympy's only as rounded to the float range, or, where no exact value was there
+to check against, an underflow the floats met.
 
 Agreement is the largest relative difference from the reference, named in ``reference``:
 sympy's value when the symbolic method ran, otherwise the other algorithmic method. Values and
 each row of the Jacobian are compared separately, each relative to its largest reference
-entry; a row whose reference is all zeros is compared relative to the size of f.
+entry; a row whose reference is all zeros is compared relative to the size of f. Two float
+methods are compared the same way both ways round (see :func:`_scale`), and a float that is
+sympy's value below the normal floats, as closely as a float can be, agrees (see
+:func:`_entry_differences`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy as np
 import pandas as pd
 import sympy
 
+from ..engine import float_range
 from ..engine.budget import Budget
 from ..engine.primitives import shown
 from ..engine.symbolic import exact_rational
@@ -58,6 +65,7 @@ COLUMNS = [
     "status",
     "error",
     "kinks",
+    "notes",
 ]
 
 
@@ -67,17 +75,36 @@ def _exact(v: Any) -> sympy.Basic:
     return sympy.sympify(v)  # sympy numbers, and a float overflowed to inf or nan
 
 
-def relative_difference(computed: Sequence[Any], reference: Sequence[Any], fallback: Any = 1) -> float:
-    """max |computed − reference| / max |reference|, exactly; relative to ``fallback`` when the
-    reference is all zeros (and to 1 when that is zero too). Nothing to compare (an empty input's
-    gradient) differs by nothing."""
-    if not reference:
-        return 0.0
-    diff = max(abs(_exact(c) - _exact(r)) for c, r in zip(computed, reference))
-    if diff == 0:
-        return 0.0
-    scale = max(abs(_exact(r)) for r in reference) or abs(_exact(fallback)) or 1
-    return float(diff / scale)
+FLOAT_RESOLUTION = exact_rational(float_range.SMALLEST_SUBNORMAL)  # 2**-1074: the floats' finest spacing
+SMALLEST_NORMAL = exact_rational(float_range.SMALLEST_NORMAL)  # 2**-1022: below it a float has fewer digits
+
+
+def _rounded_below_range(computed: Any, reference: sympy.Basic, difference: sympy.Basic) -> bool:
+    """Whether ``computed`` is a float that stands for a ``reference`` below the normal floats as
+    closely as the float range allows: within one step of the subnormals (2**-1074), which
+    includes the correctly rounded float (0.0 for a reference below 2**-1075)."""
+    return isinstance(computed, float) and abs(reference) < SMALLEST_NORMAL and difference <= FLOAT_RESOLUTION
+
+
+def _entry_differences(computed: Sequence[Any], reference: Sequence[Any], scale: sympy.Basic) -> list[float]:
+    """Each entry's |computed − reference| / ``scale``, exactly. An entry that is its reference
+    rounded to the float range (:func:`_rounded_below_range`) is measured against the smallest
+    normal float instead: floats hold no relative precision below it, and no float is closer."""
+    differences = []
+    for c, r in zip(computed, reference):
+        exact_c, exact_r = _exact(c), _exact(r)
+        difference = abs(exact_c - exact_r)
+        if difference and _rounded_below_range(c, exact_r, difference):
+            differences.append(_as_float(difference / max(scale, SMALLEST_NORMAL)))
+        else:
+            differences.append(_as_float(difference / scale))
+    return differences
+
+
+def _as_float(ratio: sympy.Basic) -> float:
+    """An exact relative difference as a float that is 0 only for the same number: one too small
+    for a float is the smallest float (0 would read as 'exact')."""
+    return float(ratio) or (float_range.SMALLEST_SUBNORMAL if ratio else 0.0)
 
 
 def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
@@ -95,25 +122,77 @@ def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequ
     return groups
 
 
-def agreement(result: Measurement, reference: Measurement) -> float:
-    """Largest relative difference of the values and of each Jacobian row from the reference.
+def _largest(numbers: Iterable[Any]) -> sympy.Basic:
+    return max((abs(_exact(v)) for v in numbers), default=sympy.S.Zero)
 
-    A row of zero derivatives is measured against the size of f: a derivative that is 0 in
-    exact arithmetic comes out as a rounding error of the size f's own rounding errors have.
+
+def _scale(computed: Sequence[Any], expected: Sequence[Any], size_of_f: sympy.Basic, peers: bool, rtol: float) -> Any:
+    """What a group's differences are relative to.
+
+    Against sympy: its largest entry; for a row of zeros, the size of f (a derivative that is 0 in
+    exact arithmetic comes out as a rounding error of the size f's own rounding errors have).
+
+    Between two float methods (``peers``: sympy did not run) neither is the reference, so the
+    comparison is the same both ways round: relative to the larger of the two rows' largest
+    entries. A row that both give within ``rtol``·|f| of zero is what a zero row of sympy's would
+    accept from either, so it is measured against the size of f too: a derivative that is 0 in
+    exact arithmetic comes out of each method as its own rounding noise (Σ softmax(b) is 1 for
+    every b; its gradient is 2.8e-17 by forward mode and 0.0 by reverse). The size of the terms
+    that cancelled would be the better scale, but a tape of array operations keeps
+    vector-Jacobian products, not the |partial| × |adjoint| sums that would measure it.
     """
-    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
-    return max(relative_difference(c, r, size_of_f) for _, c, r in _groups(result, reference))
+    largest = _largest(expected)
+    if not peers:
+        return largest or size_of_f or 1
+    largest = max(largest, _largest(computed))
+    if largest <= sympy.Float(rtol) * size_of_f:
+        return size_of_f or 1
+    return largest
 
 
-def _where_it_differs(result: Measurement, reference: Measurement) -> str:
+def _differences(
+    result: Measurement, reference: Measurement, rtol: float
+) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
+    """For each group: (its relative difference, what it is, computed, reference, each entry's)."""
+    peers = reference.method != "symbolic"
+    size_of_f = max(_largest(reference.values), _largest(result.values) if peers else 0) or sympy.S.One
+    differences = []
+    for label, computed, expected in _groups(result, reference):
+        entries = _entry_differences(computed, expected, _exact(_scale(computed, expected, size_of_f, peers, rtol)))
+        differences.append((max(entries, default=0.0), label, computed, expected, entries))
+    return differences
+
+
+def agreement(result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL) -> float:
+    """Largest relative difference of the values and of each Jacobian row from the reference
+    (each group relative to the scale :func:`_scale` gives it)."""
+    return max(difference for difference, *_ in _differences(result, reference, rtol))
+
+
+def _where_it_differs(result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL) -> str:
     """The group that differs most from the reference, and its most different entry, both numbers."""
-    size_of_f = max((abs(_exact(v)) for v in reference.values), default=1)
-    label, computed, expected = max(
-        _groups(result, reference), key=lambda group: relative_difference(group[1], group[2], size_of_f)
-    )
-    entry = max(range(len(expected)), key=lambda i: abs(_exact(computed[i]) - _exact(expected[i])))
+    _, label, computed, expected, entries = max(_differences(result, reference, rtol), key=lambda group: group[0])
+    entry = max(range(len(expected)), key=lambda i: entries[i])
     position = f" (entry {entry + 1})" if len(expected) > 1 else ""
     return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
+
+
+def _rounded_to_the_range(result: Measurement, reference: Measurement) -> list[str]:
+    """A note for the entries that agree with sympy only as its value rounded to the float range."""
+    rounded = []
+    for label, computed, expected in _groups(result, reference):
+        for i, (c, r) in enumerate(zip(computed, expected)):
+            difference = abs(_exact(c) - _exact(r))
+            if difference and _rounded_below_range(c, _exact(r), difference):
+                position = f" (entry {i + 1})" if len(expected) > 1 else ""
+                rounded.append(f"{label}{position}: {shown(c)} for sympy's {shown(r)}")
+    if not rounded:
+        return []
+    more = f" (and {len(rounded) - 1:,} more)" if len(rounded) > 1 else ""
+    return [
+        f"below the float range: {rounded[0]}{more}; as close as a float comes (within 2**-1074, the "
+        "spacing of the smallest floats), so it agrees"
+    ]
 
 
 def _numbers(result: Measurement) -> list[Any]:
@@ -152,12 +231,22 @@ def _disagreement(
     return text
 
 
-def _status(error: BaseException, method: str) -> str:
-    """A failure's name: sympy's derivative past its budget is the swell measured, not an error;
-    forward or reverse mode past the clock is an error (the case never finished)."""
+def _floats_alone(result: Measurement) -> list[str] | None:
+    """The underflows of a float method that has no exact value to be checked against: two float
+    methods that met the same underflow agree on the same lost digits, so the row must say it."""
+    if not result.underflows:
+        return None
+    caution = "with no exact value to compare with, the floats may have lost digits there"
+    return [f"{note}; {caution}" for note in result.underflows]
+
+
+def _status(error: BaseException) -> str:
+    """A failure's name. A method its budget stopped is ``budget``, whichever it is: sympy's
+    derivative swelling past it, or forward mode's n passes outlasting the clock on 10⁵ inputs,
+    is what the study measures, not a failure."""
     if isinstance(error, Declined):
         return "declined"
-    if isinstance(error, BudgetExceeded) and method == "symbolic":
+    if isinstance(error, BudgetExceeded):
         return "budget"
     return "error"
 
@@ -247,21 +336,23 @@ def compare_case(
     f_ops = run.f_ops.total if run.f_ops is not None else None
     rows = {method: _row(case, method, f_ops) for method in methods}
     for method, error in run.failures.items():
-        rows[method].update(status=_status(error, method), error=describe(error, case))
+        rows[method].update(status=_status(error), error=describe(error, case))
     for method, result in run.results.items():
         _fill(rows[method], result)
         if not case.exact:
             _as_floats(rows[method])
     for method, result in run.results.items():
         reference = _reference_for(method, run.results)
+        if method != "symbolic" and reference != "symbolic":
+            rows[method]["notes"] = _floats_alone(result)
         if reference is None:
             continue
         if not _finite(result):
             rows[method].update(status="error", error="the result is not finite: a float overflowed to inf or nan")
             continue
-        difference = agreement(result, run.results[reference])
+        difference = agreement(result, run.results[reference], rtol)
         rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
-        where = _where_it_differs(result, run.results[reference]) if not difference <= rtol else ""
+        where = _where_it_differs(result, run.results[reference], rtol) if not difference <= rtol else ""
         if where and result.kinks and run.results[reference].kinks and not where.startswith("the value"):
             # Both met the kink: f has no derivative there, and each method gives its convention's
             # number (an equal share per tied entry; sympy's Heaviside(0) = ½ per comparison). The
@@ -269,7 +360,9 @@ def compare_case(
             rows[method]["kinks"] = [*result.kinks, f"both at the kink, its convention differs from sympy's: {where}"]
         elif where:
             why = _disagreement(method, difference, rtol, reference, run.results, where)
-            rows[method].update(status="disagree", error=why)
+            rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
+        elif reference == "symbolic":
+            rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
     return list(rows.values())
 
 
@@ -306,5 +399,5 @@ def compare(
 
 
 def failed(frame: pd.DataFrame) -> bool:
-    """Whether any method failed or disagreed (declining, or swelling past the budget, is not failing)."""
+    """Whether any method failed or disagreed (declining, or stopping at the budget, is not failing)."""
     return bool(frame["status"].isin(["error", "disagree"]).any())

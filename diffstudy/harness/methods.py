@@ -22,7 +22,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ..engine import expressions, forward, kinks, reverse, symbolic
+from ..engine import expressions, float_range, forward, kinks, reverse, symbolic
 from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
@@ -40,6 +40,8 @@ class Measurement:
     the outputs and one column per entry of the inputs (an array input's entries in numpy's
     order). ``gradient`` and :meth:`by_input` give a row back its inputs' names and shapes.
     A second-order method fills ``hessian`` too: a row and a column per entry of the inputs.
+    ``underflows`` says where the method's floats fell below the float range (see
+    :mod:`.engine.float_range`).
     """
 
     method: str
@@ -55,6 +57,7 @@ class Measurement:
     shapes: tuple[tuple[int, ...], ...] = ()
     kinks: list[str] = field(default_factory=list)
     hessian: list[list[Any]] | None = None
+    underflows: list[str] = field(default_factory=list)
 
     @property
     def value(self) -> Any:
@@ -285,9 +288,15 @@ def run_methods(
         # Forward and reverse mode are bounded by the clock around them; symbolic has a size budget too.
         options = {"budget": budget, "exact": exact} if method == "symbolic" else {}
         try:
-            with budget.clock(f"the {method} method"), kinks.collecting() as met, numpy_errors_explained():
+            with (
+                budget.clock(f"the {method} method"),
+                kinks.collecting() as met,
+                float_range.collecting() as below,
+                numpy_errors_explained(),
+            ):
                 results[method] = table[method](case, **options)
             results[method].kinks = met
+            results[method].underflows = below.notes()
         except Exception as error:
             failures[method] = error
             on_error(error)

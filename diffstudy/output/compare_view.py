@@ -18,7 +18,8 @@ COMPARE_LEGEND = (
     "size: expression-tree nodes (symbolic) or tape length (reverse). "
     "agreement: the largest relative difference from sympy's value (exact where rational, else "
     "verified to 20 digits), or from the other algorithmic method where it says 'vs'; "
-    "'kink' where the point is not differentiable (the note under the table says what was given)."
+    "'kink' where the point is not differentiable (the note under the table says what was given); "
+    "'note' where a float fell below the float range (the note says where)."
 )
 
 HESSIAN_LEGEND = (
@@ -50,12 +51,19 @@ def format_agreement(row: pd.Series, note: str = "") -> str:
     if row["reference"] is None:
         # the symbolic row is the others' reference; a method that ran alone has none
         text = "reference" if row["method"] == "symbolic" else "no reference"
-        return text + (f", kink {note}" if row["kinks"] else "")
+        return text + _marker(row, note)
     # The difference is computed exactly: 0 means the same number, a float 0.25 and sympy's 1/4 too.
     text = "exact" if row["agreement"] == 0 else f"{row['agreement']:.1e}"
     if row["reference"] != "sympy":
         text += f" vs {row['reference']}"
-    return text + (f", kink {note}" if row["kinks"] else "")
+    return text + _marker(row, note)
+
+
+def _marker(row: pd.Series, note: str) -> str:
+    """Where an agreeing row has a note under the table: a kink met, or a float range left."""
+    if row["kinks"]:
+        return f", kink {note}"
+    return f", note {note}" if row.get("notes") else ""
 
 
 def format_derivatives(
@@ -138,14 +146,8 @@ def _notes(frame: pd.DataFrame) -> dict[int, tuple[str, str]]:
     for position, (_, row) in enumerate(frame.iterrows()):
         if row["error"]:
             key, text = (row["case"], f"{row['status']}: {row['error']}"), row["status"]
-        elif row["kinks"]:
-            kinks = "; ".join(row["kinks"])
-            key = (
-                row["case"],
-                f"at a kink: {kinks}; unless the kinks cancel, f is not differentiable here"
-                + ("; a second derivative there follows the same convention" if row.get("hessian") else ""),
-            )
-            text = ""
+        elif row["kinks"] or row.get("notes"):
+            key, text = (row["case"], "; ".join(_said_below(row))), ""
         else:
             continue
         number, methods = numbered.setdefault(key, (len(numbered) + 1, []))
@@ -156,6 +158,16 @@ def _notes(frame: pd.DataFrame) -> dict[int, tuple[str, str]]:
         for (case, what), (number, methods) in numbered.items()
     }
     return {position: (marker, texts[int(marker.rsplit("[", 1)[1][:-1])]) for position, (marker, _) in notes.items()}
+
+
+def _said_below(row: pd.Series) -> list[str]:
+    """What a row that agrees says under the table: the kink it met, then its notes."""
+    said = list(row.get("notes") or [])
+    if row["kinks"]:
+        kinks = "; ".join(row["kinks"])
+        second = "; a second derivative there follows the same convention" if row.get("hessian") else ""
+        said.insert(0, f"at a kink: {kinks}; unless the kinks cancel, f is not differentiable here{second}")
+    return said
 
 
 def _table(
