@@ -6,6 +6,7 @@ precision), from exact arithmetic, or by hand."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 
 import mpmath
@@ -17,7 +18,7 @@ from diffstudy import fn
 from diffstudy.engine.budget import Budget
 from diffstudy.harness.cases import make_case
 from diffstudy.harness.compare import compare, compare_case
-from diffstudy.harness.methods import Measurement, measure_forward, measure_reverse
+from diffstudy.harness.methods import FORWARD, REVERSE, Measurement
 
 from .helpers import run_cli, write_case_file
 
@@ -177,8 +178,8 @@ def test_rounding_noise_around_a_true_zero_is_not_a_disagreement(methods):
 
 
 def _with_gradient(measure, change):
-    def measured(case):
-        result = measure(case)
+    def measured(case, budget, exact):
+        result = measure(case, budget, exact)
         return Measurement(**{**result.__dict__, "jacobian": [change(list(result.jacobian[0]))]})
 
     return measured
@@ -190,8 +191,10 @@ def test_two_float_methods_are_compared_the_same_way_round(size):
     # 1e-17 in one method is within f's rounding; one of 1e-6 is not, whichever method has it.
     case = make_case(lambda x, y: x * y + 1, {"x": 0.0, "y": 0.0})
     for off in FLOATS_ONLY:
-        table = {"forward": measure_forward, "reverse": measure_reverse}
-        table[off] = _with_gradient(table[off], lambda row: [row[0] + size, row[1]])
+        table = {"forward": FORWARD, "reverse": REVERSE}
+        table[off] = replace(
+            table[off], measure=_with_gradient(table[off].measure, lambda row: [row[0] + size, row[1]])
+        )
         rows = rows_of_list(compare_case(case, FLOATS_ONLY, Budget(), 1e-9, lambda e: None, table))
         expected = "ok" if size < 1e-9 else "disagree"
         assert [rows[m]["status"] for m in FLOATS_ONLY] == [expected, expected], (off, rows)

@@ -352,7 +352,7 @@ def test_an_empty_input_array_is_a_row_not_a_traceback(capsys, tmp_path):
     status, out, err = run_cli(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
     assert status == 0 and "Traceback" not in err
     records = json.loads(out)
-    assert [r["value"] for r in records] == [0, 0, 0] and all(r["gradient"] == {"W": []} for r in records)
+    assert [r["value"] for r in records] == [0] * 4 and all(r["gradient"] == {"W": []} for r in records)
     assert all(r["ops"] == 0 for r in records if r["method"] != "symbolic")
 
 

@@ -183,7 +183,7 @@ def test_domain_error_in_the_table_is_a_note(capsys, tmp_path):
     status, out, _ = run(capsys, "compare", "--no-builtin", "--cases", str(tmp_path))
     text = " ".join(out.split())  # the notes are wrapped to the width
     assert status == 1
-    assert "logneg / forward, reverse: error: " in text and "log of a negative number" in text
+    assert "logneg / forward, reverse, generated: error: " in text and "log of a negative number" in text
 
 
 @pytest.mark.parametrize("call", ["math.sin(x)", "float(x) * 2"])

@@ -31,7 +31,7 @@ def test_compare_json_keeps_the_contract(capsys):
     assert {(r["case"], r["method"]) for r in records} >= {("lecture27", m) for m in ("symbolic", "forward", "reverse")}
     for record in records:
         assert set(record) >= CONTRACT_KEYS
-        assert record["method"] in ("symbolic", "forward", "reverse")
+        assert record["method"] in ("symbolic", "forward", "reverse", "generated")
         assert isinstance(record["point"], dict)
         if record["error"] is None:
             assert isinstance(record["ops"], int)
@@ -55,12 +55,13 @@ def test_compare_formats(capsys, fmt):
     assert status == 0
     if fmt == "csv":
         frame = pd.read_csv(io.StringIO(out))
-        assert list(frame["case"]) == ["lecture27"] * 3 + ["problem5"] * 3
-        assert list(frame.loc[frame["case"] == "lecture27", "ops"]) == [13, 16, 11]
+        assert list(frame["case"]) == ["lecture27"] * 4 + ["problem5"] * 4
+        # by hand: sympy's trees 13, forward 16, reverse 11, the generated adjoint code 11 (test_generated)
+        assert list(frame.loc[frame["case"] == "lecture27", "ops"]) == [13, 16, 11, 11]
         assert json.loads(frame.loc[0, "gradient"]) == {"x": 140, "y": 24}
     else:
         lines = [line for line in out.splitlines() if "lecture27" in line]
-        assert len(lines) == 3 and all("[140, 24]" in line for line in lines)
+        assert len(lines) == 4 and all("[140, 24]" in line for line in lines)
         assert any("problem5" in line and "[-4, -8]" in line for line in out.splitlines())
         if fmt == "markdown":
             assert out.splitlines()[0].startswith("| case")
@@ -198,7 +199,7 @@ def test_a_users_case_takes_the_place_of_a_builtin_of_its_name(capsys, tmp_path)
     records = json.loads(out)
     # x·y at (2, 3), by hand: 6, and (y, x) = (3, 2); the built-in's 88 and (140, 24) are not the user's.
     assert status == 0
-    assert [(r["value"], r["gradient"]) for r in records] == [(6, {"x": 3, "y": 2})] * 3
+    assert [(r["value"], r["gradient"]) for r in records] == [(6, {"x": 3, "y": 2})] * 4
     assert all(r["where"].endswith("my.py:3") for r in records)
     (note,) = err.strip().splitlines()  # one line, naming both places
     assert "my.py:3" in note and "lecture27.py:6" in note
@@ -213,11 +214,11 @@ def test_one_file_reached_twice_is_one_file(capsys, tmp_path):
     status, out, err = run(
         capsys, "compare", "--no-builtin", "--cases", str(tmp_path), "--cases", str(mine), "--format", "json"
     )
-    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [6] * 3
+    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [6] * 4
     # The built-in file named again is the built-in file, not a user's case that replaces it.
     builtin = ROOT / "cases" / "lecture27.py"
     status, out, err = run(capsys, "compare", "--cases", str(builtin), "--case", "lecture27", "--format", "json")
-    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [88] * 3
+    assert status == 0 and err == "" and [r["value"] for r in json.loads(out)] == [88] * 4
 
 
 def test_two_users_files_defining_one_name_is_an_error_naming_both(capsys, tmp_path):

@@ -125,7 +125,7 @@ def test_a_repeated_index_in_every_second_order_method(capsys, tmp_path):
     argv = ("compare", "--order", "2", "--no-builtin", "--cases", str(tmp_path), "--format", "json")
     status, out, _ = run_cli(capsys, *argv)
     records = json.loads(out)
-    assert status == 0 and len(records) == 4
+    assert status == 0 and len(records) == 5
     for record in records:
         assert record["status"] == "ok", record["method"]
         assert record["hessian"]["x"]["x"] == [[12, 0], [0, 12]], record["method"]

@@ -88,7 +88,7 @@ def numpy_errors_explained() -> Iterator[None]:
     computed). And numpy's "setting an array element with a sequence", which is what writing an
     entry of one of diffstudy's arrays into a plain array gives (out[i] = x[i] ** 2), says so.
     """
-    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow: as the caller has it
         try:
             yield
         except FloatingPointError as error:

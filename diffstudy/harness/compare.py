@@ -36,7 +36,7 @@ from ..errors import BudgetExceeded, Declined
 from .cases import Case
 from .hessians import SECOND_ORDER
 from .messages import describe
-from .methods import METHODS, Measurement, run_methods
+from .methods import METHODS, Measurement, Method, run_methods
 
 DEFAULT_RTOL = 1e-9
 
@@ -154,7 +154,7 @@ def _differences(
     result: Measurement, reference: Measurement, rtol: float
 ) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
     """For each group: (its relative difference, what it is, computed, reference, each entry's)."""
-    peers = reference.method != "symbolic"
+    peers = not method_named(reference.method).reference
     size_of_f = max(_largest(reference.values), _largest(result.values) if peers else 0) or sympy.S.One
     differences = []
     for label, computed, expected in _groups(result, reference):
@@ -209,9 +209,17 @@ def _is_exact(result: Measurement) -> bool:
     return all(isinstance(v, Fraction) for v in _numbers(result))
 
 
+def method_named(name: str) -> Method:
+    """The method of this name, of either order."""
+    return METHODS.get(name) or SECOND_ORDER[name]
+
+
 def _reference_for(method: str, results: dict[str, Measurement]) -> str | None:
-    if "symbolic" in results:
-        return "symbolic" if method != "symbolic" else None
+    """The method ``method`` is checked against: the exact one where it ran (none for itself),
+    else the first other that ran."""
+    exact = next((m for m in results if method_named(m).reference), None)
+    if exact is not None:
+        return exact if exact != method else None
     return next((m for m in results if m != method), None)
 
 
@@ -220,7 +228,7 @@ def _disagreement(
 ) -> str:
     """Why a method disagrees with its reference (``where``, from :func:`_where_it_differs`: the
     place and both numbers), naming a kink that only one of them met."""
-    text = f"differs from {'sympy' if reference == 'symbolic' else reference} by {difference:.2e} (rtol {rtol:g}) in "
+    text = f"differs from {method_named(reference).short} by {difference:.2e} (rtol {rtol:g}) in "
     text += where
     met = results[reference].kinks
     if met and not results[method].kinks:
@@ -328,7 +336,7 @@ def compare_case(
     budget: Budget,
     rtol: float,
     on_error: Callable[[BaseException], None],
-    table: Mapping[str, Callable[..., Measurement]] = METHODS,
+    table: Mapping[str, Method] = METHODS,
 ) -> list[dict[str, Any]]:
     """Rows for one case: every method of ``table`` named in ``methods`` run, measured and
     checked against the reference."""
@@ -343,7 +351,8 @@ def compare_case(
             _as_floats(rows[method])
     for method, result in run.results.items():
         reference = _reference_for(method, run.results)
-        if method != "symbolic" and reference != "symbolic":
+        exact_reference = reference is not None and method_named(reference).reference
+        if not method_named(method).reference and not exact_reference:
             rows[method]["notes"] = _floats_alone(result)
         if reference is None:
             continue
@@ -351,7 +360,7 @@ def compare_case(
             rows[method].update(status="error", error="the result is not finite: a float overflowed to inf or nan")
             continue
         difference = agreement(result, run.results[reference], rtol)
-        rows[method].update(agreement=difference, reference="sympy" if reference == "symbolic" else reference)
+        rows[method].update(agreement=difference, reference=method_named(reference).short)
         where = _where_it_differs(result, run.results[reference], rtol) if not difference <= rtol else ""
         if where and result.kinks and run.results[reference].kinks and not where.startswith("the value"):
             # Both met the kink: f has no derivative there, and each method gives its convention's
@@ -361,12 +370,12 @@ def compare_case(
         elif where:
             why = _disagreement(method, difference, rtol, reference, run.results, where)
             rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
-        elif reference == "symbolic":
+        elif exact_reference:
             rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
     return list(rows.values())
 
 
-def methods_of(order: int) -> Mapping[str, Callable[..., Measurement]]:
+def methods_of(order: int) -> Mapping[str, Method]:
     """The methods that compute derivatives of this order (1: gradients, 2: Hessians)."""
     if order not in (1, 2):
         raise ValueError(f"order {order}: diffstudy computes first (1) and second (2) derivatives")

@@ -3,7 +3,10 @@
 * ``symbolic``: sympy differentiates its gradient expressions once more; the value, gradient and
   Hessian expressions are evaluated as trees and after ``sympy.cse`` (counted), and exactly;
 * ``forward-over-forward``, ``forward-over-reverse``, ``reverse-over-reverse``: the modes nested
-  (:mod:`diffstudy.engine.second`), every operation of both levels counted.
+  (:mod:`diffstudy.engine.second`), every operation of both levels counted;
+* ``forward-over-generated``: forward mode's dual numbers run through the generated adjoint code
+  (:mod:`diffstudy.engine.generate`): a Hessian-vector product per input entry, the inner
+  gradient at the speed of written-out code.
 
 Each gives a :class:`~.methods.Measurement` whose ``hessian`` has a row and a column per entry
 of the inputs; :func:`~.methods.run_methods` runs them as it runs the first-order methods.
@@ -11,19 +14,18 @@ of the inputs; :func:`~.methods.run_methods` runs them as it runs the first-orde
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..engine import second, symbolic
+from ..engine import forward, generate, reverse, second, symbolic
 from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
 from ..engine.trees import entries
 from ..errors import DomainError
 from .cases import Case
-from .methods import Measurement, count_symbolic
+from .methods import Measurement, Method, count_symbolic
 
 
 def _plain(numbers: list[Any]) -> list[Any]:
@@ -48,21 +50,21 @@ def _measurement(
     )
 
 
-def measure_forward_over_forward(case: Case) -> Measurement:
+def measure_forward_over_forward(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
     """An inner forward pass per input entry inside an outer one per input entry: n² passes."""
     tally = Tally()
     found = second.hessian_forward_over_forward(case.function, counting(case.point, tally))
     return _measurement("forward-over-forward", case, found, tally, None)
 
 
-def measure_forward_over_reverse(case: Case) -> Measurement:
+def measure_forward_over_reverse(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
     """One outer forward pass per input entry around a recording and a sweep; the size is the tape's."""
     tally, sizes = Tally(), []
     found = second.hessian_forward_over_reverse(case.function, counting(case.point, tally), sizes)
     return _measurement("forward-over-reverse", case, found, tally, sizes[0])
 
 
-def measure_reverse_over_reverse(case: Case) -> Measurement:
+def measure_reverse_over_reverse(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
     """The recording and sweep recorded on an outer tape, swept once per gradient entry; the
     size is the outer tape's length."""
     tally, sizes = Tally(), []
@@ -103,9 +105,40 @@ def measure_symbolic_hessian(case: Case, budget: Budget, exact: bool = True) -> 
     )
 
 
-SECOND_ORDER: dict[str, Callable[..., Measurement]] = {
-    "symbolic": measure_symbolic_hessian,
-    "forward-over-forward": measure_forward_over_forward,
-    "forward-over-reverse": measure_forward_over_reverse,
-    "reverse-over-reverse": measure_reverse_over_reverse,
+def measure_forward_over_generated(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
+    """One outer forward pass per input entry through the generated adjoint code of f, written
+    once at the point; the size is the code's lines."""
+    script = generate.trace(case.function, list(case.point), list(case.inputs))
+    source = generate.write(script, "reverse", f"gradient_of_{case.name}", check_floats=False)
+    gradient_code = generate.build(source)
+    second.require_one_number(len(script.recording.positions))
+    seed = reverse.seed(script.recording.outputs[0], 0, script.recording.exact)
+
+    def value_and_gradient(*inputs: Any) -> tuple[Any, ...]:
+        values, adjoints = gradient_code(*inputs, seed)
+        return (*values, *adjoints)
+
+    tally = Tally()
+    values, rows = forward.jacobian(value_and_gradient, counting(case.point, tally))
+    found = values[0], [d for a in values[1:] for d in entries(plain(a))], rows[1:]
+    return _measurement("forward-over-generated", case, found, tally, source.text.count("\n"))
+
+
+SYMBOLIC_HESSIAN = Method("symbolic", "sympy's Hessian", "sympy", 2, measure_symbolic_hessian, reference=True,
+                          budgeted=True)  # fmt: skip
+SECOND_ORDER: dict[str, Method] = {
+    m.name: m
+    for m in (
+        SYMBOLIC_HESSIAN,
+        Method("forward-over-forward", "forward over forward", "forward-over-forward", 2, measure_forward_over_forward),
+        Method("forward-over-reverse", "forward over reverse", "forward-over-reverse", 2, measure_forward_over_reverse),
+        Method("reverse-over-reverse", "reverse over reverse", "reverse-over-reverse", 2, measure_reverse_over_reverse),
+        Method(
+            "forward-over-generated",
+            "forward over the generated code",
+            "forward-over-generated",
+            2,
+            measure_forward_over_generated,
+        ),  # fmt: skip
+    )
 }

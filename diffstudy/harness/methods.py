@@ -22,7 +22,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ..engine import expressions, float_range, forward, kinks, reverse, symbolic
+from ..engine import expressions, float_range, forward, generate, kinks, reverse, symbolic
 from ..engine.active import plain
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
@@ -117,14 +117,14 @@ def measure_function(case: Case) -> tuple[list[Any], Tally]:
     return [plain(v) for out in outputs for v in entries(plain(out))], tally
 
 
-def measure_forward(case: Case) -> Measurement:
+def measure_forward(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
     """Forward mode: one pass of dual arithmetic per entry of the inputs."""
     tally = Tally()
     values, rows = forward.jacobian(case.function, counting(case.point, tally))
     return Measurement("forward", case.inputs, [plain(v) for v in values], _plain_rows(rows), tally, shapes=case.shapes)
 
 
-def measure_reverse(case: Case) -> Measurement:
+def measure_reverse(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
     """Reverse mode: one recording, then one backward sweep per entry of the outputs."""
     tally = Tally()
     recording = reverse.record(case.function, counting(case.point, tally))
@@ -225,11 +225,73 @@ def measure_symbolic(case: Case, budget: Budget, exact: bool = True) -> Measurem
     )
 
 
-METHODS: dict[str, Callable[..., Measurement]] = {
-    "symbolic": measure_symbolic,
-    "forward": measure_forward,
-    "reverse": measure_reverse,
-}
+def measure_generated(case: Case, budget: Budget | None = None, exact: bool = True) -> Measurement:
+    """The derivative written out as code: f traced once at the point, its adjoint code written and
+    compiled (:mod:`.engine.generate`), then run on counting numbers, one call per entry of the
+    outputs (each call runs f's forward sweep and one backward sweep). Its size is the code's lines.
+
+    Raises:
+        Declined: the program is too large to write out (the tape is the method for it).
+    """
+    point = list(case.point)
+    script = generate.trace(case.function, point, list(case.inputs))
+    try:
+        source = generate.write(script, "reverse", f"gradient_of_{case.name}", check_floats=False)
+    except generate.TooLarge as error:
+        raise Declined(str(error)) from None
+    function = generate.build(source)
+    recording = script.recording
+    tally = Tally()
+    inputs = counting(point, tally)
+    values: list[Any] = []
+    rows = []
+    for k, entry in recording.positions:
+        seeds = [reverse.seed(out, entry, recording.exact) if j == k else _zero_seed(out) for j, out in
+                 enumerate(recording.outputs)]  # fmt: skip
+        outputs, adjoints = function(*inputs, *seeds)
+        values = [plain(v) for value in outputs for v in entries(plain(value))]
+        rows.append([plain(d) for a in adjoints for d in entries(plain(a))])
+    if not recording.positions:  # no output entries: f alone
+        outputs, _ = function(*inputs, *[0] * len(recording.outputs))
+        values = [plain(v) for value in outputs for v in entries(plain(value))]
+    return Measurement("generated", case.inputs, values, rows, tally, size=source.text.count("\n"), shapes=case.shapes)
+
+
+def _zero_seed(out: Any) -> Any:
+    value = plain(out)
+    return 0 if not np.ndim(value) else np.zeros(np.shape(value))
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of differentiating, as the harness runs it and the tables name it.
+
+    Attributes:
+        name: its key in rows, JSON and ``--method`` ("reverse").
+        label: how a sentence names it ("reverse mode", "sympy's gradient").
+        short: how an agreement names it as the reference ("sympy").
+        order: 1 for gradients and Jacobians, 2 for Hessians.
+        measure: ``measure(case, budget, exact)``: the method run on counting numbers.
+        reference: exact where the point is rational: the other methods are checked against it.
+        budgeted: its derivative's size is bounded by the budget's nodes (sympy's swell); every
+            method is bounded by the budget's seconds.
+    """
+
+    name: str
+    label: str
+    short: str
+    order: int
+    measure: Callable[[Case, Budget, bool], Measurement]
+    reference: bool = False
+    budgeted: bool = False
+
+
+SYMBOLIC = Method("symbolic", "sympy's gradient", "sympy", 1, measure_symbolic, reference=True, budgeted=True)
+FORWARD = Method("forward", "forward mode", "forward", 1, measure_forward)
+REVERSE = Method("reverse", "reverse mode", "reverse", 1, measure_reverse)
+GENERATED = Method("generated", "the generated code", "generated", 1, measure_generated)
+
+METHODS: dict[str, Method] = {m.name: m for m in (SYMBOLIC, FORWARD, REVERSE, GENERATED)}
 
 
 @dataclass
@@ -266,7 +328,7 @@ def run_methods(
     *,
     exact: bool = True,
     on_error: Callable[[BaseException], None] = _ignore,
-    table: Mapping[str, Callable[..., Measurement]] = METHODS,
+    table: Mapping[str, Method] = METHODS,
 ) -> CaseRun:
     """Run the function and each method on counting numbers, each under ``budget``'s clock.
 
@@ -285,8 +347,6 @@ def run_methods(
         f_ops = None
         on_error(error)
     for method in methods:
-        # Forward and reverse mode are bounded by the clock around them; symbolic has a size budget too.
-        options = {"budget": budget, "exact": exact} if method == "symbolic" else {}
         try:
             with (
                 budget.clock(f"the {method} method"),
@@ -294,7 +354,7 @@ def run_methods(
                 float_range.collecting() as below,
                 numpy_errors_explained(),
             ):
-                results[method] = table[method](case, **options)
+                results[method] = table[method].measure(case, budget, exact)
             results[method].kinks = met
             results[method].underflows = below.notes()
         except Exception as error:
@@ -308,7 +368,7 @@ def gradient(
 ) -> Measurement:
     """Differentiate ``f`` at ``at`` (input name → number) by ``method``, counting its operations.
 
-    ``method`` is "symbolic", "forward" or "reverse". The result has ``value``, ``gradient``
+    ``method`` is "symbolic", "forward", "reverse" or "generated". The result has ``value``, ``gradient``
     (or ``jacobian`` for several outputs), ``ops`` (a tally by kind; ``ops.total`` in all) and
     ``size`` (tape length, or derivative tree nodes).
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..harness.compare import method_named
 from .tables import format_cell, format_number, format_vector, render
 
 COMPARE_LEGEND = (
@@ -50,7 +51,7 @@ def format_agreement(row: pd.Series, note: str = "") -> str:
         return ""
     if row["reference"] is None:
         # the symbolic row is the others' reference; a method that ran alone has none
-        text = "reference" if row["method"] == "symbolic" else "no reference"
+        text = "reference" if method_named(row["method"]).reference else "no reference"
         return text + _marker(row, note)
     # The difference is computed exactly: 0 means the same number, a float 0.25 and sympy's 1/4 too.
     text = "exact" if row["agreement"] == 0 else f"{row['agreement']:.1e}"

@@ -21,7 +21,7 @@ import pandas as pd
 from ..engine.budget import Budget
 from ..harness.cases import Case
 from ..harness.families import Family, as_case, shared_size_letter
-from ..harness.methods import run_methods
+from ..harness.methods import FORWARD, GENERATED, METHODS, REVERSE, SYMBOLIC, Method, run_methods
 from . import primitive_cost
 from .programs import (
     log_sum_exp,
@@ -67,8 +67,10 @@ class CostLimits:
 
 COLUMNS = [
     "n", "f ops", "forward ops", "forward/f", "reverse ops", "reverse/f", "reverse record", "reverse sweep",
-    "reverse mul/f mul", "symbolic ops", "symbolic/f", "symbolic cse ops", "symbolic cse/f",
+    "reverse mul/f mul", "generated ops", "generated/f", "symbolic ops", "symbolic/f", "symbolic cse ops",
+    "symbolic cse/f",
 ]  # fmt: skip
+COST_METHODS = (FORWARD, REVERSE, GENERATED, SYMBOLIC)  # in the order of the columns
 
 
 @dataclass
@@ -87,45 +89,48 @@ def ratio(ops: int | None, f_ops: int) -> float | None:
     return None if ops is None or f_ops == 0 else ops / f_ops
 
 
-_WHO = {"forward": "forward mode", "reverse": "reverse mode", "symbolic": "sympy's gradient"}
-
-
 def measure_methods(case: Case, label: str, inputs: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:
     """Every method's operations on ``case`` and their ratios to ops(f): the measured columns of a row.
 
     ``label`` names the size in notes ("n = 8"); ``inputs`` is the number of input entries, which
-    ``limits.symbolic_max_n`` caps. A method named in ``stopped`` is skipped; a method that passes
-    ``limits.max_ops`` or its budget here, or sympy's gradient past its cap, is added to
-    ``stopped`` with the reason.
+    ``limits.symbolic_max_n`` caps for the budgeted method (sympy's). A method named in
+    ``stopped`` is skipped; a method that passes ``limits.max_ops`` or its budget here, or
+    sympy's gradient past its cap, is added to ``stopped`` with the reason.
     """
     capped = limits.symbolic_max_n is not None and inputs > limits.symbolic_max_n
-    methods = [m for m in ("forward", "reverse", "symbolic") if m not in stopped and not (m == "symbolic" and capped)]
-    run = run_methods(case, methods, limits.budget, exact=False)
+    methods = [m for m in COST_METHODS if m.name not in stopped and not (m.budgeted and capped)]
+    run = run_methods(case, [m.name for m in methods], limits.budget, exact=False)
     stops = run.stops()
     f_ops = run.f_ops.total
     row: dict[str, Any] = {"f ops": f_ops}
     for method in methods:
-        if method == "symbolic" or method in stops:
+        result = run.results.get(method.name)
+        if result is None:
             continue
-        ops = run.ops(method)
-        row.update({f"{method} ops": ops, f"{method}/f": ratio(ops, f_ops)})
-        if ops > limits.ops_limit(method):
-            stopped[method] = f"{method} mode is not run past {label} ({ops:,} operations there)"
-    if "reverse" in run.results:
-        reverse = run.results["reverse"]
-        row["reverse record"] = reverse.phases["record"].total
-        row["reverse sweep"] = reverse.phases["backward"].total
-        row["reverse mul/f mul"] = ratio(reverse.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
-        row["tape length"] = reverse.size
+        ops = result.ops.total
+        row.update({f"{method.name} ops": ops, f"{method.name}/f": ratio(ops, f_ops)})
+        if result.ops_cse is not None:
+            cse = result.ops_cse.total
+            row.update({f"{method.name} cse ops": cse, f"{method.name} cse/f": ratio(cse, f_ops)})
+        if not method.budgeted and ops > limits.ops_limit(method.name):
+            stopped[method.name] = f"{method.label} is not run past {label} ({ops:,} operations there)"
+    if REVERSE.name in run.results:  # the tape's two phases, and its length
+        tape = run.results[REVERSE.name]
+        row["reverse record"] = tape.phases["record"].total
+        row["reverse sweep"] = tape.phases["backward"].total
+        row["reverse mul/f mul"] = ratio(tape.ops["mul"], run.f_ops["mul"]) if run.f_ops["mul"] else None
+        row["tape length"] = tape.size
     if capped:
-        stopped.setdefault("symbolic", f"sympy's gradient is measured up to {limits.symbolic_max_n} inputs")
-    if "symbolic" in run.results:
-        tree, cse = run.results["symbolic"].ops.total, run.results["symbolic"].ops_cse.total
-        row.update({"symbolic ops": tree, "symbolic/f": ratio(tree, f_ops)})
-        row.update({"symbolic cse ops": cse, "symbolic cse/f": ratio(cse, f_ops)})
-    for method, reason in stops.items():
-        stopped[method] = f"{_WHO[method]} stopped at {label}: {reason}"
+        for method in methods_capped(methods, COST_METHODS):
+            stopped.setdefault(method.name, f"{method.label} is measured up to {limits.symbolic_max_n} inputs")
+    for name, reason in stops.items():
+        stopped[name] = f"{METHODS[name].label} stopped at {label}: {reason}"
     return row
+
+
+def methods_capped(running: list[Method], every: tuple[Method, ...]) -> list[Method]:
+    """The budgeted methods left out at this size by the cap on their inputs."""
+    return [m for m in every if m.budgeted and m not in running]
 
 
 def row_at(family: Family, n: int, limits: CostLimits, stopped: dict[str, str]) -> dict[str, Any]:

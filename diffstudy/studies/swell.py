@@ -82,6 +82,8 @@ COLUMNS = {
     "forward ops": "operations of forward mode, all passes",
     "reverse ops": "operations of reverse mode, recording and sweep",
     "tape length": "entries on the tape",
+    "generated ops": "operations of the generated adjoint code (f's forward sweep, then the adjoints)",
+    "code lines": "lines of the generated code: the derivative written out as a program",
 }
 
 
@@ -139,6 +141,9 @@ def row_at(family: Family, k: int, limits: Limits, skip: dict[str, str]) -> tupl
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update({"k": k, "f ops": run.f_ops.total, "forward ops": run.ops("forward")})
     row["reverse ops"], row["tape length"] = reverse.ops.total, reverse.size
+    generated = run.results.get("generated")
+    if generated is not None:
+        row["generated ops"], row["code lines"] = generated.ops.total, generated.size
     try:
         with budget.clock("the tape on sympy symbols"):
             taped = symbolic.derive_by_tape(f, names, shapes).expressions
@@ -175,7 +180,7 @@ def row_at(family: Family, k: int, limits: Limits, skip: dict[str, str]) -> tupl
 
 def _declined(row: dict[str, Any], skip: dict[str, str], why: str) -> tuple[dict[str, Any], None]:
     """A branch: sympy has nothing at any size, so the sweep goes on with f and both modes."""
-    skip["symbolic"] = f"sympy declines: {why}; f, forward and reverse are measured at every size"
+    skip["symbolic"] = f"sympy declines: {why}; f and the algorithmic methods are measured at every size"
     return row, None
 
 
