@@ -43,7 +43,7 @@ from . import array_primitives, reverse
 from .active import constant_like
 from .code import literal, written
 from .levels import plain
-from .primitives import REGISTRY, Argument, Unit, divide, power
+from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
 from .trees import outputs_of
 
 LIMIT = 200_000  # operations beyond which a program is not written out (its source would be too large)
@@ -201,7 +201,8 @@ class _Writer:
         self.namespace: dict[str, Any] = {p.name: p.evaluate for p in REGISTRY}
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
         self.namespace.update(_apply=array_primitives.apply, _pull=array_primitives.pull, _push=array_primitives.push)
-        self.namespace.update(_finite=_finite, _zero=_zero, _same=_same)
+        self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
+        self.namespace.update(_accumulate=accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self._counter = count()
         self._by_id: dict[int, str] = {}
 
@@ -302,19 +303,21 @@ class _Writer:
 
     # -- the local partials, written from the registry's rules
 
-    def partial(self, k: int, position: int) -> str:
-        """∂(entry k)/∂(its argument at ``position``) as source."""
+    def partial(self, k: int, position: int) -> tuple[str, bool]:
+        """∂(entry k)/∂(its argument at ``position``) as source, and whether it is the rule called
+        by name (it may give ±1 or 0 as a structural partial, which the code accumulates as the
+        tape does)."""
         entry = self.tape[k]
         primitive = entry[0]
         rule = primitive.partials[position]
         texts, given = self.operands(k)
         if isinstance(rule, Argument):
-            return texts[rule.position]
+            return texts[rule.position], False
         text = written(rule, [*texts, self.names[k]], self.constant, [*given, None])
         if text is not None:
-            return text
+            return text, False
         name = self.constant(rule, f"d_{primitive.name}" + ("" if primitive.arity == 1 else f"_{position}"))
-        return f"{name}({', '.join([*texts, self.names[k]])})"
+        return f"{name}({', '.join([*texts, self.names[k]])})", True
 
     def check_finite(self, names: Sequence[str] | None = None) -> None:
         """One check that no float of the forward sweep (or of ``names``) overflowed: an inf that a
@@ -347,6 +350,11 @@ def _finite(*values: float) -> None:
 
 def _zero(x: Any) -> Any:
     return constant_like(x, 0)
+
+
+def _or_zero(derivative: Any, like: Any) -> Any:
+    """A derivative that a structural 0 may have left as nothing (None): 0 in ``like``'s type."""
+    return constant_like(like, 0) if derivative is None else derivative
 
 
 def _same(computed: Any, recorded: Any) -> bool:
@@ -419,6 +427,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
     partial × adjoint into its arguments' adjoints, as the tape's backward sweep does."""
     tape, names = script.recording.tape, script.names
     adjoint: dict[int, str] = {}
+    maybe_none: set[str] = set()  # adjoints that a structural 0 may have left as nothing
     seeded = []
     for out, seed in zip(script.recording.outputs, seeds):
         if script.recording.on_tape(out):
@@ -455,17 +464,29 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
             rule = entry[0].partials[position]
             exists = index in adjoint
             target = adjoint.setdefault(index, f"{names[index]}_bar")
-            if rule.__class__ is Unit:
-                if rule.sign == 1:
-                    writer.emit(f"{target} = {target} + {g}" if exists else f"{target} = {g}")
-                elif rule.sign == -1:
-                    writer.emit(f"{target} = {target} - {g}" if exists else f"{target} = -{g}")
-                elif not exists:
+            if rule.__class__ is Unit and rule.sign == 0:
+                if not exists:
                     del adjoint[index]
                 continue
-            term = f"{writer.partial(k, position)} * {g}"
-            writer.emit(f"{target} = {target} + {term}" if exists else f"{target} = {term}")
-    return [adjoint.get(i, f"_zero({names[i]})") for i in range(n)]
+            text, called = (None, False) if rule.__class__ is Unit else writer.partial(k, position)
+            if called or g in maybe_none or target in maybe_none:
+                # A partial that may be ±1 or 0 by structure (a kink's), or an adjoint that may be
+                # nothing yet: accumulated as the tape accumulates (its accumulate()).
+                partial = text if text is not None else ("_ONE" if rule.sign == 1 else "_MINUS_ONE")
+                writer.emit(f"{target} = _accumulate({target if exists else 'None'}, {partial}, {g})")
+                maybe_none.add(target)
+            elif rule.__class__ is Unit:
+                if rule.sign == 1:
+                    writer.emit(f"{target} = {target} + {g}" if exists else f"{target} = {g}")
+                else:
+                    writer.emit(f"{target} = {target} - {g}" if exists else f"{target} = -{g}")
+            else:
+                term = f"{text} * {g}"
+                writer.emit(f"{target} = {target} + {term}" if exists else f"{target} = {term}")
+    return [
+        f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")
+        for i in range(n)
+    ]
 
 
 def _variable_positions(entry: reverse.ArrayEntry) -> list[int]:
@@ -478,6 +499,7 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
     tape, names = script.recording.tape, script.names
     n = script.recording.n_inputs
     tangent: dict[int, str] = {i: f"{names[i]}_dot" for i in range(n)}
+    maybe_none: set[str] = set()  # tangents that a structural 0 may have left as nothing
     writer.emit("# the tangents, in recording order")
     for k in range(n, len(tape)):
         entry = tape[k]
@@ -498,6 +520,7 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
                 writer.emit(f"{tangent[k]} = {total}")
             continue
         _, _, first, _, second, _ = entry
+        accumulated: list[tuple[str, str]] = []  # (partial, tangent) accumulated as forward mode does
         for position, index in enumerate((first, second)[: entry[0].arity]):
             if index is None or index not in tangent:
                 continue
@@ -505,9 +528,22 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
             if rule.__class__ is Unit:
                 if rule.sign:
                     pieces.append((tangent[index], rule.sign < 0))
+                    accumulated.append(("_ONE" if rule.sign > 0 else "_MINUS_ONE", tangent[index]))
                 continue
-            pieces.append((f"{writer.partial(k, position)} * {tangent[index]}", False))
-        if not pieces:
+            text, called = writer.partial(k, position)
+            pieces.append((f"{text} * {tangent[index]}", False))
+            accumulated.append((text, tangent[index]))
+            if called or tangent[index] in maybe_none:
+                pieces.append(("", True))  # written below with accumulate()
+        if not accumulated:
+            continue
+        if any(term == "" for term, _ in pieces) or any(t in maybe_none for _, t in accumulated):
+            tangent[k] = f"{names[k]}_dot"
+            total = "None"
+            for partial, t in accumulated:
+                total = f"_accumulate({total}, {partial}, {t})"
+            writer.emit(f"{tangent[k]} = {total}")
+            maybe_none.add(tangent[k])
             continue
         text = ("-" if pieces[0][1] else "") + pieces[0][0]
         for term, subtract in pieces[1:]:
@@ -517,7 +553,12 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
     results = []
     for out in script.recording.outputs:
         reached = script.recording.on_tape(out) and out.index in tangent
-        results.append(tangent[out.index] if reached else f"_zero({writer.side(out)})")
+        if not reached:
+            results.append(f"_zero({writer.side(out)})")
+        elif tangent[out.index] in maybe_none:
+            results.append(f"_or_zero({tangent[out.index]}, {writer.side(out)})")
+        else:
+            results.append(tangent[out.index])
     return results
 
 
