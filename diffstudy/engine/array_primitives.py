@@ -403,6 +403,10 @@ class Place(LinearMap):
 # ---------------------------------------------------------------- the primitive type
 
 
+# The array primitives that are not a scalar one entry by entry, by name (the generated code's ``ops``).
+STRUCTURAL: dict[str, ArrayPrimitive] = {}
+
+
 @dataclass(frozen=True, eq=False)
 class ArrayPrimitive:
     """One array operation: its value, the scalar operations it performs, and one linear map per argument.
@@ -424,6 +428,10 @@ class ArrayPrimitive:
     partial: Callable[[int, Sequence[Any], Any, Params], LinearMap]
     jvp: Callable[[Sequence[Any], Sequence[Any], Any, Params], Any] | None = None
     scalar: Primitive | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.scalar is None:
+            STRUCTURAL[self.name] = self
 
     def __repr__(self) -> str:
         return f"<array primitive {self.name}>"

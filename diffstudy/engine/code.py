@@ -1,10 +1,12 @@
-"""Expressions as Python source: a number type whose every operation writes code instead of computing.
+"""Expressions as Python source: number types whose every operation writes code instead of computing.
 
-:class:`Code` is how the generated method (:mod:`.generate`) writes a primitive's local partial
-as source without a second copy of the rule: the registry's own rule is called on ``Code``
-arguments, and what it does is written down (``cos(x)``, ``3 * power(x, 2)``). A rule that needs
-a value to decide (the stable form of tanh' beyond |x| = ½ looks at |x|) cannot be written that
-way; it raises :class:`NeedsValue`, and the generated code calls the rule itself.
+:class:`Code` (a number) and :class:`CodeArray` (an array, of a known shape) are how the generated
+method (:mod:`.generate`) writes a primitive's local partial, and an array operation's
+vector-Jacobian product, as source without a second copy of any rule: the registry's own rule,
+or the array primitive's own linear map, is called on code arguments, and what it does is
+written down (``cos(x)``, ``3 * pow(x, 2)``, ``(g @ ops.transpose(W, axes=(1, 0)))``). A rule
+that needs a value to decide (the stable form of tanh' looks at |x|) cannot be written that way;
+it raises :class:`NeedsValue`, and the generated code calls the rule itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .active import Active, install_operators
+from . import array_primitives
+from .active import Active, ActiveArray, install_operators
 from .primitives import Primitive
 
 # The operators written as Python writes them; every other primitive is a call of its name.
@@ -82,8 +85,88 @@ class Code(Active):
     def __bool__(self) -> bool:
         raise NeedsValue(self.text)
 
+    def lifted(self) -> CodeArray:
+        return CodeArray(self.text, (), self.constants)
+
 
 install_operators(Code)
+
+
+def _simple(value: Any) -> bool:
+    """Whether ``repr(value)`` is Python that gives ``value`` back (ints, tuples of them, None)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    return isinstance(value, tuple) and all(_simple(v) for v in value)
+
+
+def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], params: dict[str, Any],
+                 constants: Callable[[Any], str]) -> str:  # fmt: skip
+    """The source of an array operation: a scalar primitive entry by entry as for numbers
+    (``(a * b)``, ``tanh(a)``), matmul as ``@``, indexing with brackets, and every other
+    operation as ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives."""
+    scalar = primitive.scalar
+    if scalar is not None:
+        infix = INFIX.get(scalar.name)
+        if infix is not None:
+            return f"({texts[0]} {infix} {texts[1]})"
+        return f"(-{texts[0]})" if scalar.name == "neg" else f"{scalar.name}({', '.join(texts)})"
+    if primitive is array_primitives.MATMUL:
+        return f"({texts[0]} @ {texts[1]})"
+    keywords = [f"{k}={repr(v) if _simple(v) else constants(v)}" for k, v in params.items()]
+    return f"ops.{primitive.name}({', '.join([*texts, *keywords])})"
+
+
+class CodeArray(ActiveArray):
+    """An array known only by its shape and the source text that computes it."""
+
+    __slots__ = ("text", "constants", "known_shape")
+    kind = "code array"
+    priority = 10**9
+
+    def __init__(self, text: str, shape: tuple[int, ...], constants: Callable[[Any], str]) -> None:
+        self.text = text
+        self.known_shape = tuple(shape)
+        self.constants = constants
+
+    def __repr__(self) -> str:
+        return f"CodeArray({self.text}, {self.known_shape})"
+
+    @property
+    def value(self) -> Any:
+        raise NeedsValue(self.text)
+
+    @property
+    def shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return self.known_shape
+
+    @property
+    def dtype(self) -> np.dtype:  # type: ignore[override]
+        raise NeedsValue(self.text)
+
+    def same_differentiation(self, other: Any) -> bool:
+        return isinstance(other, (Code, CodeArray))
+
+    def apply_array(self, primitive: Any, args: Any, params: dict[str, Any]) -> CodeArray:
+        """The operation written, its result's shape found by doing it on arrays of ones."""
+        texts = [a.text if isinstance(a, (Code, CodeArray)) else literal(a, self.constants) for a in args]
+        stand_ins = [
+            _stand_in(a.shape) if isinstance(a, CodeArray) else 1.0 if isinstance(a, Code) else a for a in args
+        ]
+        shape = np.shape(primitive.evaluate(*stand_ins, **params))
+        return CodeArray(array_source(primitive, texts, params, self.constants), shape, self.constants)
+
+
+def _stand_in(shape: tuple[int, ...]) -> np.ndarray:
+    """An array of ``shape`` to find a result's shape on: √1, √2, … (no zero, no equal rows)."""
+    return np.sqrt(np.arange(1.0, 1.0 + int(np.prod(shape)))).reshape(shape)
+
+
+def _compared(self: CodeArray, other: Any) -> Any:
+    raise NeedsValue(self.text)
+
+
+for _name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__"):
+    setattr(CodeArray, _name, _compared)
 
 
 def written(

@@ -41,12 +41,30 @@ import numpy as np
 from ..errors import DiffstudyError, DomainError
 from . import array_primitives, reverse
 from .active import constant_like
-from .code import literal, written
+from .code import CodeArray, NeedsValue, array_source, literal, written
 from .levels import plain
 from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
 from .trees import outputs_of
 
 LIMIT = 200_000  # operations beyond which a program is not written out (its source would be too large)
+
+
+class _Operations:
+    """The array operations generated code calls as ``ops.sum(x, axis=(0,), keepdims=False)``:
+    each of :data:`.array_primitives.STRUCTURAL`, on any array type, as the tape performs it."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        primitive = array_primitives.STRUCTURAL[name]
+
+        def operation(*args: Any, **params: Any) -> Any:
+            return array_primitives.apply(primitive, args, params)
+
+        operation.__name__ = name
+        setattr(self, name, operation)
+        return operation
+
+
+OPS = _Operations()
 
 
 class PathChanged(DiffstudyError):
@@ -200,7 +218,7 @@ class _Writer:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {p.name: p.evaluate for p in REGISTRY}
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
-        self.namespace.update(_apply=array_primitives.apply, _pull=array_primitives.pull, _push=array_primitives.push)
+        self.namespace.update(_pull=array_primitives.pull, _push=array_primitives.push, ops=OPS)
         self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self._counter = count()
@@ -254,9 +272,7 @@ class _Writer:
         entry = self.tape[k]
         texts, _ = self.operands(k)
         if entry.__class__ is reverse.ArrayEntry:
-            primitive = self.constant(entry.primitive, entry.primitive.name)
-            params = self.constant(entry.params, "params")
-            return f"{self.names[k]} = _apply({primitive}, ({', '.join(texts)},), {params})"
+            return f"{self.names[k]} = {array_source(entry.primitive, texts, entry.params, self.constant)}"
         primitive = entry[0]
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
         if infix:
@@ -318,6 +334,39 @@ class _Writer:
             return text, False
         name = self.constant(rule, f"d_{primitive.name}" + ("" if primitive.arity == 1 else f"_{position}"))
         return f"{name}({', '.join([*texts, self.names[k]])})", True
+
+    def code_arguments(self, k: int) -> list[Any]:
+        """Entry k's arguments as code arrays (of their recorded shapes) or as the constants they were."""
+        entry = self.tape[k]
+        return [
+            CodeArray(self.names[operand], np.shape(self.tape[operand][1]), self.constant)
+            if isinstance(operand, int)
+            else constant
+            for operand, constant in zip(entry.operands, entry.constants)
+        ]
+
+    def linear_map_source(self, k: int, position: int, vector: str, direction: str) -> tuple[str | None, bool] | None:
+        """The vector-Jacobian product (``direction`` "transpose") or Jacobian-vector product ("apply")
+        of entry k by its argument at ``position``, on ``vector``, written as numpy code from the
+        array primitive's own linear map; and whether it is to be subtracted. None where the map
+        looks at values (a stable rule, a max's winners) or places entries (an index): the code
+        then calls the map."""
+        entry = self.tape[k]
+        out = CodeArray(self.names[k], np.shape(entry[1]), self.constant)
+        operand = entry.operands[position]
+        try:
+            linear_map = entry.primitive.partial(position, self.code_arguments(k), out, entry.params)
+            if isinstance(linear_map, array_primitives.Select):
+                return None
+            shape = np.shape(entry[1]) if direction == "transpose" else np.shape(self.tape[operand][1])
+            result = getattr(linear_map, direction)(CodeArray(vector, shape, self.constant))
+        except (NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError, DiffstudyError):
+            return None
+        if result is None:
+            return None, linear_map.negative
+        if not isinstance(result, CodeArray):
+            return None
+        return result.text, linear_map.negative
 
     def check_finite(self, names: Sequence[str] | None = None) -> None:
         """One check that no float of the forward sweep (or of ``names``) overflowed: an inf that a
@@ -441,21 +490,38 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
     live = _live(script, seeded)
     writer.emit("# the backward sweep, in reverse order")
     n = script.recording.n_inputs
+    shown = None
     for k in range(len(tape) - 1, n - 1, -1):
         if k not in adjoint or not live[k]:
             continue
+        line = script.lines[k] if k < len(script.lines) else None
+        if line is not None and line != shown:
+            writer.emit(f"# {_source_line(line)}")
+            shown = line
         g = adjoint[k]
         entry = tape[k]
         if entry.__class__ is reverse.ArrayEntry:
             for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
-                texts, _ = writer.operands(k)
-                linear_map = (
-                    f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
-                    f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
-                )
-                total = adjoint.get(index, "None")
-                adjoint.setdefault(index, f"{names[index]}_bar")
-                writer.emit(f"{adjoint[index]} = _pull({total}, {linear_map}, {g})")
+                exists = index in adjoint
+                target = adjoint.setdefault(index, f"{names[index]}_bar")
+                written_map = None if g in maybe_none else writer.linear_map_source(k, position, g, "transpose")
+                if written_map is None:  # the map itself, called: a value-dependent rule, an index
+                    texts, _ = writer.operands(k)
+                    linear_map = (
+                        f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
+                        f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
+                    )
+                    writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
+                    continue
+                term, negative = written_map
+                if term is None:
+                    if not exists:
+                        del adjoint[index]
+                    continue
+                if exists:
+                    writer.emit(f"{target} = {target} {'-' if negative else '+'} {term}")
+                else:
+                    writer.emit(f"{target} = {'-' if negative else ''}{term}")
             continue
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):
@@ -510,11 +576,21 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
             for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
                 if index not in tangent:
                     continue
-                linear_map = (
-                    f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
-                    f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
-                )
-                total = f"_push({total}, {linear_map}, {tangent[index]})"
+                written_map = None
+                if entry.primitive.jvp is None and tangent[index] not in maybe_none:
+                    written_map = writer.linear_map_source(k, position, tangent[index], "apply")
+                if written_map is None or written_map[0] is None:
+                    linear_map = (
+                        f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
+                        f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
+                    )
+                    total = f"_push({total}, {linear_map}, {tangent[index]})"
+                    continue
+                term, negative = written_map
+                if total == "None":
+                    total = f"-{term}" if negative else term
+                else:
+                    total = f"{total} {'-' if negative else '+'} {term}"
             if total != "None":
                 tangent[k] = f"{names[k]}_dot"
                 writer.emit(f"{tangent[k]} = {total}")

@@ -1,0 +1,74 @@
+"""``python -m diffstudy code CASE``: the derivative written out as Python, beside sympy's."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine.budget import Budget
+from ..harness.messages import describe
+from ..output import code_view
+from ..studies import written
+from .common import (
+    FAILED,
+    OK,
+    USAGE,
+    UsageError,
+    add_case_options,
+    add_debug,
+    case_output_to_stderr,
+    error_printer,
+    gather_cases,
+)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Declare ``code`` and its options."""
+    parser = commands.add_parser(
+        "code",
+        help="print the derivative of one case written out as Python (the generated method's code)",
+        description=(
+            "Record one case at its point and print the program the generated method writes from the "
+            "recording: f's operations in order, each under the line of the case that made it, then the "
+            "adjoint of each in reverse order (reverse mode), or the tangent beside each (forward mode). "
+            "Below it, sympy's gradient after common-subexpression elimination, as sympy's code printer "
+            "writes it, to compare the two texts."
+        ),
+    )
+    parser.add_argument("name", metavar="CASE", help="the case, e.g. lecture27")
+    parser.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help="reverse: the adjoint code (the gradient in one sweep); forward: the tangent code (default reverse)",
+    )
+    parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: the tangent code of the adjoint code, whose tangents are Hessian-vector products",
+    )
+    parser.add_argument("--no-sympy", action="store_true", help="leave out sympy's gradient")
+    add_case_options(parser, select=False)
+    add_debug(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the case's derivative as code and print it, with sympy's beside it."""
+    cases, problems = gather_cases(args, [args.name])
+    if not cases:
+        return USAGE
+    case = cases[0]
+    try:
+        with Budget().clock("writing the code"), case_output_to_stderr():
+            texts = written.derivative_code(case, mode=args.mode, order=args.order, sympy=not args.no_sympy)
+    except written.NoCodeForm as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:
+        error_printer(args.debug)(error)
+        print(f"diffstudy: {case.name}: {describe(error, case)}", file=sys.stderr)
+        return FAILED
+    print(code_view.to_text(texts))
+    return USAGE if problems else OK
