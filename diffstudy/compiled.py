@@ -139,7 +139,7 @@ class Program:
         self.seed = 1.0 if floats else Fraction(1)
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
         self.mode = mode
-        self.source = generate.write(self.script, mode, _function_name(f, transform.kind), check_floats=self.floats)
+        self.source = generate.write(self.script, mode, _function_name(f, transform.kind), floats=self.floats)
         self.function = generate.build(self.source)
         self.seen = _globals_of(f)
         # Which leaves of the code belong to the differentiated arguments, in order.

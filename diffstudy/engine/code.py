@@ -99,34 +99,74 @@ def _simple(value: Any) -> bool:
     return isinstance(value, tuple) and all(_simple(v) for v in value)
 
 
+# numpy's spelling of the array operations whose value on float arrays is numpy's own call.
+_NUMPY = {"sum": "np.sum", "transpose": "np.transpose", "reshape": "np.reshape", "broadcast_to": "np.broadcast_to"}
+
+
 def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], params: dict[str, Any],
-                 constants: Callable[[Any], str]) -> str:  # fmt: skip
+                 constants: Callable[[Any], str], numpy: bool = False) -> str:  # fmt: skip
     """The source of an array operation: a scalar primitive entry by entry as for numbers
-    (``(a * b)``, ``tanh(a)``), matmul as ``@``, indexing with brackets, and every other
-    operation as ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives."""
+    (``(a * b)``, ``tanh(a)``), matmul as ``@``, and every other operation as
+    ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives, which work on
+    every number type. With ``numpy`` the code is for float arrays only, and says what numpy
+    does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.sum(a, axis=None)``), numpy's
+    errors raised around it."""
     scalar = primitive.scalar
     if scalar is not None:
         infix = INFIX.get(scalar.name)
         if infix is not None:
             return f"({texts[0]} {infix} {texts[1]})"
-        return f"(-{texts[0]})" if scalar.name == "neg" else f"{scalar.name}({', '.join(texts)})"
+        if scalar.name == "neg":
+            return f"(-{texts[0]})"
+        if numpy and scalar.name in ("div", "pow"):
+            return f"({texts[0]} {'/' if scalar.name == 'div' else '**'} {texts[1]})"
+        if numpy and scalar.ufunc is not None and scalar.on_array is None:
+            return f"np.{scalar.ufunc.__name__}({', '.join(texts)})"
+        return f"{scalar.name}({', '.join(texts)})"
     if primitive is array_primitives.MATMUL:
         return f"({texts[0]} @ {texts[1]})"
+    if numpy and primitive is array_primitives.INDEX and _simple_index(params["index"]):
+        return f"{texts[0]}[{_index_source(params['index'])}]"
+    if numpy and primitive.name in _NUMPY:
+        # reshape's, broadcast_to's and transpose's one parameter by position (numpy 1.x names it otherwise)
+        values = [repr(v) if _simple(v) else constants(v) for v in params.values()]
+        if primitive.name == "sum":
+            values = [f"{k}={v}" for k, v in zip(params, values)]
+        return f"{_NUMPY[primitive.name]}({', '.join([*texts, *values])})"
     keywords = [f"{k}={repr(v) if _simple(v) else constants(v)}" for k, v in params.items()]
     return f"ops.{primitive.name}({', '.join([*texts, *keywords])})"
+
+
+def _simple_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice)) and not isinstance(p, bool) for p in parts)
+
+
+def _index_source(index: Any) -> str:
+    """A basic index as written between brackets: ``1:``, ``:-1``, ``0, 2``."""
+    parts = index if isinstance(index, tuple) else (index,)
+
+    def part(p: Any) -> str:
+        if isinstance(p, int):
+            return str(p)
+        text = f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+        return text + (f":{p.step}" if p.step is not None else "")
+
+    return ", ".join(part(p) for p in parts) + ("," if len(parts) == 1 and isinstance(index, tuple) else "")
 
 
 class CodeArray(ActiveArray):
     """An array known only by its shape and the source text that computes it."""
 
-    __slots__ = ("text", "constants", "known_shape")
+    __slots__ = ("text", "constants", "known_shape", "numpy")
     kind = "code array"
     priority = 10**9
 
-    def __init__(self, text: str, shape: tuple[int, ...], constants: Callable[[Any], str]) -> None:
+    def __init__(self, text: str, shape: tuple[int, ...], constants: Callable[[Any], str], numpy: bool = False) -> None:
         self.text = text
         self.known_shape = tuple(shape)
         self.constants = constants
+        self.numpy = numpy
 
     def __repr__(self) -> str:
         return f"CodeArray({self.text}, {self.known_shape})"
@@ -153,7 +193,8 @@ class CodeArray(ActiveArray):
             _stand_in(a.shape) if isinstance(a, CodeArray) else 1.0 if isinstance(a, Code) else a for a in args
         ]
         shape = np.shape(primitive.evaluate(*stand_ins, **params))
-        return CodeArray(array_source(primitive, texts, params, self.constants), shape, self.constants)
+        text = array_source(primitive, texts, params, self.constants, self.numpy)
+        return CodeArray(text, shape, self.constants, self.numpy)
 
 
 def _stand_in(shape: tuple[int, ...]) -> np.ndarray:

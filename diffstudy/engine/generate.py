@@ -211,8 +211,10 @@ class Source:
 class _Writer:
     """Writes the lines of one generated function, naming the constants and rules it refers to."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, numpy: bool = False) -> None:
         self.script = script
+        self.numpy = numpy  # float arrays only: numpy's own calls, in place where the code owns an array
+        self.fresh: set[str] = set()  # adjoint arrays this code made and nothing else refers to
         self.tape = script.recording.tape
         self.names = script.names
         self.lines: list[str] = []
@@ -272,7 +274,8 @@ class _Writer:
         entry = self.tape[k]
         texts, _ = self.operands(k)
         if entry.__class__ is reverse.ArrayEntry:
-            return f"{self.names[k]} = {array_source(entry.primitive, texts, entry.params, self.constant)}"
+            source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy)
+            return f"{self.names[k]} = {source}"
         primitive = entry[0]
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
         if infix:
@@ -339,7 +342,7 @@ class _Writer:
         """Entry k's arguments as code arrays (of their recorded shapes) or as the constants they were."""
         entry = self.tape[k]
         return [
-            CodeArray(self.names[operand], np.shape(self.tape[operand][1]), self.constant)
+            CodeArray(self.names[operand], np.shape(self.tape[operand][1]), self.constant, self.numpy)
             if isinstance(operand, int)
             else constant
             for operand, constant in zip(entry.operands, entry.constants)
@@ -352,14 +355,14 @@ class _Writer:
         looks at values (a stable rule, a max's winners) or places entries (an index): the code
         then calls the map."""
         entry = self.tape[k]
-        out = CodeArray(self.names[k], np.shape(entry[1]), self.constant)
+        out = CodeArray(self.names[k], np.shape(entry[1]), self.constant, self.numpy)
         operand = entry.operands[position]
         try:
             linear_map = entry.primitive.partial(position, self.code_arguments(k), out, entry.params)
             if isinstance(linear_map, array_primitives.Select):
-                return None
+                return self.select(linear_map, vector) if direction == "transpose" else None
             shape = np.shape(entry[1]) if direction == "transpose" else np.shape(self.tape[operand][1])
-            result = getattr(linear_map, direction)(CodeArray(vector, shape, self.constant))
+            result = getattr(linear_map, direction)(CodeArray(vector, shape, self.constant, self.numpy))
         except (NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError, DiffstudyError):
             return None
         if result is None:
@@ -367,6 +370,11 @@ class _Writer:
         if not isinstance(result, CodeArray):
             return None
         return result.text, linear_map.negative
+
+    def select(self, linear_map: array_primitives.Select, g: str) -> None:
+        """An index's adjoint: None (the map called), unless the code owns a float array to add
+        it into in place (see :meth:`accumulate_select`)."""
+        return None
 
     def check_finite(self, names: Sequence[str] | None = None) -> None:
         """One check that no float of the forward sweep (or of ``names``) overflowed: an inf that a
@@ -423,13 +431,15 @@ def _live(script: Script, seeds: Sequence[int]) -> list[bool]:
     return live
 
 
-def write(script: Script, mode: str = "reverse", name: str = "generated", check_floats: bool = True) -> Source:
+def write(script: Script, mode: str = "reverse", name: str = "generated", floats: bool = True) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
     (outputs, the seeds' weighted gradient by each input), the adjoint code of reverse mode;
     "forward" writes ``name(*inputs, *tangents)`` → (outputs, their tangents), forward mode's.
-    With ``check_floats`` the code checks once that no float of f overflowed on the way (for
-    float inputs; counting numbers check each operation themselves).
+    With ``floats`` the code is for float inputs (and float arrays) only: it checks once that no
+    float of f overflowed on the way (counting numbers check each operation themselves), and it
+    writes array operations as numpy's own calls under numpy's errors raised, adding an index's
+    adjoint in place where it owns the array.
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -438,7 +448,7 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", check_
         raise TooLarge(
             f"{script.size:,} operations are too many to write out (the limit is {LIMIT:,}): the tape is used"
         )
-    writer = _Writer(script)
+    writer = _Writer(script, numpy=floats)
     name = _identifier(name.replace("<lambda>", "f"))
     recording = script.recording
     outputs = recording.outputs
@@ -452,14 +462,14 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", check_
     doc = {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
     writer.emit(f'"""{doc}."""')
     writer.forward_sweep()
-    if check_floats:
+    if floats:
         writer.check_finite()
     results = [writer.side(out) for out in outputs]
     if mode == "value":
         writer.emit(f"return ({', '.join(results)},), ()")
     elif mode == "reverse":
         adjoints = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))])
-        if check_floats:
+        if floats:
             scalars = [
                 a for a, entry in zip(adjoints, recording.tape[:n]) if a.endswith("_bar") and not np.ndim(entry[1])
             ]
@@ -468,7 +478,12 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", check_
     else:
         tangents = _tangents(writer, script)
         writer.emit(f"return ({', '.join(results)},), ({', '.join(tangents)},)")
-    return Source("\n".join(writer.lines) + "\n", writer.namespace, name)
+    lines = writer.lines
+    if floats and any(entry.__class__ is reverse.ArrayEntry for entry in recording.tape):
+        # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
+        body = [f"    {line}" for line in lines[2:]]
+        lines = [*lines[:2], '    with np.errstate(over="raise", invalid="raise", divide="raise"):', *body]
+    return Source("\n".join(lines) + "\n", writer.namespace, name)
 
 
 def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
@@ -505,6 +520,11 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
                 exists = index in adjoint
                 target = adjoint.setdefault(index, f"{names[index]}_bar")
                 written_map = None if g in maybe_none else writer.linear_map_source(k, position, g, "transpose")
+                index = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
+                if writer.numpy and exists and target in writer.fresh and index is not None and _basic(index):
+                    # an index's adjoint added in place, at the entries it picked, into an array this code owns
+                    writer.emit(f"{target}[{writer.constant(index, 'index')}] += {g}")
+                    continue
                 if written_map is None:  # the map itself, called: a value-dependent rule, an index
                     texts, _ = writer.operands(k)
                     linear_map = (
@@ -512,6 +532,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
                         f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
                     )
                     writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
+                    writer.fresh.add(target)
                     continue
                 term, negative = written_map
                 if term is None:
@@ -520,8 +541,13 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
                     continue
                 if exists:
                     writer.emit(f"{target} = {target} {'-' if negative else '+'} {term}")
+                    writer.fresh.add(target)
                 else:
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
+                    if term.isidentifier() and not negative:  # the same array under two names
+                        writer.fresh.discard(term)
+                    else:
+                        writer.fresh.add(target)
             continue
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):
@@ -553,6 +579,12 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
         f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")
         for i in range(n)
     ]
+
+
+def _basic(index: Any) -> bool:
+    """An index of ints and slices: each entry picked once, so ``a[index] += g`` adds each once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice)) and not isinstance(p, bool) for p in parts)
 
 
 def _variable_positions(entry: reverse.ArrayEntry) -> list[int]:

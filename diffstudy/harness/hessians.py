@@ -109,7 +109,7 @@ def measure_forward_over_generated(case: Case, budget: Budget | None = None, exa
     """One outer forward pass per input entry through the generated adjoint code of f, written
     once at the point; the size is the code's lines."""
     script = generate.trace(case.function, list(case.point), list(case.inputs))
-    source = generate.write(script, "reverse", f"gradient_of_{case.name}", check_floats=False)
+    source = generate.write(script, "reverse", f"gradient_of_{case.name}", floats=False)
     gradient_code = generate.build(source)
     second.require_one_number(len(script.recording.positions))
     seed = reverse.seed(script.recording.outputs[0], 0, script.recording.exact)

@@ -236,7 +236,7 @@ def measure_generated(case: Case, budget: Budget | None = None, exact: bool = Tr
     point = list(case.point)
     script = generate.trace(case.function, point, list(case.inputs))
     try:
-        source = generate.write(script, "reverse", f"gradient_of_{case.name}", check_floats=False)
+        source = generate.write(script, "reverse", f"gradient_of_{case.name}", floats=False)
     except generate.TooLarge as error:
         raise Declined(str(error)) from None
     function = generate.build(source)

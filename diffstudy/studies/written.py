@@ -38,7 +38,8 @@ def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bo
     point = list(case.point)
     script = generate.trace(case.function, point, list(case.inputs))
     name = f"{'gradient' if mode == 'reverse' else 'tangents'}_of_{case.name}"
-    source = generate.write(script, mode, name, check_floats=False)
+    floats = all(_float(v) for v in point)  # the code jit runs on floats: numpy's own calls
+    source = generate.write(script, mode, name, floats=floats)
     at = ", ".join(f"{n} = {_shown(v)}" for n, v in zip(case.inputs, case.point))
     result = DerivativeCode(case.name)
     what = "the adjoint code of reverse mode" if mode == "reverse" else "the tangent code of forward mode"
@@ -82,7 +83,7 @@ def _hessian_code(case: Case, script: generate.Script, source: generate.Source, 
 
     names = [f"{n}" for n in case.inputs]
     second = generate.trace(gradient, list(case.point), names, program=gradient_code)
-    text = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", check_floats=False).text
+    text = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False).text
     return (f"{case.name}: the tangent code of the adjoint code above; its tangents along v are H·v", text)
 
 
@@ -104,6 +105,10 @@ def _sympy_code(case: Case) -> list[tuple[str, str]]:
     lines.append(f"    return ({values},), ({gradient},)")
     title = f"{case.name}: sympy's value and gradient after sympy.cse, as sympy.pycode prints them"
     return [(title, "\n".join(lines) + "\n")]
+
+
+def _float(value: Any) -> bool:
+    return isinstance(value, float) or (getattr(value, "dtype", None) is not None and value.dtype.kind == "f")
 
 
 def _identifier(name: str) -> str:
