@@ -1,16 +1,23 @@
-"""diffstudy's reverse mode beside autograd, PyTorch and JAX (eager), in one run, as ratios.
+"""diffstudy's tape and generated code beside autograd, PyTorch and JAX (eager and jit), in one run, as ratios.
 
-Run:  python benchmarks/peers.py [--repeat 7] [--quick] [--format table|markdown|json]
+Run:  python benchmarks/peers.py [--repeat 7] [--quick] [--jax-loops] [--format table|markdown|json]
 
 The peers are optional (``pip install ".[peers]"``); a peer that is not installed is skipped
-with a note. Three measurements, each the best of ``--repeat`` runs with the garbage collector
-paused:
+with a note. f and every gradient are timed the same way (diffstudy.studies.timing.time_it): one
+call first, then back-to-back calls with the garbage collector paused, at least ``--repeat`` of
+them for about 0.2 s; the best is kept and the spread (the median over the best, minus 1) printed
+for f. A compiled gradient (diffstudy's ``ds.jit``, JAX's ``jit``) is timed after its first call;
+that first call (trace and compile) is in its own column.
 
 * arrays: the vectorized extended Rosenbrock function for n = 10³ … 10⁶, and a 784-256-10 tanh
-  network on a batch of 128 (squared loss): the wall time of the gradient over the wall time of
-  f in plain numpy (the same f for every library; torch and JAX compute in float64 too);
+  network on a batch of 128 (squared loss): the gradient's time over f's in plain numpy (the
+  same f for every library; torch and JAX compute in float64 too);
 * scalars: the Speelpenning product and the extended Rosenbrock loop of n = 1000 written with
-  Python scalars: microseconds per recorded operation, and how many times faster than autograd.
+  Python scalars: the gradient's time over f's on Python floats, and microseconds per recorded
+  operation. JAX's jit of a Python loop of 1000 operations compiles for minutes: only with
+  ``--jax-loops``.
+
+The issue's targets are checked and printed at the end.
 """
 
 from __future__ import annotations
@@ -25,11 +32,27 @@ from typing import Any
 
 import numpy as np
 from tabulate import tabulate
-from timing import best_time
 
 import diffstudy
 from diffstudy.engine import reverse
 from diffstudy.studies.programs import rosenbrock, speelpenning
+from diffstudy.studies.timing import TimeLimits, time_it
+
+
+def best_time(run: Callable[[], Any], repeat: int) -> float:
+    """The best of back-to-back runs of ``run``, as the time study times (see the module's docstring)."""
+    return time_it(run, TimeLimits(repeats=repeat)).best
+
+
+def first_call(make: Callable[[], Callable[[], Any]]) -> tuple[Callable[[], Any], float]:
+    """A compiled function's first call (trace and compile) timed; the function, and the seconds."""
+    import time
+
+    run = make()
+    started = time.perf_counter()
+    run()
+    return run, time.perf_counter() - started
+
 
 # ---------------------------------------------------------------- the peers, when installed
 
@@ -72,7 +95,10 @@ def network_loss(xp: Any, data: Any, targets: Any) -> Callable[..., Any]:
 def gradient_functions(peers: dict[str, Any], numpy_f: Callable[..., Any], make: Callable[[Any], Any], arity: int):
     """name → a function of numpy arrays that computes the gradient by every argument."""
     argnums = tuple(range(arity))
-    functions = {"diffstudy": diffstudy.grad(numpy_f, argnums=argnums)}
+    functions = {
+        "diffstudy tape": diffstudy.grad(numpy_f, argnums=argnums),
+        "diffstudy generated": diffstudy.jit(diffstudy.grad(numpy_f, argnums=argnums)),
+    }
     if "autograd" in peers:
         import autograd.numpy as anp
 
@@ -92,7 +118,12 @@ def gradient_functions(peers: dict[str, Any], numpy_f: Callable[..., Any], make:
 
         jax_grad = peers["jax"].grad(make(jnp), argnums)
         functions["jax (eager)"] = lambda *args: [g.block_until_ready() for g in jax_grad(*args)]
+        jitted = peers["jax"].jit(jax_grad)
+        functions["jax jit"] = lambda *args: [g.block_until_ready() for g in jitted(*args)]
     return functions
+
+
+COMPILED = ("diffstudy generated", "jax jit")  # timed after a first call, which is timed on its own
 
 
 def array_rows(peers: dict[str, Any], sizes: list[int], repeat: int) -> list[dict[str, Any]]:
@@ -118,32 +149,53 @@ def _as(xp: Any, array: np.ndarray) -> Any:
 
 
 def _ratios(name: str, f: Callable[..., Any], grads: dict[str, Callable[..., Any]], args: tuple, repeat: int) -> dict:
-    f_time = best_time(lambda: f(*args), repeat)
-    row: dict[str, Any] = {"function": name, "f ms": f_time * 1e3}
+    timed = time_it(lambda: f(*args), TimeLimits(repeats=repeat))
+    row: dict[str, Any] = {"function": name, "f ms": timed.best * 1e3, "f spread": timed.spread}
     for library, grad in grads.items():
-        row[f"{library} grad/f"] = best_time(lambda grad=grad: grad(*args), repeat) / f_time
+        if library in COMPILED:
+            _, seconds = first_call(lambda grad=grad: lambda: grad(*args))
+            row[f"{library} compile ms"] = seconds * 1e3
+        row[f"{library} grad/f"] = best_time(lambda grad=grad: grad(*args), repeat) / timed.best
     return row
 
 
-def scalar_rows(peers: dict[str, Any], repeat: int) -> list[dict[str, Any]]:
-    """Microseconds per recorded operation of the gradient of the scalar loops, and autograd's."""
-    rows = []
-    for build in (speelpenning, rosenbrock):
-        program, _, _ = build(1000)
-        point = [float(v) for v in np.random.default_rng(0).uniform(0.9, 1.1, 1000)]
-        operations = len(reverse.record(program, point).tape) - len(point)
-        of_list = lambda xs, program=program: program(*xs)  # noqa: E731
-        ours = best_time(lambda of_list=of_list, point=point: diffstudy.grad(of_list)(point), repeat) / operations
-        row: dict[str, Any] = {"function": f"{build.__name__} n=1000", "recorded ops": operations}
-        row["diffstudy µs/op"] = ours * 1e6
-        if "autograd" in peers:
-            autograd_grad = peers["autograd"].grad(of_list)
-            as_array = np.array(point)
-            theirs = best_time(lambda g=autograd_grad, x=as_array: g(x), max(1, repeat // 3))
-            row["autograd µs/op"] = theirs / operations * 1e6
-            row["× faster than autograd"] = theirs / operations / ours
-        rows.append(row)
-    return rows
+def scalar_rows(peers: dict[str, Any], repeat: int, jax_loops: bool) -> list[dict[str, Any]]:
+    """The gradient of the scalar loops over f on Python floats: the tape, the generated code,
+    autograd (and JAX's jit with ``jax_loops``); and microseconds per recorded operation."""
+    return [_scalar_row(build, peers, repeat, jax_loops) for build in (speelpenning, rosenbrock)]
+
+
+def _scalar_row(build: Callable[[int], Any], peers: dict[str, Any], repeat: int, jax_loops: bool) -> dict[str, Any]:
+    program, _, _ = build(1000)
+    point = [float(v) for v in np.random.default_rng(0).uniform(0.9, 1.1, 1000)]
+    operations = len(reverse.record(program, point).tape) - len(point)
+
+    def of_list(xs: Any) -> Any:
+        return program(*xs)
+
+    timed = time_it(lambda: program(*point), TimeLimits(repeats=repeat))
+    tape_gradient = diffstudy.grad(of_list)
+    ours = best_time(lambda: tape_gradient(point), repeat)
+    compiled_gradient = diffstudy.jit(diffstudy.grad(of_list))
+    _, seconds = first_call(lambda: lambda: compiled_gradient(point))
+    row: dict[str, Any] = {"function": f"{build.__name__} n=1000", "recorded ops": operations}
+    row.update({"f µs": timed.best * 1e6, "f spread": timed.spread, "tape grad/f": ours / timed.best})
+    row["generated grad/f"] = best_time(lambda: compiled_gradient(point), repeat) / timed.best
+    row["generated compile ms"] = seconds * 1e3
+    row["tape µs/op"] = ours / operations * 1e6
+    if "autograd" in peers:
+        autograd_grad = peers["autograd"].grad(of_list)
+        as_array = np.array(point)
+        row["autograd grad/f"] = best_time(lambda: autograd_grad(as_array), max(1, repeat // 3)) / timed.best
+    if "jax" in peers and jax_loops:
+        import jax.numpy as jnp
+
+        jax_grad = peers["jax"].jit(peers["jax"].grad(lambda xs: program(*[xs[i] for i in range(len(point))])))
+        as_jax = jnp.asarray(point)
+        run, seconds = first_call(lambda: lambda: jax_grad(as_jax).block_until_ready())
+        row["jax jit compile ms"] = seconds * 1e3
+        row["jax jit grad/f"] = best_time(run, repeat) / timed.best
+    return row
 
 
 def machine() -> str:
@@ -161,19 +213,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement, the best kept (default 7)")
     parser.add_argument("--quick", action="store_true", help="n up to 10⁵ only, three runs")
+    parser.add_argument(
+        "--jax-loops", action="store_true", help="also JAX's jit of the scalar loops (it compiles for minutes)"
+    )
     parser.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     args = parser.parse_args(argv)
     repeat = 3 if args.quick else args.repeat
     peers, notes = load_peers()
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
-    arrays, scalars = array_rows(peers, sizes, repeat), scalar_rows(peers, repeat)
+    arrays, scalars = array_rows(peers, sizes, repeat), scalar_rows(peers, repeat, args.jax_loops)
     if args.format == "json":
         print(json.dumps({"machine": machine(), "arrays": arrays, "scalars": scalars, "notes": notes}, indent=2))
         return 0
     style = "github" if args.format == "markdown" else "simple"
     print("Gradient time over the time of f in numpy (lower is better)\n")
     print(tabulate(arrays, headers="keys", tablefmt=style, floatfmt=".2f"))
-    print("\nScalar loops: microseconds per recorded operation of the gradient\n")
+    print("\nScalar loops of Python floats: the gradient's time over f's\n")
     print(tabulate(scalars, headers="keys", tablefmt=style, floatfmt=".2f"))
     print(f"\n{machine()}; best of {repeat}.")
     faster = [row["function"] for row in arrays for k, v in row.items() if k.endswith("grad/f") and v < 1]
@@ -184,7 +239,33 @@ def main(argv: list[str] | None = None) -> int:
         )
     for note in notes:
         print(note)
+    print("\nTargets of the generated code:")
+    for line in targets(arrays, scalars):
+        print(f"  {line}")
     return 0
+
+
+def targets(arrays: list[dict[str, Any]], scalars: list[dict[str, Any]]) -> list[str]:
+    """Each target of the generated gradient, met or not, with the number measured."""
+    lines = []
+    for row in scalars:
+        ratio = row["generated grad/f"]
+        lines.append(f"{row['function']}: grad/f {ratio:.2f} (≤ 4: {'met' if ratio <= 4 else 'not met'})")
+        ms = row["generated compile ms"]
+        lines.append(f"{row['function']}: trace and compile {ms:.0f} ms (≤ 50 ms: {'met' if ms <= 50 else 'not met'})")
+    for row in arrays:
+        ratio = row["diffstudy generated grad/f"]
+        bound = 4 if "1,000,000" in row["function"] else 2
+        peers = [k for k in row if k.endswith("grad/f") and k.split(" grad/f")[0] in ("torch", "autograd")]
+        faster = all(ratio < row[k] for k in peers)
+        peer_note = (
+            f"; faster than {', '.join(k.split(' grad/f')[0] for k in peers)}: {'yes' if faster else 'no'}"
+            if peers
+            else ""
+        )
+        met = "met" if ratio <= bound else "not met"
+        lines.append(f"{row['function']}: grad/f {ratio:.2f} (≤ {bound}: {met}){peer_note}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import chain, code, compare, cost, graph, report, sgd, swell
+from . import chain, code, compare, cost, graph, report, sgd, swell, time
 from .common import INTERRUPTED, OK, USAGE, UsageError
 
-COMMANDS = (compare, graph, code, swell, cost, chain, sgd, report)
+COMMANDS = (compare, graph, code, swell, cost, chain, time, sgd, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -376,15 +376,45 @@ class _Writer:
         it into in place (see :meth:`accumulate_select`)."""
         return None
 
-    def check_finite(self, names: Sequence[str] | None = None) -> None:
-        """One check that no float of the forward sweep (or of ``names``) overflowed: an inf that a
-        later division hides would otherwise go unseen, as in compare."""
-        if names is None:
-            n = self.script.recording.n_inputs
-            # Only numbers: an array operation raises on an overflow itself (numpy's errstate).
-            names = [name for k, name in enumerate(self.names) if k >= n and self.tape[k].__class__ is tuple]
+    def hidden(self) -> list[str]:
+        """The numbers of the forward sweep where an overflow could hide: an inf or nan reaches the
+        result through +, −, × and negation, but not through a division (x/inf is 0), a function
+        that saturates (exp(−inf) is 0, tanh(inf) is 1) or a comparison; so the arguments of every
+        other operation, and of every comparison, are checked, and the results at the end."""
+        tape, n = self.tape, self.script.recording.n_inputs
+        checked: dict[int, None] = {}
+        for k in range(n, len(tape)):
+            entry = tape[k]
+            if entry.__class__ is tuple and entry[0].name not in _PROPAGATING:
+                for index in (entry[2], entry[4]):
+                    if index is not None and index >= n and tape[index].__class__ is tuple:
+                        checked[index] = None
+        for guard in self.script.guards:
+            for side in (guard.left, guard.right):
+                if isinstance(side, reverse.Var) and side.tape is tape and side.index >= n:
+                    checked[side.index] = None
+        return [self.names[k] for k in checked]
+
+    def check_finite(self, names: Sequence[str]) -> None:
+        """A check that no float among ``names`` is inf or nan: one sum per 200 of them."""
         for start in range(0, len(names), 200):
             self.emit(f"_finite({', '.join(names[start : start + 200])},)")
+
+
+# The operations through which an inf or nan always reaches the result.
+_PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
+
+
+def _numbers_among(script: Script, names: Sequence[str]) -> list[str]:
+    """The names (an entry's, or an input's adjoint or tangent) that hold numbers, not arrays."""
+    entry = {name: k for k, name in enumerate(script.names)}
+    tape = script.recording.tape
+    numbers = []
+    for name in dict.fromkeys(names):
+        k = entry.get(name.removesuffix("_bar").removesuffix("_dot"))
+        if k is not None and not np.ndim(tape[k][1]):
+            numbers.append(name)
+    return numbers
 
 
 def _where(line: tuple[str, int] | None) -> str:
@@ -463,21 +493,20 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", floats
     writer.emit(f'"""{doc}."""')
     writer.forward_sweep()
     if floats:
-        writer.check_finite()
+        writer.check_finite(writer.hidden())
     results = [writer.side(out) for out in outputs]
+    numbers = [r for r, out in zip(results, outputs) if recording.on_tape(out) and not np.ndim(out.value)]
     if mode == "value":
-        writer.emit(f"return ({', '.join(results)},), ()")
+        derivatives: list[str] = []
     elif mode == "reverse":
-        adjoints = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))])
-        if floats:
-            scalars = [
-                a for a, entry in zip(adjoints, recording.tape[:n]) if a.endswith("_bar") and not np.ndim(entry[1])
-            ]
-            writer.check_finite(scalars)
-        writer.emit(f"return ({', '.join(results)},), ({', '.join(adjoints)},)")
+        derivatives = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))])
     else:
-        tangents = _tangents(writer, script)
-        writer.emit(f"return ({', '.join(results)},), ({', '.join(tangents)},)")
+        derivatives = _tangents(writer, script)
+    if floats:
+        numbers += [d for d in derivatives if d.isidentifier() and not d.startswith("_")]
+        writer.check_finite(_numbers_among(script, numbers))
+    writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
+                f"return ({', '.join(results)},), ()")  # fmt: skip
     lines = writer.lines
     if floats and any(entry.__class__ is reverse.ArrayEntry for entry in recording.tape):
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.

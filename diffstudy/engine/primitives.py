@@ -475,8 +475,16 @@ def _unary_evaluator(primitive: Primitive) -> Callable[[Any], Any]:
     on_real = _real_evaluator(primitive)
     on_array = primitive.on_array or primitive.ufunc
 
+    on_float = primitive.on_float
+    holds = domain.holds if domain is not None else None
+
     def evaluate(x: Any) -> Any:
         cls = x.__class__
+        if cls is float and (holds is None or holds(x)):  # the common case, made quick
+            try:
+                return on_float(x)
+            except (OverflowError, ValueError):
+                return on_real(x)  # which says what went wrong
         if cls is float or cls is int or cls is Fraction:
             return on_real(x)
         if isinstance(x, Leveled):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .figures import draw_figures
 from .measure import Measurements, ReportSettings, UserCases, measure_all, measure_user
-from .text import report_text
+from .text import TIMES_BEGIN, report_text, without_times
 
 
 def build(
@@ -52,4 +52,5 @@ def write(
 
 __all__ = [
     "build", "write", "draw_figures", "report_text", "measure_user", "ReportSettings", "Measurements", "UserCases",
+    "without_times", "TIMES_BEGIN",
 ]  # fmt: skip

@@ -138,8 +138,39 @@ def _figure_second(sweeps: Sequence[second_order.SecondSweep], swells: dict[str,
     _save(figure, path)
 
 
+def _figure_time(measured: Measurements, path: Path) -> None:
+    """Counted (dashed) and timed (solid) ratios to f against n, a panel per program."""
+    import matplotlib.pyplot as plt
+
+    timings = measured.timings or []
+    figure, axes = plt.subplots(1, len(timings), figsize=(4.6 * len(timings), 4.2), squeeze=False)
+    for ax, timed in zip(axes.flat, timings):
+        rows = timed.rows
+        x = "width" if timed.name == "network" else "n"
+        for index, (column, label) in enumerate(
+            (("tape/f", "tape"), ("generated/f", "generated"), ("dual numbers/f", "dual numbers"), ("sympy/f", "sympy"))
+        ):
+            if column in rows and rows[column].notna().any():
+                shown = rows[rows[column].notna()]
+                ax.plot(shown[x], shown[column].astype(float), "o-", color=f"C{index}", label=f"{label}, timed")
+        counted = measured.costs.get(timed.name)
+        if counted is not None:
+            for index, column in ((0, "reverse/f"), (1, "generated/f")):
+                shown = counted.rows[counted.rows[column].notna()]
+                ax.plot(shown["n"], shown[column].astype(float), "--", color=f"C{index}", label=f"{column}, counted")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(x)
+        ax.set_title(timed.name)
+        ax.grid(True, which="both", alpha=0.3)
+    axes.flat[0].set_ylabel("time (or count) over f's")
+    axes.flat[0].legend(fontsize=7)
+    figure.tight_layout()
+    _save(figure, path)
+
+
 def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
-    """Draw the report's figures into ``folder``; return their paths."""
+    """Draw the report's figures into ``folder``; return their paths (the times' only if measured)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -149,6 +180,9 @@ def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     _figure_cost(list(measured.costs.values()), measured.crossover, paths["cost"])
     _figure_network(measured.network.rows, paths["network"])
     _figure_second(list(measured.second.values()), measured.swells, paths["second"])
+    if measured.timings:
+        paths["time"] = folder / "time.png"
+        _figure_time(measured, paths["time"])
     return list(paths.values()) + sgd_figures(measured.lecture_projects, folder)
 
 

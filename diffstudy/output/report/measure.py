@@ -2,7 +2,9 @@
 text and the figures quote, each computed here and nowhere else.
 
 The sweeps are bounded by node counts, operation counts and fixed ranges, never by the clock,
-so the same versions of diffstudy and sympy measure the same numbers on any machine.
+so the same versions of diffstudy and sympy measure the same numbers on any machine. The one
+exception is the time study (``timings``), whose numbers are the machine's: the report keeps them
+apart (see :func:`.text.without_times`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ...harness.cases import Case
 from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
+from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell, timing
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -63,6 +65,8 @@ class ReportSettings:
         default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
     compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
+    # The time study: None leaves it out (the up-to-date test compares everything but the times).
+    timings: timing.TimeLimits | None = field(default_factory=timing.TimeLimits)
 
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
@@ -130,6 +134,7 @@ class Measurements:
     second: dict[str, second_order.SecondSweep]
     lecture_projects: sgd.Study
     user: UserMeasurements | None = None  # the user's own cases and families, if any
+    timings: list[timing.TimeSweep] | None = None  # the machine's times, if measured
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -212,6 +217,7 @@ def measure_all(
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
     step("sgd")
     projects = sgd.study(settings.lecture_projects, progress)
+    times = timing.sweep(settings.timings, progress) if settings.timings is not None else None
     return Measurements(
         settings,
         by_name,
@@ -229,4 +235,5 @@ def measure_all(
         second,
         projects,
         measure_user(settings, user, progress) if user else None,
+        times,
     )

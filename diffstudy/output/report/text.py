@@ -13,7 +13,7 @@ import pandas as pd
 import sympy
 
 from ...harness.compare import failed
-from ...studies import cost, network, primitive_cost, sampling, second_order, sgd, swell
+from ...studies import cost, network, primitive_cost, sampling, second_order, sgd, swell, timing
 from ...studies.growth import growth
 from ...studies.section import Section
 from ..compare_view import compare_view
@@ -54,13 +54,15 @@ def _compare_part(m: Measurements) -> str:
     )
     return "\n\n".join(
         [
-            "## 1. One program, three methods",
+            "## 1. One program, four methods",
             "`python -m diffstudy compare` on the built-in cases (`cases/`). **ops** counts the arithmetic "
             "operations and elementary-function calls each method performed, measured on counting numbers; "
             "**ops/f** divides by those of the function itself. Symbolic ops evaluate sympy's value and "
             "derivative expressions as trees, **cse ops** after `sympy.cse`; forward ops are all n passes of "
-            "dual numbers; reverse ops are the recording sweep plus the backward sweep. **size** is tree "
-            "nodes (symbolic) or tape length (reverse).",
+            "dual numbers; reverse ops are the recording sweep plus the backward sweep; generated ops are "
+            "the derivative written out as code (`python -m diffstudy code CASE`) run once per output entry, "
+            "each run f's forward sweep and the adjoints. **size** is tree nodes (symbolic), tape length "
+            "(reverse) or lines of code (generated).",
             render(table, "markdown"),
             "\n".join(notes),
             summary,
@@ -472,7 +474,7 @@ def _findings(m: Measurements) -> str:
         else "Some methods failed or disagreed on the built-in cases: see section 1."
     )
     return "\n".join(
-        ["## 9. Findings", "", "* **Agreement.** " + agreement]
+        ["## 10. Findings", "", "* **Agreement.** " + agreement]
         + _swell_findings(m)
         + _cost_findings(m)
         + [_second_finding(m), _literature_finding(m)]
@@ -657,6 +659,41 @@ REPRODUCE = (
 )
 
 
+TIMES_BEGIN = "<!-- times: measured on one machine; the up-to-date test does not compare them -->"
+TIMES_END = "<!-- end of times -->"
+
+
+def without_times(text: str) -> str:
+    """The report without the times of the machine that wrote it: what is the same on every machine."""
+    start, end = text.find(TIMES_BEGIN), text.find(TIMES_END)
+    return text if start < 0 or end < 0 else text[:start] + text[end + len(TIMES_END) :]
+
+
+def _time_part(m: Measurements) -> str:
+    """Section 9: the counted ratios are machine-independent; the times, inside the markers, are not."""
+    counted = m.costs["speelpenning"].rows
+    at = counted[counted["n"] == counted["n"].max()]
+    largest = int(at["n"].iloc[0])
+    reverse_count = float(at["reverse/f"].iloc[0])
+    generated = at["generated/f"].iloc[0]
+    intro = [
+        "## 9. Time against count",
+        "`python -m diffstudy time`. The counts of section 4 are the same on any machine: at n = "
+        f"{largest:,} Speelpenning's gradient costs {reverse_count:.2f} × f by reverse mode's tape"
+        + (f" and {float(generated):.2f} × f by the generated code" if generated is not None else "")
+        + ". A stopwatch says what Python's interpreter makes of the same arithmetic: the tape pays, for "
+        "every operation, the operator's overloading, the entry and the rule's lookup, where the generated "
+        "code (`ds.jit(ds.grad(f))`: the derivative written out as Python once, then compiled) pays only the "
+        "arithmetic. f, the tape, dual numbers, the generated code and sympy's gradient compiled by "
+        "`lambdify` are timed the same way, in one process.",
+    ]
+    if m.timings is None:
+        return "\n\n".join([*intro, TIMES_BEGIN, TIMES_END])
+    tables = [_section(part) for part in timing.sections(m.timings)]
+    figure = "![Counted and timed ratios to f against n](figures/time.png)"
+    return "\n\n".join([*intro, TIMES_BEGIN, *tables, figure, TIMES_END])
+
+
 def report_text(measured: Measurements) -> str:
     """The whole of REPORT.md, from the measurements."""
     header = (
@@ -667,7 +704,7 @@ def report_text(measured: Measurements) -> str:
     )
     parts = [
         _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
-        _findings,
+        _time_part, _findings,
     ]  # fmt: skip
     reproduce = REPRODUCE.format(options=_cases_option(measured))
     text = "\n\n".join([header, *(part(measured) for part in parts), reproduce])
