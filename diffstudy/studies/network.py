@@ -30,7 +30,7 @@ from .section import Section
 
 COLUMNS = [
     "width", "weights", "f ops", "reverse ops", "reverse/f", "reverse mul/f mul", "tape length",
-    "forward ops", "forward/f", "symbolic ops", "symbolic/f",
+    "generated ops", "generated/f", "forward ops", "forward/f", "symbolic ops", "symbolic/f",
 ]  # fmt: skip
 
 
@@ -43,7 +43,9 @@ class NetworkLimits:
     max_width: int = 1024
     # Counting arrays count a whole array operation at once, so reverse mode is run at every width;
     # forward mode makes one pass per weight, and stops once a pass count passed max_ops.
-    cost: CostLimits = field(default_factory=lambda: CostLimits(max_ops=20_000_000, method_max_ops={"reverse": 10**12}))
+    cost: CostLimits = field(
+        default_factory=lambda: CostLimits(max_ops=20_000_000, method_max_ops={"reverse": 10**12, "generated": 10**12})
+    )
 
 
 @dataclass
@@ -76,7 +78,11 @@ def sweep(limits: NetworkLimits, progress: Callable[[str], None] | None = None) 
         row.update({column: value for column, value in measured.items() if column in row})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
-    notes = [reason for method, reason in stopped.items() if rows and frame[f"{method} ops"].iloc[-1] is None]
+    notes = [
+        reason
+        for method, reason in stopped.items()
+        if rows and f"{method} ops" in frame and frame[f"{method} ops"].iloc[-1] is None
+    ]
     return NetworkSweep(limits, frame, notes + ([interrupted] if interrupted else []), interrupted is not None)
 
 
