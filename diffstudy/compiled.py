@@ -139,7 +139,8 @@ class Program:
         self.seed = 1.0 if floats else Fraction(1)
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
         self.mode = mode
-        self.source = generate.write(self.script, mode, _function_name(f, transform.kind), floats=self.floats)
+        name = _function_name(f, transform.kind)
+        self.source = generate.write(self.script, mode, name, floats=self.floats, compact=True)
         self.function = generate.build(self.source)
         self.seen = _globals_of(f)
         # Which leaves of the code belong to the differentiated arguments, in order.
@@ -152,6 +153,8 @@ class Program:
         ]
         if mode == "reverse":
             self._check_one_number()
+        if transform.kind in ("jacrev", "jacfwd"):
+            self.outer.call(*self.outer.leaves)  # once: the output's shapes, for the Jacobian's layout
         first, last = (self.differentiated[0], self.differentiated[-1] + 1) if self.differentiated else (0, 0)
         self.contiguous = self.differentiated == list(range(first, last))
         self.span = slice(first, last)
@@ -183,7 +186,7 @@ class Program:
             return self._jacrev(leaves)
         values, adjoints = self.function(*leaves, self.seed)
         chosen = adjoints[self.span] if self.contiguous else [adjoints[k] for k in self.differentiated]
-        if not self.floats:  # float code checks its own adjoints
+        if not self.floats or _not_finite(chosen):  # an adjoint that overflowed is an error
             chosen = api._finish_all(chosen)
         gradient = list(chosen) if self.one_list else self.outer.arranged(chosen)
         return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
@@ -210,8 +213,16 @@ class Program:
         return self._blocks(rows)
 
     def _blocks(self, rows: list[list[Any]]) -> Any:
-        self.outer.call(*self.outer.leaves)  # the output shapes, for the layout
         return api._jacobian_blocks(self.outer, rows)
+
+
+def _not_finite(numbers: Sequence[Any]) -> bool:
+    """Whether a sum of the numbers is inf or nan (one of them is); arrays each on their own."""
+    try:
+        total = sum(numbers)
+    except (TypeError, ValueError):  # arrays of several shapes
+        return True
+    return bool(np.any(total - total != 0))
 
 
 def _seed(leaves: Sequence[Any]) -> Any:

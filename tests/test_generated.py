@@ -41,12 +41,13 @@ def test_the_adjoint_code_computes_the_tapes_numbers_to_the_last_bit(name, kind)
     # at a float point, the code jit runs (numpy's own calls) as well as the code for any numbers
     styles = (False, True) if kind == "float" else (False,)
     for floats in styles:
-        _check_the_code(case, point, script, floats)
+        for compact in (False, True):
+            _check_the_code(case, point, script, floats, compact)
 
 
-def _check_the_code(case, point, script, floats):
+def _check_the_code(case, point, script, floats, compact):
     name = case.name
-    adjoint = generate.build(generate.write(script, "reverse", floats=floats))
+    adjoint = generate.build(generate.write(script, "reverse", floats=floats, compact=compact))
     tangent = generate.build(generate.write(script, "forward", floats=floats))
     recording = reverse.record(case.function, point)
     for k in range(len(recording.outputs)):

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..engine.budget import Budget
-from ..harness.messages import describe
 from ..output import code_view
 from ..studies import written
 from .common import (
     FAILED,
     OK,
     USAGE,
-    UsageError,
     add_case_options,
     add_debug,
-    case_output_to_stderr,
-    error_printer,
     gather_cases,
+    on_one_case,
 )
 
 
@@ -60,15 +55,14 @@ def run(args: argparse.Namespace) -> int:
     cases, problems = gather_cases(args, [args.name])
     if not cases:
         return USAGE
-    case = cases[0]
-    try:
-        with Budget().clock("writing the code"), case_output_to_stderr():
-            texts = written.derivative_code(case, mode=args.mode, order=args.order, sympy=not args.no_sympy)
-    except written.NoCodeForm as error:
-        raise UsageError(str(error)) from None
-    except Exception as error:
-        error_printer(args.debug)(error)
-        print(f"diffstudy: {case.name}: {describe(error, case)}", file=sys.stderr)
+    texts = on_one_case(
+        args,
+        cases[0],
+        "writing the code",
+        lambda case: written.derivative_code(case, mode=args.mode, order=args.order, sympy=not args.no_sympy),
+        (written.NoCodeForm,),
+    )
+    if texts is None:
         return FAILED
     print(code_view.to_text(texts))
     return USAGE if problems else OK

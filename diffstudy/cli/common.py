@@ -21,6 +21,7 @@ from ..engine.budget import Budget, parse_budget
 from ..harness.cases import Case
 from ..harness.families import Family
 from ..harness.loading import builtin_cases_dir, in_place_of_builtin, load_cases, load_families
+from ..harness.messages import describe
 from ..output.tables import FORMATS, emit, notes_of
 from ..studies.section import Section
 from .progress import Progress
@@ -327,3 +328,24 @@ def sweep_each(
             if sweeps[-1].interrupted:
                 break
     return sweeps
+
+
+def on_one_case(
+    args: argparse.Namespace,
+    case: Case,
+    what: str,
+    work: Callable[[Case], Any],
+    usage_errors: tuple[type[Exception], ...] = (),
+) -> Any:
+    """``work(case)`` under a clock, with what the case prints sent to standard error. An error
+    of ``usage_errors`` is the user's choice gone wrong (a usage error, exit 2); any other failure
+    is said in one line and gives None."""
+    try:
+        with Budget().clock(what), case_output_to_stderr():
+            return work(case)
+    except usage_errors as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:
+        error_printer(args.debug)(error)
+        print(f"diffstudy: {case.name}: {describe(error, case)}", file=sys.stderr)
+        return None

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..engine.budget import Budget
-from ..harness.messages import describe
 from ..output import graph_view
 from ..studies import graph
 from .common import (
@@ -17,9 +14,8 @@ from .common import (
     add_case_options,
     add_debug,
     add_format,
-    case_output_to_stderr,
-    error_printer,
     gather_cases,
+    on_one_case,
     output_width,
 )
 
@@ -66,14 +62,14 @@ def run(args: argparse.Namespace) -> int:
     cases, problems = gather_cases(args, [name])
     if not cases:
         return USAGE
-    try:
-        with Budget().clock("recording the graph"), case_output_to_stderr():
-            recorded = graph.build(cases[0], tangents=args.tangents is not None, along=along)
-    except graph.TangentChoiceError as error:
-        raise UsageError(str(error)) from None
-    except Exception as error:
-        error_printer(args.debug)(error)
-        print(f"diffstudy: {cases[0].name}: {describe(error, cases[0])}", file=sys.stderr)
+    recorded = on_one_case(
+        args,
+        cases[0],
+        "recording the graph",
+        lambda case: graph.build(case, tangents=args.tangents is not None, along=along),
+        (graph.TangentChoiceError,),
+    )
+    if recorded is None:
         return FAILED
     if args.format == "text":
         print(graph_view.to_text(recorded, output_width(args)))

@@ -142,28 +142,36 @@ class _ScriptTape(reverse.Tape):
 
 
 def trace(
-    f: Callable[..., Any], point: Sequence[Any], inputs: Sequence[str], program: Callable[..., Any] | None = None
+    f: Callable[..., Any],
+    point: Sequence[Any],
+    inputs: Sequence[str],
+    program: Callable[..., Any] | None = None,
+    readable: bool = True,
 ) -> Script:
-    """Record ``f`` at ``point`` on the tape, with the comparisons it made, the line that made each
-    entry and the local name each entry was first bound to, read from the frames of ``program``'s
-    file (f's own by default; the user's function where f is a wrapper around it)."""
-    tape = _ScriptTape([(None, v, None, None, None, None) for v in point])
+    """Record ``f`` at ``point`` on the tape, with the comparisons it made; with ``readable``
+    also the line that made each entry and the local name each entry was first bound to, read
+    from the frames of ``program``'s file (f's own by default; the user's function where f is a
+    wrapper around it) by Python's tracer, which costs most of the recording's time."""
+    tape = (_ScriptTape if readable else reverse.Tape)([(None, v, None, None, None, None) for v in point])
     watcher = _Watcher(tape, {_file_of(program or f)})
     watcher.lines.extend([None] * len(point))
     tape.observer = watcher
     kinds = [reverse.VarArray if np.ndim(v) else reverse.Var for v in point]
     variables = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     previous = sys.gettrace()
-    sys.settrace(watcher.trace)
+    if readable:
+        sys.settrace(watcher.trace)
     try:
         outputs = outputs_of(f(*variables))
     finally:
-        sys.settrace(previous)
+        if readable:
+            sys.settrace(previous)
         tape.observer = None
         tape.__class__ = reverse.Tape  # the recording is an ordinary tape from here on
     recording = reverse.Recording(tape, len(point), outputs)
     names = _names(tape, list(inputs), watcher.bound)
-    return Script(recording, list(inputs), names, watcher.lines, watcher.guards)
+    lines = watcher.lines if readable else [None] * len(tape)
+    return Script(recording, list(inputs), names, lines, watcher.guards)
 
 
 def _file_of(f: Callable[..., Any]) -> str:
@@ -225,6 +233,7 @@ class _Writer:
         self.namespace.update(_accumulate=accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self._counter = count()
         self._by_id: dict[int, str] = {}
+        self._operands: dict[int, tuple[list[str], list[Any]]] = {}
 
     def constant(self, x: Any, hint: str = "c") -> str:
         """A constant the code refers to by name (an array, a rule, a number of an outer
@@ -250,6 +259,12 @@ class _Writer:
     def operands(self, k: int) -> tuple[list[str], list[Any]]:
         """Entry k's arguments as source (a variable's name, a constant's literal), and for each the
         constant itself (None for a variable)."""
+        known = self._operands.get(k)
+        if known is None:
+            known = self._operands[k] = self._find_operands(k)
+        return known
+
+    def _find_operands(self, k: int) -> tuple[list[str], list[Any]]:
         entry = self.tape[k]
         if entry.__class__ is reverse.ArrayEntry:
             texts, given = [], []
@@ -461,15 +476,20 @@ def _live(script: Script, seeds: Sequence[int]) -> list[bool]:
     return live
 
 
-def write(script: Script, mode: str = "reverse", name: str = "generated", floats: bool = True) -> Source:
+def write(
+    script: Script, mode: str = "reverse", name: str = "generated", floats: bool = True, compact: bool = False
+) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
     (outputs, the seeds' weighted gradient by each input), the adjoint code of reverse mode;
     "forward" writes ``name(*inputs, *tangents)`` → (outputs, their tangents), forward mode's.
-    With ``floats`` the code is for float inputs (and float arrays) only: it checks once that no
-    float of f overflowed on the way (counting numbers check each operation themselves), and it
+    With ``floats`` the code is for float inputs (and float arrays) only: it checks that no float
+    of f overflowed on the way where an operation could hide it, and the results (the caller
+    checks the derivatives returned; counting numbers check each operation themselves), and it
     writes array operations as numpy's own calls under numpy's errors raised, adding an index's
-    adjoint in place where it owns the array.
+    adjoint in place where it owns the array. With ``compact`` the adjoint of an intermediate
+    number takes the name of one already used up, so that its float is freed at once (the code
+    runs a third faster on long programs, where Python's memory, not its arithmetic, is the cost).
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -499,11 +519,10 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", floats
     if mode == "value":
         derivatives: list[str] = []
     elif mode == "reverse":
-        derivatives = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))])
+        derivatives = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))], compact)
     else:
         derivatives = _tangents(writer, script)
-    if floats:
-        numbers += [d for d in derivatives if d.isidentifier() and not d.startswith("_")]
+    if floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(script, numbers))
     writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
                 f"return ({', '.join(results)},), ()")  # fmt: skip
@@ -515,12 +534,14 @@ def write(script: Script, mode: str = "reverse", name: str = "generated", floats
     return Source("\n".join(lines) + "\n", writer.namespace, name)
 
 
-def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
+def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool = False) -> list[str]:
     """The adjoint code: each output seeded, then every live entry in reverse order adds
     partial × adjoint into its arguments' adjoints, as the tape's backward sweep does."""
     tape, names = script.recording.tape, script.names
     adjoint: dict[int, str] = {}
     maybe_none: set[str] = set()  # adjoints that a structural 0 may have left as nothing
+    free: list[str] = []  # with ``compact``, names of adjoints used up, to hold the next ones
+    registers: set[str] = set()
     seeded = []
     for out, seed in zip(script.recording.outputs, seeds):
         if script.recording.on_tape(out):
@@ -584,6 +605,11 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
                 continue
             rule = entry[0].partials[position]
             exists = index in adjoint
+            if compact and not exists and index >= n and tape[index].__class__ is tuple:
+                # a register, not a name: one used up if any (its float freed at once, see write)
+                adjoint[index] = free.pop() if free else f"_a{len(registers)}"
+                registers.add(adjoint[index])
+                maybe_none.discard(adjoint[index])
             target = adjoint.setdefault(index, f"{names[index]}_bar")
             if rule.__class__ is Unit and rule.sign == 0:
                 if not exists:
@@ -604,6 +630,9 @@ def _backward(writer: _Writer, script: Script, seeds: list[str]) -> list[str]:
             else:
                 term = f"{text} * {g}"
                 writer.emit(f"{target} = {target} + {term}" if exists else f"{target} = {term}")
+        if compact and g not in seeds:
+            del adjoint[k]  # entry k's adjoint is used up (each name is one entry's): it can hold another
+            free.append(g)
     return [
         f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")
         for i in range(n)
