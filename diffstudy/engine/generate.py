@@ -42,6 +42,7 @@ from ..errors import DiffstudyError, DomainError
 from . import array_primitives, reverse
 from .active import constant_like
 from .code import literal, written
+from .levels import plain
 from .primitives import REGISTRY, Argument, Unit, divide, power
 from .trees import outputs_of
 
@@ -277,7 +278,7 @@ class _Writer:
     def side(self, x: Any) -> str:
         if isinstance(x, (reverse.Var, reverse.VarArray)) and x.tape is self.tape:
             return self.names[x.index]
-        return self.value(reverse.plain(x) if isinstance(x, (reverse.Var, reverse.VarArray)) else x)
+        return self.value(plain(x) if isinstance(x, (reverse.Var, reverse.VarArray)) else x)
 
     def forward_sweep(self) -> None:
         """f's operations in order, each block under the line of the program that made it, with
@@ -349,7 +350,7 @@ def _zero(x: Any) -> Any:
 
 
 def _same(computed: Any, recorded: Any) -> bool:
-    return bool(np.array_equal(np.asarray(reverse.plain(computed)), recorded))
+    return bool(np.array_equal(np.asarray(plain(computed)), recorded))
 
 
 def _live(script: Script, seeds: Sequence[int]) -> list[bool]:
