@@ -58,7 +58,7 @@ def log_posterior(alpha: Any, mu: Any, q: Any, l: Any, x: np.ndarray, m: int, ga
     dof = d + m + 1
     frobenius = np.sum(diagonal * diagonal) + np.sum(l * l)
     prior = (
-        k * (dof * d * math.log(gamma / math.sqrt(2)) - log_multigamma(dof / 2, d))
+        k * (dof * d * np.log(gamma / np.sqrt(2)) - log_multigamma(dof / 2, d))
         - gamma * gamma / 2 * frobenius
         + m * np.sum(sum_q)
     )

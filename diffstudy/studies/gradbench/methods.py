@@ -32,7 +32,7 @@ from ...errors import Declined
 ArgNums = int | tuple[int, ...]
 
 # sympy's derivative of a real model is allowed this many tree nodes, and this long a step.
-SYMBOLIC_BUDGET = Budget(nodes=200_000, seconds=60.0)
+SYMBOLIC_BUDGET = Budget(nodes=200_000, seconds=20.0)
 
 
 def _positions(argnums: ArgNums) -> tuple[int, ...]:
