@@ -203,13 +203,13 @@ def _gmm_naive(data):
     import mpmath
 
     mpmath.mp.dps = 30
-    d, k, m, gamma = data["d"], data["k"], data["m"], mpmath.mpf(data["gamma"])
+    d, m, gamma = data["d"], data["m"], mpmath.mpf(data["gamma"])
     weights = [mpmath.exp(a) for a in data["alpha"]]
     phi = [w / sum(weights) for w in weights]
     precisions = []
-    for q, l in zip(data["q"], data["l"]):
+    for q, below in zip(data["q"], data["l"]):
         Q = mpmath.zeros(d, d)
-        place = iter(l)
+        place = iter(below)
         for column in range(d):
             Q[column, column] = mpmath.exp(q[column])
             for row in range(column + 1, d):
