@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...studies import cost, sampling, second_order, sgd, swell
+from .gradbench import draw as draw_gradbench
 from .measure import Measurements
 
 
@@ -149,7 +150,11 @@ def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     _figure_cost(list(measured.costs.values()), measured.crossover, paths["cost"])
     _figure_network(measured.network.rows, paths["network"])
     _figure_second(list(measured.second.values()), measured.swells, paths["second"])
-    return list(paths.values()) + sgd_figures(measured.lecture_projects, folder)
+    return (
+        list(paths.values())
+        + sgd_figures(measured.lecture_projects, folder)
+        + draw_gradbench(measured.gradbench, folder / "gradbench.png")
+    )
 
 
 # ---------------------------------------------------------------- the lecture's two projects

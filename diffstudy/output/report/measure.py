@@ -19,6 +19,7 @@ from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
 from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
+from ...studies.gradbench import study as gradbench_study
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -63,6 +64,10 @@ class ReportSettings:
         default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
     compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
+    # lstm's derivative takes seconds a run on the tape: the report leaves it to `gradbench_connect.py`.
+    gradbench_workloads: tuple[gradbench_study.Workload, ...] = tuple(
+        w for w in gradbench_study.WORKLOADS if w.eval != "lstm"
+    )
 
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
@@ -130,6 +135,7 @@ class Measurements:
     second: dict[str, second_order.SecondSweep]
     lecture_projects: sgd.Study
     user: UserMeasurements | None = None  # the user's own cases and families, if any
+    gradbench: pd.DataFrame | None = None  # GradBench's evals timed (machine-dependent)
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -212,6 +218,8 @@ def measure_all(
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
     step("sgd")
     projects = sgd.study(settings.lecture_projects, progress)
+    step("gradbench")
+    timed = gradbench_study.measure(settings.gradbench_workloads) if settings.gradbench_workloads else None
     return Measurements(
         settings,
         by_name,
@@ -229,4 +237,5 @@ def measure_all(
         second,
         projects,
         measure_user(settings, user, progress) if user else None,
+        timed,
     )

@@ -19,6 +19,7 @@ from ...studies.section import Section
 from ..compare_view import compare_view
 from ..graph_view import node_table, to_mermaid
 from ..tables import display, format_number, render
+from .gradbench import gradbench_part
 from .measure import Measurements
 
 SLOPE_TOLERANCE = 0.05  # how near −1/2 a fitted slope must be for the text to call it k^(−1/2)
@@ -667,7 +668,7 @@ def report_text(measured: Measurements) -> str:
     )
     parts = [
         _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
-        _findings,
+        _findings, lambda m: gradbench_part(m.gradbench),
     ]  # fmt: skip
     reproduce = REPRODUCE.format(options=_cases_option(measured))
     text = "\n\n".join([header, *(part(measured) for part in parts), reproduce])
