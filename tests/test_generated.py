@@ -171,3 +171,15 @@ def test_a_float_that_overflows_on_the_way_is_an_error():
     # x / sqrt(x·x) at 1e155: x·x overflows where the result, 1, would hide it.
     with pytest.raises(Exception, match="overflow"):
         ds.jit(ds.grad(lambda x: x / fn.sqrt(x * x)))(1e155)
+
+
+def test_an_array_comparison_is_checked_on_the_next_call():
+    def f(x):
+        return np.sum(np.where(x > 0.5, x, x * x))
+
+    compiled = ds.jit(ds.grad(f))
+    x = np.array([0.25, 0.75, 0.5])
+    # np.where picks x where x > 0.5 (derivative 1) and x² elsewhere (derivative 2x).
+    assert list(compiled(x)) == [0.5, 1.0, 1.0]
+    assert list(compiled(np.array([0.75, 0.25, 1.0]))) == [1.0, 0.5, 1.0]
+    assert compiled.traces == 2  # another answer of the comparison: another path, traced again

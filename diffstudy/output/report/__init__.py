@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .figures import draw_figures
+from .machine import BEGIN, comparable
 from .measure import Measurements, ReportSettings, UserCases, measure_all, measure_user
-from .text import TIMES_BEGIN, report_text, without_times
+from .text import report_text
 
 
 def build(
@@ -52,5 +53,5 @@ def write(
 
 __all__ = [
     "build", "write", "draw_figures", "report_text", "measure_user", "ReportSettings", "Measurements", "UserCases",
-    "without_times", "TIMES_BEGIN",
+    "comparable", "BEGIN",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...studies import cost, sampling, second_order, sgd, swell
+from .gradbench import draw as draw_gradbench
 from .measure import Measurements
 
 
@@ -183,7 +184,11 @@ def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     if measured.timings:
         paths["time"] = folder / "time.png"
         _figure_time(measured, paths["time"])
-    return list(paths.values()) + sgd_figures(measured.lecture_projects, folder)
+    return (
+        list(paths.values())
+        + sgd_figures(measured.lecture_projects, folder)
+        + draw_gradbench(measured.gradbench, folder / "gradbench.png")
+    )
 
 
 # ---------------------------------------------------------------- the lecture's two projects

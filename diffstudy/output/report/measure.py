@@ -21,6 +21,7 @@ from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
 from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell, timing
+from ...studies.gradbench import study as gradbench_study
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -67,6 +68,10 @@ class ReportSettings:
     compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
     # The time study: None leaves it out (the up-to-date test compares everything but the times).
     timings: timing.TimeLimits | None = field(default_factory=timing.TimeLimits)
+    # lstm's derivative takes seconds a run on the tape: the report leaves it to `gradbench_connect.py`.
+    gradbench_workloads: tuple[gradbench_study.Workload, ...] = tuple(
+        w for w in gradbench_study.WORKLOADS if w.eval != "lstm"
+    )
 
     def limits_for(self, family: str) -> swell.Limits:
         """The swell limits of one family, its cap included."""
@@ -135,6 +140,7 @@ class Measurements:
     lecture_projects: sgd.Study
     user: UserMeasurements | None = None  # the user's own cases and families, if any
     timings: list[timing.TimeSweep] | None = None  # the machine's times, if measured
+    gradbench: pd.DataFrame | None = None  # GradBench's evals timed (machine-dependent)
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -218,6 +224,8 @@ def measure_all(
     step("sgd")
     projects = sgd.study(settings.lecture_projects, progress)
     times = timing.sweep(settings.timings, progress) if settings.timings is not None else None
+    step("gradbench")
+    timed = gradbench_study.measure(settings.gradbench_workloads) if settings.gradbench_workloads else None
     return Measurements(
         settings,
         by_name,
@@ -236,4 +244,5 @@ def measure_all(
         projects,
         measure_user(settings, user, progress) if user else None,
         times,
+        timed,
     )

@@ -19,6 +19,8 @@ from ...studies.section import Section
 from ..compare_view import compare_view
 from ..graph_view import node_table, to_mermaid
 from ..tables import display, format_number, render
+from .gradbench import gradbench_part
+from .machine import timed
 from .measure import Measurements
 
 SLOPE_TOLERANCE = 0.05  # how near −1/2 a fitted slope must be for the text to call it k^(−1/2)
@@ -474,7 +476,7 @@ def _findings(m: Measurements) -> str:
         else "Some methods failed or disagreed on the built-in cases: see section 1."
     )
     return "\n".join(
-        ["## 10. Findings", "", "* **Agreement.** " + agreement]
+        ["## 11. Findings", "", "* **Agreement.** " + agreement]
         + _swell_findings(m)
         + _cost_findings(m)
         + [_second_finding(m), _literature_finding(m)]
@@ -659,16 +661,6 @@ REPRODUCE = (
 )
 
 
-TIMES_BEGIN = "<!-- times: measured on one machine; the up-to-date test does not compare them -->"
-TIMES_END = "<!-- end of times -->"
-
-
-def without_times(text: str) -> str:
-    """The report without the times of the machine that wrote it: what is the same on every machine."""
-    start, end = text.find(TIMES_BEGIN), text.find(TIMES_END)
-    return text if start < 0 or end < 0 else text[:start] + text[end + len(TIMES_END) :]
-
-
 def _time_part(m: Measurements) -> str:
     """Section 9: the counted ratios are machine-independent; the times, inside the markers, are not."""
     counted = m.costs["speelpenning"].rows
@@ -688,10 +680,10 @@ def _time_part(m: Measurements) -> str:
         "`lambdify` are timed the same way, in one process.",
     ]
     if m.timings is None:
-        return "\n\n".join([*intro, TIMES_BEGIN, TIMES_END])
+        return "\n\n".join([*intro, timed()])
     tables = [_section(part) for part in timing.sections(m.timings)]
     figure = "![Counted and timed ratios to f against n](figures/time.png)"
-    return "\n\n".join([*intro, TIMES_BEGIN, *tables, figure, TIMES_END])
+    return "\n\n".join([*intro, timed(*tables, figure)])
 
 
 def report_text(measured: Measurements) -> str:
@@ -704,7 +696,7 @@ def report_text(measured: Measurements) -> str:
     )
     parts = [
         _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
-        _time_part, _findings,
+        _time_part, lambda m: gradbench_part(m.gradbench, m.settings.gradbench_workloads), _findings,
     ]  # fmt: skip
     reproduce = REPRODUCE.format(options=_cases_option(measured))
     text = "\n\n".join([header, *(part(measured) for part in parts), reproduce])
