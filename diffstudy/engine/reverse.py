@@ -191,6 +191,7 @@ class Var(Active):
 _allocate = object.__new__
 _SCALARS = frozenset({float, Fraction})
 _CONSTANTS = frozenset({float, int, Fraction})  # plain numbers: constants to any of ours, no question asked
+_FLOATS_ONLY = frozenset({float})
 
 
 def _binary(primitive: Primitive) -> Callable[[Var, Any], Any]:
@@ -356,7 +357,10 @@ class Recording:
         Then a float output (log 3) is seeded with an exact 1, so that a rational derivative (1/3)
         stays exact in reverse mode as it does in forward mode, which seeds the input.
         """
-        return any(array_primitives.is_exact(entry[1]) for entry in self.tape[: self.n_inputs])
+        values = [entry[1] for entry in self.tape[: self.n_inputs]]
+        if _FLOATS_ONLY.issuperset(map(type, values)):  # floats alone, the common case, seen at once
+            return False
+        return any(array_primitives.is_exact(value) for value in values)
 
     @property
     def values(self) -> list[Any]:

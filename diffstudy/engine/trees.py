@@ -91,9 +91,14 @@ def entries(x: Any) -> list[Any]:
     return [x]
 
 
+_NUMBERS = frozenset({float, int, Fraction})
+
+
 def flat_entries(values: list[Any]) -> list[Any]:
     """The entries of several numbers and arrays, one list (numbers alone, the common case, quickly)."""
-    if not any(isinstance(v, np.ndarray) or (isinstance(v, Leveled) and v.is_array) for v in values):
+    if _NUMBERS.issuperset(map(type, values)) or not any(
+        isinstance(v, np.ndarray) or (isinstance(v, Leveled) and v.is_array) for v in values
+    ):
         return list(values)
     return [e for v in values for e in entries(v)]
 
