@@ -37,8 +37,10 @@ class Graph:
     outputs: list[str]
     nodes: pd.DataFrame  # name, operation, value, is_input, is_output, adjoint_<output>, tangent_<input>
     edges: pd.DataFrame  # source, target, partial, formula (of partials taken entry by entry)
-    # With steps: each backward sweep edge by edge, in the order the sweep pulls them (see SWEEP_COLUMNS).
+    # With steps: each backward sweep edge by edge, in the order the sweep pulls them (see SWEEP_COLUMNS),
+    # and where each sweep starts: output → (its node, the entry of the node seeded with 1, its seed).
     sweeps: pd.DataFrame | None = None
+    starts: dict[str, tuple[str, int, Any]] | None = None
 
 
 class TangentChoiceError(ValueError):
@@ -251,7 +253,7 @@ def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None
         graph.nodes["local"] = pd.Series(
             [None] * n + [_local_name(script.names[k], k) for k in range(n, len(tape))], dtype=object
         )
-        graph.sweeps = _sweeps(recording, names, outputs)
+        graph.sweeps, graph.starts = _sweeps(recording, names, outputs)
     return graph
 
 
@@ -265,17 +267,20 @@ def _local_name(name: str, k: int) -> str | None:
     return None if re.fullmatch(rf"v{k}(_\d+)?", name) else name
 
 
-def _sweeps(recording: reverse.Recording, names: list[str], outputs: list[str]) -> pd.DataFrame:
-    """Each output entry's backward sweep, edge by edge (the first ``SWEEP_LIMIT`` outputs)."""
+def _sweeps(
+    recording: reverse.Recording, names: list[str], outputs: list[str]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, int, Any]]]:
+    """Each output entry's backward sweep, edge by edge (the first ``SWEEP_LIMIT`` outputs), and
+    where each starts. An output that is a constant of the program has no sweep."""
     rows: list[dict[str, Any]] = []
+    starts = {}
     for (k, entry_index), name in list(zip(recording.positions, outputs))[:SWEEP_LIMIT]:
         out = recording.outputs[k]
         if isinstance(out, (reverse.Var, reverse.VarArray)):
-            rows += [
-                {"output": name, **step}
-                for step in _sweep_by_edge(recording.tape, names, out.index, reverse.seed(out, entry_index))
-            ]
-    return pd.DataFrame(rows, columns=SWEEP_COLUMNS, dtype=object)
+            seed = reverse.seed(out, entry_index)
+            starts[name] = (names[out.index], entry_index, seed)
+            rows += [{"output": name, **step} for step in _sweep_by_edge(recording.tape, names, out.index, seed)]
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS, dtype=object), starts
 
 
 def _sweep_by_edge(tape: reverse.Tape, names: list[str], start: int, seed: Any) -> list[dict[str, Any]]:
