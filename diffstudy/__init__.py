@@ -16,6 +16,7 @@ from .compiled import code, jit
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
+from .notebook import chain, compare, cost, graph, sgd, swell
 
 __all__ = [
     "fn",
@@ -34,4 +35,10 @@ __all__ = [
     "hessian",
     "jit",
     "code",
+    "compare",
+    "graph",
+    "swell",
+    "cost",
+    "chain",
+    "sgd",
 ]
