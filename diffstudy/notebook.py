@@ -238,10 +238,10 @@ def cost(*functions: str | Callable[..., Any], max_n: int | None = None) -> Stud
     return Study("cost", costs.sections(sweeps))
 
 
-def chain(dims: Sequence[int] = chains.DIMS) -> Study:
+def chain(dims: Sequence[int] = chains.DIMS, sizes: Sequence[tuple[int, int]] = chains.PROBLEM2_SIZES) -> Study:
     """Every order of a matrix chain of these dimensions, costed and counted, the best by dynamic
-    programming, with the lecture's A·B·C and Problem 2 (``python -m diffstudy chain``)."""
-    return Study("chain", chains.sections(dims))
+    programming, with the lecture's A·B·C and Problem 2 at ``sizes`` (m, n) (``python -m diffstudy chain``)."""
+    return Study("chain", chains.sections(dims, sizes=sizes))
 
 
 def sgd(

@@ -63,7 +63,7 @@ def test_a_study_shows_its_tables_and_figure():
     shown = study._repr_html_()
     assert "<h4>" in shown and "<table" in shown and 'src="data:image/png;base64,' in shown
     assert study._repr_markdown_().startswith("## ")
-    chain = ds.chain((2, 3, 4, 5))  # (AB)C: 24 + 40 = 64 multiplications; A(BC): 60 + 30 = 90, by hand
+    chain = ds.chain((2, 3, 4, 5), sizes=[(4, 2)])  # (AB)C: 24 + 40 = 64 multiplications; A(BC): 60 + 30 = 90, by hand
     assert sorted(chain.table("orders")["multiplications"]) == [64, 90]
     with pytest.raises(ValueError, match="not a family: choose from logistic"):
         ds.swell("logistik")
