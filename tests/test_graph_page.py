@@ -59,7 +59,7 @@ def test_array_page_shows_shapes_and_steps_array_entries(builtin_cases):
     data = graph_html.page_data(walkthrough.walk(case))
     nodes = {n["name"]: n for n in data["nodes"]}
     assert nodes["W1"]["shape"] == "3×2" and nodes["W1"]["value"].startswith("(3×2) [0.1, -0.2")
-    assert nodes["v4"]["operation"] == "= tanh(v3)" and nodes["v4"]["title"] == "v4 · H"
+    assert nodes["v4"]["operation"] == "= tanh(v3)" and nodes["v4"]["title"] == "v4 (H)"
     # the 12 weights are the 12 forward sweeps the reader may pick from
     assert len(data["directions"]) == 12 and data["directions"][0] == "W1[0,0]"
     # the page's sweep ends at the gradient computed here by numpy, by hand: f = mean((tanh(X W1ᵀ + b1) w2 − Y)²)

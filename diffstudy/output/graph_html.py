@@ -210,7 +210,7 @@ def _placed(
 
 def _node_lines(node: pd.Series) -> tuple[str, str]:
     """The two lines a node always shows: its name (and the program's own name for it), its operation."""
-    title = node["name"] + (f" · {node['local']}" if node.get("local") else "")
+    title = node["name"] + (f" ({node['local']})" if node.get("local") else "")
     if node["is_input"]:
         return title, "input"
     return title, "= " + node["operation"]

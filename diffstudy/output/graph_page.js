@@ -128,7 +128,7 @@
       );
     } else if (step.kind === "forward") {
       const node = nodes[step.node];
-      const named = node.title.includes(" · ") ? " (" + node.title.split(" · ")[1] + " in the program)" : "";
+      const named = node.title.includes(" (") ? " (" + node.title.split(" (")[1].slice(0, -1) + " in the program)" : "";
       box.append(el("h2", "", "Forward: " + node.name + named + (node.input ? ", an input" : " " + node.operationFull)));
       box.append(math(node.name + " = " + node.valueFull));
       const incoming = edges.filter((e) => e.target === step.node);
@@ -141,6 +141,7 @@
         box.append(math(el("span", "tangent", "  = " + node.tangentsLong[along])));
         box.append(el("p", "hint", "Forward mode: the sum over the arrows into " + node.name + " of local partial × the tangent of the arrow's tail."));
       }
+      explainTerms(box, node, incoming);
     } else if (step.kind === "beyond") {
       box.append(el("h2", "", "Forward: " + (data.total - data.drawn) + " more nodes, not drawn"), el("p", "", "The program runs on to its output; the page draws its first " + data.drawn + " nodes."));
     } else if (step.kind === "seed") {
@@ -161,6 +162,7 @@
         ? "term = partial × adjoint = " + edge.partialFull + " × " + pulled.adjoint + " = " + pulled.term
         : "term = the partial's transpose applied to the adjoint = " + pulled.term));
       box.append(math(el("span", "adjoint", "∂" + out + "/∂" + tail.name + " = " + (pulled.before === null ? pulled.term + "  (its first term)" : pulled.before + " + " + pulled.term + " = " + pulled.after))));
+      explainTerms(box, head, [edge]);
       if (pulled.before === null) box.append(el("p", "hint", "The first arrow out of " + tail.name + " to be pulled back: its adjoint starts here."));
       else box.append(el("p", "hint", tail.name + " is used more than once: the pulls add up (the chain rule's sum)."));
     } else if (step.kind === "end") {
@@ -168,6 +170,16 @@
       // (the boxes' short texts: the whole numbers are in the table below)
       box.append(el("h2", "", "The gradient: the adjoints of the inputs"), math(values.join(",   ")));
       box.append(el("p", "", "One backward sweep gave every input's derivative. Below: the same numbers by forward mode, one pass per input entry, and by sympy's exact derivative."));
+    }
+  }
+
+  // What the words of an array operation mean, said where they first matter.
+  function explainTerms(box, node, incoming) {
+    if (/\bconst\b/.test(node.operationFull)) {
+      box.append(el("p", "hint", "const: an array the program holds as data (not an input, so nothing is differentiated by it)."));
+    }
+    if (incoming.some((e) => e.partialFull.includes("↦"))) {
+      box.append(el("p", "hint", "t ↦ …: the partial of an array operation is a linear map, what the operation does to a small change t of that argument; the backward sweep applies its transpose."));
     }
   }
 
