@@ -67,3 +67,10 @@ def test_a_study_shows_its_tables_and_figure():
     assert sorted(chain.table("orders")["multiplications"]) == [64, 90]
     with pytest.raises(ValueError, match="not a family: choose from logistic"):
         ds.swell("logistik")
+
+
+def test_a_function_of_a_notebook_cell_is_not_given_a_temporary_file_name():
+    namespace: dict = {}
+    exec(compile("def square(x):\n    return x * x\n", "/tmp/ipykernel_1/2718.py", "exec"), namespace)  # as a cell is
+    page = ds.graph(namespace["square"], {"x": 3}).html
+    assert "ipykernel_1" not in page.split("<script")[0] and "defined in a notebook or a shell" in page

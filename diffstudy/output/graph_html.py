@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
@@ -493,7 +494,9 @@ def to_html(walk: Walkthrough) -> str:
         name=e(walk.case.name),
         point=e(data["point"]),
         description=e(walk.case.description),
-        where=e(walk.case.where),
+        where=e(
+            walk.case.where if walk.case.file and os.path.exists(walk.case.file) else "defined in a notebook or a shell"
+        ),
         total=data["total"],
         too_large=too_large,
         svg=_svg(data),
