@@ -16,7 +16,6 @@ from .compiled import code, jit
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
-from .notebook import chain, compare, cost, graph, sgd, swell
 
 __all__ = [
     "fn",
@@ -42,3 +41,15 @@ __all__ = [
     "chain",
     "sgd",
 ]
+
+# The results a notebook displays are made with pandas and matplotlib, which importing diffstudy
+# does not load: ds.compare, ds.graph, ds.swell, ds.cost, ds.chain and ds.sgd load them when used.
+_DISPLAYED = ("compare", "graph", "swell", "cost", "chain", "sgd")
+
+
+def __getattr__(name: str) -> object:
+    if name in _DISPLAYED:
+        from . import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module 'diffstudy' has no attribute {name!r}")
