@@ -34,4 +34,22 @@ __all__ = [
     "hessian",
     "jit",
     "code",
+    "compare",
+    "graph",
+    "swell",
+    "cost",
+    "chain",
+    "sgd",
 ]
+
+# The results a notebook displays are made with pandas and matplotlib, which importing diffstudy
+# does not load: ds.compare, ds.graph, ds.swell, ds.cost, ds.chain and ds.sgd load them when used.
+_DISPLAYED = ("compare", "graph", "swell", "cost", "chain", "sgd")
+
+
+def __getattr__(name: str) -> object:
+    if name in _DISPLAYED:
+        from . import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module 'diffstudy' has no attribute {name!r}")

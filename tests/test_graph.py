@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from diffstudy import gradient
 from diffstudy.cli import main
 from diffstudy.output import graph_view
 from diffstudy.studies import graph
@@ -159,3 +160,37 @@ def test_tangents_along_a_chosen_input_or_entry(capsys):
     # The option before the case, as it was written before it took an input.
     status, out, _ = run_cli(capsys, "graph", "--tangents", "lecture27")
     assert status == 0 and "∂node/∂x" in out and "∂node/∂y" in out
+
+
+def test_backward_sweep_edge_by_edge_follows_the_lecture(builtin_cases):
+    # By hand, the sweep from F = v4 = c·s back: each edge pulls partial × adjoint of its head into
+    # the adjoint of its tail, in the order the sweep visits them: v4's edges, then v3's, v2's, v1's.
+    g = graph.build(builtin_cases["lecture27"], steps=True)
+    rows = [
+        (s["source"], s["target"], s["partial"], s["adjoint"], s["term"], s["before"], s["after"])
+        for _, s in g.sweeps.iterrows()
+    ]
+    assert rows == [
+        ("v1", "v4", 11, 1, 11, None, 11),
+        ("v3", "v4", 8, 1, 8, None, 8),
+        ("x", "v3", 1, 8, 8, None, 8),
+        ("v2", "v3", 1, 8, 8, None, 8),
+        ("y", "v2", 3, 8, 24, None, 24),
+        ("x", "v1", 12, 11, 132, 8, 140),
+    ]
+    assert set(g.sweeps["output"]) == {"f"}
+    nodes = g.nodes.set_index("name")
+    # c = x**3 is line 9 of the case's file, s = x + 3 * y line 10 (both 3*y and the sum), return c * s line 11.
+    assert list(nodes["line"]) == [None, None, 9, 10, 10, 11]
+    assert list(nodes["local"]) == [None, None, "c", None, "s", None]
+
+
+def test_stepped_sweep_of_an_array_program_ends_at_sympys_gradient(builtin_cases):
+    case = builtin_cases["two_layer"]
+    g = graph.build(case, steps=True)
+    expected = gradient(case.function, case.at, method="symbolic").gradient  # sympy's, another method
+    last = g.sweeps.groupby("source", sort=False)["after"].last()  # each node's adjoint once all its edges are pulled
+    for name in case.inputs:
+        assert np.allclose(np.asarray(last[name], dtype=float), np.asarray(expected[name], dtype=float), rtol=1e-12)
+    # an array's steps are array-level: one per edge of the array tape
+    assert len(g.sweeps) == len(g.edges)

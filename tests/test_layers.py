@@ -26,6 +26,7 @@ FLOORS = {
     "diffstudy.studies": 3,
     "diffstudy.output": 4,
     "diffstudy.cli": 5,
+    "diffstudy.notebook": 5,  # the study from Python, displayed: on the output floor, beside the command line
     "diffstudy.__main__": 6,
     "diffstudy": 6,  # the package's face: the public names
 }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from ..output import graph_view
-from ..studies import graph
+from ..output import graph_html, graph_view
+from ..studies import graph, walkthrough
 from .common import (
     FAILED,
     OK,
@@ -24,6 +26,7 @@ RENDERERS = {
     "dot": graph_view.to_dot,
     "mermaid": graph_view.to_mermaid,
     "json": graph_view.to_json,
+    "html": None,  # the page to step through: recorded for stepping and compared, see run
 }
 
 
@@ -35,12 +38,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description=(
             "Record one case on the tape and show its computational graph: each node's operation "
             "and value, each edge's local partial derivative, and each node's adjoint after the "
-            "backward sweep (one per output). Mermaid renders on GitHub; dot renders with Graphviz."
+            "backward sweep (one per output). Mermaid renders on GitHub; dot renders with Graphviz. "
+            "html is one self-contained page to open in a browser: the graph beside the case's source, "
+            "stepped through the forward sweep (values and tangents) and the backward sweep edge by edge, "
+            "ending with the gradient beside forward mode's and sympy's."
         ),
     )
     parser.add_argument("name", metavar="CASE", nargs="?", help="the case to draw, e.g. lecture27 or problem5")
     add_case_options(parser, select=False)
     add_format(parser, tuple(RENDERERS))
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of standard output (e.g. graph.html)"
+    )
     parser.add_argument(
         "--tangents",
         metavar="INPUT",
@@ -62,20 +71,43 @@ def run(args: argparse.Namespace) -> int:
     cases, problems = gather_cases(args, [name])
     if not cases:
         return USAGE
-    recorded = on_one_case(
-        args,
-        cases[0],
-        "recording the graph",
-        lambda case: graph.build(case, tangents=args.tangents is not None, along=along),
-        (graph.TangentChoiceError,),
-    )
-    if recorded is None:
+    if args.format == "html":
+        recorded = None
+        text = on_one_case(
+            args,
+            cases[0],
+            "recording the graph",
+            lambda case: graph_html.to_html(walkthrough.walk(case, along)),
+            (graph.TangentChoiceError,),
+        )
+    else:
+        recorded = text = on_one_case(
+            args,
+            cases[0],
+            "recording the graph",
+            lambda case: graph.build(case, tangents=args.tangents is not None, along=along),
+            (graph.TangentChoiceError,),
+        )
+    if text is None:
         return FAILED
     if args.format == "text":
-        print(graph_view.to_text(recorded, output_width(args)))
+        text = graph_view.to_text(recorded, output_width(args))
+    elif args.format != "html":
+        text = RENDERERS[args.format](recorded)
+    if args.output is None:
+        print(text)
     else:
-        print(RENDERERS[args.format](recorded))
+        write(args.output, text)
     return USAGE if problems else OK
+
+
+def write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, or say in one line why it cannot be written."""
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    print(f"diffstudy: wrote {path}", file=sys.stderr)
 
 
 def case_and_tangents(args: argparse.Namespace) -> tuple[str, list[str] | None]:

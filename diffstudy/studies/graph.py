@@ -6,6 +6,10 @@ tail (for an array operation entry by entry, the array of partials and their for
 arguments' names); one backward sweep per output then gives each node's adjoint ∂f/∂node. The
 graph is held as two pandas DataFrames (nodes, edges); :mod:`diffstudy.output.graph_view`
 renders it as text, Graphviz dot, Mermaid or JSON.
+
+Stepped through (``steps``), as the HTML page does, each node also keeps the line of the case
+that made it, and each backward sweep is kept edge by edge: partial × adjoint of the head, added
+into the adjoint of the tail.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ import numpy as np
 import pandas as pd
 import sympy
 
-from ..engine import array_primitives, forward, reverse
+from ..engine import array_primitives, forward, generate, reverse
 from ..engine.active import constant_like
-from ..engine.primitives import NEG, Unit
+from ..engine.primitives import NEG, Unit, accumulate
 from ..harness.cases import Case
 
 
@@ -33,6 +37,10 @@ class Graph:
     outputs: list[str]
     nodes: pd.DataFrame  # name, operation, value, is_input, is_output, adjoint_<output>, tangent_<input>
     edges: pd.DataFrame  # source, target, partial, formula (of partials taken entry by entry)
+    # With steps: each backward sweep edge by edge, in the order the sweep pulls them (see SWEEP_COLUMNS),
+    # and where each sweep starts: output → (its node, the entry of the node seeded with 1, its seed).
+    sweeps: pd.DataFrame | None = None
+    starts: dict[str, tuple[str, int, Any]] | None = None
 
 
 class TangentChoiceError(ValueError):
@@ -182,7 +190,11 @@ def _node_names(count: int, taken: set[str]) -> list[str]:
 TANGENT_LIMIT = 12  # forward sweeps shown, one per input entry
 
 
-def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None) -> Graph:
+SWEEP_LIMIT = 12  # backward sweeps kept edge by edge, one per output entry
+SWEEP_COLUMNS = ["output", "source", "target", "partial", "adjoint", "term", "before", "after"]
+
+
+def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None, steps: bool = False) -> Graph:
     """Record ``case`` on a tape and sweep back from each output entry: its computational graph.
 
     With ``tangents``, each node also gets ∂node/∂input for every input entry, or for those
@@ -190,12 +202,20 @@ def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None
     each: the numbers forward mode computes, pass by pass; at most ``TANGENT_LIMIT`` sweeps.
     An array node's value, adjoint and tangent are arrays.
 
+    With ``steps``, each node also gets the ``line`` of the case's file that made it and the
+    ``local`` name the program first gave it (None where it gave none), and ``sweeps`` holds the
+    backward sweep of each output entry (the first ``SWEEP_LIMIT``) edge by edge.
+
     Raises:
         TangentChoiceError: ``along`` names no input or entry of the case, or the sweeps are
             more than ``TANGENT_LIMIT``.
     """
     directions = tangent_directions(case, along) if tangents else []
-    recording = reverse.record(case.function, case.point)
+    if steps:
+        script = generate.trace(case.function, case.point, case.inputs)
+        recording = script.recording
+    else:
+        recording = reverse.record(case.function, case.point)
     tape = recording.tape
     names = list(case.inputs) + _node_names(len(tape) - len(case.inputs), set(case.inputs))
     positions = recording.positions
@@ -226,7 +246,70 @@ def build(case: Case, tangents: bool = False, along: Sequence[str] | None = None
         nodes.append(row)
         edges += _edges_of(entry, names, names[k])
     columns = ["source", "target", "partial", "formula"]
-    return Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=columns))
+    graph = Graph(case.name, outputs, pd.DataFrame(nodes), pd.DataFrame(edges, columns=columns))
+    if steps:
+        n = len(case.inputs)
+        graph.nodes["line"] = pd.Series([_line_in(case, line) for line in script.lines], dtype=object)
+        graph.nodes["local"] = pd.Series(
+            [None] * n + [_local_name(script.names[k], k) for k in range(n, len(tape))], dtype=object
+        )
+        graph.sweeps, graph.starts = _sweeps(recording, names, outputs)
+    return graph
+
+
+def _line_in(case: Case, line: tuple[str, int] | None) -> int | None:
+    """The line number, where the line is in the case's own file (else None: made elsewhere)."""
+    return line[1] if line is not None and case.file is not None and line[0] == case.file else None
+
+
+def _local_name(name: str, k: int) -> str | None:
+    """The program's own name for entry ``k``; None where the script named it itself (``v<k>``)."""
+    return None if re.fullmatch(rf"v{k}(_\d+)?", name) else name
+
+
+def _sweeps(
+    recording: reverse.Recording, names: list[str], outputs: list[str]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, int, Any]]]:
+    """Each output entry's backward sweep, edge by edge (the first ``SWEEP_LIMIT`` outputs), and
+    where each starts. An output that is a constant of the program has no sweep."""
+    rows: list[dict[str, Any]] = []
+    starts = {}
+    for (k, entry_index), name in list(zip(recording.positions, outputs))[:SWEEP_LIMIT]:
+        out = recording.outputs[k]
+        if isinstance(out, (reverse.Var, reverse.VarArray)):
+            seed = reverse.seed(out, entry_index)
+            starts[name] = (names[out.index], entry_index, seed)
+            rows += [{"output": name, **step} for step in _sweep_by_edge(recording.tape, names, out.index, seed)]
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS, dtype=object), starts
+
+
+def _sweep_by_edge(tape: reverse.Tape, names: list[str], start: int, seed: Any) -> list[dict[str, Any]]:
+    """The backward sweep from ``start`` seeded with ``seed``, one step per edge: what
+    :func:`reverse.backward` does entry by entry, with each edge's term and the adjoint it adds into
+    before and after (the same rules: ``accumulate`` for numbers, ``pull`` for arrays)."""
+    adjoints: list[Any] = [None] * (start + 1)
+    adjoints[start] = seed
+    steps = []
+    for k in range(start, -1, -1):
+        g = adjoints[k]
+        if g is None:
+            continue
+        entry = reverse.entry_at(tape, k)
+        is_array = entry.__class__ is reverse.ArrayEntry
+        for index, partial in reverse.arguments_of(entry):
+            before = adjoints[index]
+            if is_array:
+                term = array_primitives.pull(None, partial, g)
+                # pull may add into an array in place: the adjoint before is kept as it was
+                after = array_primitives.pull(before.copy() if isinstance(before, np.ndarray) else before, partial, g)
+            else:
+                term, after = accumulate(None, partial, g), accumulate(before, partial, g)
+            adjoints[index] = after
+            steps.append(
+                {"source": names[index], "target": names[k], "partial": _describe(partial, entry, names),
+                 "adjoint": g, "term": term, "before": before, "after": after}
+            )  # fmt: skip
+    return steps
 
 
 ENTRY = re.compile(r"\s*([^\s\[\]]+)\s*(?:\[([^\]]*)\])?\s*")
