@@ -1,6 +1,6 @@
 """The study from Python, as a notebook shows it: objects that display themselves.
 
-``diffstudy.compare(f, at)`` differentiates f three ways and shows the comparison as its table;
+``diffstudy.compare(f, at)`` differentiates f four ways and shows the comparison as its table;
 ``diffstudy.graph(f, at)`` shows the computational graph as the page to step through (the HTML of
 ``graph --format html``, in a frame of its own); ``diffstudy.swell``, ``cost``, ``chain`` and
 ``sgd`` run the study's sweeps and show their tables and figures. Each result has

@@ -139,7 +139,7 @@ def test_readme_example_matches_compare(capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = [line for line in readme.splitlines() if line.startswith("| lecture27 |")]
     status, out, _ = run(capsys, "compare", "--case", "lecture27", "--format", "json")
-    assert status == 0 and len(shown) == 3
+    assert status == 0 and len(shown) == 4
     for line, record in zip(shown, json.loads(out)):
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         assert cells[1] == record["method"]

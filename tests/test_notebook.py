@@ -16,15 +16,15 @@ def lecture(x, y):
     return x**3 * (x + 3 * y)
 
 
-def test_compare_shows_the_three_methods_as_a_table():
+def test_compare_shows_the_four_methods_as_a_table():
     shown = ds.compare(lecture, {"x": 2, "y": 3})
     rows = shown.frame.set_index("method")
     # by hand: ∂F/∂x = 4x³ + 9x²y = 140, ∂F/∂y = 3x³ = 24, exactly, by every method
-    for method in ("symbolic", "forward", "reverse"):
+    for method in ("symbolic", "forward", "reverse", "generated"):
         assert rows.loc[method, "gradient"] == {"x": Fraction(140), "y": Fraction(24)}
     assert not shown.failed
     page = shown._repr_html_()
-    assert page.startswith("<table") and page.count("<tr") == 4 and "exact" in page
+    assert page.startswith("<table") and page.count("<tr") == 5 and "exact" in page
     markdown = shown._repr_markdown_()
     assert markdown.splitlines()[0].startswith("| case") and "| reverse" in markdown
     assert "[140, 24]" in repr(shown)
@@ -32,7 +32,7 @@ def test_compare_shows_the_three_methods_as_a_table():
 
 def test_compare_of_a_marked_case_needs_no_point(builtin_cases):
     marked = builtin_cases["problem5"].function
-    assert ds.compare(marked).frame["value"].tolist() == [-8, -8, -8]  # x³(x − y) at (2, 3), by hand
+    assert ds.compare(marked).frame["value"].tolist() == [-8] * 4  # x³(x − y) at (2, 3), by hand
     with pytest.raises(CaseError, match="say where to differentiate it"):
         ds.compare(lecture)
 

@@ -215,6 +215,12 @@ class Source:
     namespace: dict[str, Any] = field(default_factory=dict)
     function: str = "generated"
 
+    @property
+    def statements(self) -> int:
+        """The lines that compute something: neither the heading, the docstring nor a comment."""
+        lines = (line.strip() for line in self.text.splitlines())
+        return sum(1 for line in lines if line and not line.startswith(("#", '"""', "def ", "with np.errstate")))
+
 
 class _Writer:
     """Writes the lines of one generated function, naming the constants and rules it refers to."""

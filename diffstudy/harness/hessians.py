@@ -121,7 +121,7 @@ def measure_forward_over_generated(case: Case, budget: Budget | None = None, exa
     tally = Tally()
     values, rows = forward.jacobian(value_and_gradient, counting(case.point, tally))
     found = values[0], [d for a in values[1:] for d in entries(plain(a))], rows[1:]
-    return _measurement("forward-over-generated", case, found, tally, source.text.count("\n"))
+    return _measurement("forward-over-generated", case, found, tally, source.statements)
 
 
 SYMBOLIC_HESSIAN = Method("symbolic", "sympy's Hessian", "sympy", 2, measure_symbolic_hessian, reference=True,

@@ -254,7 +254,7 @@ def measure_generated(case: Case, budget: Budget | None = None, exact: bool = Tr
     if not recording.positions:  # no output entries: f alone
         outputs, _ = function(*inputs, *[0] * len(recording.outputs))
         values = [plain(v) for value in outputs for v in entries(plain(value))]
-    return Measurement("generated", case.inputs, values, rows, tally, size=source.text.count("\n"), shapes=case.shapes)
+    return Measurement("generated", case.inputs, values, rows, tally, size=source.statements, shapes=case.shapes)
 
 
 def _zero_seed(out: Any) -> Any:

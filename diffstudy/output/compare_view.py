@@ -15,8 +15,9 @@ COMPARE_LEGEND = (
     "ops: arithmetic operations and elementary-function calls, counted while each method ran; "
     "ops/f: ops divided by those of the function alone. "
     "symbolic: the value and derivative expressions evaluated as trees, and after a slash after sympy.cse; "
-    "forward: all n passes of dual numbers; reverse: recording plus backward sweep. "
-    "size: expression-tree nodes (symbolic) or tape length (reverse). "
+    "forward: all n passes of dual numbers; reverse: recording plus backward sweep; generated: the "
+    "derivative written out as code (python -m diffstudy code CASE), run once per output entry. "
+    "size: expression-tree nodes (symbolic), tape length (reverse) or statements of the code (generated). "
     "agreement: the largest relative difference from sympy's value (exact where rational, else "
     "verified to 20 digits), or from the other algorithmic method where it says 'vs'; "
     "'kink' where the point is not differentiable (the note under the table says what was given); "
@@ -24,13 +25,14 @@ COMPARE_LEGEND = (
 )
 
 HESSIAN_LEGEND = (
-    "With --order 2, the Hessian four ways. ops: operations counted while each method ran, both "
+    "With --order 2, the Hessian five ways. ops: operations counted while each method ran, both "
     "levels of a nesting; ops/f: divided by those of the function alone. symbolic: the value, "
     "gradient and Hessian expressions as trees, and after a slash after sympy.cse; "
     "forward-over-forward: n² nested passes; forward-over-reverse: n forward passes around a "
     "recording and a sweep; reverse-over-reverse: the recording and sweep recorded on an outer "
-    "tape, then n outer sweeps. size: expression-tree nodes (symbolic), the inner tape "
-    "(forward-over-reverse) or the outer tape (reverse-over-reverse). agreement: of the value, "
+    "tape, then n outer sweeps; forward-over-generated: n forward passes through the generated "
+    "adjoint code. size: expression-tree nodes (symbolic), the inner tape (forward-over-reverse), "
+    "the outer tape (reverse-over-reverse) or the code's statements. agreement: of the value, "
     "gradient and Hessian with sympy's, as in the first-order table."
 )
 

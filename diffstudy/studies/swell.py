@@ -83,7 +83,7 @@ COLUMNS = {
     "reverse ops": "operations of reverse mode, recording and sweep",
     "tape length": "entries on the tape",
     "generated ops": "operations of the generated adjoint code (f's forward sweep, then the adjoints)",
-    "code lines": "lines of the generated code: the derivative written out as a program",
+    "code lines": "statements of the generated code: the derivative written out as a program",
 }
 
 

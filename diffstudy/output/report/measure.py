@@ -68,7 +68,8 @@ class ReportSettings:
     compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
     # The time study: None leaves it out (the up-to-date test compares everything but the times).
     timings: timing.TimeLimits | None = field(default_factory=timing.TimeLimits)
-    # lstm's derivative takes seconds a run on the tape: the report leaves it to `gradbench_connect.py`.
+    # GradBench's workloads timed (lstm's derivative takes seconds a run on the tape: left to
+    # `gradbench_connect.py`); () leaves them out.
     gradbench_workloads: tuple[gradbench_study.Workload, ...] = tuple(
         w for w in gradbench_study.WORKLOADS if w.eval != "lstm"
     )

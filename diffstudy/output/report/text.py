@@ -64,7 +64,7 @@ def _compare_part(m: Measurements) -> str:
             "dual numbers; reverse ops are the recording sweep plus the backward sweep; generated ops are "
             "the derivative written out as code (`python -m diffstudy code CASE`) run once per output entry, "
             "each run f's forward sweep and the adjoints. **size** is tree nodes (symbolic), tape length "
-            "(reverse) or lines of code (generated).",
+            "(reverse) or statements of the code (generated).",
             render(table, "markdown"),
             "\n".join(notes),
             summary,
@@ -696,7 +696,7 @@ def report_text(measured: Measurements) -> str:
     )
     parts = [
         _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
-        _time_part, lambda m: gradbench_part(m.gradbench, m.settings.gradbench_workloads), _findings,
+        _time_part, lambda m: gradbench_part(m.gradbench), _findings,
     ]  # fmt: skip
     reproduce = REPRODUCE.format(options=_cases_option(measured))
     text = "\n\n".join([header, *(part(measured) for part in parts), reproduce])
