@@ -1,4 +1,4 @@
-"""diffstudy: differentiate one program three ways and compare the results and the costs.
+"""diffstudy: differentiate one program four ways and compare the results and the costs.
 
 The same Python function is differentiated symbolically (sympy), by forward-mode dual numbers
 and by a reverse-mode tape; each method runs on counting numbers, so its cost is measured.

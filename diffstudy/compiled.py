@@ -11,12 +11,15 @@ given arguments without keeping it.
 What is an input of the code: every number of every argument that holds only floats (or float
 arrays), differentiated or not, so a new data array is seen. Any other argument (an int that
 counts a loop, a string, a keyword argument) is a constant of the trace, as JAX's static
-arguments are: the cache is keyed on it. f's globals are read when traced, as in JAX; a global
-rebound since (``scale = 3.0``) is noticed and traced again; an array changed in place is not.
+arguments are: the cache is keyed on it. f's globals are read when traced, as in JAX; one that f
+reads by name and that was rebound since (``scale = 3.0``) or changed in place (a list, a dict,
+an array) is noticed and f is traced again. Globals read only by the functions f calls are not
+looked at.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -26,6 +29,7 @@ import numpy as np
 from . import api
 from .api import Transform
 from .engine import generate
+from .engine.levels import Leveled
 from .engine.trees import flatten, size_of, unflatten
 from .errors import CaseError
 
@@ -82,37 +86,82 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
     return key, leaves, floats
 
 
+def _holds_ours(args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
+    """Whether an argument is (or holds) one of diffstudy's numbers: a transform around this one."""
+    for value in (*args, *kwargs.values()):
+        if value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f"):
+            continue
+        if isinstance(value, Leveled):
+            return True
+        if isinstance(value, (list, tuple, dict, np.ndarray)):
+            try:
+                leaves, _ = flatten(value)
+            except (TypeError, ValueError):
+                continue
+            if any(isinstance(leaf, Leveled) for leaf in leaves):
+                return True
+    return False
+
+
 def _float_leaf(leaf: Any) -> bool:
     return leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f")
 
 
-def _globals_of(f: Callable[..., Any]) -> list[tuple[dict[str, Any], str, Any]]:
-    """The globals and closure cells f reads by name, with what they held when traced: looked at
-    again at each call, so that a rebound one is noticed."""
+def _globals_of(f: Callable[..., Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    """The globals and closure cells f reads by name, with what they held when traced and, for a
+    list, dict, set or array, a copy of its contents: looked at again at each call, so that a
+    rebound one, or one changed in place, is noticed."""
     code = getattr(f, "__code__", None)
     if code is None:
         return []
     names = getattr(f, "__globals__", {})
-    seen = [(names, name, names[name]) for name in code.co_names if name in names]
+    seen = [(names, name, names[name], _contents(names[name])) for name in code.co_names if name in names]
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         try:
-            seen.append(({name: cell.cell_contents}, name, cell.cell_contents))
+            seen.append(({name: cell.cell_contents}, name, cell.cell_contents, _contents(cell.cell_contents)))
         except ValueError:  # a cell not filled yet
             continue
     return seen
 
 
-def _unchanged(f: Callable[..., Any], seen: list[tuple[dict[str, Any], str, Any]]) -> bool:
+_IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
+
+
+def _contents(value: Any) -> Any:
+    """A copy of what a mutable container holds now, or :data:`_IMMUTABLE`."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # something that cannot be copied: its identity alone is compared
+            return _IMMUTABLE
+    return _IMMUTABLE
+
+
+def _same_contents(value: Any, kept: Any) -> bool:
+    if kept is _IMMUTABLE:
+        return True
+    try:
+        if isinstance(value, np.ndarray):
+            return bool(np.array_equal(value, kept))
+        return bool(value == kept)
+    except Exception:  # entries whose == is an array: changed, as far as can be told
+        return False
+
+
+def _unchanged(f: Callable[..., Any], seen: list[tuple[dict[str, Any], str, Any, Any]]) -> bool:
     code = getattr(f, "__code__", None)
     cells = dict(zip(code.co_freevars, f.__closure__ or ())) if code is not None and code.co_freevars else {}
-    for names, name, value in seen:
+    for names, name, value, kept in seen:
         if name in cells:
             try:
-                if cells[name].cell_contents is not value:
-                    return False
+                now = cells[name].cell_contents
             except ValueError:
                 return False
-        elif names.get(name) is not value:
+        else:
+            now = names.get(name)
+        if now is not value or not _same_contents(now, kept):
             return False
     return True
 
@@ -282,6 +331,10 @@ class Jitted:
         if self.hessian_of is not None:  # forward mode (dual numbers) over the compiled gradient
             argnums = self.fn.__diffstudy_transform__.argnums
             return api.jacfwd(self.hessian_of, argnums)(*args, **kwargs)
+        if _holds_ours(args, kwargs):
+            # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
+            # numbers, which record or push its operations themselves.
+            return self.fn(*args, **kwargs)
         chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
         key, leaves, floats = _inspect(args, kwargs, chosen)
         programs = self.cache.setdefault(key, [])

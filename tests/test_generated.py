@@ -123,6 +123,20 @@ def test_a_global_rebound_since_the_trace_is_seen():
         SCALE = 2.0
 
 
+COEFFICIENTS = [1.0, 2.0]
+
+
+def test_a_global_changed_in_place_since_the_trace_is_seen():
+    # d/dx (c₀x + c₁x²) = c₀ + 2c₁x: 5 at x = 1 with c = (1, 2), 21 once c₁ is 10 (by hand).
+    compiled = ds.jit(ds.grad(lambda x: COEFFICIENTS[0] * x + COEFFICIENTS[1] * x * x))
+    assert compiled(1.0) == 5.0
+    COEFFICIENTS[1] = 10.0
+    try:
+        assert compiled(1.0) == 21.0 and compiled.traces == 2
+    finally:
+        COEFFICIENTS[1] = 2.0
+
+
 def test_jit_agrees_with_the_api_on_every_transform():
     def f(x, w):
         return np.sum(np.tanh(x * w) ** 2) + fn.log1p(x[0] * x[0])
@@ -183,3 +197,29 @@ def test_an_array_comparison_is_checked_on_the_next_call():
     assert list(compiled(x)) == [0.5, 1.0, 1.0]
     assert list(compiled(np.array([0.75, 0.25, 1.0]))) == [1.0, 0.5, 1.0]
     assert compiled.traces == 2  # another answer of the comparison: another path, traced again
+
+
+def test_an_index_added_into_an_adjoint_that_is_a_view_of_another():
+    # ∂(x₀ + Σx)/∂x = (2, 1, 1) by hand: the sum's adjoint is a broadcast view, into which the
+    # index's adjoint must not be written in place (numpy refuses; the code must copy).
+    assert ds.jit(ds.grad(lambda x: x[0] + np.sum(x)))(np.array([1.0, -2.0, 3.0])).tolist() == [2, 1, 1]
+    w = np.ones((2, 2))
+
+    def f(b):
+        h = np.tanh(w @ b)
+        return h[0] * 2 + np.mean(h)
+
+    b = np.array([1.0, 2.0])
+    assert _same_bits([ds.jit(ds.grad(f))(b)], [ds.grad(f)(b)])
+
+
+def test_jit_inside_another_transform_runs_f_on_its_numbers():
+    cube = ds.jit(lambda x: x**3)
+    assert ds.grad(cube)(2.0) == 12.0 and ds.jacfwd(cube)(2.0) == 12.0 and cube(2.0) == 8.0
+
+
+def test_atan2_and_hypot_at_exact_points():
+    # d atan2(x, 2)/dx = 2 / (x² + 4) = 2/5 and d hypot(x, 2)/dx = x / hypot = 1/√5 at x = 1, by hand.
+    assert ds.grad(lambda x: np.arctan2(x, 2.0))(1) == pytest.approx(0.4, rel=1e-15)
+    assert ds.grad(lambda x: np.hypot(x, 2))(1) == pytest.approx(5**-0.5, rel=1e-15)
+    assert ds.grad(lambda x: fn.atan2(x, 2))(Fraction(1)) == Fraction(2, 5)

@@ -163,3 +163,15 @@ def test_einsum_counts_the_loop_over_its_indices():
     trace = Tally()
     np.einsum("ii", *counting([np.eye(3)], trace))
     assert trace == Tally({"add": 2})
+
+
+def test_the_hessian_of_a_product_with_zero_entries_by_hand():
+    # ∂²(xyz)/∂x∂z = y and so on: at (2, 3, 0) the Hessian is [[0, 0, 3], [0, 0, 2], [3, 2, 0]] by
+    # hand, and at (2, 0, 0) only ∂²/∂y∂z = x = 2 is not 0; in every nesting, exact and float.
+    for point, expected in (
+        ([2, 3, 0], [[0, 0, 3], [0, 0, 2], [3, 2, 0]]),
+        ([2, 0, 0], [[0, 0, 0], [0, 0, 2], [0, 2, 0]]),
+    ):
+        for x in (np.array([Fraction(v) for v in point], dtype=object), np.array(point, dtype=float)):
+            for nesting in (ds.hessian, lambda f: ds.jacrev(ds.jacrev(f)), lambda f: ds.jacfwd(ds.jacfwd(f))):
+                assert nesting(np.prod)(x).tolist() == expected

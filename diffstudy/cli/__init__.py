@@ -25,8 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m diffstudy",
         description=(
-            "Differentiate the same program three ways (symbolic with sympy, forward-mode dual "
-            "numbers, a reverse-mode tape), check that they agree, and measure what each costs."
+            "Differentiate the same program four ways (symbolic with sympy, forward-mode dual "
+            "numbers, a reverse-mode tape, and the derivative written out as code), check that they "
+            "agree, and measure what each costs."
         ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -34,7 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Declare ``compare`` and its options."""
     parser = commands.add_parser(
         "compare",
-        help="differentiate every case three ways and print one table",
+        help="differentiate every case four ways and print one table",
         description=(
             "Differentiate every case by every method and print values, gradients, agreement "
             "with sympy's exact value, measured operation counts and sizes. Exit status: 0 all "

@@ -90,6 +90,7 @@ class LinearMap:
 
     negative = False
     fresh = False
+    label = ""  # what the map does, as a computational graph writes it ("t ↦ t transposed")
 
     def apply(self, t: Any) -> Any:
         """J·t: the argument's tangent carried to the result (None when it contributes nothing)."""
@@ -289,6 +290,8 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[i
 class SumMap(LinearMap):
     """∂sum(x, axis)/∂x, times ``scale`` (1/count for a mean): t ↦ sum(t)·scale, g ↦ broadcast(g·scale)."""
 
+    label = "t ↦ sum of t"
+
     shape: tuple[int, ...]
     axis: tuple[int, ...] | None
     keepdims: bool
@@ -325,6 +328,8 @@ class Weigh(LinearMap):
 class Permute(LinearMap):
     """∂transpose(x, axes)/∂x: permute the tangent the same way, the adjoint back."""
 
+    label = "t ↦ t transposed"
+
     axes: tuple[int, ...]
 
     def apply(self, t: Any) -> Any:
@@ -337,6 +342,8 @@ class Permute(LinearMap):
 @dataclass(slots=True)
 class Reshape(LinearMap):
     """∂reshape(x)/∂x: the same entries in another shape, and back."""
+
+    label = "t ↦ t reshaped"
 
     shape: tuple[int, ...]
     out_shape: tuple[int, ...]
@@ -352,6 +359,8 @@ class Reshape(LinearMap):
 class BroadcastMap(LinearMap):
     """∂broadcast_to(x, shape)/∂x: copy the tangent, sum the adjoint's copies back."""
 
+    label = "t ↦ t broadcast"
+
     shape: tuple[int, ...]
     out_shape: tuple[int, ...]
 
@@ -365,6 +374,8 @@ class BroadcastMap(LinearMap):
 @dataclass(slots=True)
 class Select(LinearMap):
     """∂x[index]/∂x: pick the same entries of the tangent; put the adjoint back where they came from."""
+
+    label = "t ↦ t[index]"
 
     shape: tuple[int, ...]
     index: Any
@@ -389,6 +400,8 @@ class Select(LinearMap):
 @dataclass(slots=True)
 class Place(LinearMap):
     """∂scatter(x)/∂x, the transpose of :class:`Select`: place the tangent, pick the adjoint."""
+
+    label = "t ↦ t put in place"
 
     shape: tuple[int, ...]
     index: Any

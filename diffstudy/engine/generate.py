@@ -483,7 +483,12 @@ def _live(script: Script, seeds: Sequence[int]) -> list[bool]:
 
 
 def write(
-    script: Script, mode: str = "reverse", name: str = "generated", floats: bool = True, compact: bool = False
+    script: Script,
+    mode: str = "reverse",
+    name: str = "generated",
+    floats: bool = True,
+    compact: bool = False,
+    doc: str | None = None,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -515,7 +520,7 @@ def write(
         "value": [],
     }[mode]
     writer.emit(f"def {name}({', '.join([*script.names[:n], *extra])}):", 0)
-    doc = {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
+    doc = doc or {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
     writer.emit(f'"""{doc}."""')
     writer.forward_sweep()
     if floats:
@@ -588,22 +593,19 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                         f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
                     )
                     writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
-                    writer.fresh.add(target)
+                    if exists or entry.primitive is array_primitives.INDEX:  # a sum, or a scatter into zeros
+                        writer.fresh.add(target)
                     continue
                 term, negative = written_map
                 if term is None:
                     if not exists:
                         del adjoint[index]
                     continue
-                if exists:
+                if exists:  # a sum is a new array, which nothing else holds
                     writer.emit(f"{target} = {target} {'-' if negative else '+'} {term}")
                     writer.fresh.add(target)
-                else:
+                else:  # possibly a view of another array (a reshape, a broadcast): not the code's own
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
-                    if term.isidentifier() and not negative:  # the same array under two names
-                        writer.fresh.discard(term)
-                    else:
-                        writer.fresh.add(target)
             continue
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):

@@ -70,6 +70,8 @@ def _reversed_along(x: Any, axis: int) -> Any:
 class CumSumMap(LinearMap):
     """∂cumsum(x)/∂x: t ↦ cumsum(t); back, g ↦ the sums from the end (reversed, summed, reversed)."""
 
+    label = "t ↦ running sums of t"
+
     shape: tuple[int, ...]
     axis: int | None
 
@@ -111,21 +113,26 @@ def _prod_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, in
 
 
 def _prod_partial(i: int, values: Sequence[Any], out: Any, params: Params) -> LinearMap:
-    """∂prod(x)/∂xᵢ: the product of the other entries, exactly also where entries are 0.
+    """∂prod(x)/∂xᵢ: the product of the other entries of its lane.
 
-    Without a zero in its lane it is prod/xᵢ. With one zero, the zero's partial is the product of
-    the lane's other entries and every other partial is 0; with two or more, all are 0.
+    Without a zero in x it is prod/xᵢ. With a zero, it is each lane's product with entry j put to
+    1, for every position j along the reduced axes: no division, and a function of every other
+    entry still (the second derivatives, d²prod/dxᵢdxⱼ = the product of the rest, come out right).
     """
     x, axis, keepdims = values[0], params["axis"], params["keepdims"]
     shape = shape_of(x)
-    kept = _kept_shape(shape, axis)
-    nonzero = np.asarray(plain(x) != 0, dtype=bool)
-    zeros = np.broadcast_to(np.sum(~nonzero, axis=axis, keepdims=True), shape)
-    if not zeros.any():
-        return Weigh(np.reshape(out, kept) / x, axis, keepdims)
-    others = np.prod(np.where(nonzero, x, 1), axis=axis, keepdims=True)  # the lane's nonzero entries
-    lone_zero = (zeros == 1) & ~nonzero
-    weights = np.where(zeros == 0, others / np.where(nonzero, x, 1), np.where(lone_zero, others, 0))
+    if np.all(np.asarray(plain(x) != 0, dtype=bool)):
+        return Weigh(np.reshape(out, _kept_shape(shape, axis)) / x, axis, keepdims)
+    reduced = tuple(range(len(shape))) if axis is None else axis
+    weights = None
+    for position in np.ndindex(*(shape[a] for a in reduced)):
+        place = np.zeros(shape, dtype=bool)
+        index = [slice(None)] * len(shape)
+        for a, p in zip(reduced, position):
+            index[a] = p
+        place[tuple(index)] = True
+        without = np.prod(np.where(place, 1, x), axis=axis, keepdims=True)  # every lane, entry j put to 1
+        weights = np.broadcast_to(without, shape) if weights is None else np.where(place, without, weights)
     return Weigh(weights, axis, keepdims)
 
 
@@ -222,6 +229,8 @@ def _einsum_count(values: Sequence[Any], out: Any, params: Params) -> dict[str, 
 class EinsumMap(LinearMap):
     """∂einsum/∂(operand i): t ↦ the same einsum with t in its place; back, the einsum that sends
     the output's adjoint to operand i's indices (see :meth:`Subscripts.transposed`)."""
+
+    label = "t ↦ the einsum with t in this operand's place"
 
     subscripts: Subscripts
     position: int
@@ -362,6 +371,8 @@ def _outer_or_matmul(u: Any, x: Any) -> Any:
 class SolveByMatrix(LinearMap):
     """∂solve(A, b)/∂A at x = A⁻¹b: T ↦ −A⁻¹(T x); back, g ↦ −(A⁻ᵀ g) xᵀ."""
 
+    label = "T ↦ −A⁻¹(T x)"
+
     a: Any
     x: Any
     negative = True
@@ -377,6 +388,8 @@ class SolveByMatrix(LinearMap):
 @dataclass(slots=True)
 class SolveByRight(LinearMap):
     """∂solve(A, b)/∂b: t ↦ A⁻¹t; back, g ↦ A⁻ᵀ g."""
+
+    label = "t ↦ A⁻¹ t"
 
     a: Any
     fresh = True
@@ -418,6 +431,8 @@ def _inv_value(a: Any) -> Any:
 @dataclass(slots=True)
 class Inverse(LinearMap):
     """∂inv(A)/∂A at X = A⁻¹: T ↦ −X T X; back, g ↦ −Xᵀ g Xᵀ."""
+
+    label = "T ↦ −X T X, X = A⁻¹"
 
     x: Any
     negative = True

@@ -704,8 +704,9 @@ def _over_sum_of_squares(a: Any, x: Any, y: Any) -> Any:
     floats: with s the larger magnitude, beyond 1e±150, as (a/s) / (s·((x/s)² + (y/s)²)). Exact and
     symbolic arguments keep the textbook form."""
     if is_concrete(x) and is_concrete(y):
-        vx, vy = np.abs(np.asarray(plain(x))), np.abs(np.asarray(plain(y)))
+        vx, vy = np.asarray(plain(x)), np.asarray(plain(y))
         if vx.dtype != object and vy.dtype != object:
+            vx, vy = np.abs(vx), np.abs(vy)
             size = np.maximum(vx, vy)
             if not np.all((size > 1e-150) & (size < 1e150)):
                 scale = float(np.max(size))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from ..studies.written import DerivativeCode
 
+NAMES = (
+    "# The code calls diffstudy's primitives by name (pow, divide, sin, … as diffstudy.fn has them;\n"
+    "# ops.<name> for an array operation), Fraction, and the program's constants (_c…); ds.jit(…)\n"
+    "# runs it, and its .source is this text."
+)
+
 
 def to_text(code: DerivativeCode) -> str:
-    """Each block under its title as a comment, then the notes, numbered."""
-    parts = []
+    """A line on the names the code uses, each block under its title as a comment, then the notes."""
+    parts = [NAMES]
     for title, source in code.blocks:
         parts.append(f"# {title}\n{source}")
     text = "\n".join(parts)

@@ -204,7 +204,7 @@
         table.append(el("tr", "", el("td", "", label), cell, el("td", "", forward), sympyCell));
       });
     }
-    const children = [el("h2", "", out + " = " + (sweep ? sweep.value : "?") + ", and its gradient three ways"), table];
+    const children = [el("h2", "", out + " = " + (sweep ? sweep.value : "?") + ", and its gradient four ways"), table];
     if (data.final.hidden > 0) children.push(el("p", "notes", "… and " + data.final.hidden + " more input entries (the comparison below covers all)."));
     if (data.final.symbolicStatus !== "ok") children.push(el("p", "notes", "sympy: " + data.final.symbolicStatus));
     const [head, ...rows] = data.final.comparison;
@@ -212,7 +212,7 @@
     const scroll = el("div", "scroll", methods);
     methods.append(el("tr", "", ...head.map((h) => el("th", "", h))));
     rows.forEach((r) => methods.append(el("tr", "", ...r.map((c) => el("td", "", c)))));
-    children.push(el("p", "notes", "Every method, run on numbers that count their operations (python -m diffstudy compare " + data.case + "):"), scroll);
+    children.push(el("p", "notes", "Every method, run on numbers that count their operations (python -m diffstudy compare --case " + data.case + "):"), scroll);
     data.final.notes.forEach((n) => children.push(el("p", "notes", n)));
     box.replaceChildren(...children);
   }

@@ -126,15 +126,17 @@ def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -
     if isinstance(partial, (array_primitives.MatmulRight, array_primitives.MatmulLeft)):
         left, right = _operand_names(entry, names)
         return f"t ↦ t @ {right}" if isinstance(partial, array_primitives.MatmulRight) else f"t ↦ {left} @ t"
-    return {
-        array_primitives.SumMap: "t ↦ sum of t",
-        array_primitives.Weigh: "t ↦ t at the largest entry",
-        array_primitives.Permute: "t ↦ t transposed",
-        array_primitives.Reshape: "t ↦ t reshaped",
-        array_primitives.BroadcastMap: "t ↦ t broadcast",
-        array_primitives.Select: "t ↦ t[index]",
-        array_primitives.Place: "t ↦ t put in place",
-    }.get(type(partial), type(partial).__name__)
+    if isinstance(partial, array_primitives.Weigh):  # a weighted sum: of what, its operation says
+        return _WEIGHTS.get(entry.primitive.name if entry is not None else "", "t ↦ Σ weights × t")
+    return partial.label or type(partial).__name__
+
+
+# What the weights of an operation's weighted sum (its linear map) are.
+_WEIGHTS = {
+    "max": "t ↦ t at the largest entry",
+    "prod": "t ↦ Σ t × the product of the other entries",
+    "det": "T ↦ Σ T × the cofactors (det·A⁻ᵀ)",
+}
 
 
 def _formula(entry: Any, position: int, names: list[str]) -> str | None:

@@ -1,4 +1,4 @@
-"""A case to step through: its graph recorded for stepping, beside its comparison three ways.
+"""A case to step through: its graph recorded for stepping, beside its comparison four ways.
 
 What the HTML page of ``graph --format html`` and ``diffstudy.graph`` show: the graph with each
 node's tangents (forward mode, along the inputs the reader may pick) and each backward sweep

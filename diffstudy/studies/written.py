@@ -56,7 +56,7 @@ def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bo
             "the code calls the rule by name (_d_…) instead of writing one formula"
         )
     if order == 2:
-        result.blocks.append(_hessian_code(case, script, source, called))
+        result.blocks.append(_hessian_code(case, script, generate.write(script, mode, name, floats=False), called))
     if sympy:
         result.blocks.extend(_sympy_code(case))
     return result
@@ -83,7 +83,8 @@ def _hessian_code(case: Case, script: generate.Script, source: generate.Source, 
 
     names = [f"{n}" for n in case.inputs]
     second = generate.trace(gradient, list(case.point), names, program=gradient_code)
-    text = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False).text
+    doc = "the gradient, and its tangents along the inputs' (H·v)"
+    text = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False, doc=doc).text
     return (f"{case.name}: the tangent code of the adjoint code above; its tangents along v are H·v", text)
 
 

@@ -470,7 +470,7 @@ def _literature_finding(m: Measurements) -> str:
 
 def _findings(m: Measurements) -> str:
     agreement = (
-        "All three methods agree on every built-in case (the symbolic method declining only the "
+        "All four methods agree on every built-in case (the symbolic method declining only the "
         "data-dependent branch); rational cases agree exactly."
         if not failed(m.compared)
         else "Some methods failed or disagreed on the built-in cases: see section 1."
