@@ -183,6 +183,25 @@ def differentiate(
     return SymbolicDerivative(list(symbols), list(outputs), jacobian)
 
 
+def hessian(
+    symbols: Sequence[sympy.Symbol], gradient: Sequence[sympy.Basic], budget: Budget, of: str = "the gradient"
+) -> list[list[sympy.Basic]]:
+    """The Hessian as ``sympy.hessian`` builds it: each gradient entry differentiated by the
+    symbols from its own index on, and the lower triangle the mirror of the upper; within
+    ``budget``, checked as the entries accumulate."""
+    n = len(symbols)
+    rows: list[list[Any]] = [[None] * n for _ in range(n)]
+    with budget.clock("symbolic differentiation"):
+        size = expressions.tree_size(gradient)
+        budget.check_size(size, of)
+        for i in range(n):
+            for j in range(i, n):
+                rows[i][j] = rows[j][i] = sympy.diff(gradient[i], symbols[j])
+                size += expressions.tree_size([rows[i][j]]) * (1 if i == j else 2)
+                budget.check_size(size, "the symbolic Hessian")
+    return rows
+
+
 def derive(
     f: Callable[..., Any], names: Sequence[str], budget: Budget, shapes: Sequence[tuple[int, ...]] | None = None
 ) -> SymbolicDerivative:

@@ -78,7 +78,7 @@ def measure_symbolic_hessian(case: Case, budget: Budget, exact: bool = True) -> 
     first = symbolic.derive(case.function, case.inputs, budget, case.shapes)
     second.require_one_number(len(first.outputs))
     gradient = first.jacobian[0]
-    hessian = symbolic.differentiate(first.symbols, gradient, budget, of="the gradient's expression").jacobian
+    hessian = symbolic.hessian(first.symbols, gradient, budget, of="the gradient's expression")
     exprs = [*first.outputs, *gradient, *(d for row in hessian for d in row)]
     point = [v for value in case.point for v in entries(value)]
     n = len(first.symbols)

@@ -41,11 +41,13 @@ COLUMNS = [
 @dataclass(frozen=True)
 class SecondLimits:
     """How far the sweep goes: H·v at every n up to ``max_n``, the full Hessians up to
-    ``hessian_max_n``, sympy's while within ``budget`` and up to ``symbolic_max_n``."""
+    ``hessian_max_n`` and not past the n where one took more than ``hessian_max_ops``
+    operations, sympy's while within ``budget`` and up to ``symbolic_max_n``."""
 
     budget: Budget = field(default_factory=lambda: Budget(nodes=100_000))
     max_n: int | None = 1024
     hessian_max_n: int = 64
+    hessian_max_ops: int = 2_000_000
     symbolic_max_n: int = 16
 
 
@@ -76,10 +78,14 @@ def row_at(family: Family, n: int, limits: SecondLimits, stopped: dict[str, str]
     hvp = hvp_ops(case.function, case.point)
     row.update({"n": n, "f ops": f_ops, "hvp ops": hvp, "hvp/f": ratio(hvp, f_ops)})
     size = family.size_letter("n")
-    if n <= limits.hessian_max_n:
+    if "hessian" in stopped:
+        pass
+    elif n <= limits.hessian_max_n:
         for label, measure in (("fwd-rev", measure_forward_over_reverse), ("rev-rev", measure_reverse_over_reverse)):
             ops = measure(case).ops.total
             row.update({f"hessian {label} ops": ops, f"hessian {label}/f": ratio(ops, f_ops)})
+            if ops > limits.hessian_max_ops:
+                stopped["hessian"] = f"the full Hessians are not run past {size} = {n} ({ops:,} operations there)"
     else:
         stopped.setdefault("hessian", f"the full Hessians are measured up to {size} = {limits.hessian_max_n}")
     if "symbolic" not in stopped:

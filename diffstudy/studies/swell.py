@@ -119,7 +119,7 @@ def _rewritten_size(rewrite: Callable[[sympy.Basic], sympy.Basic], exprs: list[s
 
 def _hessian_sizes(derivative: symbolic.SymbolicDerivative, budget: Budget) -> tuple[int, int]:
     """Tree and CSE sizes of sympy's Hessian of a function of one output, within ``budget``."""
-    hessian = symbolic.differentiate(derivative.symbols, derivative.jacobian[0], budget, of="the gradient").jacobian
+    hessian = symbolic.hessian(derivative.symbols, derivative.jacobian[0], budget)
     entries = [d for row in hessian for d in row]
     with budget.clock("sympy.cse of the Hessian"):
         replacements, reduced = expressions.cse(entries)

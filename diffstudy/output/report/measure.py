@@ -49,10 +49,15 @@ class ReportSettings:
         default_factory=lambda: swell.Limits(budget=Budget(nodes=100_000, seconds=PATIENT))
     )
     swell_max_k: dict[str, int] = field(default_factory=lambda: _default_largest(swell.FAMILIES))
+    # Forward mode's n passes and the full Hessians' n products show their trend by a few
+    # hundred thousand operations; past that they only lengthen the rebuild.
     cost_limits: cost.CostLimits = field(
-        default_factory=lambda: cost.CostLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
+        default_factory=lambda: cost.CostLimits(
+            budget=Budget(nodes=100_000, seconds=PATIENT), method_max_ops={"forward": 300_000}
+        )
     )
     cost_max_n: dict[str, int] = field(default_factory=lambda: _default_largest(cost.FUNCTIONS))
+    cost_symbolic_max_n: dict[str, int] = field(default_factory=lambda: {"quadratic_form": 32})
     crossover: int = 64
     network: network.NetworkLimits = field(
         default_factory=lambda: network.NetworkLimits(
@@ -63,7 +68,9 @@ class ReportSettings:
     lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
 
     second: second_order.SecondLimits = field(
-        default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
+        default_factory=lambda: second_order.SecondLimits(
+            budget=Budget(nodes=100_000, seconds=PATIENT), hessian_max_ops=100_000
+        )
     )
     compared_second: tuple[str, ...] = ("lecture27", "rosenbrock", "two_layer", "softmax", "relu_unit")
     # The time study: None leaves it out (the up-to-date test compares everything but the times).
@@ -80,7 +87,8 @@ class ReportSettings:
 
     def cost_limits_for(self, function: str) -> cost.CostLimits:
         """The cost limits of one function, its cap included."""
-        return replace(self.cost_limits, max_n=self.cost_max_n.get(function))
+        symbolic_max_n = self.cost_symbolic_max_n.get(function, self.cost_limits.symbolic_max_n)
+        return replace(self.cost_limits, max_n=self.cost_max_n.get(function), symbolic_max_n=symbolic_max_n)
 
     def second_limits_for(self, function: str) -> second_order.SecondLimits:
         """The second-order limits of one function, with the cost study's cap."""
