@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import fn
 from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .checkpointing import checkpoint, loop, remat
 from .compiled import code, jit
 from .harness.cases import Case, case
 from .harness.families import family
@@ -34,4 +35,7 @@ __all__ = [
     "hessian",
     "jit",
     "code",
+    "checkpoint",
+    "remat",
+    "loop",
 ]
