@@ -85,13 +85,15 @@ def _plan_cost(plan, s: int) -> int:
 
 def test_revolve_meets_the_law_and_the_recursion():
     table = recursion(120, 6)
-    engine_table = engine.recomputations_by_recursion(120, 6)
+    bisected = engine.recomputations_by_recursion(120, 6)  # the minima found by bisection: the same
     for s in range(1, 7):
         for n in range(1, 121):
-            assert _plan_cost(engine.binomial_plan(n, s), s) == law(n, s) == table[n, s] == engine_table[s, n], (n, s)
-    for n in (1000, 4567, 10_000):
-        for s in (2, 3, 10):
-            assert engine.least_recomputations(n, s) == law(n, s)
+            assert _plan_cost(engine.binomial_plan(n, s), s) == law(n, s) == table[n, s] == bisected[s][n], (n, s)
+    # up to 10⁴, against the recursion (its minima by bisection) and by revolve's plan
+    bisected = engine.recomputations_by_recursion(10_000, 10)
+    for n in (1000, 4567, 9999, 10_000):
+        for s in (1, 2, 3, 10):
+            assert engine.least_recomputations(n, s) == law(n, s) == bisected[s][n], (n, s)
     assert _plan_cost(engine.binomial_plan(10_000, 10), 10) == 57_624
 
 

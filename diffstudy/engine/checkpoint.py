@@ -72,24 +72,45 @@ def least_recomputations(n: int, s: int) -> int:
     return t * n - beta(s + 1, t - 1)
 
 
-def recomputations_by_recursion(largest_n: int, largest_s: int) -> np.ndarray:
+def recomputations_by_recursion(largest_n: int, largest_s: int) -> list[list[int]]:
     """The least forward steps for every n ≤ ``largest_n`` and s ≤ ``largest_s``, from the recursion
     the binomial law comes from: to reverse l steps, advance m, reverse the last l − m with one
     snapshot fewer, then the first m with all of them,
 
         T(l, s) = min over 0 < m < l of  m + T(l − m, s − 1) + T(m, s),   T(1, s) = 0,
 
-    and no snapshot reverses more than one step (T(l, 0) = ∞). Built up from l = 1 (no recursion).
-    Entry [s, n] of the result; row 0 and column 0 are ∞ and 0 placeholders.
+    and one snapshot, the start's, reverses l steps only by advancing from it each time
+    (T(l, 1) = l − 1 + T(l − 1, 1)). Built up from l = 1, no recursion. Each minimum is found by
+    bisection on the slope of m + T(l − m, s − 1) + T(m, s), which finds it exactly because both rows
+    are convex, and that is checked as each row grows (:class:`ValueError` if not). Entry [s][n];
+    row 0 and entry 0 of each row are placeholders (0).
     """
-    table = np.full((largest_s + 1, largest_n + 1), np.inf)
-    table[:, 1] = 0
-    for s in range(1, largest_s + 1):
+    table = [[0] * (largest_n + 1) for _ in range(largest_s + 1)]
+    for length in range(2, largest_n + 1):
+        if largest_s >= 1:
+            table[1][length] = length - 1 + table[1][length - 1]
+    for s in range(2, largest_s + 1):
+        fewer, row = table[s - 1], table[s]
+        row[1] = 0
         for length in range(2, largest_n + 1):
-            m = np.arange(1, length)
-            table[s, length] = np.min(m + table[s - 1, length - m] + table[s, m])
-    table[:, 0] = 0
+            row[length] = _least(length, fewer, row)
+            if length >= 3 and row[length] - row[length - 1] < row[length - 1] - row[length - 2]:
+                raise ValueError(f"T(·, {s}) is not convex at {length}: its minima cannot be found by bisection")
     return table
+
+
+def _least(length: int, fewer: list[int], row: list[int]) -> int:
+    """min over 0 < m < length of m + fewer[length − m] + row[m], by bisection on its slope: the
+    least m whose next one costs no less (the cost is convex in m when both rows are)."""
+    low, high = 1, length - 1
+    while low < high:
+        middle = (low + high) // 2
+        here = middle + fewer[length - middle] + row[middle]
+        if middle + 1 + fewer[length - middle - 1] + row[middle + 1] >= here:
+            high = middle
+        else:
+            low = middle + 1
+    return low + fewer[length - low] + row[low]
 
 
 def _split(length: int, s: int) -> int:
