@@ -283,7 +283,7 @@ def test_a_checkpointed_loop_keeps_s_plus_two_states_and_one_steps_tape():
     """s = 10 snapshots: the peak of the whole gradient, measured, is within twice (s + 2) states and
     one step's tape, each measured, at n = 600 as at n = 150; the plain tape's grows with n.
     (``python -m diffstudy memory`` measures n = 10⁴.)"""
-    points, s = 256, 10
+    points, s = 1024, 10
     u0 = np.linspace(0.1, 0.9, points)
 
     def loss(n, **schedule):

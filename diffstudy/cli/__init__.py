@@ -14,10 +14,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import chain, compare, cost, graph, report, sgd, swell
+from . import chain, compare, cost, graph, memory, report, sgd, swell
 from .common import INTERRUPTED, OK, USAGE, UsageError
 
-COMMANDS = (compare, graph, swell, cost, chain, sgd, report)
+COMMANDS = (compare, graph, swell, cost, chain, sgd, memory, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

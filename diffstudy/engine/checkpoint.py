@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CaseError, DomainError, NestingError
-from . import forward, reverse
+from . import forward, kept, reverse
 from .counting import Counting, CountingArray, Tally, counting
 from .levels import Leveled, plain
 from .trees import flatten, unflatten
@@ -188,27 +188,33 @@ def every_recomputations(n: int, k: int) -> int:
 @dataclass
 class Stats:
     """What one checkpointed call or loop did: steps run forward without recording (``advances``),
-    steps recorded, and the most snapshots it held at once (the start's among them)."""
+    steps recorded, the most snapshots it held at once (the start's among them), and, when
+    watched with ``count_bytes``, the most bytes it held at once for the backward sweep (its saved
+    states, the current one and the tape of the stretch being recorded and swept, counted by what
+    they hold: :mod:`.kept`)."""
 
     name: str
     steps: int
     advances: int = 0
     recorded: int = 0
     most_snapshots: int = 0
+    most_bytes: int | None = None
 
 
-_watchers: list[list[Stats]] = []
+_watchers: list[tuple[list[Stats], bool]] = []
 
 
 @contextmanager
-def watching() -> Iterator[list[Stats]]:
-    """Collect the :class:`Stats` of every checkpointed call and loop on a tape made inside."""
+def watching(count_bytes: bool = False) -> Iterator[list[Stats]]:
+    """Collect the :class:`Stats` of every checkpointed call and loop on a tape made inside (with
+    ``count_bytes``, the bytes they hold too, at the cost of counting them as they change)."""
     found: list[Stats] = []
-    _watchers.append(found)
+    watcher = (found, count_bytes)
+    _watchers.append(watcher)
     try:
         yield found
     finally:
-        _watchers.remove(found)
+        _watchers.remove(watcher)
 
 
 # ---------------------------------------------------------------- a block on the tape
@@ -328,8 +334,9 @@ class Block:
         self.initial = [_frozen(leaf.value if _on(leaf, tape) else leaf) for leaf in state]
         self.arguments = [_frozen(leaf.value if _on(leaf, tape) else leaf) for leaf in arguments]
         self.stats = Stats(program.name, program.steps)
-        for found in _watchers:
+        for found, _ in _watchers:
             found.append(self.stats)
+        self._count_bytes = any(count for _, count in _watchers)
         self.entries: list[tuple[int, int]] = []  # (leaf of the final state, its index on the tape)
         self.outputs = 0
         self.final: list[Any] = []
@@ -339,12 +346,28 @@ class Block:
     def __str__(self) -> str:
         return f"recomputed by {self.name} in the backward sweep"
 
+    def kept_objects(self) -> list[tuple[str, Any]]:
+        """What the block keeps for the backward sweep beyond its inputs: the states its plan saved
+        on the forward run, and the tape of the stretch it recorded last (until it is swept)."""
+        saved = sorted(position for position in getattr(self, "_snapshots", {}) if position)
+        found: list[tuple[str, Any]] = []
+        if saved:
+            steps = ", ".join(map(str, saved[:4])) + (", …" if len(saved) > 4 else "")
+            found.append((f"{len(saved)} states, after steps {steps}", [self._snapshots[p] for p in saved]))
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            first, last = pending.start + 1, self.program.steps
+            steps = f"step {last}" if first == last else f"steps {first}–{last}"
+            found.append((f"the tape of {steps}", pending.recording.tape))
+        return found
+
     # -- the forward run
 
     def start(self) -> list[Any]:
         """Run the plan forward until the last step is reached: the final state's leaves."""
         self._steps = self.plan()
         self._snapshots: dict[int, list[Any]] = {0: self.initial}
+        self.stats.most_snapshots = max(self.stats.most_snapshots, 1)
         self._position, self._state = 0, self.initial
         self._pending: Stretch | None = None
         for action in self._steps:
@@ -383,6 +406,8 @@ class Block:
                     ) from None
             self.stats.advances += action[1] - self._position
             self._position, self._state = action[1], state
+            if self._count_bytes:
+                self._count_held()
         elif kind == "save":
             self._snapshots[self._position] = self._state
             self.stats.most_snapshots = max(self.stats.most_snapshots, len(self._snapshots))
@@ -393,9 +418,28 @@ class Block:
         elif forward:  # the last stretch, recorded now and swept first in the backward sweep
             self._pending = self._record(self._position, action[1], self._state)
             self._position = action[1]
+            if self._count_bytes:
+                self._count_held()
         else:
-            self._sweep(self._record(self._position, action[1], self._state))
+            stretch = self._record(self._position, action[1], self._state)
+            if self._count_bytes:
+                self._count_held(stretch.recording.tape)
+            self._sweep(stretch)
+            del stretch
             self._position = action[1]
+
+    def _count_held(self, tape: reverse.Tape | None = None) -> None:
+        """Note the bytes held now for the backward sweep, if the most yet: the saved states, the
+        current one, the tape of the stretch recorded (and the forward run's, until it is swept);
+        the inputs' values are the outer tape's."""
+        counter = kept.Counter()
+        for given in (self.initial, self.arguments):
+            counter.mark(given)
+        total = sum(counter.size(state)[1] for state in self._snapshots.values()) + counter.size(self._state)[1]
+        for held_tape in (tape, self._pending.recording.tape if self._pending is not None else None):
+            if held_tape is not None:
+                total += sum(item.bytes for item in kept.kept(held_tape, counter))
+        self.stats.most_bytes = max(self.stats.most_bytes or 0, total)
 
     # -- recording a stretch of steps
 
@@ -553,7 +597,9 @@ def _tape_of(leaves: Sequence[Any]) -> reverse.Tape | None:
     if owner is None or not (owner.__class__ is reverse.Var or owner.__class__ is reverse.VarArray):
         return None
     tape = owner.tape
-    return tape if tape.__class__ is reverse.Tape and tape.observer is None else None
+    if tape.observer is not None and getattr(tape.observer, "sees_every_comparison", True):
+        return None  # the generated code's tracing: it must see each comparison inside the call
+    return tape if isinstance(tape, reverse.Tape) and tape.__class__ is not reverse.ClosedTape else None
 
 
 def _captured(function: Any, tape: reverse.Tape) -> list[str]:
