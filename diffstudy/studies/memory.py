@@ -23,7 +23,7 @@ import math
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,25 @@ class MemorySettings:
     frontier_every: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 500)
     target: tuple[int, int, int] | None = (10_000, 10, 1024)  # steps, snapshots, cells of the array map
     peaks: bool = True  # measure peaks with tracemalloc (slow), beside what is counted
+    schedule_table: bool = True  # the loops under each schedule over their lengths
+
+
+def report_settings() -> MemorySettings:
+    """What REPORT.md shows: counts and bytes counted, the same on every machine, nothing timed or
+    traced (the command measures the peaks too), on fewer sizes, so that the report stays quick."""
+    return MemorySettings(
+        family_sizes=(16, 256, 1024),
+        families=("speelpenning", "rosenbrock"),
+        widths=(8, 64, 512),
+        lengths={"logistic": (10, 1000, 10_000), "rnn": (10, 1000), "diffusion": (10, 1000)},
+        schedule_table=False,
+        counted_at_most=120_000,
+        frontier_loop="rnn",
+        frontier_snapshots=(2, 3, 5, 10, 32, 100, 999),
+        frontier_every=(10, 100, 500),
+        target=None,
+        peaks=False,
+    )
 
 
 def settings_up_to(
@@ -102,7 +121,7 @@ class MemoryStudy:
 
     settings: MemorySettings
     methods: pd.DataFrame
-    loops: pd.DataFrame
+    loops: pd.DataFrame | None
     law: pd.DataFrame
     frontier: pd.DataFrame
     target: pd.DataFrame | None = None
@@ -262,17 +281,24 @@ def _logistic_operations(n: int, **schedule: Any) -> int:
     return tally.total
 
 
-_plain_operations = lru_cache(maxsize=None)(_logistic_operations)  # the plain tape's, the same for every schedule
+_plain_operations = cache(_logistic_operations)  # the plain tape's, the same for every schedule
 
 
 def counted_recomputations(n: int, schedule: dict[str, Any]) -> tuple[int, int]:
     """The steps of the logistic map a schedule runs again, counted on counting numbers: the
     gradient's operations beyond the plain tape's, over the operations of one step; and the most
     snapshots it held."""
+    return _counted(n, tuple(sorted(schedule.items())))
+
+
+@cache
+def _counted(n: int, schedule: tuple[tuple[str, Any], ...]) -> tuple[int, int]:
+    """:func:`counted_recomputations`, counted once for each schedule (the law's table and the
+    frontier ask for some of the same)."""
     one_step = Tally()
     loops.logistic_step(*counting([0.3, 3.2], one_step))
     with checkpoint.watching() as blocks:
-        extra = _logistic_operations(n, **schedule) - _plain_operations(n)
+        extra = _logistic_operations(n, **dict(schedule)) - _plain_operations(n)
     steps, left = divmod(extra, one_step.total)
     if left:
         raise ArithmeticError(f"{extra} operations beyond the plain tape's are not whole steps of {one_step.total}")
@@ -380,7 +406,7 @@ def study(settings: MemorySettings | None = None, progress: Callable[[str], None
     return MemoryStudy(
         settings,
         methods_table(settings, step),
-        loops_table(settings, step),
+        loops_table(settings, step) if settings.schedule_table else None,
         law_table(settings, step),
         frontier_table(settings, step),
         target,
@@ -413,8 +439,9 @@ def sections(measured: MemoryStudy) -> list[Section]:
     parts = [
         Section("methods", "What each method keeps: what the tape holds, and peaks measured against f's own",
                 measured.methods, method_notes),
-        Section("loops", f"Long loops under each schedule: all, every √n-th state, binomial with s = {s.snapshots}",
-                measured.loops, [KEPT_AT_MOST] + ([PEAKS] if s.peaks else [])),
+        *([Section("loops", f"Long loops under each schedule: all, every √n-th state, binomial with s = "
+                   f"{s.snapshots}", measured.loops, [KEPT_AT_MOST] + ([PEAKS] if s.peaks else []))]
+          if measured.loops is not None else []),
         Section("law", "Recomputed steps of the binomial schedule: the law, its recursion, and the count", measured.law,
                 ["law: t·n − β(s+1, t−1), β(s, t) = C(s+t, s), t the smallest with β(s, t) ≥ n; recursion: "
                  "T(l, s) = min over 0 < m < l of m + T(l − m, s − 1) + T(m, s)",

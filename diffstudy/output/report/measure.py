@@ -18,7 +18,7 @@ from ...harness.cases import Case
 from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell
+from ...studies import chain, cost, graph, memory, network, primitive_cost, second_order, sgd, swell
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
 
@@ -58,6 +58,7 @@ class ReportSettings:
         )
     )
     lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
+    memory: memory.MemorySettings = field(default_factory=memory.report_settings)
 
     second: second_order.SecondLimits = field(
         default_factory=lambda: second_order.SecondLimits(budget=Budget(nodes=100_000, seconds=PATIENT))
@@ -130,6 +131,7 @@ class Measurements:
     second: dict[str, second_order.SecondSweep]
     lecture_projects: sgd.Study
     user: UserMeasurements | None = None  # the user's own cases and families, if any
+    memory: memory.MemoryStudy | None = None  # what the tape keeps, and checkpointing
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -212,6 +214,8 @@ def measure_all(
     graphs = {name: graph.build(by_name[name], tangents=True) for name in GRAPHS}
     step("sgd")
     projects = sgd.study(settings.lecture_projects, progress)
+    step("memory")
+    kept = memory.study(settings.memory, progress)
     return Measurements(
         settings,
         by_name,
@@ -229,4 +233,5 @@ def measure_all(
         second,
         projects,
         measure_user(settings, user, progress) if user else None,
+        memory=kept,
     )
