@@ -6,9 +6,11 @@ import argparse
 import sys
 
 from ..engine.budget import Budget
+from ..harness.cases import Case
 from ..harness.messages import describe
 from ..output import graph_view
-from ..studies import graph
+from ..studies import graph, saved
+from ..studies.section import Section
 from .common import (
     FAILED,
     OK,
@@ -21,6 +23,7 @@ from .common import (
     error_printer,
     gather_cases,
     output_width,
+    print_sections,
 )
 
 RENDERERS = {
@@ -56,6 +59,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "--tangents W1[0,1] along one entry (repeatable)"
         ),
     )
+    parser.add_argument(
+        "--saved",
+        action="store_true",
+        help=(
+            "list what the tape keeps for the backward sweep instead: each value, partial and linear map, "
+            "its shape and bytes, and the line of the case that made it (--format text or json)"
+        ),
+    )
     add_debug(parser)
     parser.set_defaults(run=run)
 
@@ -63,9 +74,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Record the case and print its graph in the chosen format."""
     name, along = case_and_tangents(args)
+    if args.saved and (args.format not in ("text", "json") or args.tangents is not None):
+        raise UsageError("--saved lists what the tape keeps as a table: with --format text or json, without --tangents")
     cases, problems = gather_cases(args, [name])
     if not cases:
         return USAGE
+    if args.saved:
+        return list_saved(cases[0], args, problems)
     try:
         with Budget().clock("recording the graph"), case_output_to_stderr():
             recorded = graph.build(cases[0], tangents=args.tangents is not None, along=along)
@@ -97,3 +112,18 @@ def case_and_tangents(args: argparse.Namespace) -> tuple[str, list[str] | None]:
     if not tangents or None in tangents:
         return name, None
     return name, tangents
+
+
+def list_saved(case: Case, args: argparse.Namespace, problems: list[str]) -> int:
+    """Print what the case's tape keeps for the backward sweep, row by row, with the totals."""
+    try:
+        with Budget().clock("recording the tape"), case_output_to_stderr():
+            listed = saved.saved(case)
+    except Exception as error:
+        error_printer(args.debug)(error)
+        print(f"diffstudy: {case.name}: {describe(error, case)}", file=sys.stderr)
+        return FAILED
+    title = f"What the tape of {case.name} keeps for the backward sweep"
+    shown = argparse.Namespace(**{**vars(args), "format": "table" if args.format == "text" else args.format})
+    print_sections([Section("saved", title, listed.rows, saved.notes(listed))], shown)
+    return USAGE if problems else OK

@@ -341,6 +341,8 @@ class Block:
         self.outputs = 0
         self.final: list[Any] = []
         self.expected: list[Any] | None = None  # the state the next stretch recorded must end in
+        self._sweeping: list[Any] | None = None  # the outer sweep's adjoints, while it has outputs still to reach
+        self._reached: set[int] = set()
         self._fresh = False
 
     def __str__(self) -> str:
@@ -477,14 +479,24 @@ class Block:
 
     # -- the backward sweep
 
-    def pull(self, adjoints: list[Any]) -> list[int]:
+    def pull(self, adjoints: list[Any], k: int) -> list[int]:
         """Pull the adjoints of the block's outputs back into its inputs' (``adjoints``, the outer
-        sweep's list): the plan carried on to its end, each stretch recorded and swept. Returns the
-        indices of the adjoints it wrote."""
+        sweep's list, which has reached entry ``k``): the plan carried on to its end, each stretch
+        recorded and swept. Returns the indices of the adjoints it wrote.
+
+        The sweep reaches the block at its last output with an adjoint, and pulls all of them at
+        once; when it reaches the others, in the same sweep, there is nothing more to do."""
+        if adjoints is self._sweeping and k in self._reached:
+            self._reached.discard(k)
+            if not self._reached:
+                self._sweeping = None
+            return []
         outputs: list[Any] = [None] * len(self.final)
         for leaf, index in self.entries:
             if index < len(adjoints):
-                outputs[leaf], adjoints[index] = adjoints[index], None
+                outputs[leaf] = adjoints[index]
+        self._reached = {index for _, index in self.entries if index < k and adjoints[index] is not None}
+        self._sweeping = adjoints if self._reached else None
         if not self._fresh:  # swept before (a second output, a second vjp): the forward run again
             self.start()
         self._fresh = False

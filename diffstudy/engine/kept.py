@@ -105,6 +105,20 @@ def _shape(value: Any) -> tuple[int, ...]:
     return tuple(np.shape(value)) if isinstance(value, np.ndarray) else ()
 
 
+def _map_shape(linear_map: Any) -> tuple[int, ...]:
+    """The shape of the largest array a linear map holds (its partials, entry by entry), or ()."""
+    arrays = [getattr(linear_map, f.name) for f in fields(linear_map)] if is_dataclass(linear_map) else []
+    arrays = [_plain_array(a) for a in arrays]
+    arrays = [a for a in arrays if isinstance(a, np.ndarray)]
+    return tuple(max(arrays, key=np.size).shape) if arrays else ()
+
+
+def _plain_array(value: Any) -> Any:
+    while isinstance(value, Leveled):
+        value = value.value
+    return value
+
+
 def _constants(tape: reverse.Tape) -> list[Any]:
     """What the program gave the tape: the inputs' values and every constant argument."""
     given: list[Any] = []
@@ -147,7 +161,8 @@ def _entries(tape: reverse.Tape, counter: Counter, inner: list[tuple[reverse.Tap
     def add(k: int, what: str, obj: Any, by: str = "") -> None:
         numbers, size = counter.size(obj)
         if size:
-            found.append(Kept(k, what, _shape(obj) if what in ("value", "partial") else (), numbers, size, by))
+            shape = _shape(obj) if what in ("value", "partial") else _map_shape(obj) if what == "map" else ()
+            found.append(Kept(k, what, shape, numbers, size, by))
 
     for k, entry in enumerate(tape):
         found.append(Kept(k, "entry", (), 0, sys.getsizeof(entry)))

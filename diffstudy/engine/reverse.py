@@ -436,7 +436,7 @@ def backward(tape: Tape, seeds: Mapping[int, Any], keep_all: bool = True) -> lis
                 (owned.add if own else owned.discard)(index)
             continue
         if entry.__class__ is Recomputed:  # a checkpointed call: run again, all its outputs pulled back at once
-            owned.difference_update(entry.primitive.pull(adjoints))
+            owned.difference_update(entry.primitive.pull(adjoints, k))
             continue
         _, _, first, first_partial, second, second_partial = entry  # an Entry
         # accumulate(), written out: the sweep's hottest lines.
