@@ -344,6 +344,8 @@ class Block:
         self._sweeping: list[Any] | None = None  # the outer sweep's adjoints, while it has outputs still to reach
         self._reached: set[int] = set()
         self._fresh = False
+        self._snapshots: dict[int, list[Any]] = {}
+        self._pending: Stretch | None = None
 
     def __str__(self) -> str:
         return f"recomputed by {self.name} in the backward sweep"
@@ -351,12 +353,12 @@ class Block:
     def kept_objects(self) -> list[tuple[str, Any]]:
         """What the block keeps for the backward sweep beyond its inputs: the states its plan saved
         on the forward run, and the tape of the stretch it recorded last (until it is swept)."""
-        saved = sorted(position for position in getattr(self, "_snapshots", {}) if position)
+        saved = sorted(position for position in self._snapshots if position)
         found: list[tuple[str, Any]] = []
         if saved:
             steps = ", ".join(map(str, saved[:4])) + (", …" if len(saved) > 4 else "")
             found.append((f"{len(saved)} states, after steps {steps}", [self._snapshots[p] for p in saved]))
-        pending = getattr(self, "_pending", None)
+        pending = self._pending
         if pending is not None:
             first, last = pending.start + 1, self.program.steps
             steps = f"step {last}" if first == last else f"steps {first}–{last}"
@@ -368,10 +370,10 @@ class Block:
     def start(self) -> list[Any]:
         """Run the plan forward until the last step is reached: the final state's leaves."""
         self._steps = self.plan()
-        self._snapshots: dict[int, list[Any]] = {0: self.initial}
+        self._snapshots = {0: self.initial}
         self.stats.most_snapshots = max(self.stats.most_snapshots, 1)
         self._position, self._state = 0, self.initial
-        self._pending: Stretch | None = None
+        self._pending = None
         for action in self._steps:
             self._act(action, forward=True)
             if self._position == self.program.steps:
@@ -386,28 +388,7 @@ class Block:
     def _act(self, action: tuple[Any, ...], forward: bool) -> None:
         kind = action[0]
         if kind == "advance":
-            run, arguments = self.program.run, self.arguments
-            exact = any(map(_exact, [*self.initial, *arguments]))
-            if exact:
-                tally = Tally()
-                arguments = _evaluable(arguments, tally)
-            state = self._state
-            for i in range(self._position, action[1]):
-                try:
-                    if exact:
-                        state = [_plain_of(leaf, tally) for leaf in run(i, _evaluable(state, tally), arguments)]
-                    state = [_frozen(leaf) for leaf in (state if exact else run(i, state, arguments))]
-                    if not all(map(_finite, state)):
-                        raise DomainError(f"{self.name} overflows a float in step {i + 1}")
-                except ValueError as error:
-                    if "read-only" not in str(error):
-                        raise
-                    raise CaseError(
-                        f"{self.name} writes into an array it was given, in place (x += …, x[i] = …): its "
-                        "states are kept to run it again, so make a new array (x = x + …)"
-                    ) from None
-            self.stats.advances += action[1] - self._position
-            self._position, self._state = action[1], state
+            self._advance(action[1])
             if self._count_bytes:
                 self._count_held()
         elif kind == "save":
@@ -442,6 +423,29 @@ class Block:
             if held_tape is not None:
                 total += sum(item.bytes for item in kept.kept(held_tape, counter))
         self.stats.most_bytes = max(self.stats.most_bytes or 0, total)
+
+    def _advance(self, to: int) -> None:
+        """Run the steps from the current state up to step ``to`` without recording them."""
+        run, arguments = self.program.run, self.arguments
+        tally = Tally() if any(map(_exact, [*self.initial, *arguments])) else None
+        if tally is not None:  # exact numbers, on which numpy's functions do not run: as counting numbers
+            arguments = _evaluable(arguments, tally)
+        state = self._state
+        for i in range(self._position, to):
+            try:
+                made = run(i, state if tally is None else _evaluable(state, tally), arguments)
+            except ValueError as error:
+                if "read-only" not in str(error):
+                    raise
+                raise CaseError(
+                    f"{self.name} writes into an array it was given, in place (x += …, x[i] = …): its "
+                    "states are kept to run it again, so make a new array (x = x + …)"
+                ) from None
+            state = [_frozen(leaf if tally is None else _plain_of(leaf, tally)) for leaf in made]
+            if not all(map(_finite, state)):
+                raise DomainError(f"{self.name} overflows a float in step {i + 1}")
+        self.stats.advances += to - self._position
+        self._position, self._state = to, state
 
     # -- recording a stretch of steps
 
