@@ -672,10 +672,8 @@ def _memory_part(m: Measurements) -> str:
     plain = _row(frontier, schedule="all")
     root = math.isqrt(n - 1) + 1
     every = _row(frontier, schedule="every", **{"snapshots or k": root})
-    ten, two = (
-        _row(frontier, schedule="binomial", **{"snapshots or k": 10}),
-        _row(frontier, schedule="binomial", **{"snapshots or k": 2}),
-    )
+    fewest = min(int(k) for k in frontier[frontier["schedule"] == "binomial"]["snapshots or k"])
+    ten, few = (_row(frontier, schedule="binomial", **{"snapshots or k": k}) for k in (10, fewest))
     frontier_agrees = all(
         row["counted"] is None or int(row["counted"]) == int(row["law"]) == int(row["steps run again"])
         for row in frontier.to_dict("records")
@@ -727,7 +725,7 @@ def _memory_part(m: Measurements) -> str:
             f"with s = 10 holds at most {int(ten['kept at most']):,} bytes "
             f"({int(plain['kept at most']) / int(ten['kept at most']):,.0f} times less than the plain tape) for "
             f"{int(ten['steps run again']):,} steps run again, {int(ten['steps run again']) / n:.1f} forward sweeps; "
-            f"with s = 2, {int(two['kept at most']):,} bytes for {int(two['steps run again']):,}. "
+            f"with s = {fewest}, {int(few['kept at most']):,} bytes for {int(few['steps run again']):,}. "
             + ("No schedule held more than its s snapshots (the law's table), and " if within else "")
             + (
                 "every count of the frontier equals its law."
