@@ -101,7 +101,7 @@ class Recomputed(NamedTuple):
     all its outputs back at once, at the first of its entries the sweep reaches.
     """
 
-    primitive: Any  # the call: a checkpoint.Block, with pull(adjoints), push(tangents) and inputs
+    primitive: Any  # the call: a checkpoint.Block, with pull(adjoints, k), push(tangents) and inputs
     value: Any
     output: int  # which of the call's outputs (its entries follow one another on the tape)
 
