@@ -1,7 +1,8 @@
 """diffstudy: differentiate one program four ways and compare the results and the costs.
 
-The same Python function is differentiated symbolically (sympy), by forward-mode dual numbers
-and by a reverse-mode tape; each method runs on counting numbers, so its cost is measured.
+The same Python function is differentiated symbolically (sympy), by forward-mode dual numbers,
+by a reverse-mode tape and by the tape's derivative written out as Python code; each method runs
+on counting numbers, so its cost is measured.
 
 The package is built in floors, each importing only the ones below it: ``engine`` (the number
 types and their rules), ``harness`` (cases, running the methods, ``compare``), ``studies``
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from . import fn
 from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .checkpointing import checkpoint, loop, remat
 from .compiled import code, jit
 from .harness.cases import Case, case
 from .harness.families import family
@@ -40,6 +42,9 @@ __all__ = [
     "cost",
     "chain",
     "sgd",
+    "checkpoint",
+    "remat",
+    "loop",
 ]
 
 # The results a notebook displays are made with pandas and matplotlib, which importing diffstudy

@@ -325,6 +325,8 @@ def _overflow_at(tape: reverse.Tape, k: int) -> DomainError:
     entry = reverse.entry_at(tape, k)
     if isinstance(entry, reverse.ArrayEntry):
         return DomainError(f"{entry.primitive.name} of arrays overflows a float")
+    if isinstance(entry, reverse.Recomputed):
+        return DomainError(f"{entry.primitive.name} overflows a float")
     operands = [
         tape[index][1] if index is not None else constant
         for index, constant in ((entry.first, entry.first_partial), (entry.second, entry.second_partial))

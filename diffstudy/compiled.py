@@ -380,6 +380,8 @@ def jit(fn: Callable[..., Any]) -> Jitted:
 
 def code(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
     """The Python source ``ds.jit(fn)`` writes for these arguments."""
+    if not args and not kwargs:
+        raise CaseError("ds.code writes the code at a point: give the arguments, e.g. ds.code(ds.grad(f), 2.0, 3.0)")
     compiled = Jitted(fn)
     compiled(*args, **kwargs)
     return compiled.source

@@ -451,3 +451,134 @@ def test_keep_going_is_explained_in_help_and_readme(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "--keep-going" in capsys.readouterr().out, command
+
+
+# ---------------------------------------------------------------- checkpointing: one line, never a wrong gradient
+
+
+def _one_line(error: Exception) -> str:
+    message = str(error)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"snapshots": 0}, "snapshots (the states the binomial schedule may keep, the start's among them) must be"),
+        ({"snapshots": -1}, "must be a whole number ≥ 1, not -1"),
+        ({"snapshots": 1.5}, "must be a whole number ≥ 1, not 1.5"),
+        ({"snapshots": True}, "must be a whole number ≥ 1, not True"),
+        ({"every": 0}, "every (the steps between two states kept) must be a whole number ≥ 1, not 0"),
+        ({"schedule": "revolve"}, "schedule 'revolve' is not one of 'all', 'every', 'binomial'"),
+        (
+            {"schedule": "every", "snapshots": 2},
+            "snapshots is the binomial schedule's; the 'every' schedule takes none",
+        ),
+        ({"schedule": "binomial"}, "the binomial schedule needs snapshots=s"),
+        ({"snapshots": 2, "every": 3}, "give snapshots (the binomial schedule) or every (every k-th state), not both"),
+    ],
+)
+def test_a_bad_schedule_is_one_line(options, message):
+    with pytest.raises(CaseError) as caught:
+        diffstudy.grad(lambda x: diffstudy.loop(diffstudy.fn.sin, x, 3, **options))(1.0)
+    assert message in _one_line(caught.value)
+
+
+def test_a_bad_number_of_steps_and_a_loop_of_none():
+    for length in (-1, 2.0, None):
+        with pytest.raises(CaseError, match="number of steps"):
+            diffstudy.loop(diffstudy.fn.sin, 1.0, length)
+    # documented: a loop of no steps is its carry, as jax.lax.fori_loop's is
+    assert diffstudy.grad(lambda x: diffstudy.loop(diffstudy.fn.sin, x, 0, snapshots=2) * x)(3.0) == 6.0
+
+
+@pytest.mark.parametrize(
+    ("step", "init", "message"),
+    [
+        (
+            lambda c: [c, c],
+            lambda x: x,
+            "step 1 returned a list of 2 leaves with shapes [(), ()] where the carry is a number",
+        ),
+        (
+            lambda c: (c[0], c[1], c[0]),
+            lambda x: (x, 2.0),
+            "where the carry is a tuple of 2 leaves with shapes [(), ()]",
+        ),
+        (lambda c: c[:2], lambda x: [x, x, 3.0], "returned a list of 2 leaves"),
+    ],
+)
+@pytest.mark.parametrize("options", [{}, {"snapshots": 2}])
+def test_a_step_that_changes_its_carrys_shape_is_one_line(step, init, message, options):
+    with pytest.raises(CaseError) as caught:
+        diffstudy.grad(lambda x: diffstudy.loop(step, init(x), 4, **options) and x)(1.0)
+    assert message in _one_line(caught.value)
+
+
+def test_an_array_carry_that_grows_is_one_line():
+    import numpy as np
+
+    with pytest.raises(
+        CaseError, match=r"returned an array of shape \(3,\) where the carry is an array of shape \(2,\)"
+    ):
+        diffstudy.grad(lambda v: np.sum(diffstudy.loop(lambda c: np.concatenate([c, c[:1]]), v, 3, snapshots=2)))(
+            np.ones(2)
+        )
+
+
+def test_a_checkpointed_function_with_a_side_effect_is_an_error_not_a_wrong_gradient():
+    calls = []
+
+    def counted(x):
+        calls.append(x)
+        return x * len(calls)
+
+    with pytest.raises(CaseError) as caught:
+        diffstudy.grad(lambda x: diffstudy.checkpoint(counted)(x))(2.0)
+    assert "checkpoint(counted) gave another result when run again (4.0 where it gave 2.0)" in _one_line(caught.value)
+    calls.clear()
+    with pytest.raises(CaseError, match=r"loop\(counted, 6 steps, 2 snapshots\) gave another result when run again"):
+        diffstudy.grad(lambda x: diffstudy.loop(counted, x, 6, snapshots=2))(2.0)
+    # what does not change the result is run twice, as documented: printed twice, the gradient right
+    printed = []
+    twice = diffstudy.checkpoint(lambda a: printed.append(a) or a * a)
+    assert diffstudy.grad(twice)(3.0) == 6.0 and printed == [3.0, 3.0]
+
+
+def test_a_differentiated_variable_read_from_a_closure_is_named():
+    import numpy as np
+
+    def loss(W, x):
+        return np.sum(diffstudy.loop(lambda h: np.tanh(W @ h), x, 4, snapshots=2))
+
+    for arguments in [(np.eye(2), np.ones(2)), (np.eye(2),)]:
+        f = loss if len(arguments) == 2 else (lambda W: loss(W, np.ones(2)))
+        with pytest.raises(diffstudy.errors.NestingError) as caught:
+            diffstudy.grad(f)(*arguments)
+        assert "loop(lambda, 4 steps, 2 snapshots) uses W, a variable of this differentiation" in _one_line(
+            caught.value
+        )
+        assert "args=(w,)" in str(caught.value)
+    # passed in, the same loop is differentiated
+    good = diffstudy.grad(
+        lambda W: np.sum(diffstudy.loop(lambda h, W: np.tanh(W @ h), np.ones(2), 4, args=(W,), snapshots=2))
+    )
+    plain = diffstudy.grad(lambda W: np.sum(diffstudy.loop(lambda h, W: np.tanh(W @ h), np.ones(2), 4, args=(W,))))
+    assert np.array_equal(good(np.eye(2)), plain(np.eye(2)))
+
+
+def test_a_step_that_writes_into_its_state_or_overflows_says_so():
+    import numpy as np
+
+    def grow(u, rate):
+        u *= rate
+        return u
+
+    with pytest.raises(CaseError) as caught:
+        diffstudy.grad(lambda r: np.sum(diffstudy.loop(grow, np.ones(3), 5, args=(r,), snapshots=2)))(1.5)
+    assert "writes into an array it was given, in place" in _one_line(caught.value)
+    with pytest.raises(diffstudy.errors.DomainError, match=r"overflows a float in step 1"):
+        diffstudy.grad(lambda x: diffstudy.loop(lambda a: a * a, x, 3, snapshots=2))(1e200)
+    with pytest.raises(diffstudy.errors.DomainError, match="mul of 1e.200 and 1e.200 overflows a float"):
+        diffstudy.grad(lambda x: diffstudy.checkpoint(lambda a: a / (1 + a * a))(x))(1e200)

@@ -13,7 +13,7 @@ from diffstudy.cli import main
 from diffstudy.output import graph_view
 from diffstudy.studies import graph
 
-from .helpers import run_cli
+from .helpers import run_cli, write_case_file
 
 
 def edges_of(g):
@@ -194,3 +194,70 @@ def test_stepped_sweep_of_an_array_program_ends_at_sympys_gradient(builtin_cases
         assert np.allclose(np.asarray(last[name], dtype=float), np.asarray(expected[name], dtype=float), rtol=1e-12)
     # an array's steps are array-level: one per edge of the array tape
     assert len(g.sweeps) == len(g.edges)
+
+
+# ---------------------------------------------------------------- what the tape keeps, listed
+
+
+def test_saved_lists_what_the_lectures_tape_keeps_line_by_line(capsys):
+    """x³(x + 3y) at (2, 3): x³ keeps its value 8 and its partial 3x² = 12 (line 9, c = x**3); 3y
+    and x + 3y keep their values, 9 and 11 (line 10); c·s its value 88 (line 11). Nothing else:
+    mul's partials are its arguments' values, 3y's is the constant 3, add's are 1."""
+    status, out, err = run_cli(capsys, "graph", "lecture27", "--saved", "--format", "json")
+    assert status == 0
+    rows = json.loads(out)
+    assert [(r["node"], r["kept"], r["numbers"], r["line"].split(": ", 1)[1]) for r in rows] == [
+        ("v1", "value", 1, "c = x**3"),
+        ("v1", "∂ by x", 1, "c = x**3"),
+        ("v2", "value", 1, "s = x + 3 * y"),
+        ("v3", "value", 1, "s = x + 3 * y"),
+        ("v4", "value", 1, "return c * s"),
+    ]
+    assert [r["line"].split(":")[:2] for r in rows][0] == ["lecture27.py", "9"]
+    assert "lecture27's tape keeps 5 numbers" in err
+    status, out, _ = run_cli(capsys, "graph", "two_layer", "--saved")
+    assert status == 0 and "map of ∂ by v3" in out and "3×3" in out
+
+
+LOOPED = """
+    import diffstudy as ds
+    from diffstudy import case
+
+
+    def step(x, r):
+        return r * x * (1 - x)
+
+
+    @case(at={"x": 0.3, "r": 3.2})
+    def looped(x, r):
+        y = ds.loop(step, x, 40, args=(r,), every=10)
+        return y * y
+"""
+
+
+def test_a_checkpointed_loop_is_listed_and_drawn(capsys, tmp_path):
+    path = write_case_file(tmp_path, "looped", LOOPED)
+    status, out, _ = run_cli(capsys, "graph", "looped", "--cases", str(path), "--saved", "--format", "json")
+    assert status == 0
+    kept = {r["kept"]: r for r in json.loads(out)}
+    assert set(kept) == {"value", "snapshots: 2 states, after steps 10, 20", "the tape of steps 31–40"}
+    assert kept["snapshots: 2 states, after steps 10, 20"]["numbers"] == 2
+    assert kept["the tape of steps 31–40"]["line"].endswith("y = ds.loop(step, x, 40, args=(r,), every=10)")
+    # the graph: the loop one node of x and r; its adjoint 2y, by hand, and the inputs' the plain loop's
+    status, out, _ = run_cli(capsys, "graph", "looped", "--cases", str(path), "--format", "json")
+    assert status == 0
+    nodes = {n["name"]: n for n in json.loads(out) if n["table"] == "nodes"}
+    assert nodes["v1"]["operation"] == "loop(step, 40 steps, every 10) of x, r, output 1"
+    assert nodes["v1"]["adjoint_f"] == 2 * nodes["v1"]["value"]
+    import diffstudy as ds
+    from diffstudy.studies import loops
+
+    plain = ds.grad(lambda x, r: loops.logistic(40)[0](x, r) ** 2, argnums=(0, 1))(0.3, 3.2)
+    assert (nodes["x"]["adjoint_f"], nodes["r"]["adjoint_f"]) == plain
+
+
+def test_saved_is_a_table(capsys):
+    status, _, err = run_cli(capsys, "graph", "lecture27", "--saved", "--format", "dot")
+    assert status == 2 and err.strip() == (
+        "diffstudy: --saved lists what the tape keeps as a table: with --format text or json, without --tangents"
+    )

@@ -14,10 +14,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import chain, code, compare, cost, gradbench, graph, report, sgd, swell, time
+from . import chain, code, compare, cost, gradbench, graph, memory, report, sgd, swell, time
 from .common import INTERRUPTED, OK, USAGE, UsageError
 
-COMMANDS = (compare, graph, code, swell, cost, chain, time, sgd, report, gradbench)
+COMMANDS = (compare, graph, code, swell, cost, chain, time, memory, sgd, report, gradbench)
 
 
 def build_parser() -> argparse.ArgumentParser:

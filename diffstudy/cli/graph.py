@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..harness.cases import Case
 from ..output import graph_html, graph_view
-from ..studies import graph, walkthrough
+from ..studies import graph, saved, walkthrough
+from ..studies.section import Section
 from .common import (
     FAILED,
     OK,
@@ -19,6 +21,7 @@ from .common import (
     gather_cases,
     on_one_case,
     output_width,
+    print_sections,
 )
 
 RENDERERS = {
@@ -61,6 +64,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "--tangents W1[0,1] along one entry (repeatable)"
         ),
     )
+    parser.add_argument(
+        "--saved",
+        action="store_true",
+        help=(
+            "list what the tape keeps for the backward sweep instead: each value, partial and linear map, "
+            "its shape and bytes, and the line of the case that made it (--format text or json)"
+        ),
+    )
     add_debug(parser)
     parser.set_defaults(run=run)
 
@@ -68,9 +79,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Record the case and print its graph in the chosen format."""
     name, along = case_and_tangents(args)
+    if args.saved and (args.format not in ("text", "json") or args.tangents is not None):
+        raise UsageError("--saved lists what the tape keeps as a table: with --format text or json, without --tangents")
     cases, problems = gather_cases(args, [name])
     if not cases:
         return USAGE
+    if args.saved:
+        return list_saved(cases[0], args, problems)
     if args.format == "html":
         recorded = None
         text = on_one_case(
@@ -125,3 +140,14 @@ def case_and_tangents(args: argparse.Namespace) -> tuple[str, list[str] | None]:
     if not tangents or None in tangents:
         return name, None
     return name, tangents
+
+
+def list_saved(case: Case, args: argparse.Namespace, problems: list[str]) -> int:
+    """Print what the case's tape keeps for the backward sweep, row by row, with the totals."""
+    listed = on_one_case(args, case, "recording the tape", saved.saved)
+    if listed is None:
+        return FAILED
+    title = f"What the tape of {case.name} keeps for the backward sweep"
+    shown = argparse.Namespace(**{**vars(args), "format": "table" if args.format == "text" else args.format})
+    print_sections([Section("saved", title, listed.rows, saved.notes(listed))], shown)
+    return USAGE if problems else OK

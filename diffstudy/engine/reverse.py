@@ -93,6 +93,19 @@ class ArrayEntry(NamedTuple):
     params: array_primitives.Params  # what the operation was given besides its arguments (axis, shape)
 
 
+class Recomputed(NamedTuple):
+    """The tape entry of one output of a checkpointed call or loop (:mod:`.checkpoint`).
+
+    Nothing the call computed inside is on this tape: its ``primitive`` (the call) keeps its
+    inputs, and the backward sweep has it run again on a tape of its own and pull the adjoints of
+    all its outputs back at once, at the first of its entries the sweep reaches.
+    """
+
+    primitive: Any  # the call: a checkpoint.Block, with pull(adjoints, k), push(tangents) and inputs
+    value: Any
+    output: int  # which of the call's outputs (its entries follow one another on the tape)
+
+
 class Tape(list):
     """The entries of one recording, in the order they were made, and the tape's level.
 
@@ -137,13 +150,15 @@ def _priority(self: Var | VarArray) -> int:
 def entry_at(tape: Tape, k: int) -> Entry | ArrayEntry:
     """Entry ``k`` of ``tape``, with its fields named."""
     entry = tape[k]
-    return entry if entry.__class__ is ArrayEntry else Entry._make(entry)
+    return entry if entry.__class__ is ArrayEntry or entry.__class__ is Recomputed else Entry._make(entry)
 
 
 def arguments_of(entry: Entry | ArrayEntry) -> list[tuple[int, Any]]:
     """(variable index, local partial or linear map) for every variable argument of an entry."""
     if entry.__class__ is ArrayEntry:
         return list(entry.arguments)
+    if entry.__class__ is Recomputed:  # the call itself stands for the partials it did not keep
+        return [(index, entry.primitive) for index in entry.primitive.inputs if index is not None]
     _, _, first, first_partial, second, second_partial = entry
     return [(i, p) for i, p in ((first, first_partial), (second, second_partial)) if i is not None]
 
@@ -424,6 +439,9 @@ def backward(tape: Tape, seeds: Mapping[int, Any], keep_all: bool = True) -> lis
                 )
                 (owned.add if own else owned.discard)(index)
             continue
+        if entry.__class__ is Recomputed:  # a checkpointed call: run again, all its outputs pulled back at once
+            owned.difference_update(entry.primitive.pull(adjoints, k))
+            continue
         _, _, first, first_partial, second, second_partial = entry  # an Entry
         # accumulate(), written out: the sweep's hottest lines.
         if first is not None:
@@ -454,6 +472,10 @@ def forward_sweep(tape: Tape, seeds: Mapping[int, Any]) -> list[Any]:
         tangents[index] = seed
     for k, entry in enumerate(tape):
         if entry[0] is None:
+            continue
+        if entry.__class__ is Recomputed:  # a checkpointed call pushes all its outputs' tangents at once
+            if entry.output == 0:
+                tangents[k : k + entry.primitive.outputs] = entry.primitive.push(tangents)
             continue
         combine = array_primitives.push if entry.__class__ is ArrayEntry else accumulate
         tangent = None

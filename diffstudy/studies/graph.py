@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import sympy
 
-from ..engine import array_primitives, forward, generate, reverse
+from ..engine import array_primitives, checkpoint, forward, generate, reverse
 from ..engine.active import constant_like
 from ..engine.primitives import NEG, Unit, accumulate
 from ..harness.cases import Case
@@ -56,6 +56,9 @@ def _operation(entry: reverse.Entry | reverse.ArrayEntry, names: list[str]) -> s
     """How node ``entry`` is computed, in terms of its arguments' names (``x ** 3``, ``3 * y``, ``v1 @ x``)."""
     if entry.__class__ is reverse.ArrayEntry:
         return _array_operation(entry, names)
+    if entry.__class__ is reverse.Recomputed:  # one output of a checkpointed call or loop
+        arguments = ", ".join(names[index] for index in entry.primitive.inputs if index is not None)
+        return f"{entry.primitive.name} of {arguments}, output {entry.output + 1}"
     primitive = entry.primitive
     arguments = [
         names[index] if index is not None else _constant(constant)
@@ -114,6 +117,8 @@ def _describe(partial: Any, entry: Any = None, names: list[str] | None = None) -
     the array of its local partials where it multiplies by them entry by entry."""
     if isinstance(partial, Unit):
         return partial.sign
+    if isinstance(partial, checkpoint.Block):  # not kept: the call runs again in the backward sweep
+        return str(partial)
     if not isinstance(partial, array_primitives.LinearMap):
         return partial
     if isinstance(partial, array_primitives.Scale):

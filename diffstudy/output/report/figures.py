@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...studies import cost, sampling, second_order, sgd, swell
+from ...studies import cost, memory, sampling, second_order, sgd, swell
 from .gradbench import draw as draw_gradbench
 from .measure import Measurements
 
@@ -170,6 +171,89 @@ def _figure_time(measured: Measurements, path: Path) -> None:
     _save(figure, path)
 
 
+def _figure_memory(study: memory.MemoryStudy, path: Path) -> None:
+    """The frontier of memory against recomputation at one n, √n and the plain tape marked; and what
+    the plain tape keeps against n (measured peaks beside, when the study measured them)."""
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    frontier, n = study.frontier, study.settings.frontier_length
+    measured = "peak" in frontier.columns and frontier["peak"].notna().any()
+    for schedule, marker, color in (("binomial", "o", "C0"), ("every", "s", "C1")):
+        rows = frontier[frontier["schedule"] == schedule].sort_values("kept at most")
+        left.plot(
+            rows["kept at most"].astype(float),
+            rows["steps run again"].astype(float),
+            marker=marker,
+            color=color,
+            label=f"{'binomial, s snapshots' if schedule == 'binomial' else 'every k-th state'} (kept, counted)",
+        )
+        if measured:
+            left.plot(
+                rows["peak"].astype(float),
+                rows["steps run again"].astype(float),
+                marker=marker,
+                color=color,
+                linestyle=":",
+                fillstyle="none",
+                label=f"{schedule} (peak, tracemalloc)",
+            )
+        for size, x, y in zip(rows["snapshots or k"], rows["kept at most"], rows["steps run again"]):
+            left.annotate(
+                f"{'s' if schedule == 'binomial' else 'k'}={size}",
+                (float(x), float(y)),
+                fontsize=7,
+                xytext=(4, 3),
+                textcoords="offset points",
+            )
+    plain = frontier[frontier["schedule"] == "all"].iloc[0]
+    left.plot(
+        [float(plain["kept at most"])],
+        [0.0],
+        marker="*",
+        markersize=12,
+        color="C3",
+        linestyle="none",
+        label="plain tape: every step kept",
+    )
+    root = math.isqrt(n - 1) + 1
+    chosen = frontier[(frontier["schedule"] == "every") & (frontier["snapshots or k"] == root)]
+    if len(chosen):
+        left.plot(
+            chosen["kept at most"].astype(float),
+            chosen["steps run again"].astype(float),
+            marker="s",
+            markersize=11,
+            fillstyle="none",
+            color="k",
+            linestyle="none",
+            label=f"√n: k = {root}",
+        )
+    left.set_xscale("log")
+    left.set_yscale("symlog", linthresh=100)
+    left.set_ylim(0, 3 * float(frontier["steps run again"].max()))
+    left.set_xlabel("bytes kept at most for the backward sweep")
+    left.set_ylabel("steps run again")
+    left.set_title(f"{study.settings.frontier_loop}, n = {n:,}: memory against recomputation")
+    left.grid(True, which="major", alpha=0.3)
+    left.legend(fontsize=7)
+    methods = study.methods
+    for index, name in enumerate(dict.fromkeys(methods["program"])):
+        rows = methods[methods["program"] == name]
+        sizes = [int(size.split()[-1]) for size in rows["size"]]
+        right.plot(sizes, rows["kept bytes"].astype(float), marker="o", color=f"C{index}", label=f"{name}: tape kept")
+        if "reverse peak" in rows.columns and rows["reverse peak"].notna().any():
+            right.plot(sizes, rows["reverse peak"].astype(float), linestyle=":", color=f"C{index}")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("n (inputs; steps of a loop) or width (network)")
+    right.set_ylabel("bytes")
+    right.set_title("What the plain tape keeps, counted")
+    right.grid(True, which="major", alpha=0.3)
+    right.legend(fontsize=7)
+    _save(figure, path)
+
+
 def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     """Draw the report's figures into ``folder``; return their paths (the times' only if measured)."""
     import matplotlib
@@ -184,6 +268,9 @@ def draw_figures(measured: Measurements, folder: Path) -> list[Path]:
     if measured.timings:
         paths["time"] = folder / "time.png"
         _figure_time(measured, paths["time"])
+    if measured.memory is not None:
+        paths["memory"] = folder / "memory.png"
+        _figure_memory(measured.memory, paths["memory"])
     return (
         list(paths.values())
         + sgd_figures(measured.lecture_projects, folder)

@@ -33,7 +33,7 @@ REPORTED = tuple(w for w in study.WORKLOADS if w.eval != "lstm")
 
 def gradbench_part(rows: pd.DataFrame | None) -> str:
     """The section's markdown, the timings between the markers (none where not measured)."""
-    heading = "## 10. diffstudy among the AD tools"
+    heading = "## 11. diffstudy among the AD tools"
     evals = ", ".join(dict.fromkeys(w.eval for w in REPORTED))
     intro = (
         "GradBench (github.com/gradbench/gradbench) is the AD community's benchmark: each eval sends inputs "

@@ -20,7 +20,7 @@ from ...harness.cases import Case
 from ...harness.compare import compare, failed
 from ...harness.families import Family
 from ...harness.loading import builtin_cases_dir, load_cases
-from ...studies import chain, cost, graph, network, primitive_cost, second_order, sgd, swell, timing
+from ...studies import chain, cost, graph, memory, network, primitive_cost, second_order, sgd, swell, timing
 from ...studies.gradbench import study as gradbench_study
 from ...studies.growth import Growth, growth
 from ...studies.section import Section
@@ -66,6 +66,7 @@ class ReportSettings:
         )
     )
     lecture_projects: sgd.Settings = field(default_factory=sgd.Settings)
+    memory: memory.MemorySettings = field(default_factory=memory.report_settings)
 
     second: second_order.SecondLimits = field(
         default_factory=lambda: second_order.SecondLimits(
@@ -150,6 +151,7 @@ class Measurements:
     user: UserMeasurements | None = None  # the user's own cases and families, if any
     timings: list[timing.TimeSweep] | None = None  # the machine's times, if measured
     gradbench: pd.DataFrame | None = None  # GradBench's evals timed (machine-dependent)
+    memory: memory.MemoryStudy | None = None  # what the tape keeps, and checkpointing
     cost_summary: pd.DataFrame = field(init=False)
     largest_reverse: ReverseRatio = field(init=False)
     worst_reverse_mul: float = field(init=False)
@@ -233,6 +235,8 @@ def measure_all(
     step("sgd")
     projects = sgd.study(settings.lecture_projects, progress)
     times = timing.sweep(settings.timings, progress) if settings.timings is not None else None
+    step("memory")
+    kept = memory.study(settings.memory, progress)
     step("gradbench")
     timed = gradbench_study.measure(settings.gradbench_workloads) if settings.gradbench_workloads else None
     return Measurements(
@@ -254,4 +258,5 @@ def measure_all(
         measure_user(settings, user, progress) if user else None,
         times,
         timed,
+        kept,
     )

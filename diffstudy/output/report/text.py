@@ -6,14 +6,16 @@ if a bound were broken, the sentence would say so.
 
 from __future__ import annotations
 
+import math
 import shlex
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import sympy
 
 from ...harness.compare import failed
-from ...studies import cost, network, primitive_cost, sampling, second_order, sgd, swell, timing
+from ...studies import cost, memory, network, primitive_cost, sampling, second_order, sgd, swell, timing
 from ...studies.growth import growth
 from ...studies.section import Section
 from ..compare_view import compare_view
@@ -476,7 +478,7 @@ def _findings(m: Measurements) -> str:
         else "Some methods failed or disagreed on the built-in cases: see section 1."
     )
     return "\n".join(
-        ["## 11. Findings", "", "* **Agreement.** " + agreement]
+        ["## 12. Findings", "", "* **Agreement.** " + agreement]
         + _swell_findings(m)
         + _cost_findings(m)
         + [_second_finding(m), _literature_finding(m)]
@@ -654,6 +656,90 @@ def _sgd_part(m: Measurements) -> str:
     )
 
 
+def _memory_part(m: Measurements) -> str:
+    """Section 9: what the tape keeps, and checkpointing's recomputations against the binomial law."""
+    measured = m.memory
+    if measured is None:
+        return ""
+    s = measured.settings
+    by_key = {part.key: part for part in memory.sections(measured)}
+    methods, law, frontier = measured.methods, measured.law, measured.frontier
+    longest = max(s.lengths["logistic"])
+    logistic = _row(methods, program="logistic", size=f"n = {longest}")
+    per_step = {
+        name: int(_row(methods, program=name, size="n = 1000")["kept numbers"]) // 1000 for name in ("rnn", "diffusion")
+    }
+    network = methods[methods["program"] == "network"]
+    counted = law.dropna(subset=["counted"])
+    agree = bool(counted["agree"].all()) and all(int(a) == int(b) for a, b in zip(law["law"], law["recursion"]))
+    n = s.frontier_length
+    plain = _row(frontier, schedule="all")
+    root = math.isqrt(n - 1) + 1
+    every = _row(frontier, schedule="every", **{"snapshots or k": root})
+    fewest = min(int(k) for k in frontier[frontier["schedule"] == "binomial"]["snapshots or k"])
+    ten, few = (_row(frontier, schedule="binomial", **{"snapshots or k": k}) for k in (10, fewest))
+    frontier_agrees = all(
+        row["counted"] is None or int(row["counted"]) == int(row["law"]) == int(row["steps run again"])
+        for row in frontier.to_dict("records")
+    )
+    within = all(int(most) <= int(snapshots) for most, snapshots in zip(counted["most snapshots"], counted["s"]))
+    law_sentence = (
+        f"In every row counted the steps run again equal the law and the recursion, for n up to {max(s.law_lengths):,}"
+        if agree
+        else "Some rows counted differ from the law or the recursion: see the table"
+    )
+    uncounted = law[law["counted"].isna()]
+    return "\n\n".join(
+        [
+            "## 10. Memory, and buying it back with time",
+            "`python -m diffstudy memory`. Reverse mode's arithmetic is a small constant times f's (sections 4 "
+            "and 5); its memory is not. The tape keeps every value its backward sweep needs, so it grows with the "
+            "length of the run, not with the size of the state the run carries (Griewank 1992). Here what the tape "
+            "keeps is counted object by object — every value, local partial and linear map it holds, by Python's "
+            "own size of it, each object once; not the inputs or the program's data, which exist anyway. "
+            "Checkpointing buys memory back with recomputation: `ds.checkpoint(f)` keeps a call's inputs only and "
+            "runs it again in the backward sweep (as `jax.checkpoint` and `torch.utils.checkpoint` do), and "
+            "`ds.loop(step, x0, n, ...)` reverses a loop of n steps by a schedule of saved states: every k-th "
+            "(Chen et al. 2016), or binomial with s snapshots (Griewank and Walther's revolve), with the plain "
+            "tape's gradient to the last bit.",
+            _section(replace(by_key["methods"], title="What the tape keeps")),
+            f"The logistic map carries one number, yet its tape keeps {int(logistic['kept numbers']):,} numbers "
+            f"({int(logistic['kept bytes']):,} bytes) after {longest:,} steps: three a step, 1 − x, r·x and their "
+            f"product. The RNN cell keeps {per_step['rnn']} numbers a step and the Euler integrator "
+            f"{per_step['diffusion']:,}, whatever the number of steps. The network's tape has "
+            f"{', '.join(sorted(set(str(int(e)) for e in network['tape entries'])))} entries at every width, and "
+            f"keeps its activations: {int(network['kept numbers'].iloc[-1]):,} numbers at width "
+            f"{network['size'].iloc[-1].split()[-1]}. Forward mode keeps no tape: a pass holds only the values of "
+            "the moment. The peaks of every method, measured by tracemalloc against f's own, are printed by "
+            "`python -m diffstudy memory` (they differ a little from machine to machine, so they are not here).",
+            _section(replace(by_key["law"], title="Recomputed steps: the binomial law, its recursion, and the count")),
+            f"{law_sentence}: the steps are counted on counting numbers, as the gradient's operations beyond the "
+            "plain tape's divided by the operations of one step, so they are whole steps or the row would say so."
+            + (
+                f" Rows past {s.counted_at_most:,} recomputed steps ({len(uncounted)} of them) are not run; their law "
+                "and recursion are given."
+                if len(uncounted)
+                else ""
+            ),
+            _section(replace(by_key["frontier"], title=f"The frontier at n = {n:,}: the RNN cell")),
+            "![Memory against recomputation at n = 1,000, and the plain tape's memory against n](figures/memory.png)",
+            f"**Memory for time.** Over n = {n:,} steps the plain tape keeps {int(plain['kept at most']):,} bytes. "
+            f"Keeping every k-th state with k = {root} (√n) holds at most {int(every['kept at most']):,} bytes and "
+            f"runs {int(every['steps run again']):,} steps again, about one more forward sweep; the binomial schedule "
+            f"with s = 10 holds at most {int(ten['kept at most']):,} bytes "
+            f"({int(plain['kept at most']) / int(ten['kept at most']):,.0f} times less than the plain tape) for "
+            f"{int(ten['steps run again']):,} steps run again, {int(ten['steps run again']) / n:.1f} forward sweeps; "
+            f"with s = {fewest}, {int(few['kept at most']):,} bytes for {int(few['steps run again']):,}. "
+            + ("No schedule held more than its s snapshots (the law's table), and " if within else "")
+            + (
+                "every count of the frontier equals its law."
+                if frontier_agrees
+                else "some count of the frontier differs from its law: see the table."
+            ),
+        ]
+    )
+
+
 REPRODUCE = (
     "## Reproduce\n\n```sh\npython -m pip install .\npython -m diffstudy report{options}\n```\n\n"
     "The sweeps stop on node and operation counts, never on the clock, so the text is the same on "
@@ -696,7 +782,7 @@ def report_text(measured: Measurements) -> str:
     )
     parts = [
         _compare_part, _graph_part, _swell_part, _cost_part, _network_part, _second_part, _chain_part, _sgd_part,
-        _time_part, lambda m: gradbench_part(m.gradbench), _findings,
+        _time_part, _memory_part, lambda m: gradbench_part(m.gradbench), _findings,
     ]  # fmt: skip
     reproduce = REPRODUCE.format(options=_cases_option(measured))
     text = "\n\n".join([header, *(part(measured) for part in parts), reproduce])
