@@ -66,6 +66,17 @@ def tolerance(text: str) -> float:
     return value
 
 
+def positive_seconds(text: str) -> float:
+    """argparse type for a duration: a finite number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds > 0")
+    return value
+
+
 def _whole_number(text: str) -> int:
     try:
         return int(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..studies import timing
-from .common import OK, add_debug, add_format, positive_int, print_sections
+from .common import OK, add_debug, add_format, positive_int, positive_seconds, print_sections
 from .progress import Progress
 
 
@@ -24,10 +24,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--max-n", type=positive_int, default=1024, help="the largest n of the families (default 1024)")
     parser.add_argument(
-        "--max-width", type=positive_int, default=256, help="the largest width of the network (default 256)"
+        "--max-width",
+        type=positive_int,
+        default=256,
+        help="the largest width of the network (default 256; below 8 the network is left out)",
     )
     parser.add_argument(
-        "--seconds", type=float, default=0.2, help="about how long each timing runs (default 0.2; at least 7 runs)"
+        "--seconds",
+        type=positive_seconds,
+        default=0.2,
+        help="about how long each timing runs (default 0.2; at least 7 runs)",
     )
     add_format(parser)
     add_debug(parser)
@@ -43,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
     )
     with Progress(len(limits.sizes) * len(timing.FAMILIES) + len(limits.widths), "time") as progress:
         sweeps = timing.sweep(limits, progress.step)
-    print_sections(timing.sections(sweeps), args)
+    print_sections(timing.sections(sweeps, limits), args)
     return OK

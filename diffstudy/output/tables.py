@@ -192,6 +192,7 @@ def snake(name: str) -> str:
         return name
     spelled = name.replace("/", " over ").replace("+", " plus ").replace("×", " times ").replace("→", " to ")
     spelled = spelled.replace("²", " squared ").replace("ᵀ", " transposed ")  # 2mn² ≠ 2m²n, Aᵀ ≠ A
+    spelled = spelled.replace("µ", "u").replace("μ", "u")  # f µs is f_us, not f_s: microseconds
     spelled = "".join(f"_{c}" if "SUBSCRIPT" in unicodedata.name(c, "") else c for c in spelled)
     ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     snaked = re.sub(r"[^0-9a-zA-Z]+", "_", ascii_name).strip("_").lower()

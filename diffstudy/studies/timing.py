@@ -119,7 +119,7 @@ def scalar_row(build: Callable[[int], Program], n: int, limits: TimeLimits) -> d
     tape = time_it(lambda: tape_gradient(point), limits)
     started = time.perf_counter()
     jitted = compiled.jit(api.grad(of_list))
-    jitted(point)
+    _same_gradient(jitted(point), tape_gradient(point), f"{build.__name__} n = {n}")
     compile_seconds = time.perf_counter() - started
     generated = time_it(lambda: jitted(point), limits)
     row = _ratios(n, f_time, tape, generated, compile_seconds)
@@ -129,6 +129,14 @@ def scalar_row(build: Callable[[int], Program], n: int, limits: TimeLimits) -> d
         gradient = _lambdified(f, names)
         row["sympy/f"] = time_it(lambda: gradient(*point), limits).best / f_time.best
     return row
+
+
+def _same_gradient(generated: Any, tape: Any, where: str) -> None:
+    """Times are shown only of gradients that agree: the generated code runs the tape's arithmetic."""
+    pairs = zip(generated, tape) if isinstance(tape, (tuple, list)) else [(generated, tape)]
+    for ours, theirs in pairs:
+        if not np.allclose(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float), rtol=1e-12, atol=0):
+            raise RuntimeError(f"{where}: the generated gradient differs from the tape's; not timed")
 
 
 def _ratios(n: int, f_time: Timing, tape: Timing, generated: Timing, compile_seconds: float) -> dict[str, Any]:
@@ -163,7 +171,7 @@ def network_row(width: int, limits: TimeLimits) -> dict[str, Any]:
     tape = time_it(lambda: tape_gradient(*point), limits)
     started = time.perf_counter()
     jitted = compiled.jit(api.grad(f, argnums=argnums))
-    jitted(*point)
+    _same_gradient(jitted(*point), tape_gradient(*point), f"network width {width}")
     compile_seconds = time.perf_counter() - started
     generated = time_it(lambda: jitted(*point), limits)
     row = _ratios(width, f_time, tape, generated, compile_seconds)
@@ -187,15 +195,19 @@ def sweep(limits: TimeLimits, step: Callable[[str], None] | None = None) -> list
         if step:
             step(f"network width={width}")
         rows.append(network_row(width, limits))
-    sweeps.append(TimeSweep("network", pd.DataFrame(rows, columns=["width", *COLUMNS], dtype=object)))
+    if rows:
+        sweeps.append(TimeSweep("network", pd.DataFrame(rows, columns=["width", *COLUMNS], dtype=object)))
     return sweeps
 
 
-def sections(sweeps: list[TimeSweep]) -> list[Section]:
-    """The study as titled tables, the machine and how the times were taken in the notes."""
+def sections(sweeps: list[TimeSweep], limits: TimeLimits) -> list[Section]:
+    """The study as titled tables, the machine, how the times were taken and which columns stop
+    where in the notes."""
     how = (
-        f"measured on {machine()}: each the best of back-to-back runs (at least 7, for about 0.2 s) with "
-        "the garbage collector paused; spread = the median run over the best, minus 1; X/f = X's time over f's"
+        f"measured on {machine()}: each the best of back-to-back runs (at least {limits.repeats}, for about "
+        f"{limits.seconds:g} s) with the garbage collector paused; spread = the median run over the best, "
+        f"minus 1; X/f = X's time over f's; dual numbers (n passes) are timed up to n = {limits.dual_max_n}, "
+        f"sympy's gradient (compiled by lambdify) up to n = {limits.sympy_max_n}"
     )
     parts = []
     for timed in sweeps:

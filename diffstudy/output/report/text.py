@@ -767,7 +767,7 @@ def _time_part(m: Measurements) -> str:
     ]
     if m.timings is None:
         return "\n\n".join([*intro, timed()])
-    tables = [_section(part) for part in timing.sections(m.timings)]
+    tables = [_section(part) for part in timing.sections(m.timings, m.settings.timings or timing.TimeLimits())]
     figure = "![Counted and timed ratios to f against n](figures/time.png)"
     return "\n\n".join([*intro, timed(*tables, figure)])
 
