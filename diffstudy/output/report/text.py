@@ -217,7 +217,8 @@ def _cheap_gradient(m: Measurements) -> str:
     cheapest = ratios.min()
     cheap_name = ", ".join(dict.fromkeys(m.primitives.loc[ratios == cheapest, "primitive"]))
     ratios = m.reverse_ratios_from_two()
-    speelpenning = _row(m.costs["speelpenning"].rows, n=1024)
+    rows = m.costs["speelpenning"].rows
+    speelpenning = rows[rows["forward/f"].notna()].iloc[-1]  # the largest n forward mode was run at
     equality = " (met with equality by Speelpenning's product, whose n − 1 products cost 2(n − 1) more on the way back)"
     baur_strassen = (
         "within Baur and Strassen's bound of 3" + (equality if worst_mul == 3 else "")
@@ -234,7 +235,7 @@ def _cheap_gradient(m: Measurements) -> str:
         f"exceeds {worst_mul:.2f} times those of f: {baur_strassen}. Griewank and Walther bound the whole gradient "
         "by a small constant times ops(f) — typically 2 to 3, below 5 or 6 in their complexity model; "
         f"{griewank_walther} Forward mode, one pass per input, costs {float(speelpenning['forward/f']):,.0f} times "
-        "f for Speelpenning's product of 1024 inputs.\n\n"
+        f"f for Speelpenning's product of {int(speelpenning['n']):,} inputs.\n\n"
         f"**Primitive by primitive.** One step of reverse mode costs between {cheapest:g} ({cheap_name}) and "
         f"{worst:g} ({worst_name}) operations per operation of f, counted in the table above; a program's "
         f"reverse/f is a weighted average of its steps' ratios (plus the seed), so no program of these "
