@@ -43,7 +43,10 @@ def start(args: argparse.Namespace) -> tuple[subprocess.Popen, subprocess.Popen]
     root = args.gradbench.resolve()
     script = root / "python" / "gradbench" / "gradbench" / "evals" / args.eval / "run.py"
     if not script.is_file():
-        raise SystemExit(f"gradbench_connect: no eval script at {script}")
+        raise SystemExit(
+            f"gradbench_connect: no eval script at {script}: --gradbench must be a clone of "
+            "https://github.com/gradbench/gradbench (see the README's section on GradBench)"
+        )
     environment = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(root / "python" / "gradbench"), os.environ.get("PYTHONPATH", "")])
     )

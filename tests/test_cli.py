@@ -309,3 +309,12 @@ def test_report_with_the_users_cases_is_written_as_a_report_of_their_own(capsys,
     broken = write_case(tmp_path, "broken", "x = 1 / 0\n")
     status, _, err = run(capsys, "report", "--cases", str(broken), "--output", str(tmp_path / "mine.md"))
     assert status == 2 and "broken.py:1: ZeroDivisionError" in err and len(given) == 2  # nothing measured
+
+
+def test_an_unknown_option_is_answered_with_the_commands_own_usage(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["memory", "--seconds", "1"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "python -m diffstudy memory: error: unrecognized arguments: --seconds 1" in err
+    assert "usage: python -m diffstudy memory" in err

@@ -221,7 +221,11 @@ def test_study_notes_go_to_stderr_with_csv_and_tables_fit_100_columns(capsys, tm
     )
     status, out, err = run_cli(capsys, "cost", "--cases", str(path), "--format", "csv")
     assert status == 1 and "failed at n = 2" in err and "failed" not in out
-    for argv in (["cost", "--function", "rosenbrock", "--max-n", "16"], ["chain"], ["swell", "--family", "logistic"]):
+    for argv in (
+        ["cost", "--function", "rosenbrock", "--max-n", "16"],
+        ["chain"],
+        ["swell", "--family", "logistic", "--max-k", "6"],
+    ):
         status, out, _ = run_cli(capsys, *argv)
         assert status == 0
         assert max(len(line) for line in out.splitlines()) <= 100, argv

@@ -5,6 +5,7 @@ function API's ``jit``."""
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -172,6 +173,19 @@ def test_source_and_code():
     assert ds.code(ds.grad(f), 1.0) == compiled.source
     with pytest.raises(CaseError, match="needs a function"):
         ds.jit(3)
+
+
+def test_a_name_in_the_compiled_code_holds_the_adjoint_it_names():
+    # The output's adjoint v5_bar, once used up, must not be reused for s's (it was: "v5_bar = _a1").
+    def lecture27(x, y):
+        c = x**3
+        s = x + 3 * y
+        return c * s
+
+    source = ds.code(ds.grad(lecture27, argnums=(0, 1)), 2.0, 3.0)
+    assigned = re.findall(r"^ *(v\d+_bar) = (.*)$", source, re.M)
+    assert assigned == [("v5_bar", "_u0")], source
+    assert ds.jit(ds.grad(lecture27, argnums=(0, 1)))(2.0, 3.0) == (140.0, 24.0)  # the lecture's numbers
 
 
 def test_a_program_too_large_to_write_out_says_so(monkeypatch):

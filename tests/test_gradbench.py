@@ -128,6 +128,17 @@ def test_hello_doubles(method):
     assert _run("hello", "double", 1.5, method) == 3.0
 
 
+@pytest.mark.parametrize("method", [*ALGORITHMIC, "symbolic"])
+def test_an_overflow_is_answered_in_diffstudys_words(method):
+    # 2 × 1e308 is past the float range: every method answers with an error, none with Python's.
+    from diffstudy.studies.gradbench.protocol import Tool
+
+    message = {"id": 1, "kind": "evaluate", "module": "hello", "function": "double", "input": 1e308}
+    answer = Tool(method).respond(message)
+    assert answer["success"] is False and "overflow" in answer["error"], answer
+    assert "ValueError" not in answer["error"] and "JSON compliant" not in answer["error"]
+
+
 @pytest.mark.parametrize("method", ALGORITHMIC)
 def test_lse_gradient_against_differences(method):
     x = RNG.uniform(-3, 3, 5)

@@ -74,6 +74,17 @@ def test_the_memory_command_prints_tidy_tables(capsys):
     assert "kept at most" in err
 
 
+def test_the_memory_studys_progress_knows_its_total():
+    from dataclasses import replace
+
+    from diffstudy.studies import memory
+
+    said = []
+    settings = replace(memory.settings_up_to(12, 8), peaks=False)
+    memory.study(settings, said.append)
+    assert len(said) == memory.steps(settings) and said[-1].startswith("memory: a loop of 12 steps")
+
+
 def test_the_memory_command_refuses_bad_numbers(capsys):
     for option in (["--max-n", "0"], ["--snapshots", "0"], ["--max-width", "x"]):
         try:

@@ -3,6 +3,8 @@ and the lecture's chain — reverse mode's multiplications are the chain cost fr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,9 @@ from .helpers import central_differences
 
 @pytest.fixture(scope="module")
 def swept():
-    return network.sweep(network.NetworkLimits(max_width=32))
+    # Without sympy (its derivative takes seconds at width 2 already; the report's test measures it).
+    limits = network.NetworkLimits(max_width=32)
+    return network.sweep(replace(limits, cost=replace(limits.cost, symbolic_max_n=8)))
 
 
 def test_weights_are_depth_times_width_squared_plus_width(swept):
@@ -62,6 +66,9 @@ def test_reverse_multiplies_from_the_loss_side():
 def test_cost_command_with_the_network(capsys):
     from diffstudy.cli import main
 
-    assert main(["cost", "--function", "network", "--max-width", "8", "--format", "markdown"]) == 0
+    assert (
+        main(["cost", "--function", "network", "--max-width", "8", "--symbolic-max-n", "8", "--format", "markdown"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "A tanh network of depth 3, batch 16" in out and "The lecture's chain" in out

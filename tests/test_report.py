@@ -57,9 +57,13 @@ def test_cost_command_prints_tidy_csv(capsys):
 
 
 def test_chain_command(capsys):
-    assert main(["chain", "--dims", "30", "35", "15", "5", "10", "20", "25", "--format", "markdown"]) == 0
+    # A 10×100, B 100×5, C 5×50: (AB)C = 10·100·5 + 10·5·50 = 7,500; A(BC) = 100·5·50 + 10·100·50 = 75,000.
+    # (Cormen et al.'s six matrices are in tests/test_chain.py.)
+    small = ["--lecture", "5", "4", "3", "--problem2", "4,2", "--layers", "3,2,1"]
+    assert main(["chain", "--dims", "10", "100", "5", "50", *small, "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "best by dynamic programming: (A(BC))((DE)F), 15,125 multiplications" in out
+    assert "best by dynamic programming: (AB)C, 7,500 multiplications" in out
+    assert "| A(BC)   |            75,000 |    75,000 |    10.00 |" in out
     assert main(["chain", "--dims", "5"]) == 2
 
 

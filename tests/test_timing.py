@@ -46,3 +46,11 @@ def test_a_generated_gradient_that_disagreed_with_the_tape_is_not_timed():
     with pytest.raises(RuntimeError, match="differs from the tape's; not timed"):
         timing._same_gradient((1.0, 2.0), (1.0, 2.0 + 1e-9), "here")
     timing._same_gradient((1.0, [2.0, 3.0]), (1.0, [2.0, 3.0]), "here")  # agrees: says nothing
+
+
+def test_a_gradient_timed_faster_than_f_is_flagged_not_shown_as_a_finding():
+    # A gradient does f's work and more: tape/f below 1 says f's own time was disturbed.
+    rows = pd.DataFrame([dict.fromkeys(timing.COLUMNS) | {"n": n, "tape/f": r} for n, r in ((8, 3.1), (256, 0.07))])
+    parts = timing.sections([timing.TimeSweep("network", rows.assign(width=[8, 256]))], timing.TimeLimits())
+    flagged = [note for note in parts[-1].notes if "timed faster than f" in note]
+    assert len(flagged) == 1 and flagged[0].startswith("network width 256:")

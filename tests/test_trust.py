@@ -310,7 +310,12 @@ def test_a_recursing_case_is_its_own_error_not_sympys(capsys, tmp_path):
 
 
 def test_a_closed_pipe_is_not_a_traceback():
-    for command in (["compare"], ["compare", "--format", "json"], ["chain"], ["graph", "lecture27"]):
+    for command in (
+        ["compare"],
+        ["compare", "--format", "json"],
+        ["chain", "--problem2", "4,2"],
+        ["graph", "lecture27"],
+    ):
         shell = f"{sys.executable} -m diffstudy {' '.join(command)} | head -1"
         done = subprocess.run(shell, shell=True, capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
@@ -364,8 +369,9 @@ def test_compare_fits_a_terminal_of_100_columns(capsys):
 
 @pytest.mark.parametrize(
     "command",
-    [["compare"], ["swell", "--family", "chebyshev", "--max-k", "8"], ["cost", "--max-n", "8", "--max-width", "4"],
-     ["chain"], ["graph", "two_layer"]],
+    [["compare"], ["swell", "--family", "chebyshev", "--max-k", "8"],
+     ["cost", "--max-n", "8", "--max-width", "2", "--symbolic-max-n", "8"],
+     ["chain", "--lecture", "5", "4", "3", "--problem2", "4,2"], ["graph", "two_layer"]],
 )  # fmt: skip
 def test_every_csv_and_json_loads_into_pandas_without_options(capsys, command):
     for fmt in ("csv", "json") if command[0] != "graph" else ("json",):

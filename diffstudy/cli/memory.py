@@ -57,7 +57,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Measure and print the memory study's tables."""
     settings = memory.settings_up_to(args.max_n, args.max_width, args.snapshots)
-    with Progress(None, "memory") as progress:
+    with Progress(memory.steps(settings), "memory") as progress:
         measured = memory.study(settings, progress.step)
     print_sections(memory.sections(measured), args)
     return OK

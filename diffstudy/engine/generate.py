@@ -638,8 +638,8 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
             else:
                 term = f"{text} * {g}"
                 writer.emit(f"{target} = {target} + {term}" if exists else f"{target} = {term}")
-        if compact and g not in seeds:
-            del adjoint[k]  # entry k's adjoint is used up (each name is one entry's): it can hold another
+        if compact and g in registers:
+            del adjoint[k]  # entry k's adjoint is used up (each register is one entry's): it can hold another
             free.append(g)
     return [
         f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")

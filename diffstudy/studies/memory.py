@@ -23,7 +23,7 @@ import math
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -200,21 +200,32 @@ METHOD_COLUMNS = [
 COUNTED_METHOD_COLUMNS = METHOD_COLUMNS[:5]
 
 
-def methods_table(settings: MemorySettings, progress: Callable[[str], None]) -> pd.DataFrame:
-    """What each method keeps, over n on the cost families, the network's width, the loops' length."""
-    rows = []
+def _f_and_point(build: Callable[[int], programs.Program], size: int) -> tuple[Callable[..., Any], list[Any]]:
+    f, _, point = build(size)
+    return f, point
+
+
+def _measured_programs(settings: MemorySettings) -> list[tuple[str, str, Callable[[], Any]]]:
+    """The programs of the methods' table: (name, size, a builder of (f, point)), in its order."""
     builders = {"speelpenning": programs.speelpenning, "rosenbrock": programs.rosenbrock,
                 "log_sum_exp": programs.log_sum_exp, "quadratic_form": programs.quadratic_form}  # fmt: skip
-    measured = []
+    measured: list[tuple[str, str, Callable[[], Any]]] = []
     for name in settings.families:
         for n in settings.family_sizes:
             if name != "quadratic_form" or n <= settings.largest_quadratic:
-                measured.append((name, f"n = {n}", builders[name](n)[::2]))
-    measured += [("network", f"width {width}", programs.network(width)[::2]) for width in settings.widths]
+                measured.append((name, f"n = {n}", partial(_f_and_point, builders[name], n)))
+    measured += [("network", f"width {w}", partial(_f_and_point, programs.network, w)) for w in settings.widths]
     for name, long_loop in loops.LOOPS.items():
-        measured += [(name, f"n = {n}", long_loop.build(n)) for n in settings.lengths.get(name, ())]
-    for name, size, (program, point) in measured:
+        measured += [(name, f"n = {n}", partial(long_loop.build, n)) for n in settings.lengths.get(name, ())]
+    return measured
+
+
+def methods_table(settings: MemorySettings, progress: Callable[[str], None]) -> pd.DataFrame:
+    """What each method keeps, over n on the cost families, the network's width, the loops' length."""
+    rows = []
+    for name, size, build in _measured_programs(settings):
         progress(f"memory: {name} {size}")
+        program, point = build()
         rows.append({"program": name, "size": size, **measure_methods(program, point, settings.peaks)})
     return pd.DataFrame(rows, columns=METHOD_COLUMNS if settings.peaks else COUNTED_METHOD_COLUMNS, dtype=object)
 
@@ -305,6 +316,11 @@ def _counted(n: int, schedule: tuple[tuple[str, Any], ...]) -> tuple[int, int]:
     return steps, blocks[0].most_snapshots if blocks else 1
 
 
+def _counted_in_law(settings: MemorySettings, n: int, s: int) -> bool:
+    """Whether the law's row (n, s) is also counted: not where the steps run again are too many."""
+    return checkpoint.least_recomputations(n, s) <= settings.counted_at_most
+
+
 LAW_COLUMNS = ["n", "s", "t", "law", "recursion", "counted", "agree", "most snapshots"]
 
 
@@ -316,7 +332,7 @@ def law_table(settings: MemorySettings, progress: Callable[[str], None]) -> pd.D
         for s in settings.law_snapshots:
             law = checkpoint.least_recomputations(n, s)
             row = {"n": n, "s": s, "t": checkpoint.repetitions(n, s), "law": law, "recursion": recursion[s][n]}
-            if law <= settings.counted_at_most:
+            if _counted_in_law(settings, n, s):
                 progress(f"memory: counting n={n} s={s}")
                 counted, most = counted_recomputations(n, {"snapshots": s})
                 row.update({"counted": counted, "agree": counted == law == row["recursion"], "most snapshots": most})
@@ -325,6 +341,15 @@ def law_table(settings: MemorySettings, progress: Callable[[str], None]) -> pd.D
 
 
 # ---------------------------------------------------------------- the frontier
+
+
+def _frontier_schedules(settings: MemorySettings) -> list[tuple[str, int | None, dict[str, Any]]]:
+    """The frontier's schedules: (name, snapshots or k, ds.loop's options)."""
+    n = settings.frontier_length
+    choices: list[tuple[str, int | None, dict[str, Any]]] = [("all", None, {})]
+    choices += [("every", k, {"every": k}) for k in sorted({*settings.frontier_every, math.isqrt(n - 1) + 1})]
+    choices += [("binomial", s, {"snapshots": s}) for s in settings.frontier_snapshots]
+    return choices
 
 
 FRONTIER_COLUMNS = ["schedule", "snapshots or k", "kept at most", "steps run again", "counted", "law", "peak"]
@@ -336,11 +361,8 @@ def frontier_table(settings: MemorySettings, progress: Callable[[str], None]) ->
     counted on counting numbers on the logistic map: the same plan whatever the step)."""
     n = settings.frontier_length
     build = loops.LOOPS[settings.frontier_loop].build
-    choices: list[tuple[str, int | None, dict[str, Any]]] = [("all", None, {})]
-    choices += [("every", k, {"every": k}) for k in sorted({*settings.frontier_every, math.isqrt(n - 1) + 1})]
-    choices += [("binomial", s, {"snapshots": s}) for s in settings.frontier_snapshots]
     rows = []
-    for schedule, size, options in choices:
+    for schedule, size, options in _frontier_schedules(settings):
         progress(f"memory: frontier {schedule} {size or ''}")
         program, point = build(n, **options)
         measured = measure_schedule(program, point, settings.peaks)
@@ -398,19 +420,34 @@ def target_table(steps: int, s: int, cells: int) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object)
 
 
+def steps(settings: MemorySettings) -> int:
+    """How many steps :func:`study` reports to its ``progress``: the programs, the loops under each
+    schedule, the law's counted rows, the frontier's schedules and the target."""
+    schedules = len(_schedules(1, settings.snapshots))
+    looped = sum(len(settings.lengths.get(name, ())) for name in loops.LOOPS) * schedules
+    counted = sum(_counted_in_law(settings, n, s) for n in settings.law_lengths for s in settings.law_snapshots)
+    return (
+        len(_measured_programs(settings))
+        + (looped if settings.schedule_table else 0)
+        + counted
+        + len(_frontier_schedules(settings))
+        + (settings.target is not None)
+    )
+
+
 def study(settings: MemorySettings | None = None, progress: Callable[[str], None] | None = None) -> MemoryStudy:
     """Run every measurement of the memory study."""
     settings = settings or MemorySettings()
     step = progress or (lambda what: None)
-    target = target_table(*settings.target) if settings.target else None
-    return MemoryStudy(
-        settings,
-        methods_table(settings, step),
-        loops_table(settings, step) if settings.schedule_table else None,
-        law_table(settings, step),
-        frontier_table(settings, step),
-        target,
-    )
+    methods = methods_table(settings, step)
+    schedules = loops_table(settings, step) if settings.schedule_table else None
+    law = law_table(settings, step)
+    frontier = frontier_table(settings, step)
+    target = None
+    if settings.target:
+        step(f"memory: a loop of {settings.target[0]:,} steps with {settings.target[1]} snapshots")
+        target = target_table(*settings.target)
+    return MemoryStudy(settings, methods, schedules, law, frontier, target)
 
 
 KEPT_AT_MOST = (
@@ -462,7 +499,10 @@ def sections(measured: MemoryStudy) -> list[Section]:
                 measured.target,
                 [
                     "the logistic map on an array; a state and one step's tape measured by tracemalloc as they are "
-                    "made; bound: (s + 2) states and one step's tape"
+                    "made; bound: (s + 2) states and one step's tape",
+                    "peak/bound: beyond the bound the peak holds the sweep's own arrays (the state's adjoint, the "
+                    "temporaries of the step recorded and swept again), which do not grow with n; the plain "
+                    "tape's peak does",
                 ],  # fmt: skip
             )
         )

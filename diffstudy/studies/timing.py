@@ -220,6 +220,28 @@ def sections(sweeps: list[TimeSweep], limits: TimeLimits) -> list[Section]:
         parts.append(Section(timed.name, title, timed.rows, notes))
     parts[-1].notes.append(
         "compile ms: the first call of ds.jit(ds.grad(f)): trace, write and compile; pays after: the calls after "
-        "which the compiled gradient has saved that time against the tape"
+        "which the compiled gradient has saved that time against the tape (blank: it saves nothing there)"
     )
+    if any(name in FAMILIES for name in (timed.name for timed in sweeps)) and limits.sympy_max_n:
+        parts[-1].notes.append(
+            "sympy/f below 1: f runs as Python, an operation at a time; sympy's gradient is one expression, "
+            "its common parts computed once, compiled by lambdify"
+        )
+    parts[-1].notes.extend(_implausible(sweeps))
     return parts
+
+
+def _implausible(sweeps: list[TimeSweep]) -> list[str]:
+    """A gradient timed faster than f is no measurement of the gradient: f's own time was disturbed
+    (numpy's threaded matrix products competing with other work on the machine, most often)."""
+    notes = []
+    for timed in sweeps:
+        size = "width" if timed.name == "network" else "n"
+        for _, row in timed.rows.iterrows():
+            if row["tape/f"] is not None and row["tape/f"] < 1:
+                notes.append(
+                    f"{timed.name} {size} {row[size]}: the tape's gradient timed faster than f, so f's time there "
+                    "is not to be trusted (a busy machine; numpy's threaded matrix products: try "
+                    "OPENBLAS_NUM_THREADS=1)"
+                )
+    return notes

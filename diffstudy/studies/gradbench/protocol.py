@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-from ...errors import DiffstudyError
+from ...errors import DiffstudyError, DomainError
 from . import EVALS
 from .evals import Function
 from .methods import METHODS, Method
@@ -90,11 +90,19 @@ class Tool:
             prepared = function.read(data)
             result, timings = timed_runs(function, prepared, self.method, min_runs, min_seconds)
             output = function.write(result)
-            json.dumps(output, allow_nan=False)  # JSON has no nan or inf: such an output fails here
+            _finite(output)
         except Exception as error:  # the tool answers every message: a failure is its one-line error
             self.on_error(error)
             return {"success": False, "error": f"{module}.{name} ({self.method.name}): {one_line(error)}"}
         return {"success": True, "output": output, "timings": timings}
+
+
+def _finite(output: Any) -> None:
+    """JSON has no inf or nan: an output holding one is an overflow, said as diffstudy says it."""
+    try:
+        json.dumps(output, allow_nan=False)
+    except ValueError:
+        raise DomainError("the result overflowed the float range (past 1.8e308): it has no JSON number") from None
 
 
 def serve(lines: Iterable[str], out: TextIO, tool: Tool, warn: Callable[[str], None]) -> None:
