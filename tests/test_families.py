@@ -85,6 +85,23 @@ def test_a_family_that_fails_keeps_its_rows_and_says_where(capsys, tmp_path):
     assert "Traceback" not in out + err
 
 
+def test_a_family_that_fails_at_its_first_size_fits_no_growth(capsys, tmp_path):
+    path = write_case_file(
+        tmp_path,
+        "first",
+        """
+        from diffstudy import family, fn
+
+        @family(k=range(1, 4), at={"x": 0.5})
+        def breaks_at_once(x, k):
+            return fn.log(x - 1)
+        """,
+    )
+    status, out, _ = run_cli(capsys, "swell", "--cases", str(path))
+    assert status == 1 and "failed at k = 1" in out
+    assert "too few points" not in out and "Growth of each measure" not in out  # nothing was measured
+
+
 def test_families_defined_wrongly_are_named_in_one_line(capsys, tmp_path):
     path = write_case_file(
         tmp_path,

@@ -367,6 +367,15 @@ def test_compare_fits_a_terminal_of_100_columns(capsys):
     assert "[40320, 20160, 13440, 10080, 8064, 6720, 5760, 5040]" in full
 
 
+def test_a_column_left_out_to_fit_is_said_in_the_legend(capsys):
+    _, narrow, _ = run_cli(capsys, "compare")  # 100 columns: the size column goes to make room
+    _, wide, _ = run_cli(capsys, "compare", "--wide")
+    header = [line for line in narrow.splitlines() if line.startswith("case")][0]
+    assert "size" not in header.split() and "The size column is left out to fit" in " ".join(narrow.split())
+    assert "size" in [line for line in wide.splitlines() if line.startswith("case")][0].split()
+    assert "left out" not in wide
+
+
 @pytest.mark.parametrize(
     "command",
     [["compare"], ["swell", "--family", "chebyshev", "--max-k", "8"],

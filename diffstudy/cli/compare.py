@@ -114,8 +114,11 @@ def run(args: argparse.Namespace) -> int:
             print()
             print("\n".join(wrap(note, text_width(), "    ") for note in notes))
         if args.format == "table":
+            legend = COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND
+            if "size" not in table.columns:
+                legend += " (The size column is left out to fit this width: --wide shows it.)"
             print()
-            print(wrap(COMPARE_LEGEND if args.order == 1 else HESSIAN_LEGEND, text_width()))
+            print(wrap(legend, text_width()))
     if problems:  # said above the table, as the files loaded; counted again below it, where it is seen
         print(f"diffstudy: {len(problems)} problem(s) loading the cases, said above the table", file=sys.stderr)
         return USAGE

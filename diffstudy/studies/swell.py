@@ -232,6 +232,7 @@ def growth_frame(sweeps: Sequence[Sweep]) -> pd.DataFrame:
     rows = [
         {"family": s.family.name, "measure": column, "growth": s.growth[column].written_in(s.family.size_letter("k"))}
         for s in sweeps
+        if len(s.rows)  # a family that failed at its first size has nothing to fit
         for column in COLUMNS
         if column != "k"
     ]
@@ -255,13 +256,15 @@ def sections(sweeps: Sequence[Sweep], survey: pd.DataFrame | None = None) -> lis
         notes = [s.stopped] if s.stopped else [f"reached the last {size} tried ({s.rows['k'].iloc[-1]})"]
         parts.append(Section(s.family.name, s.family.title, s.family.rows_named(s.rows, "k"), notes))
     size = shared_size_letter((s.family for s in sweeps), "k")
-    parts.append(
-        Section(
-            "growth",
-            f"Growth of each measure with {size}: an exact polynomial where the counts are one, else fitted "
-            f"on the last four points (at least five measurements with {size} ≥ 2)",
-            growth_frame(sweeps),
-            [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
+    growth = growth_frame(sweeps)
+    if len(growth):
+        parts.append(
+            Section(
+                "growth",
+                f"Growth of each measure with {size}: an exact polynomial where the counts are one, else fitted "
+                f"on the last four points (at least five measurements with {size} ≥ 2)",
+                growth,
+                [f"{name}: {meaning}" for name, meaning in COLUMNS.items() if name != "k"],
+            )
         )
-    )
     return parts
