@@ -18,7 +18,7 @@ from diffstudy.studies.programs import rosenbrock
 
 @pytest.fixture(scope="module")
 def sweeps():
-    limits = cost.CostLimits(budget=Budget(nodes=20_000, seconds=600), symbolic_max_n=16, max_n=128)
+    limits = cost.CostLimits(budget=Budget(nodes=20_000, seconds=600), symbolic_max_n=16, max_n=64)
     return {name: cost.sweep(function, limits) for name, function in cost.FUNCTIONS.items()}
 
 

@@ -77,7 +77,7 @@ def report_settings() -> MemorySettings:
         schedule_table=False,
         counted_at_most=60_000,
         frontier_loop="rnn",
-        frontier_snapshots=(3, 10, 100, 999),
+        frontier_snapshots=(3, 10, 30, 100),
         frontier_every=(10, 100, 500),
         target=None,
         peaks=False,
