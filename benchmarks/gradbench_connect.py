@@ -65,7 +65,11 @@ def relay(evaluation: subprocess.Popen, tool: subprocess.Popen, log) -> bool:
     good = True
     pending = ""
     for line in evaluation.stdout:
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:  # not the protocol: the eval's own text (its --help), shown as it is
+            print(line, end="")
+            continue
         log(json.dumps({"message": message}))
         tool.stdin.write(json.dumps(message) + "\n")
         tool.stdin.flush()
