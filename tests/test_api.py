@@ -250,3 +250,11 @@ def test_float32_inputs_give_float32_derivatives_as_jax_does():
     # A float64 argument beside it keeps float64.
     by_w, by_x = ds.grad(lambda w, x: np.sum(w * x), argnums=(0, 1))(np.array([1.0, 2.0]), x)
     assert by_w.dtype == np.float64 and by_x.dtype == np.float32
+
+
+def test_vjp_of_a_tuple_output_takes_a_tuple_cotangent():
+    # f(x) = (x², 3x): uᵀJ = 2x·u₁ + 3·u₂, by hand; at x = 2: 7 for u = (1, 1), 4 for u = (1, 0).
+    out, pull = ds.vjp(lambda x: (x * x, 3 * x), 2.0)
+    assert out == (4.0, 6.0) and pull((1.0, 1.0)) == (7.0,) and pull((1.0, 0.0)) == (4.0,)
+    with pytest.raises(CaseError, match="structure and shapes of the function's output"):
+        pull(1.0)

@@ -164,7 +164,7 @@ def flatten(tree: Any, as_given: bool = False) -> tuple[list[Any], Structure]:
             return list(map(float, tree)), (kind, len(tree))
         parts = [flatten(item, as_given) for item in tree]
         children = tuple(s for _, s in parts)
-        if all(child is SCALAR_LEAF for child in children):
+        if all(child == SCALAR_LEAF for child in children):  # a number of any type: ("leaf", ())
             return [leaf for leaves, _ in parts for leaf in leaves], (kind, len(children))
         return [leaf for leaves, _ in parts for leaf in leaves], (kind, children)
     if isinstance(tree, dict):
