@@ -12,9 +12,10 @@ What is an input of the code: every number of every argument that holds only flo
 arrays), differentiated or not, so a new data array is seen. Any other argument (an int that
 counts a loop, a string, a keyword argument) is a constant of the trace, as JAX's static
 arguments are: the cache is keyed on it. f's globals are read when traced, as in JAX; one that f
-reads by name and that was rebound since (``scale = 3.0``) or changed in place (a list, a dict,
-an array) is noticed and f is traced again. Globals read only by the functions f calls are not
-looked at.
+(or a comprehension in it) reads by name and that was rebound since (``scale = 3.0``) or changed
+in place (a list, a dict, an array, an object's attributes) is noticed and f is traced again, as
+is a constant argument or a default changed in place. Globals read only by the functions f calls
+are not looked at.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from types import FunctionType, ModuleType
 from typing import Any
 
 import numpy as np
@@ -73,7 +75,7 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
             leaves.extend(a)
         elif cls is np.ndarray and a.dtype.kind == "f":
             parts.append((cls, a.shape, a.dtype.str))
-            leaves.append(a)
+            leaves.append(a if a.dtype == np.float64 else a.astype(np.float64))  # computed in float64, as the tape does
         elif i in chosen or _dynamic(a):
             found, structure = flatten(a)
             kinds = tuple(_float_leaf(leaf) for leaf in found)
@@ -115,13 +117,37 @@ def _globals_of(f: Callable[..., Any]) -> list[tuple[dict[str, Any], str, Any, A
     if code is None:
         return []
     names = getattr(f, "__globals__", {})
-    seen = [(names, name, names[name], _contents(names[name])) for name in code.co_names if name in names]
+    read = dict.fromkeys(name for inner in _code_objects(code) for name in inner.co_names)
+    seen = [(names, name, names[name], _contents(names[name])) for name in read if name in names]
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         try:
             seen.append(({name: cell.cell_contents}, name, cell.cell_contents, _contents(cell.cell_contents)))
         except ValueError:  # a cell not filled yet
             continue
+    for i, default in enumerate(getattr(f, "__defaults__", None) or ()):  # a default list changed in place
+        seen.append(({f"default {i}": default}, f"default {i}", default, _contents(default)))
     return seen
+
+
+def _code_objects(code: Any) -> list[Any]:
+    """``code`` and the code of the comprehensions and functions written inside it, which read
+    globals of their own."""
+    found, stack = [], [code]
+    while stack:
+        inner = stack.pop()
+        found.append(inner)
+        stack.extend(c for c in inner.co_consts if hasattr(c, "co_names"))
+    return found
+
+
+def _static_arguments(
+    args: Sequence[Any], kwargs: dict[str, Any], inputs: Sequence[int]
+) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    """The arguments that are constants of the trace (not among ``inputs``, the code's) and could
+    change in place (a list of ints, an object): kept as :func:`_globals_of` keeps a global, so that
+    a change is noticed."""
+    given = [*((f"argument {i}", a) for i, a in enumerate(args) if i not in inputs), *kwargs.items()]
+    return [({name: a}, name, a, _contents(a)) for name, a in given if _static(a)[0] == "object"]
 
 
 _IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
@@ -136,6 +162,8 @@ def _contents(value: Any) -> Any:
             return copy.deepcopy(value)
         except Exception:  # something that cannot be copied: its identity alone is compared
             return _IMMUTABLE
+    if isinstance(getattr(value, "__dict__", None), dict) and not isinstance(value, (type, ModuleType, FunctionType)):
+        return _contents(dict(vars(value)))  # an object's attributes (cfg.scale = 5.0)
     return _IMMUTABLE
 
 
@@ -191,7 +219,7 @@ class Program:
         name = _function_name(f, transform.kind)
         self.source = generate.write(self.script, mode, name, floats=self.floats, compact=True)
         self.function = generate.build(self.source)
-        self.seen = _globals_of(f)
+        self.seen = _globals_of(f) + _static_arguments(args, kwargs, self.inputs)
         # Which leaves of the code belong to the differentiated arguments, in order.
         starts = np.cumsum([0] + [len(flatten(args[i])[0]) for i in self.inputs])
         self.differentiated = [
@@ -346,13 +374,21 @@ class Jitted:
                 result = program(leaves)
             except generate.PathChanged:
                 continue
+            except FloatingPointError:
+                return self.fn(*args, **kwargs)  # see below
             self.last = program
             return result
         self.traces += 1
         program = Program(self.transform, args, kwargs, floats, readable=True)
         programs.insert(0, program)
         self.last = program
-        return program(leaves)
+        try:
+            return program(leaves)
+        except FloatingPointError:
+            # numpy's float error in the written-out code (a norm's squares past the float range
+            # where the tape's rule scales first; float32 arithmetic): the tape decides, and says
+            # in one line what overflowed if something truly did.
+            return self.fn(*args, **kwargs)
 
     def _chosen(self, count: int) -> tuple[int, ...]:
         """The differentiated positions among ``count`` arguments (kept for the next call)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -237,3 +238,72 @@ def test_atan2_and_hypot_at_exact_points():
     assert ds.grad(lambda x: np.arctan2(x, 2.0))(1) == pytest.approx(0.4, rel=1e-15)
     assert ds.grad(lambda x: np.hypot(x, 2))(1) == pytest.approx(5**-0.5, rel=1e-15)
     assert ds.grad(lambda x: fn.atan2(x, 2))(Fraction(1)) == Fraction(2, 5)
+
+
+# ---------------------------------------------------------------- found by fuzzing the compiled code against the tape
+
+
+def test_numpys_comparisons_and_an_entrys_truth_are_checked_on_the_next_call():
+    c = np.zeros(3)
+
+    def by_ufunc(x):  # c < x with a plain array on the left is numpy's np.less(c, x)
+        return np.sum(np.where(c < x, x * x, -x)) + np.sum(np.where(np.greater(x, 1.5), x, 0.0))
+
+    def by_truth(x):
+        return np.sum(x * x) if x[0] else np.sum(x)
+
+    for f, first, then, by_hand in (
+        (by_ufunc, [1.0, 2.0, 3.0], [-1.0, 2.0, -3.0], [-1.0, 5.0, -1.0]),  # -1 | 2x + 1 | -1
+        (by_truth, [1.0, 2.0], [0.0, 2.0], [1.0, 1.0]),
+    ):
+        compiled = ds.jit(ds.grad(f))
+        compiled(np.array(first))
+        assert compiled(np.array(then)).tolist() == by_hand == ds.grad(f)(np.array(then)).tolist()
+
+
+def test_a_kinks_side_not_taken_leaves_nothing_to_push():
+    # max(1, x²) at 0.5 is the constant 1: derivative 0 (the tape skips the side not taken).
+    assert ds.jit(ds.grad(lambda x: fn.maximum(1.0, x * x)))(0.5) == 0.0
+    assert ds.jit(ds.grad(lambda x: fn.sin(fn.abs(x * x))))(0.0) == 0.0
+
+
+def test_finite_floats_whose_check_sum_overflows_are_not_an_error():
+    f = ds.grad(lambda x, y: fn.sin(x * x) + fn.sin(y * y), argnums=(0, 1))
+    x = 1e154  # x² = 1e308 is finite; two of them sum past the float range
+    assert ds.jit(f)(x, x) == f(x, x) == (2 * x * math.cos(x * x),) * 2
+
+
+def test_what_the_trace_read_and_was_changed_in_place_is_noticed():
+    def poly(x, coefficients):
+        return sum(c * x**i for i, c in enumerate(coefficients))
+
+    compiled, coefficients = ds.jit(ds.grad(poly)), [1, 2, 3]
+    assert compiled(2.0, coefficients) == 2 + 2 * 3 * 2.0
+    coefficients[2] = 10  # an argument that is a constant of the trace, changed in place
+    assert compiled(2.0, coefficients) == 2 + 2 * 10 * 2.0
+
+    def with_default(x, scale=[1.0]):  # noqa: B006 - the mutable default is the point
+        return scale[0] * x * x
+
+    compiled = ds.jit(ds.grad(with_default))
+    assert compiled(1.0) == 2.0
+    with_default.__defaults__[0][0] = 4.0
+    assert compiled(1.0) == 8.0
+
+
+def test_globals_read_in_a_comprehension_or_an_attribute_are_noticed():
+    settings = SimpleNamespace(scale=2.0)
+    compiled = ds.jit(ds.grad(lambda x: sum([x * settings.scale for _ in range(2)])))
+    assert compiled(1.0) == 4.0
+    settings.scale = 3.0
+    assert compiled(1.0) == 6.0
+
+
+def test_numpys_float_errors_in_the_code_leave_the_answer_to_the_tape():
+    compiled = ds.jit(ds.grad(lambda x: np.linalg.norm(x)))
+    compiled(np.array([1.0, 1.0]))
+    big = np.array([1e155, 1e155])  # its squares overflow; the norm does not: ∇ = x / ‖x‖
+    assert compiled(big) == pytest.approx([0.5**0.5] * 2, rel=1e-15)
+    tiny = np.array([0.1, 2.0], dtype=np.float32)  # computed in float64, as the tape computes it
+    f = ds.grad(lambda x: np.sum(np.sin(x) * x))
+    assert ds.jit(f)(tiny).tolist() == f(tiny).tolist()

@@ -236,7 +236,7 @@ class _Writer:
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
         self.namespace.update(_pull=array_primitives.pull, _push=array_primitives.push, ops=OPS)
         self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
-        self.namespace.update(_accumulate=accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
+        self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self._counter = count()
         self._by_id: dict[int, str] = {}
         self._operands: dict[int, tuple[list[str], list[Any]]] = {}
@@ -451,9 +451,10 @@ def _finite(*values: float) -> None:
     """Raise where a float among ``values`` is inf or nan (an overflow on the way): one sum, as
     inf or nan anywhere makes the sum inf or nan. Written only into code for float inputs."""
     total = sum(values)
-    if total - total != 0:
-        bad = next(v for v in values if not math.isfinite(v))
-        raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
+    if total - total != 0:  # inf or nan somewhere, or finite floats whose sum alone overflowed
+        bad = next((v for v in values if not math.isfinite(v)), None)
+        if bad is not None:
+            raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
 
 
 def _zero(x: Any) -> Any:
@@ -734,6 +735,12 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
         else:
             results.append(tangent[out.index])
     return results
+
+
+def _accumulate(total: Any, partial: Any, tangent: Any) -> Any:
+    """accumulate(), where the tangent or adjoint pushed may itself be nothing (a kink's side not
+    taken, upstream): then nothing is added, as the tape skips an entry with no adjoint."""
+    return total if tangent is None else accumulate(total, partial, tangent)
 
 
 _compiled = count(1)

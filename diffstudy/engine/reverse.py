@@ -338,7 +338,7 @@ def _watched(cls: type, name: str, symbol: str) -> None:
     setattr(cls, name, watched)
 
 
-def _watched_truth(self: Var) -> bool:
+def _watched_truth(self: Var | VarArray) -> bool:
     result = bool(self.value)
     observer = self.tape.observer
     if observer is not None:
@@ -346,11 +346,31 @@ def _watched_truth(self: Var) -> bool:
     return result
 
 
+_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=", np.equal: "==",
+            np.not_equal: "!="}  # fmt: skip
+
+
+def _watched_ufuncs(cls: type) -> None:
+    """Make numpy's comparisons on ``cls`` (np.less(x, y), and ``c < x`` with a plain array c on the
+    left, which numpy turns into np.less) tell the observer the path they decided, as the operators do."""
+    array_ufunc = cls.__array_ufunc__
+
+    def watched(self: Var | VarArray, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        result = array_ufunc(self, ufunc, method, *inputs, **kwargs)
+        observer = self.tape.observer
+        if observer is not None and ufunc in _SYMBOLS and len(inputs) == 2 and result is not NotImplemented:
+            observer.compared(_SYMBOLS[ufunc], inputs[0], inputs[1], result)
+        return result
+
+    cls.__array_ufunc__ = watched
+
+
 for _cls in (Var, VarArray):
     for _name, _symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="),
                            ("__eq__", "=="), ("__ne__", "!=")):  # fmt: skip
         _watched(_cls, _name, _symbol)
-Var.__bool__ = _watched_truth  # type: ignore[method-assign]
+    _watched_ufuncs(_cls)
+    _cls.__bool__ = _watched_truth  # type: ignore[method-assign]
 
 
 @dataclass
