@@ -99,6 +99,17 @@ def test_array_page_steps_through_the_array_entries(chromium, capsys, tmp_path, 
     chromium.evaluate(f"({slide})(document.getElementById('slider'))")
     assert chromium.evaluate("document.body.dataset.step") == "backward"
     assert "∂f/∂v5 = (3) [-0.918, " in chromium.evaluate("document.getElementById('explain').textContent")
+    # The last edge pulled back: the input it adds into is in view, wide as the graph is.
+    chromium.press("End")
+    chromium.press("ArrowLeft")
+    tail_in_view = """(() => {
+        const tail = document.querySelector('#graph .tail').getBoundingClientRect();
+        let box = document.getElementById('graph');
+        while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+        const view = (box || document.documentElement).getBoundingClientRect();
+        return tail.left >= view.left - 1 && tail.right <= view.right + 1;
+    })()"""
+    assert chromium.evaluate("document.body.dataset.step") == "backward" and chromium.evaluate(tail_in_view)
     assert chromium.requests() == [url] and chromium.exceptions() == []
 
 

@@ -96,6 +96,15 @@ def test_text_of_a_case_is_escaped_never_run(capsys, tmp_path):
     assert "&lt;/script&gt;&lt;script&gt;alert(&quot;boo&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in page  # the header
     data = page_json(page)
     assert data["description"].startswith('</script><script>alert("boo")') and "onerror" in data["source"][-1]
+    # The command the page names runs every method on this case: with its file, which is not built in.
+    command = data["compare"].split()
+    assert command[:3] == ["python", "-m", "diffstudy"] and command[-2:] == ["--case", "tricky"]
+    assert run_cli(capsys, *command[3:])[0] == 0
+
+
+def test_a_built_in_page_names_the_command_that_compares_it(builtin_cases):
+    data = graph_html.page_data(walkthrough.walk(builtin_cases["lecture27"]))
+    assert data["compare"] == "python -m diffstudy compare --case lecture27"
 
 
 def test_a_graph_too_large_says_so_and_shows_its_first_part():

@@ -19,12 +19,15 @@ import json
 import os
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..harness.cases import display_path
+from ..harness.loading import builtin_cases_dir
 from ..studies.graph import Graph
 from ..studies.walkthrough import Walkthrough, entry_labels
 from .compare_view import compare_view
@@ -342,7 +345,18 @@ def _final(walk: Walkthrough, index: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def page_data(walk: Walkthrough) -> dict[str, Any]:
+def compare_command(walk: Walkthrough) -> str:
+    """The command that runs every method on the page's case: a built-in case by its name, a
+    user's with its file."""
+    case = walk.case
+    if not case.file:
+        return "ds.compare(f, at)"
+    if Path(case.file).resolve().parent == builtin_cases_dir().resolve():
+        return f"python -m diffstudy compare --case {case.name}"
+    return f"python -m diffstudy compare --cases {display_path(case.file)} --case {case.name}"
+
+
+def page_data(walk: Walkthrough, how_to_compare: str | None = None) -> dict[str, Any]:
     """Everything the page's script needs, as plain JSON: texts already formatted, positions laid out."""
     graph = walk.graph
     drawn = min(len(graph.nodes), DRAW_LIMIT)
@@ -381,6 +395,7 @@ def page_data(walk: Walkthrough) -> dict[str, Any]:
         "source": walk.source,
         "firstLine": walk.first_line,
         "file": walk.case.file or "",
+        "compare": how_to_compare or compare_command(walk),
     }
 
 
@@ -478,9 +493,10 @@ def _asset(name: str) -> str:
     return resources.files("diffstudy.output").joinpath(name).read_text(encoding="utf-8")
 
 
-def to_html(walk: Walkthrough) -> str:
-    """The page: one HTML document with its SVG, CSS, script and data inline."""
-    data = page_data(walk)
+def to_html(walk: Walkthrough, how_to_compare: str | None = None) -> str:
+    """The page: one HTML document with its SVG, CSS, script and data inline; ``how_to_compare``
+    is what the page names as running every method (by default the command line's)."""
+    data = page_data(walk, how_to_compare)
     e = html.escape
     too_large = (
         f'<p class="warning" id="too-large">This graph has {data["total"]:,} nodes: too many to draw readably. '

@@ -85,9 +85,12 @@
     });
 
     const activeNode = step.kind === "forward" ? step.node : pulled ? edges[pulled.edge].target : null;
-    if (activeNode !== null) {
-      $("n" + activeNode).scrollIntoView({ block: "nearest", inline: "nearest" });
-    }
+    // In view: the node computed, or the edge pulled back, its receiving tail last (it wins where both
+    // do not fit); at the end, the inputs, which hold the gradient.
+    const inView = activeNode === null ? [] : [activeNode];
+    if (pulled) inView.push(edges[pulled.edge].source);
+    if (step.kind === "end") inView.push(0);
+    inView.forEach((k) => $("n" + k).scrollIntoView({ block: "nearest", inline: "nearest" }));
     lightLine(activeNode === null ? null : nodes[activeNode].line, !!pulled);
     explain(step, pulled, adjoints);
     $("phase-forward").classList.toggle("on", step.kind === "forward" || step.kind === "beyond" || step.kind === "intro");
@@ -212,7 +215,7 @@
     const scroll = el("div", "scroll", methods);
     methods.append(el("tr", "", ...head.map((h) => el("th", "", h))));
     rows.forEach((r) => methods.append(el("tr", "", ...r.map((c) => el("td", "", c)))));
-    children.push(el("p", "notes", "Every method, run on numbers that count their operations (python -m diffstudy compare --case " + data.case + "):"), scroll);
+    children.push(el("p", "notes", "Every method, run on numbers that count their operations (" + data.compare + "):"), scroll);
     data.final.notes.forEach((n) => children.push(el("p", "notes", n)));
     box.replaceChildren(...children);
   }

@@ -43,7 +43,7 @@ def _figure_swell(swells: Sequence[swell.Sweep], path: Path) -> None:
         ax.set_ylabel("nodes")
         ax.grid(True, which="major", alpha=0.3)
     axes.flat[0].legend(fontsize=8)
-    figure.suptitle("Sizes of each representation of the value and gradient")
+    figure.suptitle("Sizes of each representation of the value and gradient", wrap=True)
     _save(figure, path)
 
 
@@ -304,7 +304,9 @@ def _figure_sampling(study: sgd.Study, path: Path) -> None:
         ax.set_title(f"N = {size:,}, {study.settings.trials:,} trials")
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8)
-    figure.suptitle("Project 1: the running average's mean absolute error (dashed: the central limit theorem's)")
+    figure.suptitle(
+        "Project 1: the running average's mean absolute error (dashed: the central limit theorem's)", wrap=True
+    )
     _save(figure, path)
 
 
@@ -365,7 +367,7 @@ def _figure_confusion(study: sgd.Study, path: Path) -> None:
     left.set_title("1-D: a fast start, then wandering in the region")
     left.legend(fontsize=8, loc="center right")
     _path_panels(middle, right, study)
-    figure.suptitle("Project 2: SGD on least squares, ½ Σ (aᵢᵀx − bᵢ)², constant steps")
+    figure.suptitle("Project 2: SGD on least squares, ½ Σ (aᵢᵀx − bᵢ)², constant steps", wrap=True)
     _save(figure, path)
 
 
@@ -405,7 +407,7 @@ def _figure_distance(study: sgd.Study, path: Path) -> None:
         ax.set_title(f"{dimension}-D")
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7)
-    figure.suptitle("Project 2: distance to x*; full-gradient descent spends m sample gradients on a step")
+    figure.suptitle("Project 2: distance to x*; full-gradient descent spends m sample gradients on a step", wrap=True)
     _save(figure, path)
 
 
