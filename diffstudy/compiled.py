@@ -162,14 +162,26 @@ def _contents(value: Any) -> Any:
             return copy.deepcopy(value)
         except Exception:  # something that cannot be copied: its identity alone is compared
             return _IMMUTABLE
-    if isinstance(getattr(value, "__dict__", None), dict) and not isinstance(value, (type, ModuleType, FunctionType)):
-        return _contents(dict(vars(value)))  # an object's attributes (cfg.scale = 5.0)
+    attributes = getattr(value, "__dict__", None)
+    if type(attributes) is dict and not isinstance(value, (type, ModuleType, FunctionType)):
+        # An object's attributes (cfg.scale = 5.0): each held and, if a container, its contents.
+        return _Attributes({name: (held, _contents(held) if not hasattr(held, "__dict__") else _IMMUTABLE)
+                            for name, held in attributes.items()})  # fmt: skip
     return _IMMUTABLE
+
+
+class _Attributes(dict):
+    """What an object's attributes held when traced: name → (the object, a copy of its contents)."""
 
 
 def _same_contents(value: Any, kept: Any) -> bool:
     if kept is _IMMUTABLE:
         return True
+    if isinstance(kept, _Attributes):
+        now = getattr(value, "__dict__", {})
+        return now.keys() == kept.keys() and all(
+            now[name] is held and _same_contents(held, contents) for name, (held, contents) in kept.items()
+        )
     try:
         if isinstance(value, np.ndarray):
             return bool(np.array_equal(value, kept))

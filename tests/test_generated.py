@@ -297,6 +297,13 @@ def test_globals_read_in_a_comprehension_or_an_attribute_are_noticed():
     assert compiled(1.0) == 4.0
     settings.scale = 3.0
     assert compiled(1.0) == 6.0
+    # An array attribute: the same calls reuse the code; a change in place is seen.
+    settings.weights = np.array([1.0, 2.0])
+    compiled = ds.jit(ds.grad(lambda x: np.sum(settings.weights * x)))
+    x = np.array([1.0, 1.0])
+    assert [compiled(x).tolist() for _ in range(3)] == [[1.0, 2.0]] * 3 and compiled.traces == 1
+    settings.weights[0] = 5.0
+    assert compiled(x).tolist() == [5.0, 2.0] and compiled.traces == 2
 
 
 def test_numpys_float_errors_in_the_code_leave_the_answer_to_the_tape():
