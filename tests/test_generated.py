@@ -16,7 +16,7 @@ import diffstudy as ds
 from diffstudy import fn
 from diffstudy.engine import forward, generate, reverse
 from diffstudy.engine.counting import Tally, counting
-from diffstudy.errors import CaseError
+from diffstudy.errors import CaseError, DomainError
 from diffstudy.harness.loading import builtin_cases_dir, load_cases
 
 CASES = {case.name: case for case in load_cases([builtin_cases_dir()])[0]}
@@ -314,3 +314,16 @@ def test_numpys_float_errors_in_the_code_leave_the_answer_to_the_tape():
     tiny = np.array([0.1, 2.0], dtype=np.float32)  # computed in float64, as the tape computes it
     f = ds.grad(lambda x: np.sum(np.sin(x) * x))
     assert ds.jit(f)(tiny).tolist() == f(tiny).tolist()
+
+
+def test_an_overflow_nothing_reads_is_an_error_as_on_the_tape():
+    def unread(x, y):
+        v = x * x * y  # noqa: F841 - an overflow that does not reach the result
+        return y
+
+    g = ds.grad(unread, argnums=(0, 1))
+    with pytest.raises(DomainError, match="overflow"):
+        g(1e155, -1e155)
+    with pytest.raises(DomainError, match="overflow"):
+        ds.jit(g)(1e155, -1e155)
+    assert ds.jit(g)(1.0, 2.0) == g(1.0, 2.0) == (0.0, 1.0)

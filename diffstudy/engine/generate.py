@@ -414,6 +414,14 @@ class _Writer:
             for side in (guard.left, guard.right):
                 if isinstance(side, reverse.Var) and side.tape is tape and side.index >= n:
                     checked[side.index] = None
+        # A number nothing uses (v = x * x * y, then not read) hides its overflow from the results.
+        used = {out.index for out in self.script.recording.outputs if self.script.recording.on_tape(out)}
+        for k in range(n, len(tape)):
+            entry = tape[k]
+            used.update((entry[2], entry[4]) if entry.__class__ is tuple else (i for i, _ in entry.arguments))
+        for k in range(n, len(tape)):
+            if k not in used and tape[k].__class__ is tuple:
+                checked[k] = None
         return [self.names[k] for k in checked]
 
     def check_finite(self, names: Sequence[str]) -> None:
