@@ -383,17 +383,9 @@ def frontier_table(settings: MemorySettings, progress: Callable[[str], None]) ->
 # ---------------------------------------------------------------- the target: s + 2 states and one step's tape
 
 
-def target_table(steps: int, s: int, cells: int) -> pd.DataFrame:
-    """The logistic map on an array of ``cells``, ``steps`` steps with ``s`` snapshots: the peak of
-    its gradient, measured, beside (s + 2) states and one step's tape, each measured."""
-    u0 = np.linspace(0.1, 0.9, cells)
-
-    def loss(length: int, **schedule: Any) -> Callable[..., Any]:
-        return lambda u, r: np.mean(checkpoint.loop(loops.logistic_step, u, length, args=(r,), **schedule))
-
-    # Once before it is measured, so that what a first run leaves behind for the next (Python's
-    # lists of freed tuples and floats, numpy's caches) is not counted as the loop's.
-    api.grad(loss(steps, snapshots=s), argnums=(0, 1))(u0, 3.2)
+def state_and_step_bytes(u0: np.ndarray) -> tuple[int, int]:
+    """The bytes of one state of the logistic map on an array like ``u0``, and of one step's tape,
+    each measured by tracemalloc as it is made."""
     started = not tracemalloc.is_tracing()
     if started:
         tracemalloc.start()
@@ -408,7 +400,21 @@ def target_table(steps: int, s: int, cells: int) -> pd.DataFrame:
     finally:
         if started:
             tracemalloc.stop()
+    return state_bytes, step_bytes
 
+
+def target_table(steps: int, s: int, cells: int) -> pd.DataFrame:
+    """The logistic map on an array of ``cells``, ``steps`` steps with ``s`` snapshots: the peak of
+    its gradient, measured, beside (s + 2) states and one step's tape, each measured."""
+    u0 = np.linspace(0.1, 0.9, cells)
+
+    def loss(length: int, **schedule: Any) -> Callable[..., Any]:
+        return lambda u, r: np.mean(checkpoint.loop(loops.logistic_step, u, length, args=(r,), **schedule))
+
+    # Once before it is measured, so that what a first run leaves behind for the next (Python's
+    # lists of freed tuples and floats, numpy's caches) is not counted as the loop's.
+    api.grad(loss(steps, snapshots=s), argnums=(0, 1))(u0, 3.2)
+    state_bytes, step_bytes = state_and_step_bytes(u0)
     bound = (s + 2) * state_bytes + step_bytes
     rows = []
     for label, schedule in (("binomial", {"snapshots": s}), ("all", {})):
