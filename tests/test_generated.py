@@ -327,3 +327,13 @@ def test_an_overflow_nothing_reads_is_an_error_as_on_the_tape():
     with pytest.raises(DomainError, match="overflow"):
         ds.jit(g)(1e155, -1e155)
     assert ds.jit(g)(1.0, 2.0) == g(1.0, 2.0) == (0.0, 1.0)
+
+
+def test_a_mean_is_written_as_numpy_not_as_a_call_of_its_map():
+    def loss(w):
+        return np.mean(np.tanh(w) ** 2)
+
+    w = np.array([0.5, -1.0, 2.0])
+    source = ds.code(ds.grad(loss), w)
+    assert "_mean.partial" not in source and "np.broadcast_to" in source
+    assert ds.jit(ds.grad(loss))(w).tolist() == ds.grad(loss)(w).tolist()  # the tape's floats, bit for bit

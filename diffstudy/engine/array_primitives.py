@@ -49,8 +49,10 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 
 def dtype_of(x: Any) -> np.dtype:
-    """The dtype of the plain array under every layer: object for exact entries, float64 otherwise."""
-    return np.asarray(plain(x)).dtype
+    """The dtype of the plain array under every layer: object for exact entries, float64 otherwise
+    (code being written for float arrays says so without a value)."""
+    written = getattr(x, "written_dtype", None)
+    return written if written is not None else np.asarray(plain(x)).dtype
 
 
 def is_exact(x: Any) -> bool:

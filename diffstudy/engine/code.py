@@ -181,7 +181,14 @@ class CodeArray(ActiveArray):
 
     @property
     def dtype(self) -> np.dtype:  # type: ignore[override]
+        if self.numpy:
+            return self.written_dtype
         raise NeedsValue(self.text)
+
+    @property
+    def written_dtype(self) -> np.dtype | None:
+        """float64 in code for float arrays only (every array it handles is one), else not known."""
+        return np.dtype(float) if self.numpy else None
 
     def same_differentiation(self, other: Any) -> bool:
         return isinstance(other, (Code, CodeArray))
