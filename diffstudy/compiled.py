@@ -377,6 +377,16 @@ class Jitted:
             # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
             # numbers, which record or push its operations themselves.
             return self.fn(*args, **kwargs)
+        try:
+            return self._compiled(args, kwargs)
+        except FloatingPointError:
+            # numpy's float error in the written-out code (a norm's squares past the float range
+            # where the tape's rule scales first): the tape decides, and says in one line what
+            # overflowed if something truly did.
+            return self.fn(*args, **kwargs)
+
+    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+        """The compiled code of this input structure and path run, traced first if there is none."""
         chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
         key, leaves, floats = _inspect(args, kwargs, chosen)
         programs = self.cache.setdefault(key, [])
@@ -388,21 +398,13 @@ class Jitted:
                 result = program(leaves)
             except generate.PathChanged:
                 continue
-            except FloatingPointError:
-                return self.fn(*args, **kwargs)  # see below
             self.last = program
             return result
         self.traces += 1
         program = Program(self.transform, args, kwargs, floats, readable=True)
         programs.insert(0, program)
         self.last = program
-        try:
-            return program(leaves)
-        except FloatingPointError:
-            # numpy's float error in the written-out code (a norm's squares past the float range
-            # where the tape's rule scales first; float32 arithmetic): the tape decides, and says
-            # in one line what overflowed if something truly did.
-            return self.fn(*args, **kwargs)
+        return program(leaves)
 
     def _chosen(self, count: int) -> tuple[int, ...]:
         """The differentiated positions among ``count`` arguments (kept for the next call)."""

@@ -160,7 +160,7 @@ def graph(f: Callable[..., Any], at: Mapping[str, Any] | None = None, along: Seq
     A function marked with ``@case`` brings its own ``at``.
     """
     walk = walkthrough.walk(_case(f, at), along)
-    return GraphPage(walk, graph_html.to_html(walk, "ds.compare on the same function and point"))
+    return GraphPage(walk, graph_html.to_html(walk, graph_html.IN_PYTHON))
 
 
 @dataclass

@@ -404,9 +404,14 @@ class _Writer:
         other operation, and of every comparison, are checked, and the results at the end."""
         tape, n = self.tape, self.script.recording.n_inputs
         checked: dict[int, None] = {}
+        used = {out.index for out in self.script.recording.outputs if self.script.recording.on_tape(out)}
         for k in range(n, len(tape)):
             entry = tape[k]
-            if entry.__class__ is tuple and entry[0].name not in _PROPAGATING:
+            if entry.__class__ is not tuple:
+                used.update(i for i, _ in entry.arguments)
+                continue
+            used.update((entry[2], entry[4]))
+            if entry[0].name not in _PROPAGATING:
                 for index in (entry[2], entry[4]):
                     if index is not None and index >= n and tape[index].__class__ is tuple:
                         checked[index] = None
@@ -415,13 +420,7 @@ class _Writer:
                 if isinstance(side, reverse.Var) and side.tape is tape and side.index >= n:
                     checked[side.index] = None
         # A number nothing uses (v = x * x * y, then not read) hides its overflow from the results.
-        used = {out.index for out in self.script.recording.outputs if self.script.recording.on_tape(out)}
-        for k in range(n, len(tape)):
-            entry = tape[k]
-            used.update((entry[2], entry[4]) if entry.__class__ is tuple else (i for i, _ in entry.arguments))
-        for k in range(n, len(tape)):
-            if k not in used and tape[k].__class__ is tuple:
-                checked[k] = None
+        checked.update((k, None) for k in range(n, len(tape)) if k not in used and tape[k].__class__ is tuple)
         return [self.names[k] for k in checked]
 
     def check_finite(self, names: Sequence[str]) -> None:

@@ -345,12 +345,15 @@ def _final(walk: Walkthrough, index: dict[str, int]) -> dict[str, Any]:
     }
 
 
+IN_PYTHON = "ds.compare on the same function and point"  # a page made from Python (a notebook)
+
+
 def compare_command(walk: Walkthrough) -> str:
     """The command that runs every method on the page's case: a built-in case by its name, a
     user's with its file."""
     case = walk.case
     if not case.file:
-        return "ds.compare(f, at)"
+        return IN_PYTHON
     if Path(case.file).resolve().parent == builtin_cases_dir().resolve():
         return f"python -m diffstudy compare --case {case.name}"
     return f"python -m diffstudy compare --cases {display_path(case.file)} --case {case.name}"

@@ -222,7 +222,7 @@ def sections(sweeps: list[TimeSweep], limits: TimeLimits) -> list[Section]:
         "compile ms: the first call of ds.jit(ds.grad(f)): trace, write and compile; pays after: the calls after "
         "which the compiled gradient has saved that time against the tape (blank: it saves nothing there)"
     )
-    if any(name in FAMILIES for name in (timed.name for timed in sweeps)) and limits.sympy_max_n:
+    if limits.sympy_max_n and any(timed.name in FAMILIES for timed in sweeps):
         parts[-1].notes.append(
             "sympy/f below 1: f runs as Python, an operation at a time; sympy's gradient is one expression, "
             "its common parts computed once, compiled by lambdify"
