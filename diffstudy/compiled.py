@@ -231,7 +231,8 @@ class Program:
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
         self.mode = mode
         name = _function_name(f, transform.kind)
-        self.source = generate.write(self.script, mode, name, floats=self.floats, compact=True)
+        unit = transform.kind in ("grad", "value_and_grad")  # seeded with 1 at every call
+        self.source = generate.write(self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit)
         self.function = generate.build(self.source)
         self.seen = _globals_of(f) + _static_arguments(args, kwargs, self.inputs)
         # Which leaves of the code belong to the differentiated arguments, in order.
@@ -248,6 +249,15 @@ class Program:
             self.outer.call(*self.outer.leaves)  # once: the output's shapes, for the Jacobian's layout
         first, last = (self.differentiated[0], self.differentiated[-1] + 1) if self.differentiated else (0, 0)
         self.contiguous = self.differentiated == list(range(first, last))
+        # One float array differentiated: its adjoint is the gradient as it is.
+        self.bare = (
+            self.outer is not None
+            and self.outer.single
+            and len(self.differentiated) == 1
+            and self.outer.structures == [flatten(leaves[self.differentiated[0]])[1]]
+            and isinstance(leaves[self.differentiated[0]], np.ndarray)
+            and not any(self.outer.dtypes)
+        )
         self.span = slice(first, last)
         structures = self.outer.structures if self.outer is not None else []
         self.one_list = (
@@ -277,9 +287,9 @@ class Program:
             return self._jacrev(leaves)
         values, adjoints = self.function(*leaves, self.seed)
         chosen = adjoints[self.span] if self.contiguous else [adjoints[k] for k in self.differentiated]
-        if not self.floats or _not_finite(chosen):  # an adjoint that overflowed is an error
-            chosen = api._finish_all(chosen)
-        gradient = list(chosen) if self.one_list else self.outer.arranged(chosen)
+        if not self.floats or (not self.source.derivatives_checked and _not_finite(chosen)):
+            chosen = api._finish_all(chosen)  # an adjoint that overflowed is an error
+        gradient = chosen[0] if self.bare else list(chosen) if self.one_list else self.outer.arranged(chosen)
         return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
 
     def _jacrev(self, leaves: list[Any]) -> Any:
@@ -308,10 +318,10 @@ class Program:
 
 
 def _not_finite(numbers: Sequence[Any]) -> bool:
-    """Whether a sum of the numbers is inf or nan (one of them is); arrays each on their own."""
+    """Whether a sum of the numbers is inf or nan (one of them is)."""
     try:
         total = sum(numbers)
-    except (TypeError, ValueError):  # arrays of several shapes
+    except (TypeError, ValueError):
         return True
     return bool(np.any(total - total != 0))
 

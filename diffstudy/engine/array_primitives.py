@@ -306,7 +306,10 @@ class SumMap(LinearMap):
     def transpose(self, g: Any) -> Any:
         if self.scale is not None:
             g = g * as_number_for(self.scale, g)
-        return np.broadcast_to(np.reshape(_arrayed(g), _kept_shape(self.shape, self.axis)), self.shape)
+        g = _arrayed(g)
+        if np.ndim(g) != 0:  # a number broadcasts as it is; an axis's sums are given their axes back
+            g = np.reshape(g, _kept_shape(self.shape, self.axis))
+        return np.broadcast_to(g, self.shape)
 
 
 @dataclass(slots=True)

@@ -100,7 +100,7 @@ def _simple(value: Any) -> bool:
 
 
 # numpy's spelling of the array operations whose value on float arrays is numpy's own call.
-_NUMPY = {"sum": "np.sum", "transpose": "np.transpose", "reshape": "np.reshape", "broadcast_to": "np.broadcast_to"}
+_NUMPY = {"transpose": "np.transpose", "reshape": "np.reshape"}
 
 
 def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], params: dict[str, Any],
@@ -109,7 +109,7 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
     (``(a * b)``, ``tanh(a)``), matmul as ``@``, and every other operation as
     ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives, which work on
     every number type. With ``numpy`` the code is for float arrays only, and says what numpy
-    does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.sum(a, axis=None)``), numpy's
+    does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.add.reduce(a, axis=None, keepdims=False)``), numpy's
     errors raised around it."""
     scalar = primitive.scalar
     if scalar is not None:
@@ -118,6 +118,8 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
             return f"({texts[0]} {infix} {texts[1]})"
         if scalar.name == "neg":
             return f"(-{texts[0]})"
+        if numpy and scalar.name == "pow" and texts[1] == "1":
+            return texts[0]  # x ** 1 is x to the bit; numpy would copy it
         if numpy and scalar.name in ("div", "pow"):
             return f"({texts[0]} {'/' if scalar.name == 'div' else '**'} {texts[1]})"
         if numpy and scalar.ufunc is not None and scalar.on_array is None:
@@ -126,7 +128,11 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
     if primitive is array_primitives.MATMUL:
         return f"({texts[0]} @ {texts[1]})"
     if numpy and primitive is array_primitives.INDEX and _simple_index(params["index"]):
-        return f"{texts[0]}[{_index_source(params['index'])}]"
+        return f"{texts[0]}[{index_source(params['index'])}]"
+    if numpy and primitive.name == "sum":  # np.sum's own call: np.add.reduce, without its Python wrapper
+        return f"np.add.reduce({texts[0]}, axis={params.get('axis')!r}, keepdims={params.get('keepdims', False)!r})"
+    if numpy and primitive.name == "broadcast_to":  # a view, as the tape's (matmul sums a copy in another order)
+        return f"np.broadcast_to({texts[0]}, {params['shape']!r})"
     if numpy and primitive.name in _NUMPY:
         # reshape's, broadcast_to's and transpose's one parameter by position (numpy 1.x names it otherwise)
         values = [repr(v) if _simple(v) else constants(v) for v in params.values()]
@@ -142,7 +148,7 @@ def _simple_index(index: Any) -> bool:
     return all(isinstance(p, (int, slice)) and not isinstance(p, bool) for p in parts)
 
 
-def _index_source(index: Any) -> str:
+def index_source(index: Any) -> str:
     """A basic index as written between brackets: ``1:``, ``:-1``, ``0, 2``."""
     parts = index if isinstance(index, tuple) else (index,)
 
@@ -158,15 +164,29 @@ def _index_source(index: Any) -> str:
 class CodeArray(ActiveArray):
     """An array known only by its shape and the source text that computes it."""
 
-    __slots__ = ("text", "constants", "known_shape", "numpy")
+    __slots__ = ("text", "constants", "known_shape", "numpy", "ones", "alias", "compact")
     kind = "code array"
     priority = 10**9
 
-    def __init__(self, text: str, shape: tuple[int, ...], constants: Callable[[Any], str], numpy: bool = False) -> None:
+    def __init__(
+        self,
+        text: str,
+        shape: tuple[int, ...],
+        constants: Callable[[Any], str],
+        numpy: bool = False,
+        ones: bool = False,
+        alias: bool = False,
+        compact: bool = False,
+    ) -> None:
         self.text = text
         self.known_shape = tuple(shape)
         self.constants = constants
         self.numpy = numpy
+        self.ones = ones  # every entry is 1 (the seed of a gradient, spread): a product by it is the other factor
+        self.alias = alias  # the text names an array that exists (no new array is made)
+        # its entries lie in one block, as an operation's new array does (not a view, not an input):
+        # a product by ones would be laid out the same, so a sum or matmul of either adds in one order
+        self.compact = compact or not self.known_shape
 
     def __repr__(self) -> str:
         return f"CodeArray({self.text}, {self.known_shape})"
@@ -194,14 +214,33 @@ class CodeArray(ActiveArray):
         return isinstance(other, (Code, CodeArray))
 
     def apply_array(self, primitive: Any, args: Any, params: dict[str, Any]) -> CodeArray:
-        """The operation written, its result's shape found by doing it on arrays of ones."""
+        """The operation written, its result's shape found by doing it on arrays of ones. In code
+        for float arrays, a product by an array of ones is the other factor, unwritten (x · 1 is x
+        to the bit), and ones spread, reshaped or picked from are ones."""
         texts = [a.text if isinstance(a, (Code, CodeArray)) else literal(a, self.constants) for a in args]
         stand_ins = [
             _stand_in(a.shape) if isinstance(a, CodeArray) else 1.0 if isinstance(a, Code) else a for a in args
         ]
         shape = np.shape(primitive.evaluate(*stand_ins, **params))
+        if self.numpy and primitive.scalar is not None and primitive.scalar.name == "mul":
+            for one, other in (args, args[::-1]):
+                if _is_ones(one) and isinstance(other, CodeArray) and other.compact and other.shape == shape:
+                    named = other.alias or other.text.isidentifier()
+                    return CodeArray(other.text, shape, self.constants, True, other.ones, named, compact=True)
         text = array_source(primitive, texts, params, self.constants, self.numpy)
-        return CodeArray(text, shape, self.constants, self.numpy)
+        ones = self.numpy and primitive.name in _KEEPING_ONES and _is_ones(args[0])
+        compact = primitive.name not in VIEWS
+        return CodeArray(text, shape, self.constants, self.numpy, ones=ones, compact=compact)
+
+
+def _is_ones(x: Any) -> bool:
+    return isinstance(x, CodeArray) and x.ones
+
+
+# The operations whose result is all ones where their argument is.
+_KEEPING_ONES = frozenset({"broadcast_to", "reshape", "transpose", "index"})
+# The operations whose result may be a view of their argument's memory.
+VIEWS = _KEEPING_ONES
 
 
 def _stand_in(shape: tuple[int, ...]) -> np.ndarray:

@@ -29,19 +29,20 @@ import keyword
 import linecache
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import count
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import DiffstudyError, DomainError
 from . import array_primitives, reverse
 from .active import constant_like
-from .code import CodeArray, NeedsValue, array_source, literal, written
+from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import plain
 from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
 from .trees import outputs_of
@@ -65,6 +66,16 @@ class _Operations:
 
 
 OPS = _Operations()
+
+
+class Term(NamedTuple):
+    """A linear map's product, written: its source (None where there is nothing to add), whether
+    it is to be subtracted, whether it is a new array nothing else holds, whether it is all ones."""
+
+    text: str | None
+    negative: bool
+    fresh: bool = False
+    ones: bool = False
 
 
 class PathChanged(DiffstudyError):
@@ -214,6 +225,7 @@ class Source:
     text: str
     namespace: dict[str, Any] = field(default_factory=dict)
     function: str = "generated"
+    derivatives_checked: bool = False  # the code itself raises where an adjoint is inf or nan
 
     @property
     def statements(self) -> int:
@@ -229,6 +241,7 @@ class _Writer:
         self.script = script
         self.numpy = numpy  # float arrays only: numpy's own calls, in place where the code owns an array
         self.fresh: set[str] = set()  # adjoint arrays this code made and nothing else refers to
+        self.ones: set[str] = set()  # adjoints known to be all ones (a gradient's seed, spread)
         self.tape = script.recording.tape
         self.names = script.names
         self.lines: list[str] = []
@@ -237,6 +250,7 @@ class _Writer:
         self.namespace.update(_pull=array_primitives.pull, _push=array_primitives.push, ops=OPS)
         self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
+        self.namespace.update(_float_errors_raised=float_errors_raised)
         self._counter = count()
         self._by_id: dict[int, str] = {}
         self._operands: dict[int, tuple[list[str], list[Any]]] = {}
@@ -363,18 +377,32 @@ class _Writer:
         """Entry k's arguments as code arrays (of their recorded shapes) or as the constants they were."""
         entry = self.tape[k]
         return [
-            CodeArray(self.names[operand], np.shape(self.tape[operand][1]), self.constant, self.numpy)
+            CodeArray(
+                self.names[operand],
+                np.shape(self.tape[operand][1]),
+                self.constant,
+                self.numpy,
+                compact=self.compact(operand),
+            )  # fmt: skip
             if isinstance(operand, int)
             else constant
             for operand, constant in zip(entry.operands, entry.constants)
         ]
 
-    def linear_map_source(self, k: int, position: int, vector: str, direction: str) -> tuple[str | None, bool] | None:
+    def compact(self, k: int) -> bool:
+        """Whether entry k's array is one an operation made (not an input, not a view of one)."""
+        entry = self.tape[k]
+        return k >= self.script.recording.n_inputs and (
+            entry.__class__ is not reverse.ArrayEntry or entry.primitive.name not in VIEWS
+        )
+
+    def linear_map_source(self, k: int, position: int, vector: str, direction: str) -> Term | None:
         """The vector-Jacobian product (``direction`` "transpose") or Jacobian-vector product ("apply")
         of entry k by its argument at ``position``, on ``vector``, written as numpy code from the
         array primitive's own linear map; and whether it is to be subtracted. None where the map
         looks at values (a stable rule, a max's winners) or places entries (an index): the code
-        then calls the map."""
+        then calls the map. The term also says whether it is a new array that nothing else holds,
+        and whether its entries are all 1."""
         entry = self.tape[k]
         out = CodeArray(self.names[k], np.shape(entry[1]), self.constant, self.numpy)
         operand = entry.operands[position]
@@ -383,14 +411,15 @@ class _Writer:
             if isinstance(linear_map, array_primitives.Select):
                 return self.select(linear_map, vector) if direction == "transpose" else None
             shape = np.shape(entry[1]) if direction == "transpose" else np.shape(self.tape[operand][1])
-            result = getattr(linear_map, direction)(CodeArray(vector, shape, self.constant, self.numpy))
+            vector_code = CodeArray(vector, shape, self.constant, self.numpy, ones=vector in self.ones, alias=True)
+            result = getattr(linear_map, direction)(vector_code)
         except (NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError, DiffstudyError):
             return None
         if result is None:
-            return None, linear_map.negative
+            return Term(None, linear_map.negative)
         if not isinstance(result, CodeArray):
             return None
-        return result.text, linear_map.negative
+        return Term(result.text, linear_map.negative, linear_map.fresh and not result.alias, result.ones)
 
     def select(self, linear_map: array_primitives.Select, g: str) -> None:
         """An index's adjoint: None (the map called), unless the code owns a float array to add
@@ -464,6 +493,34 @@ def _finite(*values: float) -> None:
             raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
 
 
+try:  # numpy ≥ 2 keeps its float-error setting in a context variable, which np.errstate sets on each call
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+
+    class float_errors_raised:  # noqa: N801 (read as a function in the generated code)
+        """``np.errstate(over="raise", invalid="raise", divide="raise")``, its setting made once
+        for the setting it is entered under (np.errstate makes it anew at every call, which costs
+        as much as an operation on a small array). What the caller set for underflow is kept."""
+
+        __slots__ = ("token",)
+        last: tuple[Any, Any] = (None, None)  # the setting entered under, and the one made from it
+
+        def __enter__(self) -> None:
+            outer = _extobj_contextvar.get()
+            last = float_errors_raised.last  # one read: another thread may replace it
+            if last[0] is not outer:
+                last = float_errors_raised.last = (outer, _make_extobj(over="raise", invalid="raise", divide="raise"))
+            self.token = _extobj_contextvar.set(last[1])
+
+        def __exit__(self, *exception: Any) -> None:
+            _extobj_contextvar.reset(self.token)
+
+except ImportError:  # another numpy: its own errstate
+
+    def float_errors_raised() -> Any:
+        """numpy's float errors raised, not warned of."""
+        return np.errstate(over="raise", invalid="raise", divide="raise")
+
+
 def _zero(x: Any) -> Any:
     return constant_like(x, 0)
 
@@ -497,6 +554,7 @@ def write(
     floats: bool = True,
     compact: bool = False,
     doc: str | None = None,
+    unit_seed: bool = False,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -509,6 +567,9 @@ def write(
     adjoint in place where it owns the array. With ``compact`` the adjoint of an intermediate
     number takes the name of one already used up, so that its float is freed at once (the code
     runs a third faster on long programs, where Python's memory, not its arithmetic, is the cost).
+    With ``unit_seed`` (a gradient: one output, seeded with 1 at every call) numpy code writes the
+    seed as 1.0 and leaves out the products by it and what they made unread (the seed is still an
+    argument).
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -518,6 +579,7 @@ def write(
             f"{script.size:,} operations are too many to write out (the limit is {LIMIT:,}): the tape is used"
         )
     writer = _Writer(script, numpy=floats)
+    arrays = floats and any(entry.__class__ is reverse.ArrayEntry for entry in script.recording.tape)
     name = _identifier(name.replace("<lambda>", "f"))
     recording = script.recording
     outputs = recording.outputs
@@ -538,19 +600,28 @@ def write(
     if mode == "value":
         derivatives: list[str] = []
     elif mode == "reverse":
-        derivatives = _backward(writer, script, [f"_u{j}" for j in range(len(outputs))], compact)
+        one = unit_seed and arrays and len(outputs) == 1
+        derivatives = _backward(writer, script, ["1.0" if one else f"_u{j}" for j in range(len(outputs))], compact)
     else:
         derivatives = _tangents(writer, script)
-    if floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
+    checked = arrays and mode == "reverse"
+    if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
+        sums = [d if not np.ndim(recording.tape[i][1]) else f"np.add.reduce({d}, axis=None)"
+                for i, d in enumerate(derivatives)]  # fmt: skip
+        writer.check_finite([*_numbers_among(script, numbers), *sums])
+    elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(script, numbers))
     writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
                 f"return ({', '.join(results)},), ()")  # fmt: skip
     lines = writer.lines
-    if floats and any(entry.__class__ is reverse.ArrayEntry for entry in recording.tape):
+    if arrays and mode == "reverse":
+        start = lines.index("    # the backward sweep, in reverse order")
+        lines = lines[:start] + _without_dead_code(lines[start:])
+    if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
-        lines = [*lines[:2], '    with np.errstate(over="raise", invalid="raise", divide="raise"):', *body]
-    return Source("\n".join(lines) + "\n", writer.namespace, name)
+        lines = [*lines[:2], "    with _float_errors_raised():  # np.errstate(over=, invalid=, divide='raise')", *body]
+    return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
 def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool = False) -> list[str]:
@@ -560,7 +631,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
     adjoint: dict[int, str] = {}
     maybe_none: set[str] = set()  # adjoints that a structural 0 may have left as nothing
     free: list[str] = []  # with ``compact``, names of adjoints used up, to hold the next ones
-    registers: set[str] = set()
+    shared: dict[str, int] = {}  # each register: how many entries' adjoints it holds (x = y + z: y's and z's are x's)
     seeded = []
     for out, seed in zip(script.recording.outputs, seeds):
         if script.recording.on_tape(out):
@@ -570,6 +641,8 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
             else:
                 adjoint[k] = f"{names[k]}_bar"
                 writer.emit(f"{adjoint[k]} = {seed}")
+                if seed == "1.0":
+                    writer.ones.add(adjoint[k])
             seeded.append(k)
     live = _live(script, seeded)
     writer.emit("# the backward sweep, in reverse order")
@@ -588,11 +661,22 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
             for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
                 exists = index in adjoint
                 target = adjoint.setdefault(index, f"{names[index]}_bar")
+                writer.ones.discard(target)  # a sum of ones and more is not ones
                 written_map = None if g in maybe_none else writer.linear_map_source(k, position, g, "transpose")
-                index = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
-                if writer.numpy and exists and target in writer.fresh and index is not None and _basic(index):
-                    # an index's adjoint added in place, at the entries it picked, into an array this code owns
-                    writer.emit(f"{target}[{writer.constant(index, 'index')}] += {g}")
+                picked = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
+                if writer.numpy and picked is not None and _basic(picked) and (not exists or target in writer.fresh):
+                    # an index's adjoint put into zeros (as the tape's scatter does), or added in
+                    # place into an array this code owns, at the entries it picked
+                    if not exists:
+                        writer.emit(f"{target} = np.zeros({np.shape(tape[index][1])!r})")
+                        writer.fresh.add(target)
+                    part = f"{target}[{index_source(picked)}]"
+                    # np.add(…, out=…) adds into the entries without copying them onto themselves after
+                    if not exists:
+                        writer.emit(f"{part} = {g}")
+                    else:
+                        view = np.ndim(entry[1]) > 0  # several entries picked: a view to add into
+                        writer.emit(f"np.add({part}, {g}, out={part})" if view else f"{part} += {g}")
                     continue
                 if written_map is None:  # the map itself, called: a value-dependent rule, an index
                     texts, _ = writer.operands(k)
@@ -604,16 +688,22 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                     if exists or entry.primitive is array_primitives.INDEX:  # a sum, or a scatter into zeros
                         writer.fresh.add(target)
                     continue
-                term, negative = written_map
+                term, negative, fresh, ones = written_map
                 if term is None:
                     if not exists:
                         del adjoint[index]
                     continue
-                if exists:  # a sum is a new array, which nothing else holds
+                if exists and writer.numpy and target in writer.fresh:
+                    writer.emit(f"{target} {'-' if negative else '+'}= {term}")  # into the array it owns
+                elif exists:  # a sum is a new array, which nothing else holds
                     writer.emit(f"{target} = {target} {'-' if negative else '+'} {term}")
                     writer.fresh.add(target)
-                else:  # possibly a view of another array (a reshape, a broadcast): not the code's own
+                else:
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
+                    if writer.numpy and (negative or fresh):  # else possibly a view of another array (a reshape)
+                        writer.fresh.add(target)
+                    if ones and not negative:
+                        writer.ones.add(target)
             continue
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):
@@ -621,38 +711,73 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                 continue
             rule = entry[0].partials[position]
             exists = index in adjoint
-            if compact and not exists and index >= n and tape[index].__class__ is tuple:
-                # a register, not a name: one used up if any (its float freed at once, see write)
-                adjoint[index] = free.pop() if free else f"_a{len(registers)}"
-                registers.add(adjoint[index])
+            if rule.__class__ is Unit and rule.sign == 0:
+                continue
+            register = compact and index >= n and tape[index].__class__ is tuple
+            plus_one = rule.__class__ is Unit and rule.sign == 1
+            if register and not exists and plus_one and g in shared and g not in maybe_none:
+                adjoint[index] = g  # the same number: its register is shared, not copied
+                shared[g] += 1
+                continue
+            old = adjoint.get(index)
+            if register and (not exists or shared.get(old, 0) > 1):
+                # a register, not a name: one used up if any (its float freed at once, see write);
+                # a sum into a register shared with another entry's adjoint goes into one of its own
+                if exists:
+                    shared[old] -= 1
+                adjoint[index] = free.pop() if free else f"_a{len(shared)}"
+                shared[adjoint[index]] = 1
                 maybe_none.discard(adjoint[index])
             target = adjoint.setdefault(index, f"{names[index]}_bar")
-            if rule.__class__ is Unit and rule.sign == 0:
-                if not exists:
-                    del adjoint[index]
-                continue
+            writer.ones.discard(target)
             text, called = (None, False) if rule.__class__ is Unit else writer.partial(k, position)
-            if called or g in maybe_none or target in maybe_none:
+            if called or g in maybe_none or old in maybe_none:
                 # A partial that may be ±1 or 0 by structure (a kink's), or an adjoint that may be
                 # nothing yet: accumulated as the tape accumulates (its accumulate()).
                 partial = text if text is not None else ("_ONE" if rule.sign == 1 else "_MINUS_ONE")
-                writer.emit(f"{target} = _accumulate({target if exists else 'None'}, {partial}, {g})")
+                writer.emit(f"{target} = _accumulate({old if exists else 'None'}, {partial}, {g})")
                 maybe_none.add(target)
             elif rule.__class__ is Unit:
                 if rule.sign == 1:
-                    writer.emit(f"{target} = {target} + {g}" if exists else f"{target} = {g}")
+                    writer.emit(f"{target} = {old} + {g}" if exists else f"{target} = {g}")
                 else:
-                    writer.emit(f"{target} = {target} - {g}" if exists else f"{target} = -{g}")
+                    writer.emit(f"{target} = {old} - {g}" if exists else f"{target} = -{g}")
             else:
                 term = f"{text} * {g}"
-                writer.emit(f"{target} = {target} + {term}" if exists else f"{target} = {term}")
-        if compact and g in registers:
-            del adjoint[k]  # entry k's adjoint is used up (each register is one entry's): it can hold another
-            free.append(g)
+                writer.emit(f"{target} = {old} + {term}" if exists else f"{target} = {term}")
+        if compact and g in shared:
+            del adjoint[k]  # entry k's adjoint is used up: its register can hold another once no entry shares it
+            shared[g] -= 1
+            if not shared[g]:
+                free.append(g)
     return [
         f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")
         for i in range(n)
     ]
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*) = (.*)$")
+
+
+def _without_dead_code(lines: list[str]) -> list[str]:
+    """The adjoint code without the assignments nothing reads after (an adjoint of ones whose
+    products were all left out, the aliases of it), walked from the end: a name is needed if a
+    later line that is kept mentions it before it is assigned again."""
+    needed: set[str] = set()
+    kept: list[str] = []
+    for line in reversed(lines):
+        assigned = _ASSIGNED.match(line)
+        if assigned is not None and not line.startswith("        "):  # a statement of the body, not of an if
+            name, expression = assigned.groups()
+            if name not in needed:
+                continue
+            needed.discard(name)
+            needed.update(_NAME.findall(expression))
+        elif not line.lstrip().startswith("#"):
+            needed.update(_NAME.findall(line))
+        kept.append(line)
+    return kept[::-1]
 
 
 def _basic(index: Any) -> bool:
@@ -692,7 +817,7 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
                     )
                     total = f"_push({total}, {linear_map}, {tangent[index]})"
                     continue
-                term, negative = written_map
+                term, negative = written_map.text, written_map.negative
                 if total == "None":
                     total = f"-{term}" if negative else term
                 else:
