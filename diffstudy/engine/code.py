@@ -237,10 +237,10 @@ def _is_ones(x: Any) -> bool:
     return isinstance(x, CodeArray) and x.ones
 
 
-# The operations whose result is all ones where their argument is.
-_KEEPING_ONES = frozenset({"broadcast_to", "reshape", "transpose", "index"})
 # The operations whose result may be a view of their argument's memory.
-VIEWS = _KEEPING_ONES
+VIEWS = frozenset({"broadcast_to", "reshape", "transpose", "index"})
+# The operations whose result is all ones where their argument is: the same four, which move entries.
+_KEEPING_ONES = VIEWS
 
 
 def _stand_in(shape: tuple[int, ...]) -> np.ndarray:

@@ -6,8 +6,9 @@ from ..studies.written import DerivativeCode
 
 NAMES = (
     "# The code calls diffstudy's primitives by name (pow, divide, sin, … as diffstudy.fn has them;\n"
-    "# ops.<name> for an array operation), Fraction, and the program's constants (_c…); ds.jit(…)\n"
-    "# runs it, and its .source is this text."
+    "# ops.<name> for an array operation), Fraction, and the program's constants (_c…). ds.jit(…)\n"
+    "# runs this code, cut where its numbers stay the same (its .source: an intermediate adjoint in a\n"
+    "# register _a0, _a1, …; a gradient's numpy code without the products by its seed of 1)."
 )
 
 
