@@ -33,7 +33,7 @@ from .api import Transform
 from .engine import generate
 from .engine.levels import Leveled
 from .engine.trees import flatten, size_of, unflatten
-from .errors import CaseError
+from .errors import CaseError, DomainError
 
 _FLOATS = frozenset({float})
 
@@ -389,10 +389,10 @@ class Jitted:
             return self.fn(*args, **kwargs)
         try:
             return self._compiled(args, kwargs)
-        except FloatingPointError:
+        except (FloatingPointError, DomainError):
             # numpy's float error in the written-out code (a norm's squares past the float range
-            # where the tape's rule scales first): the tape decides, and says in one line what
-            # overflowed if something truly did.
+            # where the tape's rule scales first), or an overflow or a domain error the code found:
+            # the tape decides, and says in one line which operation overflowed if one truly did.
             return self.fn(*args, **kwargs)
 
     def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

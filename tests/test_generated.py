@@ -447,3 +447,13 @@ def test_an_adjoint_passed_on_unchanged_shares_its_register_and_a_sum_into_a_sha
         assert compiled(x, y) == pytest.approx((y * dt, x * dt), rel=1e-14)
     copies = re.findall(r"^ *(_a\d+) = (_a\d+)$", compiled.source, re.M)
     assert copies == [], compiled.source
+
+
+def test_an_overflow_the_code_finds_is_named_in_the_tapes_words():
+    def f(x):
+        return x / (1 + x * x)
+
+    for g in (ds.grad(f), ds.jit(ds.grad(f))):
+        with pytest.raises(DomainError, match=r"^mul of 1e\+200 and 1e\+200 overflows a float$"):
+            g(1e200)
+    assert ds.jit(ds.grad(f))(2.0) == pytest.approx((1 - 4) / 25, rel=1e-15)  # (1 − x²)/(1 + x²)², by hand

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..studies.written import DerivativeCode
 
 NAMES = (
-    "# The code calls diffstudy's primitives by name (pow, divide, sin, … as diffstudy.fn has them;\n"
-    "# ops.<name> for an array operation), Fraction, and the program's constants (_c…). ds.jit(…)\n"
+    "# The code calls diffstudy's primitives by their registry's names (pow, div, sin, …; diffstudy.fn\n"
+    "# has the functions among them; ops.<name> an array operation), Fraction, and the program's\n"
+    "# constants (_c…: an array f reads, such as data, or its transpose). ds.jit(…)\n"
     "# runs this code, cut where its numbers stay the same (its .source: an intermediate adjoint in a\n"
     "# register _a0, _a1, …; a gradient's numpy code without the products by its seed of 1)."
 )
