@@ -355,6 +355,8 @@ def test_a_gradients_seed_of_one_is_left_out_of_the_numpy_code_and_nothing_unrea
     backward = compiled.source.split("the backward sweep")[1]
     # b * 1 is b: the spread seed is not multiplied by, so it is not made at all
     assert "broadcast_to" not in backward and "b_bar = b\n" in backward
+    # x[::2] ** 2 is read once, by the line after it: freed there, not held to the end
+    assert re.search(r"a = \(v1 - (v\d+)\)\n +del \1\n", compiled.source), compiled.source
     # jacrev seeds each row with another unit vector: its code keeps the products by the seed
     rows = ds.jit(ds.jacrev(lambda x: x * x))(x[:3])
     assert np.array_equal(rows, np.diag(2 * x[:3]))

@@ -620,6 +620,10 @@ def write(
     if arrays and mode == "reverse":
         start = lines.index("    # the backward sweep, in reverse order")
         lines = lines[:start] + _without_dead_code(lines[start:])
+        tape = recording.tape
+        made = {script.names[k] for k in range(n, len(tape)) if writer.compact(k) and np.ndim(tape[k][1])}
+        made |= {f"{name}_bar" for name, entry in zip(script.names, tape) if np.ndim(entry[1])}  # adjoint arrays
+        lines = _freed_after_last_read(lines, made)
     if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
@@ -781,6 +785,32 @@ def _without_dead_code(lines: list[str]) -> list[str]:
             needed.update(_NAME.findall(line))
         kept.append(line)
     return kept[::-1]
+
+
+def _freed_after_last_read(lines: list[str], arrays: set[str]) -> list[str]:
+    """The code with each of ``arrays`` (f's own, made by its operations, and the adjoints) deleted
+    after the last line that mentions it: its memory is reused at once, so fewer arrays are held together (a
+    third less time at n = 10⁵ … 10⁶, where the memory, not the arithmetic, is the cost). One read
+    inside a check of the path (an if) is never deleted."""
+    last: dict[str, int] = {}
+    nested: set[str] = set()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            continue
+        for name in arrays.intersection(_NAME.findall(line)):
+            last[name] = i
+            if line.startswith("        "):
+                nested.add(name)
+    freed: dict[int, list[str]] = {}
+    for name, i in last.items():
+        if name not in nested and not lines[i].lstrip().startswith("return"):
+            freed.setdefault(i, []).append(name)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        kept.append(line)
+        if i in freed:
+            kept.append(f"    del {', '.join(sorted(freed[i]))}")
+    return kept
 
 
 def _basic(index: Any) -> bool:
