@@ -218,7 +218,9 @@ def _identifier(name: str) -> str:
 # ---------------------------------------------------------------- writing
 
 
-_NOT_STATEMENTS = ("#", '"""', "def ", "with _float_errors_raised")  # a comment, the heading, numpy's errors raised
+# The line around numpy code that raises numpy's float errors (see float_errors_raised).
+RAISING = "with _float_errors_raised():  # np.errstate(over=, invalid=, divide='raise')"
+_NOT_STATEMENTS = ("#", '"""', "def ", RAISING)  # a comment, the heading, numpy's errors raised
 
 
 @dataclass
@@ -627,7 +629,7 @@ def write(
     if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
-        lines = [*lines[:2], "    with _float_errors_raised():  # np.errstate(over=, invalid=, divide='raise')", *body]
+        lines = [*lines[:2], f"    {RAISING}", *body]
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
