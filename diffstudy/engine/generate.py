@@ -25,6 +25,7 @@ with this one's code.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import linecache
 import math
@@ -89,13 +90,14 @@ class TooLarge(DiffstudyError):
 @dataclass(frozen=True)
 class Guard:
     """One comparison the program made while recorded: after entry ``after``, ``left symbol right``
-    gave ``result`` (a boolean, or an array of them)."""
+    gave ``result`` (a boolean, or an array of them), on the program's ``line`` where known."""
 
     after: int
     symbol: str
     left: Any
     right: Any
     result: Any
+    line: tuple[str, int] | None = None
 
 
 @dataclass
@@ -126,7 +128,7 @@ class _Watcher:
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
 
     def compared(self, symbol: str, left: Any, right: Any, result: Any) -> None:
-        self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result))
+        self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result, self.line))
 
     def trace(self, frame: Any, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename not in self.files:
@@ -207,6 +209,12 @@ def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list
 
 
 def _identifier(name: str) -> str:
+    if (
+        name.isidentifier()
+        and name.isascii()
+        and not (name[0] == "_" or keyword.iskeyword(name) or name in _RESERVED or name.endswith(("_bar", "_dot")))
+    ):
+        return name  # most names (v<entry>, the program's own): checked at C speed
     cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "v"
     if cleaned[0].isdigit() or keyword.iskeyword(cleaned) or cleaned in _RESERVED or cleaned.startswith("_"):
         cleaned = "v_" + cleaned
@@ -259,6 +267,7 @@ class _Writer:
         self._counter = count()
         self._by_id: dict[int, str] = {}
         self._operands: dict[int, tuple[list[str], list[Any]]] = {}
+        self._folded_at, self._folds = -1, 0  # the last line add() folded into, and how many times
 
     def constant(self, x: Any, hint: str = "c") -> str:
         """A constant the code refers to by name (an array, a rule, a number of an outer
@@ -278,6 +287,27 @@ class _Writer:
 
     def emit(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
+
+    def add(self, target: str, old: str, operator: str, term: str, fold: bool = False) -> None:
+        """``target = old + term`` (or −). With ``fold``, where the line before gave ``target`` its
+        number (``_a2 = v24 * _a1``), one line instead (``_a2 = (v24 * _a1) + v24 * _a1``): the
+        same operations in the same order, one name fewer to store and load (a scalar program's
+        code runs a sixth faster)."""
+        head = f"    {target} = "
+        previous = self.lines[-1]
+        folds = self._folds if self._folded_at == len(self.lines) - 1 else 0
+        if (
+            fold
+            and old == target
+            and previous.startswith(head)
+            and folds < _FOLDS
+            and target not in _NAME.findall(term)
+        ):
+            before = previous[len(head) :]
+            self.lines[-1] = f"{head}{before if before.isidentifier() else f'({before})'} {operator} {term}"
+            self._folded_at, self._folds = len(self.lines) - 1, folds + 1
+        else:
+            self.emit(f"{target} = {old} {operator} {term}")
 
     # -- the forward sweep: f's operations in the order recorded
 
@@ -332,7 +362,7 @@ class _Writer:
             self.emit(f"if not _same({test}, {self.constant(guard.result)}):")
         else:
             self.emit(f"if {'not ' if guard.result else ''}({test}):")
-        where = _where(self.script.lines[guard.after]) if guard.after < len(self.script.lines) else ""
+        where = _where(guard.line)
         self.emit(f"raise PathChanged({f'{test} decides otherwise than when recorded{where}'!r})", 2)
 
     def side(self, x: Any) -> str:
@@ -462,6 +492,8 @@ class _Writer:
         for start in range(0, len(names), 200):
             self.emit(f"_finite({', '.join(names[start : start + 200])},)")
 
+
+_FOLDS = 8  # terms add() puts into one line at most: its expression stays shallow for the compiler
 
 # The operations through which an inf or nan always reaches the result.
 _PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
@@ -626,6 +658,10 @@ def write(
         made = {script.names[k] for k in range(n, len(tape)) if writer.compact(k) and np.ndim(tape[k][1])}
         made |= {f"{name}_bar" for name, entry in zip(script.names, tape) if np.ndim(entry[1])}  # adjoint arrays
         lines = _freed_after_last_read(lines, made)
+        if compact:
+            floats = {name: np.shape(entry[1]) for name, entry in zip(script.names, tape) if _float_array(entry[1])}
+            floats.update({f"{name}_bar": shape for name, shape in floats.items()})
+            lines = _reused_in_place(lines, floats)
     if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
@@ -667,11 +703,20 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
         g = adjoint[k]
         entry = tape[k]
         if entry.__class__ is reverse.ArrayEntry:
-            for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
+            positions = _variable_positions(entry)
+            maps = {p: None if g in maybe_none else writer.linear_map_source(k, p, g, "transpose") for p in positions}
+            repeated = _repeated_call([m.text for m in maps.values() if m is not None and m.text is not None])
+            if repeated is not None:  # solve(Aᵀ, ḡ) in both x = solve(A, b)'s adjoints: solved once
+                made_once = f"_{names[k]}_{repeated.split('(')[0].split('.')[-1]}"  # _x_solve
+                writer.emit(f"{made_once} = {repeated}")
+                for p, m in maps.items():
+                    if m is not None and m.text is not None:
+                        maps[p] = m._replace(text=m.text.replace(repeated, made_once))
+            for position, (index, _) in zip(positions, entry.arguments):
                 exists = index in adjoint
                 target = adjoint.setdefault(index, f"{names[index]}_bar")
                 writer.ones.discard(target)  # a sum of ones and more is not ones
-                written_map = None if g in maybe_none else writer.linear_map_source(k, position, g, "transpose")
+                written_map = maps[position]
                 picked = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
                 if writer.numpy and picked is not None and _basic(picked) and (not exists or target in writer.fresh):
                     # an index's adjoint put into zeros (as the tape's scatter does), or added in
@@ -705,7 +750,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                 if exists and writer.numpy and target in writer.fresh:
                     writer.emit(f"{target} {'-' if negative else '+'}= {term}")  # into the array it owns
                 elif exists:  # a sum is a new array, which nothing else holds
-                    writer.emit(f"{target} = {target} {'-' if negative else '+'} {term}")
+                    writer.add(target, target, "-" if negative else "+", term, compact)
                     writer.fresh.add(target)
                 else:
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
@@ -748,12 +793,12 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                 maybe_none.add(target)
             elif rule.__class__ is Unit:
                 if rule.sign == 1:
-                    writer.emit(f"{target} = {old} + {g}" if exists else f"{target} = {g}")
+                    writer.add(target, old, "+", g, compact) if exists else writer.emit(f"{target} = {g}")
                 else:
-                    writer.emit(f"{target} = {old} - {g}" if exists else f"{target} = -{g}")
+                    writer.add(target, old, "-", g, compact) if exists else writer.emit(f"{target} = -{g}")
             else:
                 term = f"{text} * {g}"
-                writer.emit(f"{target} = {old} + {term}" if exists else f"{target} = {term}")
+                writer.add(target, old, "+", term, compact) if exists else writer.emit(f"{target} = {term}")
         if compact and g in shared:
             del adjoint[k]  # entry k's adjoint is used up: its register can hold another once no entry shares it
             shared[g] -= 1
@@ -767,6 +812,27 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*) = (.*)$")
+
+
+_CALL = re.compile(r"(?:ops|np\.linalg)\.(\w+)\(")  # an array operation's call
+
+
+def _repeated_call(texts: Sequence[str]) -> str | None:
+    """The longest call of an array operation that computes (``ops.solve(…)``, not a view such as
+    ``ops.reshape(…)``) and appears more than once in ``texts``."""
+    seen: dict[str, int] = {}
+    for text in texts:
+        for found in _CALL.finditer(text):
+            if found[1] in VIEWS:
+                continue
+            depth = 0
+            for end in range(found.end() - 1, len(text)):
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                if depth == 0:
+                    call = text[found.start() : end + 1]
+                    seen[call] = seen.get(call, 0) + 1
+                    break
+    return max((call for call, times in seen.items() if times > 1), key=len, default=None)
 
 
 def _without_dead_code(lines: list[str]) -> list[str]:
@@ -813,6 +879,126 @@ def _freed_after_last_read(lines: list[str], arrays: set[str]) -> list[str]:
         if i in freed:
             kept.append(f"    del {', '.join(sorted(freed[i]))}")
     return kept
+
+
+# Python's operators and numpy's functions whose result is a new array of the broadcast shape,
+# entry by entry: one of them can write into an argument's array (out=) once nothing else reads it.
+_UFUNCS_OF = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide", ast.USub: "negative"}
+_ELEMENTWISE = frozenset({
+    "add", "subtract", "multiply", "true_divide", "divide", "negative", "square", "sqrt", "exp", "log", "tanh",
+    "sin", "cos", "abs", "absolute", "maximum", "minimum",
+})  # fmt: skip
+_READ_ONLY_CALLS = frozenset({"np.add.reduce", "_finite", *(f"np.{name}" for name in _ELEMENTWISE)})
+_REUSED = 4096  # entries from which an array is written into in place (below, a new one costs less than out=)
+
+
+def _float_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size >= _REUSED
+
+
+def _reused_in_place(lines: list[str], shapes: dict[str, tuple[int, ...]]) -> list[str]:
+    """Numpy code where an operation entry by entry (``t = (a * b)``, ``t = np.tanh(a)``) writes into
+    the array of an argument read for the last time there (``t = np.multiply(a, b, out=a)``),
+    instead of asking for new memory: fresh pages cost more than the arithmetic on large arrays.
+    Done only where the argument's array is one this code made by such an operation (not an input,
+    a view, an alias or a map's result: nothing else can hold it), ``shapes`` (float64 arrays
+    by name) says it has the result's shape, and the line after deletes it. The arithmetic, and
+    so every bit, is the same."""
+    owned: set[str] = set()  # names whose array no other name, view or caller can hold
+    kept = list(lines)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not text or text.startswith(("#", "del ", '"""', "def ")):
+            continue
+        try:
+            statement = ast.parse(text).body[0]
+        except SyntaxError:  # an if's line, with its body below
+            owned.difference_update(_NAME.findall(text))
+            continue
+        _unsafe_reads(statement, owned)
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
+            continue
+        target = statement.targets[0].id
+        value = statement.value
+        owned.discard(target)
+        if not _fresh(value):
+            continue
+        owned.add(target)
+        dying = lines[i + 1].strip().removeprefix("del ").split(", ") if lines[i + 1].strip().startswith("del ") else []
+        rewritten = _into_dying(value, target, dying, owned, shapes)
+        if rewritten is not None:
+            kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
+    return kept
+
+
+def _fresh(value: ast.expr) -> bool:
+    """Whether an expression makes a new array (an operation entry by entry, a product, zeros, a sum over axes)."""
+    if isinstance(value, ast.BinOp) or (isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub)):
+        return True
+    if isinstance(value, ast.Call) and not any(k.arg == "out" for k in value.keywords):
+        name = ast.unparse(value.func)
+        return name in ("np.zeros", "np.add.reduce") or name.removeprefix("np.") in _ELEMENTWISE
+    return False
+
+
+def _unsafe_reads(statement: ast.stmt, owned: set[str]) -> None:
+    """Take out of ``owned`` every name the statement reads where its array could be kept beyond
+    it: as a whole value (an alias), a stored view (x[::2], np.transpose), a map's argument, a
+    returned value. An operand of arithmetic or of numpy's functions entry by entry is not kept."""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False)]
+    while stack:
+        node, safe = stack.pop()
+        if isinstance(node, ast.Name):
+            if not safe:
+                owned.discard(node.id)
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            stack.extend((target.value, True) for target in targets if isinstance(target, ast.Subscript))
+            stack.append((node.value, False))
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            stack.extend((child, True) for child in ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in _READ_ONLY_CALLS:
+            stack.extend((argument, True) for argument in node.args)
+            stack.extend((keyword.value, True) for keyword in node.keywords)
+        elif isinstance(node, ast.Subscript) and safe:  # a view read at once, not kept
+            stack.append((node.value, True))
+        else:
+            stack.extend((child, False) for child in ast.iter_child_nodes(node))
+
+
+def _into_dying(
+    value: ast.expr, target: str, dying: list[str], owned: set[str], shapes: dict[str, tuple[int, ...]]
+) -> str | None:
+    """``value`` written as a numpy call into the array of an argument that dies here, or None."""
+    if isinstance(value, ast.BinOp):
+        if isinstance(value.op, ast.Pow) and isinstance(value.right, ast.Constant) and value.right.value == 2:
+            function, arguments = "square", [value.left]  # what numpy computes for x ** 2
+        elif type(value.op) in _UFUNCS_OF:
+            function, arguments = _UFUNCS_OF[type(value.op)], [value.left, value.right]
+        else:
+            return None
+    elif isinstance(value, ast.UnaryOp):
+        function, arguments = "negative", [value.operand]
+    elif (
+        isinstance(value, ast.Call)
+        and not value.keywords
+        and ast.unparse(value.func).removeprefix("np.") in _ELEMENTWISE
+    ):
+        function, arguments = ast.unparse(value.func).removeprefix("np."), value.args
+    else:
+        return None
+    shape = shapes.get(target)
+    for argument in arguments:
+        if (
+            isinstance(argument, ast.Name)
+            and argument.id in dying
+            and argument.id in owned
+            and shape is not None
+            and shapes.get(argument.id) == shape
+        ):
+            texts = ", ".join(ast.unparse(a) for a in arguments)
+            return f"np.{function}({texts}, out={argument.id})"
+    return None
 
 
 def _basic(index: Any) -> bool:
