@@ -21,7 +21,9 @@ that first call (trace and compile) is in its own column.
   operation. JAX's jit of a Python loop of 1000 operations compiles for minutes: only with
   ``--jax-loops``.
 
-The issue's targets are checked and printed at the end.
+The generated gradient's targets are checked and printed at the end (met or not, with the gradient
+by hand beside): grad/f ≤ 4 and trace and compile ≤ 50 ms on the scalar loops; grad/f ≤ 2 on the
+arrays up to n = 10⁵ and on the network, ≤ 4 at n = 10⁶. They are a report: the exit status is 0.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def _ratios(name: str, f: Callable[..., Any], grads: dict[str, Callable[..., Any
         if not np.allclose(ours, theirs, rtol=1e-9, atol=1e-12):
             raise SystemExit(f"{name}: the gradient written by hand disagrees with the tape's: nothing timed")
     timed = time_it(lambda: f(*args), TimeLimits(repeats=repeat))
-    row: dict[str, Any] = {"function": name, "f ms": timed.best * 1e3, "f spread": timed.spread}
+    row: dict[str, Any] = {"function": name, "f µs": timed.best * 1e6, "f spread": timed.spread}
     for library, grad in grads.items():
         if library in COMPILED:
             _, seconds = first_call(lambda grad=grad: lambda: grad(*args))
@@ -215,7 +217,7 @@ def _scalar_row(build: Callable[[int], Any], peers: dict[str, Any], repeat: int,
     ours = best_time(lambda: tape_gradient(point), repeat)
     compiled_gradient = diffstudy.jit(diffstudy.grad(of_list))
     _, seconds = first_call(lambda: lambda: compiled_gradient(point))
-    row: dict[str, Any] = {"function": f"{build.__name__} n=1000", "recorded ops": operations}
+    row: dict[str, Any] = {"function": f"{build.__name__} loop n=1,000", "recorded ops": operations}
     row.update({"f µs": timed.best * 1e6, "f spread": timed.spread, "tape grad/f": ours / timed.best})
     row["generated grad/f"] = best_time(lambda: compiled_gradient(point), repeat) / timed.best
     row["generated compile ms"] = seconds * 1e3
@@ -268,10 +270,16 @@ def main(argv: list[str] | None = None) -> int:
     print("\nScalar loops of Python floats: the gradient's time over f's\n")
     print(tabulate(scalars, headers="keys", tablefmt=style, floatfmt=".2f"))
     print(f"\n{machine()}; best of {repeat}.")
-    faster = [row["function"] for row in arrays for k, v in row.items() if k.endswith("grad/f") and v < 1]
+    # The gradient by hand computes no value of f, and combines terms: it may take less time than f.
+    faster = [
+        f"{k.removesuffix(' grad/f')} on {row['function']}"
+        for row in arrays
+        for k, v in row.items()
+        if k.endswith("grad/f") and v < 1 and not k.startswith("numpy by hand")
+    ]
     if faster:
         notes.append(
-            "a gradient took less time than f in numpy on " + ", ".join(sorted(set(faster))) + ": f was timed while "
+            "a gradient took less time than f in numpy (" + "; ".join(faster) + "): f was timed while "
             "the machine was busy, or a library ran f on several threads (try OPENBLAS_NUM_THREADS=1); run again"
         )
     for note in notes:

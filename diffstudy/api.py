@@ -285,7 +285,26 @@ def _finish_all(values: Sequence[Any]) -> list[Any]:
         total = sum(values)
         if total - total == 0:  # inf or nan anywhere would make the sum inf or nan
             return list(values)
-    return [_finish(v) for v in values]
+    return _separate([_finish(v) for v in values])
+
+
+def _separate(values: list[Any]) -> list[Any]:
+    """The arrays among ``values`` each the user's own to change: one that is the same array as
+    another, or a view of its memory (∂(a + b) gives a and b one adjoint), copied, and so is a
+    read-only one (np.sum's adjoint is a broadcast view of one number)."""
+    held: set[int] = set()
+    separate = []
+    for value in values:
+        if isinstance(value, np.ndarray):
+            root = value
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if id(root) in held or not value.flags.writeable:
+                value = value.copy()
+                root = value
+            held.add(id(root))
+        separate.append(value)
+    return separate
 
 
 _VALUE = itemgetter(1)  # an entry's value, in Entry and ArrayEntry alike

@@ -33,6 +33,7 @@ from . import api
 from .api import Transform
 from .engine import generate
 from .engine.levels import Leveled
+from .engine.ndarrays import numpy_errors_explained
 from .engine.trees import flatten, size_of, unflatten
 from .errors import CaseError, DomainError
 
@@ -244,10 +245,6 @@ class Program:
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
         self.mode = mode
         name = _function_name(f, transform.kind)
-        unit = transform.kind in ("grad", "value_and_grad")  # seeded with 1 at every call
-        self.source = generate.write(self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit)
-        self.function = generate.build(self.source)
-        self.seen = _globals_of(f) + _static_arguments(args, kwargs, self.inputs)
         # Which leaves of the code belong to the differentiated arguments, in order.
         starts = np.cumsum([0] + [len(flatten(args[i])[0]) for i in self.inputs])
         self.differentiated = [
@@ -256,6 +253,13 @@ class Program:
             if i in self.chosen
             for leaf in range(start, end)
         ]
+        unit = transform.kind in ("grad", "value_and_grad")  # seeded with 1 at every call
+        wanted = self.differentiated if mode == "reverse" else None  # a data array's adjoint is not made
+        self.source = generate.write(
+            self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit, wanted=wanted
+        )
+        self.function = generate.build(self.source)
+        self.seen = _globals_of(f) + _static_arguments(args, kwargs, self.inputs)
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):
@@ -309,8 +313,8 @@ class Program:
         )
         if not self.floats or (not self.source.derivatives_checked and _not_finite(chosen)):
             chosen = api._finish_all(chosen)  # an adjoint that overflowed is an error
-        elif self.source.derivatives_checked:  # numpy code: a spread adjoint (np.sum's) is a read-only view
-            chosen = [a.copy() if a.__class__ is np.ndarray and not a.flags.writeable else a for a in chosen]
+        elif self.source.derivatives_checked:  # numpy code: two adjoints may be one array, or a read-only view
+            chosen = api._separate(list(chosen))
         gradient = chosen[0] if self.bare else list(chosen) if self.one_list else self.outer.arranged(chosen)
         return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
 
@@ -337,6 +341,14 @@ class Program:
 
     def _blocks(self, rows: list[list[Any]]) -> Any:
         return api._jacobian_blocks(self.outer, rows)
+
+
+def _recorded(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    """f recorded on the tape at these arguments, which raises where a value overflowed on the way."""
+    inputs = tuple(i for i, a in enumerate(args) if _dynamic(a))
+    if inputs:
+        with numpy_errors_explained():
+            api._record(api._Split(f, args, inputs, kwargs))
 
 
 def _not_finite(numbers: Sequence[Any]) -> bool:
@@ -417,6 +429,8 @@ class Jitted:
             # numpy's float error in the written-out code (a norm's squares past the float range
             # where the tape's rule scales first), or an overflow or a domain error the code found:
             # the tape decides, and says in one line which operation overflowed if one truly did.
+            if self.transform.kind == "value":  # f itself would say nothing (1e200 / inf is 0.0)
+                _recorded(self.fn, args, kwargs)
             return self.fn(*args, **kwargs)
 
     def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

@@ -150,6 +150,14 @@ def test_readme_example_matches_compare(capsys):
         assert cells[7] == " / ".join(map(str, sizes))
 
 
+def test_readme_adjoint_code_is_what_the_code_command_prints(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```python\ndef gradient_of_lecture27(")[1].split("```")[0]
+    status, out, _ = run(capsys, "code", "lecture27")
+    assert status == 0
+    assert "def gradient_of_lecture27(" + shown in out
+
+
 @pytest.mark.parametrize("module", ["diffstudy.harness.methods", "diffstudy.engine.reverse"])
 def test_the_examples_in_the_docstrings(module):
     import doctest

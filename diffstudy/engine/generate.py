@@ -198,13 +198,18 @@ _RESERVED = {"Fraction", "np", "power", "divide", "PathChanged"} | {p.name for p
 def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list[str]:
     """A name per entry: the inputs' own, then the program's local name where one was bound
     (x, x_2, x_3 for a name rebound in a loop), else v<entry>."""
-    taken: dict[str, int] = {}
+    taken: dict[str, int] = {}  # each base name: the last suffix given it
+    used: set[str] = set()
     names = []
     for k in range(len(tape)):
-        base = inputs[k] if k < len(inputs) else bound.get(k, f"v{k}")
-        base = _identifier(base)
-        taken[base] = taken.get(base, 0) + 1
-        names.append(base if taken[base] == 1 else f"{base}_{taken[base]}")
+        base = _identifier(inputs[k] if k < len(inputs) else bound.get(k, f"v{k}"))
+        name, suffix = base, taken.get(base, 1)
+        while name in used:  # the program's own y_2 is not the second y
+            suffix += 1
+            name = f"{base}_{suffix}"
+        taken[base] = suffix
+        used.add(name)
+        names.append(name)
     return names
 
 
@@ -592,6 +597,7 @@ def write(
     compact: bool = False,
     doc: str | None = None,
     unit_seed: bool = False,
+    wanted: Sequence[int] | None = None,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -606,7 +612,8 @@ def write(
     runs a third faster on long programs, where Python's memory, not its arithmetic, is the cost).
     With ``unit_seed`` (a gradient: one output, seeded with 1 at every call) numpy code writes the
     seed as 1.0 and leaves out the products by it and what they made unread (the seed is still an
-    argument).
+    argument). With ``wanted`` (reverse mode) only the adjoints of those inputs are computed, and
+    of what depends on them; the others are returned as None (a data array's adjoint is not made).
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -638,13 +645,14 @@ def write(
         derivatives: list[str] = []
     elif mode == "reverse":
         one = unit_seed and arrays and len(outputs) == 1
-        derivatives = _backward(writer, script, ["1.0" if one else f"_u{j}" for j in range(len(outputs))], compact)
+        seeds = ["1.0" if one else f"_u{j}" for j in range(len(outputs))]
+        derivatives = _backward(writer, script, seeds, compact, _reaching(script, wanted))
     else:
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
         sums = [d if not np.ndim(recording.tape[i][1]) else f"np.add.reduce({d}, axis=None)"
-                for i, d in enumerate(derivatives)]  # fmt: skip
+                for i, d in enumerate(derivatives) if d != "None"]  # fmt: skip
         writer.check_finite([*_numbers_among(script, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(script, numbers))
@@ -669,9 +677,23 @@ def write(
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
-def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool = False) -> list[str]:
+def _reaching(script: Script, wanted: Sequence[int] | None) -> list[bool] | None:
+    """Which entries depend on one of the ``wanted`` inputs (None: on any input)."""
+    if wanted is None:
+        return None
+    tape, n = script.recording.tape, script.recording.n_inputs
+    reaches = [i in set(wanted) for i in range(n)] + [False] * (len(tape) - n)
+    for k in range(n, len(tape)):
+        reaches[k] = any(reaches[index] for index, _ in reverse.arguments_of(reverse.entry_at(tape, k)))
+    return reaches
+
+
+def _backward(
+    writer: _Writer, script: Script, seeds: list[str], compact: bool = False, reaches: list[bool] | None = None
+) -> list[str]:
     """The adjoint code: each output seeded, then every live entry in reverse order adds
-    partial × adjoint into its arguments' adjoints, as the tape's backward sweep does."""
+    partial × adjoint into its arguments' adjoints, as the tape's backward sweep does; with
+    ``reaches``, only into those of the entries that depend on a wanted input."""
     tape, names = script.recording.tape, script.names
     adjoint: dict[int, str] = {}
     maybe_none: set[str] = set()  # adjoints that a structural 0 may have left as nothing
@@ -690,6 +712,8 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                     writer.ones.add(adjoint[k])
             seeded.append(k)
     live = _live(script, seeded)
+    if reaches is not None:
+        live = [a and b for a, b in zip(live, reaches)]
     writer.emit("# the backward sweep, in reverse order")
     n = script.recording.n_inputs
     shown = None
@@ -703,7 +727,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
         g = adjoint[k]
         entry = tape[k]
         if entry.__class__ is reverse.ArrayEntry:
-            positions = _variable_positions(entry)
+            positions = [p for p, (index, _) in zip(_variable_positions(entry), entry.arguments) if live[index]]
             maps = {p: None if g in maybe_none else writer.linear_map_source(k, p, g, "transpose") for p in positions}
             repeated = _repeated_call([m.text for m in maps.values() if m is not None and m.text is not None])
             if repeated is not None:  # solve(Aᵀ, ḡ) in both x = solve(A, b)'s adjoints: solved once
@@ -711,8 +735,11 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                 writer.emit(f"{made_once} = {repeated}")
                 for p, m in maps.items():
                     if m is not None and m.text is not None:
-                        maps[p] = m._replace(text=m.text.replace(repeated, made_once))
-            for position, (index, _) in zip(positions, entry.arguments):
+                        text = m.text.replace(repeated, made_once)
+                        maps[p] = m._replace(text=text, fresh=m.fresh and text != made_once)  # not the bare name
+            given: dict[int, tuple[str, bool]] = {}  # an adjoint this entry gave its first number: that term
+            for position in positions:
+                index = entry.operands[position]
                 exists = index in adjoint
                 target = adjoint.setdefault(index, f"{names[index]}_bar")
                 writer.ones.discard(target)  # a sum of ones and more is not ones
@@ -747,6 +774,10 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                     if not exists:
                         del adjoint[index]
                     continue
+                if given.get(index) == (term, negative) and target in writer.fresh:
+                    # x * x: the second term is the first, which the adjoint alone holds: doubled, not made again
+                    writer.emit(f"{target} += {target}")
+                    continue
                 if exists and writer.numpy and target in writer.fresh:
                     writer.emit(f"{target} {'-' if negative else '+'}= {term}")  # into the array it owns
                 elif exists:  # a sum is a new array, which nothing else holds
@@ -754,6 +785,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
                     writer.fresh.add(target)
                 else:
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
+                    given[index] = (term, negative)
                     if writer.numpy and (negative or fresh):  # else possibly a view of another array (a reshape)
                         writer.fresh.add(target)
                     if ones and not negative:
@@ -761,7 +793,7 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
             continue
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):
-            if index is None:
+            if index is None or (reaches is not None and not reaches[index]):
                 continue
             rule = entry[0].partials[position]
             exists = index in adjoint
@@ -805,7 +837,11 @@ def _backward(writer: _Writer, script: Script, seeds: list[str], compact: bool =
             if not shared[g]:
                 free.append(g)
     return [
-        f"_or_zero({adjoint[i]}, {names[i]})" if adjoint.get(i) in maybe_none else adjoint.get(i, f"_zero({names[i]})")
+        "None"
+        if reaches is not None and not reaches[i]
+        else f"_or_zero({adjoint[i]}, {names[i]})"
+        if adjoint.get(i) in maybe_none
+        else adjoint.get(i, f"_zero({names[i]})")
         for i in range(n)
     ]
 
@@ -893,7 +929,9 @@ _REUSED = 4096  # entries from which an array is written into in place (below, a
 
 
 def _float_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size >= _REUSED
+    """A vector of float64 numbers long enough to be written into: a vector made by an operation is
+    contiguous whatever its arguments' layout, so writing into another keeps every later sum's order."""
+    return isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim == 1 and value.size >= _REUSED
 
 
 def _reused_in_place(lines: list[str], shapes: dict[str, tuple[int, ...]]) -> list[str]:
@@ -901,9 +939,10 @@ def _reused_in_place(lines: list[str], shapes: dict[str, tuple[int, ...]]) -> li
     the array of an argument read for the last time there (``t = np.multiply(a, b, out=a)``),
     instead of asking for new memory: fresh pages cost more than the arithmetic on large arrays.
     Done only where the argument's array is one this code made by such an operation (not an input,
-    a view, an alias or a map's result: nothing else can hold it), ``shapes`` (float64 arrays
-    by name) says it has the result's shape, and the line after deletes it. The arithmetic, and
-    so every bit, is the same."""
+    a view, an alias or a map's result: nothing else can hold it), ``shapes`` (float64 vectors by
+    name: a matrix written into keeps its layout, which may not be the one numpy would give the
+    result, and a later sum would add in another order) says it has the result's shape, and the
+    line after deletes it. The arithmetic, and so every bit, is the same."""
     owned: set[str] = set()  # names whose array no other name, view or caller can hold
     kept = list(lines)
     for i, line in enumerate(lines):

@@ -7,9 +7,11 @@ from ..studies.written import DerivativeCode
 NAMES = (
     "# The code calls diffstudy's primitives by their registry's names (pow, div, sin, …; diffstudy.fn\n"
     "# has the functions among them; ops.<name> an array operation), Fraction, and the program's\n"
-    "# constants (_c…: an array f reads, such as data, or its transpose). ds.jit(…)\n"
-    "# runs this code, cut where its numbers stay the same (its .source: an intermediate adjoint in a\n"
-    "# register _a0, _a1, …; a gradient's numpy code without the products by its seed of 1)."
+    "# constants (_c…: an array f reads, such as data, or its transpose; _params: an operation's\n"
+    "# settings). ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit\n"
+    "# (its .source): an intermediate adjoint in a register _a0, _a1, …; a gradient's numpy code without\n"
+    "# the products by its seed of 1, each array deleted after its last read, and a long vector's\n"
+    "# operation written into an argument's array nothing reads after (np.multiply(a, b, out=a))."
 )
 
 
