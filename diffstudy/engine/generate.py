@@ -682,7 +682,8 @@ def _reaching(script: Script, wanted: Sequence[int] | None) -> list[bool] | None
     if wanted is None:
         return None
     tape, n = script.recording.tape, script.recording.n_inputs
-    reaches = [i in set(wanted) for i in range(n)] + [False] * (len(tape) - n)
+    chosen = set(wanted)
+    reaches = [i in chosen for i in range(n)] + [False] * (len(tape) - n)
     for k in range(n, len(tape)):
         reaches[k] = any(reaches[index] for index, _ in reverse.arguments_of(reverse.entry_at(tape, k)))
     return reaches
