@@ -15,6 +15,7 @@ from . import fn
 from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .checkpointing import checkpoint, loop, remat
 from .compiled import code, jit
+from .errors import DiffstudyError, DomainError, UnsupportedOperation
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
@@ -45,6 +46,9 @@ __all__ = [
     "checkpoint",
     "remat",
     "loop",
+    "DiffstudyError",
+    "DomainError",
+    "UnsupportedOperation",
 ]
 
 # The results a notebook displays are made with pandas and matplotlib, which importing diffstudy

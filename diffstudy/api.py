@@ -230,8 +230,6 @@ def _finish(value: Any) -> Any:
     """
     if isinstance(value, Active):
         return value
-    if isinstance(value, np.ndarray) and not value.flags.writeable:
-        value = value.copy()  # a spread adjoint (np.sum's is a broadcast view of one number): the user's to change
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
         value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
     if _first_not_finite(value) is not None:

@@ -239,7 +239,8 @@ class Program:
             raise CaseError("ds.jit needs an argument of numbers to trace f on")
         leaves = self.split.leaves
         names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
-        self.script = generate.trace(self.split.call, leaves, names, program=f)
+        with numpy_errors_explained():  # an array that overflows while traced: an error, not numpy's warning
+            self.script = generate.trace(self.split.call, leaves, names, program=f)
         self.floats = floats
         self.seed = 1.0 if floats else Fraction(1)
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"

@@ -530,6 +530,8 @@ def test_each_check_of_a_loops_path_names_the_line_of_its_comparison():
     checks = re.findall(r"raise PathChanged\('(.*)'\)", source)
     assert len(checks) == 4, source  # 3.0 → 1.5 → 0.75 → 0.375: four comparisons
     assert all(check.endswith(f"(test_generated.py, line {line})") for check in checks), checks
+    # each check under its comparison's line, not under the line of the loop's body before it
+    assert len(re.findall(rf"# test_generated.py:{line}: while x > 0.5:.*\n +if ", source)) == 4, source
     compiled = ds.jit(ds.grad(halve))
     assert compiled(3.0) == 0.875 and compiled(100.0) == 1 - 2.0**-8  # by hand: Σ of the halvings' derivatives
 
@@ -622,3 +624,13 @@ def test_a_matrix_is_not_written_into_where_its_layout_would_change_a_later_sums
     gradient = ds.jit(ds.grad(loss))(w)
     assert _bits([gradient]) == _bits([ds.grad(loss)(w)])
     np.testing.assert_allclose(gradient[:, 0], np.sum(2 * (X.T * w - Y) * X.T, axis=1), rtol=1e-12)
+
+
+def test_an_array_that_overflows_while_traced_is_an_error_not_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's RuntimeWarning would fail here
+        with pytest.raises(ds.DomainError, match="overflow"):
+            ds.jit(lambda x: np.sum(x / (1 + x * x)))(np.array([1e200, 1.0]))
+    assert issubclass(ds.DomainError, ds.DiffstudyError)

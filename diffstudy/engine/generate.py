@@ -296,8 +296,8 @@ class _Writer:
     def add(self, target: str, old: str, operator: str, term: str, fold: bool = False) -> None:
         """``target = old + term`` (or −). With ``fold``, where the line before gave ``target`` its
         number (``_a2 = v24 * _a1``), one line instead (``_a2 = (v24 * _a1) + v24 * _a1``): the
-        same operations in the same order, one name fewer to store and load (a scalar program's
-        code runs a sixth faster)."""
+        same operations in the same order, one name fewer to store and load, fewer statements to
+        compile (the Rosenbrock loop of 1,000: 7,505 instead of 9,005)."""
         head = f"    {target} = "
         previous = self.lines[-1]
         folds = self._folds if self._folded_at == len(self.lines) - 1 else 0
@@ -381,17 +381,23 @@ class _Writer:
         n = self.script.recording.n_inputs
         guards = sorted(self.script.guards, key=lambda g: g.after)
         next_guard = 0
-        while next_guard < len(guards) and guards[next_guard].after < n:
-            self.guard(guards[next_guard])
-            next_guard += 1
         shown = None
-        for k in range(n, len(self.tape)):
-            line = self.script.lines[k] if k < len(self.script.lines) else None
+
+        def under(line: tuple[str, int] | None) -> None:  # the program's line as a comment, once a block
+            nonlocal shown
             if line is not None and line != shown:
                 self.emit(f"# {_source_line(line)}")
                 shown = line
+
+        while next_guard < len(guards) and guards[next_guard].after < n:
+            under(guards[next_guard].line)
+            self.guard(guards[next_guard])
+            next_guard += 1
+        for k in range(n, len(self.tape)):
+            under(self.script.lines[k] if k < len(self.script.lines) else None)
             self.emit(self.primal(k))
             while next_guard < len(guards) and guards[next_guard].after == k:
+                under(guards[next_guard].line)  # the comparison's own line (a while's)
                 self.guard(guards[next_guard])
                 next_guard += 1
 
@@ -920,7 +926,7 @@ def _freed_after_last_read(lines: list[str], arrays: set[str]) -> list[str]:
 
 # Python's operators and numpy's functions whose result is a new array of the broadcast shape,
 # entry by entry: one of them can write into an argument's array (out=) once nothing else reads it.
-_UFUNCS_OF = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide", ast.USub: "negative"}
+_UFUNCS_OF = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
 _ELEMENTWISE = frozenset({
     "add", "subtract", "multiply", "true_divide", "divide", "negative", "square", "sqrt", "exp", "log", "tanh",
     "sin", "cos", "abs", "absolute", "maximum", "minimum",
