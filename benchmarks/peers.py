@@ -1,13 +1,14 @@
 """diffstudy's tape and generated code beside autograd, PyTorch and JAX (eager and jit), in one run, as ratios.
 
-Run:  python benchmarks/peers.py [--repeat 7] [--quick] [--jax-loops] [--format table|markdown|json]
+Run:  python benchmarks/peers.py [--repeat 7] [--rounds 3] [--quick] [--jax-loops] [--format table|markdown|json]
 
 The peers are optional (``pip install ".[peers]"``); a peer that is not installed is skipped
 with a note. f and every gradient are timed the same way (diffstudy.studies.timing.time_it): one
 call first, then back-to-back calls with the garbage collector paused, at least ``--repeat`` of
-them for about 0.2 s; the best is kept and the spread (the median over the best, minus 1) printed
-for f. A compiled gradient (diffstudy's ``ds.jit``, JAX's ``jit``) is timed after its first call;
-that first call (trace and compile) is in its own column.
+them for about 0.2 s; f and the gradients are timed so in turn, ``--rounds`` times over, so that
+a slow spell of a shared machine falls on all alike; the best of each is kept and f's spread (the
+median over the best, minus 1) printed. A compiled gradient (diffstudy's ``ds.jit``, JAX's
+``jit``) is timed after its first call; that first call (trace and compile) is in its own column.
 
 * arrays: the vectorized extended Rosenbrock function for n = 10³ … 10⁶, and a 784-256-10 tanh
   network on a batch of 128 (squared loss): the gradient's time over f's in plain numpy (the
@@ -42,12 +43,20 @@ from tabulate import tabulate
 import diffstudy
 from diffstudy.engine import reverse
 from diffstudy.studies.programs import rosenbrock, speelpenning
-from diffstudy.studies.timing import TimeLimits, time_it
+from diffstudy.studies.timing import TimeLimits, Timing, time_it
 
 
-def best_time(run: Callable[[], Any], repeat: int) -> float:
-    """The best of back-to-back runs of ``run``, as the time study times (see the module's docstring)."""
-    return time_it(run, TimeLimits(repeats=repeat)).best
+def best_in_rounds(runs: dict[str, Callable[[], Any]], repeat: int, rounds: int) -> dict[str, Timing]:
+    """Each of ``runs`` timed as the time study times (see the module's docstring), in turn and
+    ``rounds`` times over (f, every gradient, f again, …), the best of each kept: a slow spell of
+    the machine falls on f and the gradients alike."""
+    best: dict[str, Timing] = {}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            timed = time_it(run, TimeLimits(repeats=repeat))
+            if name not in best or timed.best < best[name].best:
+                best[name] = timed
+    return best
 
 
 def first_call(make: Callable[[], Callable[[], Any]]) -> tuple[Callable[[], Any], float]:
@@ -159,14 +168,14 @@ def gradient_functions(
 COMPILED = ("diffstudy generated", "jax jit")  # timed after a first call, which is timed on its own
 
 
-def array_rows(peers: dict[str, Any], sizes: list[int], repeat: int) -> list[dict[str, Any]]:
+def array_rows(peers: dict[str, Any], sizes: list[int], repeat: int, rounds: int) -> list[dict[str, Any]]:
     """Gradient time over f time on the Rosenbrock function of every n, and on the network."""
     rows = []
     for n in sizes:
         x = np.random.default_rng(0).uniform(0.5, 1.5, n)
         f = rosenbrock_vectorized(np)
         grads = gradient_functions(peers, f, lambda xp: rosenbrock_vectorized(xp), 1, rosenbrock_by_hand)
-        rows.append(_ratios(f"rosenbrock n={n:,}", f, grads, (x,), repeat))
+        rows.append(_ratios(f"rosenbrock n={n:,}", f, grads, (x,), repeat, rounds))
     rng = np.random.default_rng(1)
     data, targets = rng.normal(size=(128, 784)), np.eye(10)[rng.integers(0, 10, 128)]
     weights = (rng.normal(size=(256, 784)) / 28, np.zeros(256), rng.normal(size=(10, 256)) / 16, np.zeros(10))
@@ -174,7 +183,7 @@ def array_rows(peers: dict[str, Any], sizes: list[int], repeat: int) -> list[dic
     grads = gradient_functions(
         peers, f, lambda xp: network_loss(xp, _as(xp, data), _as(xp, targets)), 4, network_by_hand(data, targets)
     )
-    rows.append(_ratios("network 784-256-10, batch 128", f, grads, weights, repeat))
+    rows.append(_ratios("network 784-256-10, batch 128", f, grads, weights, repeat, rounds))
     return rows
 
 
@@ -183,28 +192,37 @@ def _as(xp: Any, array: np.ndarray) -> Any:
     return xp.tensor(array) if xp.__name__ == "torch" else array
 
 
-def _ratios(name: str, f: Callable[..., Any], grads: dict[str, Callable[..., Any]], args: tuple, repeat: int) -> dict:
+def _ratios(
+    name: str, f: Callable[..., Any], grads: dict[str, Callable[..., Any]], args: tuple, repeat: int, rounds: int
+) -> dict:
     by_hand, taped = grads["numpy by hand"](*args), grads["diffstudy tape"](*args)
     for ours, theirs in zip(by_hand if isinstance(by_hand, tuple) else [by_hand], taped if len(args) > 1 else [taped]):
         if not np.allclose(ours, theirs, rtol=1e-9, atol=1e-12):
             raise SystemExit(f"{name}: the gradient written by hand disagrees with the tape's: nothing timed")
-    timed = time_it(lambda: f(*args), TimeLimits(repeats=repeat))
-    row: dict[str, Any] = {"function": name, "f µs": timed.best * 1e6, "f spread": timed.spread}
-    for library, grad in grads.items():
-        if library in COMPILED:
-            _, seconds = first_call(lambda grad=grad: lambda: grad(*args))
-            row[f"{library} compile ms"] = seconds * 1e3
-        row[f"{library} grad/f"] = best_time(lambda grad=grad: grad(*args), repeat) / timed.best
+    compiled = {}
+    for library in COMPILED:
+        if library in grads:
+            _, seconds = first_call(lambda grad=grads[library]: lambda: grad(*args))
+            compiled[f"{library} compile ms"] = seconds * 1e3
+    runs = {"f": lambda: f(*args), **{library: (lambda grad=grad: grad(*args)) for library, grad in grads.items()}}
+    best = best_in_rounds(runs, repeat, rounds)
+    row: dict[str, Any] = {"function": name, "f µs": best["f"].best * 1e6, "f spread": best["f"].spread}
+    for library in grads:
+        if f"{library} compile ms" in compiled:
+            row[f"{library} compile ms"] = compiled[f"{library} compile ms"]
+        row[f"{library} grad/f"] = best[library].best / best["f"].best
     return row
 
 
-def scalar_rows(peers: dict[str, Any], repeat: int, jax_loops: bool) -> list[dict[str, Any]]:
+def scalar_rows(peers: dict[str, Any], repeat: int, rounds: int, jax_loops: bool) -> list[dict[str, Any]]:
     """The gradient of the scalar loops over f on Python floats: the tape, the generated code,
     autograd (and JAX's jit with ``jax_loops``); and microseconds per recorded operation."""
-    return [_scalar_row(build, peers, repeat, jax_loops) for build in (speelpenning, rosenbrock)]
+    return [_scalar_row(build, peers, repeat, rounds, jax_loops) for build in (speelpenning, rosenbrock)]
 
 
-def _scalar_row(build: Callable[[int], Any], peers: dict[str, Any], repeat: int, jax_loops: bool) -> dict[str, Any]:
+def _scalar_row(
+    build: Callable[[int], Any], peers: dict[str, Any], repeat: int, rounds: int, jax_loops: bool
+) -> dict[str, Any]:
     program, _, _ = build(1000)
     point = [float(v) for v in np.random.default_rng(0).uniform(0.9, 1.1, 1000)]
     operations = len(reverse.record(program, point).tape) - len(point)
@@ -212,20 +230,26 @@ def _scalar_row(build: Callable[[int], Any], peers: dict[str, Any], repeat: int,
     def of_list(xs: Any) -> Any:
         return program(*xs)
 
-    timed = time_it(lambda: program(*point), TimeLimits(repeats=repeat))
     tape_gradient = diffstudy.grad(of_list)
-    ours = best_time(lambda: tape_gradient(point), repeat)
     compiled_gradient = diffstudy.jit(diffstudy.grad(of_list))
     _, seconds = first_call(lambda: lambda: compiled_gradient(point))
+    runs = {
+        "f": lambda: program(*point),
+        "tape": lambda: tape_gradient(point),
+        "generated": lambda: compiled_gradient(point),
+    }
+    best = best_in_rounds(runs, repeat, rounds)
+    timed, ours = best["f"], best["tape"].best
     row: dict[str, Any] = {"function": f"{build.__name__} loop n=1,000", "recorded ops": operations}
     row.update({"f µs": timed.best * 1e6, "f spread": timed.spread, "tape grad/f": ours / timed.best})
-    row["generated grad/f"] = best_time(lambda: compiled_gradient(point), repeat) / timed.best
+    row["generated grad/f"] = best["generated"].best / timed.best
     row["generated compile ms"] = seconds * 1e3
     row["tape µs/op"] = ours / operations * 1e6
     if "autograd" in peers:
         autograd_grad = peers["autograd"].grad(of_list)
         as_array = np.array(point)
-        row["autograd grad/f"] = best_time(lambda: autograd_grad(as_array), max(1, repeat // 3)) / timed.best
+        autograd_time = time_it(lambda: autograd_grad(as_array), TimeLimits(repeats=max(1, repeat // 3))).best
+        row["autograd grad/f"] = autograd_time / timed.best
     if "jax" in peers and jax_loops:
         import jax.numpy as jnp
 
@@ -233,7 +257,7 @@ def _scalar_row(build: Callable[[int], Any], peers: dict[str, Any], repeat: int,
         as_jax = jnp.asarray(point)
         run, seconds = first_call(lambda: lambda: jax_grad(as_jax).block_until_ready())
         row["jax jit compile ms"] = seconds * 1e3
-        row["jax jit grad/f"] = best_time(run, repeat) / timed.best
+        row["jax jit grad/f"] = time_it(run, TimeLimits(repeats=repeat)).best / timed.best
     return row
 
 
@@ -251,16 +275,19 @@ def main(argv: list[str] | None = None) -> int:
     """Measure and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement, the best kept (default 7)")
-    parser.add_argument("--quick", action="store_true", help="n up to 10⁵ only, three runs")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times f and every gradient are timed in turn, the best kept (default 3)"
+    )
+    parser.add_argument("--quick", action="store_true", help="n up to 10⁵ only, three runs, one round")
     parser.add_argument(
         "--jax-loops", action="store_true", help="also JAX's jit of the scalar loops (it compiles for minutes)"
     )
     parser.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     args = parser.parse_args(argv)
-    repeat = 3 if args.quick else args.repeat
+    repeat, rounds = (3, 1) if args.quick else (args.repeat, args.rounds)
     peers, notes = load_peers()
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
-    arrays, scalars = array_rows(peers, sizes, repeat), scalar_rows(peers, repeat, args.jax_loops)
+    arrays, scalars = array_rows(peers, sizes, repeat, rounds), scalar_rows(peers, repeat, rounds, args.jax_loops)
     if args.format == "json":
         print(json.dumps({"machine": machine(), "arrays": arrays, "scalars": scalars, "notes": notes}, indent=2))
         return 0
@@ -269,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     print(tabulate(arrays, headers="keys", tablefmt=style, floatfmt=".2f"))
     print("\nScalar loops of Python floats: the gradient's time over f's\n")
     print(tabulate(scalars, headers="keys", tablefmt=style, floatfmt=".2f"))
-    print(f"\n{machine()}; best of {repeat}.")
+    print(f"\n{machine()}; best of {repeat} runs or more, in each of {rounds} rounds.")
     # The gradient by hand computes no value of f and combines terms, and XLA fuses f's and the
     # gradient's operations into one pass: either may take less time than f in numpy, not half.
     faster = [

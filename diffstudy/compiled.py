@@ -74,7 +74,7 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
             parts.append((cls, len(a)))
             leaves.extend(a)
         elif cls is np.ndarray and a.dtype.kind == "f":
-            parts.append((cls, a.shape, a.dtype.str))
+            parts.append((cls, a.shape, a.dtype.str, a.strides))  # laid out otherwise: traced again
             leaves.append(a if a.dtype == np.float64 else a.astype(np.float64))  # computed in float64, as the tape does
         elif i in chosen or _dynamic(a):
             try:

@@ -634,3 +634,24 @@ def test_an_array_that_overflows_while_traced_is_an_error_not_a_warning():
         with pytest.raises(ds.DomainError, match="overflow"):
             ds.jit(lambda x: np.sum(x / (1 + x * x)))(np.array([1e200, 1.0]))
     assert issubclass(ds.DomainError, ds.DiffstudyError)
+
+
+def test_a_matrix_laid_out_as_numpy_lays_out_the_result_is_written_into_and_an_input_laid_out_otherwise_is_traced_again():
+    rng = np.random.default_rng(8)
+    B = rng.normal(size=(64, 64))
+
+    def loss(A):
+        r = (A @ B) - 1.0  # a product is laid out by rows: r is written into it
+        t = np.tanh(r)
+        return np.sum(t.T @ t)
+
+    A = rng.normal(size=(64, 64)) / 8
+    compiled = ds.jit(ds.grad(loss))
+    for laid_out in (A, np.asfortranarray(A)):
+        assert _bits([compiled(laid_out)]) == _bits([ds.grad(loss)(laid_out)])
+    assert compiled.traces == 2  # by rows, then by columns
+    assert re.search(r"r = np\.subtract\((v\d+), 1\.0, out=\1\)", compiled.source), compiled.source
+    # by hand: Σ tᵀt = Σₖ (Σᵢ tₖᵢ)², so ∂/∂t = 2 t 𝟙𝟙ᵀ; then tanh' = 1 − t² and the product's Bᵀ
+    t = np.tanh(A @ B - 1.0)
+    by_hand = ((2 * t @ np.ones((64, 64))) * (1 - t * t)) @ B.T
+    np.testing.assert_allclose(compiled(A), by_hand, rtol=1e-9, atol=1e-12)

@@ -673,9 +673,10 @@ def write(
         made |= {f"{name}_bar" for name, entry in zip(script.names, tape) if np.ndim(entry[1])}  # adjoint arrays
         lines = _freed_after_last_read(lines, made)
         if compact:
-            floats = {name: np.shape(entry[1]) for name, entry in zip(script.names, tape) if _float_array(entry[1])}
-            floats.update({f"{name}_bar": shape for name, shape in floats.items()})
-            lines = _reused_in_place(lines, floats)
+            laid_out = {name: _layout(entry[1]) for name, entry in zip(script.names, tape) if _float_array(entry[1])}
+            # an adjoint's layout is not recorded: a vector's needs none
+            laid_out.update({f"{name}_bar": (shape, None) for name, (shape, _) in laid_out.items() if len(shape) == 1})
+            lines = _reused_in_place(lines, laid_out)
     if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
@@ -936,20 +937,26 @@ _REUSED = 4096  # entries from which an array is written into in place (below, a
 
 
 def _float_array(value: Any) -> bool:
-    """A vector of float64 numbers long enough to be written into: a vector made by an operation is
-    contiguous whatever its arguments' layout, so writing into another keeps every later sum's order."""
-    return isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim == 1 and value.size >= _REUSED
+    """An array of float64 numbers long enough to be written into."""
+    return isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size >= _REUSED
 
 
-def _reused_in_place(lines: list[str], shapes: dict[str, tuple[int, ...]]) -> list[str]:
+def _layout(value: np.ndarray) -> tuple[tuple[int, ...], str | None]:
+    """An array's shape and how numpy laid it out when traced: "C" by rows, "F" by columns (a
+    vector: either). The code meets the same layouts at every call: an input's is part of its key."""
+    order = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else None
+    return value.shape, order
+
+
+def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...], str | None]]) -> list[str]:
     """Numpy code where an operation entry by entry (``t = (a * b)``, ``t = np.tanh(a)``) writes into
     the array of an argument read for the last time there (``t = np.multiply(a, b, out=a)``),
     instead of asking for new memory: fresh pages cost more than the arithmetic on large arrays.
     Done only where the argument's array is one this code made by such an operation (not an input,
-    a view, an alias or a map's result: nothing else can hold it), ``shapes`` (float64 vectors by
-    name: a matrix written into keeps its layout, which may not be the one numpy would give the
-    result, and a later sum would add in another order) says it has the result's shape, and the
-    line after deletes it. The arithmetic, and so every bit, is the same."""
+    a view, an alias or a map's result: nothing else can hold it), ``layouts`` (float64 arrays by
+    name) says it has the result's shape and, for a matrix, the layout numpy gave the result when
+    traced (written into, the result keeps the argument's, and a later sum would add in another
+    order), and the line after deletes it. The arithmetic, and so every bit, is the same."""
     owned: set[str] = set()  # names whose array no other name, view or caller can hold
     kept = list(lines)
     for i, line in enumerate(lines):
@@ -971,7 +978,7 @@ def _reused_in_place(lines: list[str], shapes: dict[str, tuple[int, ...]]) -> li
             continue
         owned.add(target)
         dying = lines[i + 1].strip().removeprefix("del ").split(", ") if lines[i + 1].strip().startswith("del ") else []
-        rewritten = _into_dying(value, target, dying, owned, shapes)
+        rewritten = _into_dying(value, target, dying, owned, layouts)
         if rewritten is not None:
             kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
     return kept
@@ -1013,7 +1020,7 @@ def _unsafe_reads(statement: ast.stmt, owned: set[str]) -> None:
 
 
 def _into_dying(
-    value: ast.expr, target: str, dying: list[str], owned: set[str], shapes: dict[str, tuple[int, ...]]
+    value: ast.expr, target: str, dying: list[str], owned: set[str], layouts: dict[str, tuple[tuple[int, ...], Any]]
 ) -> str | None:
     """``value`` written as a numpy call into the array of an argument that dies here, or None."""
     if isinstance(value, ast.BinOp):
@@ -1033,14 +1040,15 @@ def _into_dying(
         function, arguments = ast.unparse(value.func).removeprefix("np."), value.args
     else:
         return None
-    shape = shapes.get(target)
+    laid_out = layouts.get(target)
+    if laid_out is None or (len(laid_out[0]) > 1 and laid_out[1] is None):
+        return None
     for argument in arguments:
         if (
             isinstance(argument, ast.Name)
             and argument.id in dying
             and argument.id in owned
-            and shape is not None
-            and shapes.get(argument.id) == shape
+            and layouts.get(argument.id) == laid_out
         ):
             texts = ", ".join(ast.unparse(a) for a in arguments)
             return f"np.{function}({texts}, out={argument.id})"
