@@ -479,6 +479,7 @@ def test_numpy_code_writes_into_an_array_it_made_once_nothing_else_reads_it():
     np.testing.assert_allclose(gradient[::2], -400 * x[::2] * a - 2 * b, rtol=1e-12, atol=1e-12)
     # x[::2] ** 2 is read once, by the next line, which writes into it
     assert re.search(r"a = np\.subtract\(v1, (v\d+), out=\1\)\n +del \1\n", compiled.source), compiled.source
+    assert "b_bar = np.add(b, b, out=b)\n" in compiled.source  # f's b dies in its own adjoint
     assert "out=x)" not in compiled.source
 
 
@@ -636,7 +637,7 @@ def test_an_array_that_overflows_while_traced_is_an_error_not_a_warning():
     assert issubclass(ds.DomainError, ds.DiffstudyError)
 
 
-def test_a_matrix_laid_out_as_numpy_lays_out_the_result_is_written_into_and_an_input_laid_out_otherwise_is_traced_again():
+def test_a_matrix_laid_out_as_numpy_lays_the_result_out_is_written_into_and_another_layout_is_traced_again():
     rng = np.random.default_rng(8)
     B = rng.normal(size=(64, 64))
 

@@ -942,8 +942,10 @@ def _float_array(value: Any) -> bool:
 
 
 def _layout(value: np.ndarray) -> tuple[tuple[int, ...], str | None]:
-    """An array's shape and how numpy laid it out when traced: "C" by rows, "F" by columns (a
-    vector: either). The code meets the same layouts at every call: an input's is part of its key."""
+    """An array's shape and how numpy laid it out when traced: "C" by rows, "F" by columns, None
+    for a vector. The code meets the same layouts at every call: an input's is part of its key."""
+    if value.ndim == 1:
+        return value.shape, None  # one layout: a vector made by an operation is contiguous
     order = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else None
     return value.shape, order
 
