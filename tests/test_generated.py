@@ -336,7 +336,16 @@ def test_a_mean_is_written_as_numpy_not_as_a_call_of_its_map():
     w = np.array([0.5, -1.0, 2.0])
     source = ds.code(ds.grad(loss), w)
     assert "_mean.partial" not in source and "np.broadcast_to(" in source
+    assert "ops.mean" not in source and "/ 3.0)" in source  # the mean itself: its sum over its count
     assert ds.jit(ds.grad(loss))(w).tolist() == ds.grad(loss)(w).tolist()  # the tape's floats, bit for bit
+
+    def columns(W):
+        return np.sum(np.mean(np.tanh(W), axis=0) ** 2)
+
+    W = np.random.default_rng(9).normal(size=(7, 3))
+    assert _bits([ds.jit(ds.grad(columns))(W)]) == _bits([ds.grad(columns)(W)])
+    m = np.tanh(W).mean(axis=0)  # by hand: 2 m_j (1 − tanh²) / 7
+    np.testing.assert_allclose(ds.jit(ds.grad(columns))(W), 2 * m * (1 - np.tanh(W) ** 2) / 7, rtol=1e-12)
 
 
 def _bits(values):

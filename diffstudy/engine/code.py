@@ -11,7 +11,8 @@ it raises :class:`NeedsValue`, and the generated code calls the rule itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -104,13 +105,15 @@ _NUMPY = {"transpose": "np.transpose", "reshape": "np.reshape"}
 
 
 def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], params: dict[str, Any],
-                 constants: Callable[[Any], str], numpy: bool = False) -> str:  # fmt: skip
+                 constants: Callable[[Any], str], numpy: bool = False,
+                 shapes: Sequence[tuple[int, ...]] | None = None) -> str:  # fmt: skip
     """The source of an array operation: a scalar primitive entry by entry as for numbers
     (``(a * b)``, ``tanh(a)``), matmul as ``@``, and every other operation as
     ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives, which work on
     every number type. With ``numpy`` the code is for float arrays only, and says what numpy
     does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.add.reduce(a, axis=None, keepdims=False)``), numpy's
-    errors raised around it."""
+    errors raised around it; ``shapes`` (the arguments') lets a mean be written as its sum over
+    its count, as the tape computes it."""
     scalar = primitive.scalar
     if scalar is not None:
         infix = INFIX.get(scalar.name)
@@ -131,6 +134,10 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
         return f"{texts[0]}[{index_source(params['index'])}]"
     if numpy and primitive.name == "sum":  # np.sum's own call: np.add.reduce, without its Python wrapper
         return f"np.add.reduce({texts[0]}, axis={params.get('axis')!r}, keepdims={params.get('keepdims', False)!r})"
+    if numpy and primitive.name == "mean" and shapes is not None:
+        axis, keepdims = params.get("axis"), params.get("keepdims", False)
+        count = math.prod(shapes[0]) if axis is None else math.prod(shapes[0][a] for a in axis)
+        return f"(np.add.reduce({texts[0]}, axis={axis!r}, keepdims={keepdims!r}) / {float(count)!r})"
     if numpy and primitive.name == "broadcast_to":  # a view, as the tape's (matmul sums a copy in another order)
         return f"np.broadcast_to({texts[0]}, {params['shape']!r})"
     if numpy and primitive.name in _NUMPY:
@@ -227,7 +234,8 @@ class CodeArray(ActiveArray):
                 if _is_ones(one) and isinstance(other, CodeArray) and other.compact and other.shape == shape:
                     named = other.alias or other.text.isidentifier()
                     return CodeArray(other.text, shape, self.constants, True, other.ones, named, compact=True)
-        text = array_source(primitive, texts, params, self.constants, self.numpy)
+        shapes = [a.shape if isinstance(a, CodeArray) else np.shape(a) for a in args]
+        text = array_source(primitive, texts, params, self.constants, self.numpy, shapes)
         ones = self.numpy and primitive.name in _KEEPING_ONES and _is_ones(args[0])
         compact = primitive.name not in VIEWS
         return CodeArray(text, shape, self.constants, self.numpy, ones=ones, compact=compact)

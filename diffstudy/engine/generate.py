@@ -349,7 +349,9 @@ class _Writer:
         entry = self.tape[k]
         texts, _ = self.operands(k)
         if entry.__class__ is reverse.ArrayEntry:
-            source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy)
+            operands = zip(entry.operands, entry.constants)
+            shapes = [np.shape(self.tape[o][1] if isinstance(o, int) else c) for o, c in operands]
+            source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy, shapes)
             return f"{self.names[k]} = {source}"
         primitive = entry[0]
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
