@@ -11,7 +11,6 @@ it raises :class:`NeedsValue`, and the generated code calls the rule itself.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -136,8 +135,8 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
         return f"np.add.reduce({texts[0]}, axis={params.get('axis')!r}, keepdims={params.get('keepdims', False)!r})"
     if numpy and primitive.name == "mean" and shapes is not None:
         axis, keepdims = params.get("axis"), params.get("keepdims", False)
-        count = math.prod(shapes[0]) if axis is None else math.prod(shapes[0][a] for a in axis)
-        return f"(np.add.reduce({texts[0]}, axis={axis!r}, keepdims={keepdims!r}) / {float(count)!r})"
+        count = float(array_primitives._summed(shapes[0], axis))  # the tape's count, in float as it divides
+        return f"(np.add.reduce({texts[0]}, axis={axis!r}, keepdims={keepdims!r}) / {count!r})"
     if numpy and primitive.name == "broadcast_to":  # a view, as the tape's (matmul sums a copy in another order)
         return f"np.broadcast_to({texts[0]}, {params['shape']!r})"
     if numpy and primitive.name in _NUMPY:
