@@ -233,7 +233,9 @@ class CodeArray(ActiveArray):
                 if _is_ones(one) and isinstance(other, CodeArray) and other.compact and other.shape == shape:
                     named = other.alias or other.text.isidentifier()
                     return CodeArray(other.text, shape, self.constants, True, other.ones, named, compact=True)
-        shapes = [a.shape if isinstance(a, CodeArray) else np.shape(a) for a in args]
+        shapes = None
+        if primitive.name == "mean":  # written as its sum over its count
+            shapes = [a.shape if isinstance(a, CodeArray) else np.shape(a) for a in args]
         text = array_source(primitive, texts, params, self.constants, self.numpy, shapes)
         ones = self.numpy and primitive.name in _KEEPING_ONES and _is_ones(args[0])
         compact = primitive.name not in VIEWS

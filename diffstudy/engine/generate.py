@@ -349,8 +349,10 @@ class _Writer:
         entry = self.tape[k]
         texts, _ = self.operands(k)
         if entry.__class__ is reverse.ArrayEntry:
-            operands = zip(entry.operands, entry.constants)
-            shapes = [np.shape(self.tape[o][1] if isinstance(o, int) else c) for o, c in operands]
+            shapes = None
+            if entry.primitive.name == "mean":  # written as its sum over its count
+                operands = zip(entry.operands, entry.constants)
+                shapes = [np.shape(self.tape[o][1] if isinstance(o, int) else c) for o, c in operands]
             source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy, shapes)
             return f"{self.names[k]} = {source}"
         primitive = entry[0]
@@ -739,7 +741,8 @@ def _backward(
         if entry.__class__ is reverse.ArrayEntry:
             positions = [p for p, (index, _) in zip(_variable_positions(entry), entry.arguments) if live[index]]
             maps = {p: None if g in maybe_none else writer.linear_map_source(k, p, g, "transpose") for p in positions}
-            repeated = _repeated_call([m.text for m in maps.values() if m is not None and m.text is not None])
+            terms = [m.text for m in maps.values() if m is not None and m.text is not None]
+            repeated = _repeated_call(terms) if len(terms) > 1 else None
             if repeated is not None:  # solve(Aᵀ, ḡ) in both x = solve(A, b)'s adjoints: solved once
                 made_once = f"_{names[k]}_{repeated.split('(')[0].split('.')[-1]}"  # _x_solve
                 writer.emit(f"{made_once} = {repeated}")
@@ -963,10 +966,12 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
     order), and the line after deletes it. The arithmetic, and so every bit, is the same."""
     owned: set[str] = set()  # names whose array no other name, view or caller can hold
     kept = list(lines)
+    if not layouts:
+        return kept
     for i, line in enumerate(lines):
         text = line.strip()
-        if not text or text.startswith(("#", "del ", '"""', "def ")):
-            continue
+        if not text or text.startswith(("#", "del ", '"""', "def ")) or layouts.keys().isdisjoint(_NAME.findall(text)):
+            continue  # (a line that names no array large enough to write into changes nothing here)
         try:
             statement = ast.parse(text).body[0]
         except SyntaxError:  # an if's line, with its body below
