@@ -83,7 +83,8 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
                 raise TypeError(f"argument {i}: {error}") from None
             kinds = tuple(_float_leaf(leaf) for leaf in found)
             floats = floats and all(kinds)
-            parts.append(("input", structure, kinds))
+            laid_out = tuple(leaf.strides if leaf.__class__ is np.ndarray else None for leaf in found)
+            parts.append(("input", structure, kinds, laid_out))  # an array laid out otherwise: traced again
             leaves.extend(found)
         else:
             parts.append(_static(a))
@@ -248,12 +249,8 @@ class Program:
         name = _function_name(f, transform.kind)
         # Which leaves of the code belong to the differentiated arguments, in order.
         starts = np.cumsum([0] + [len(flatten(args[i])[0]) for i in self.inputs])
-        self.differentiated = [
-            leaf
-            for i, start, end in zip(self.inputs, starts, starts[1:])
-            if i in self.chosen
-            for leaf in range(start, end)
-        ]
+        spans = {i: range(start, end) for i, start, end in zip(self.inputs, starts, starts[1:])}
+        self.differentiated = [leaf for i in self.chosen for leaf in spans[i]]  # in argnums' order, (1, 0) too
         unit = transform.kind in ("grad", "value_and_grad")  # seeded with 1 at every call
         wanted = self.differentiated if mode == "reverse" else None  # a data array's adjoint is not made
         self.source = generate.write(

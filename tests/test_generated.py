@@ -669,3 +669,48 @@ def test_a_matrix_laid_out_as_numpy_lays_the_result_out_is_written_into_and_anot
     t = np.tanh(A @ B - 1.0)
     by_hand = ((2 * t @ np.ones((64, 64))) * (1 - t * t)) @ B.T
     np.testing.assert_allclose(compiled(A), by_hand, rtol=1e-9, atol=1e-12)
+
+
+def test_an_array_inside_a_dict_laid_out_otherwise_is_traced_again():
+    rng = np.random.default_rng(1)
+    A, C = rng.standard_normal((80, 80)), rng.standard_normal((80, 80))
+
+    def g(p):
+        return np.sum(np.sin((p["w"] * 3.0) * C)) ** 2
+
+    compiled = ds.jit(ds.grad(g))
+    compiled({"w": A})
+    by_columns = {"w": np.asfortranarray(A)}
+    assert _bits([compiled(by_columns)["w"]]) == _bits([ds.grad(g)(by_columns)["w"]])
+    assert compiled.traces == 2
+    s = np.sum(np.sin(3.0 * A * C))  # by hand: 2s cos(3AC) 3C
+    np.testing.assert_allclose(compiled(by_columns)["w"], 2 * s * np.cos(3.0 * A * C) * 3.0 * C, rtol=1e-9)
+
+
+def test_an_input_laid_out_by_columns_gives_the_tapes_bits():
+    rng = np.random.default_rng(0)
+    C = rng.standard_normal((5, 4))
+
+    def f(s, a):
+        return np.sum(s * C * a)
+
+    gradient, compiled = ds.grad(f, argnums=0), ds.jit(ds.grad(f, argnums=0))
+    for _ in range(20):
+        a = np.asfortranarray(rng.standard_normal((5, 4)))
+        assert _bits([compiled(0.5, a)]) == _bits([gradient(0.5, a)])
+        assert compiled(0.5, a) == pytest.approx(np.sum(C * a), rel=1e-13)  # by hand: Σ C a
+
+
+def test_gradients_come_in_argnums_order():
+    rng = np.random.default_rng(2)
+    A, X = rng.standard_normal((6, 6)) + 3 * np.eye(6), rng.standard_normal((6, 4))
+
+    def f(A, X):
+        return np.sum(np.linalg.solve(A, X) ** 2)
+
+    for g in (ds.grad(f, argnums=(1, 0)), ds.jit(ds.grad(f, argnums=(1, 0)))):
+        by_X, by_A = g(A, X)
+        assert by_X.shape == (6, 4) and by_A.shape == (6, 6)
+        Y = np.linalg.solve(A, X)  # by hand: X̄ = A⁻ᵀ 2Y, Ā = −X̄ Yᵀ
+        np.testing.assert_allclose(by_X, np.linalg.solve(A.T, 2 * Y), rtol=1e-12)
+        np.testing.assert_allclose(by_A, -np.linalg.solve(A.T, 2 * Y) @ Y.T, rtol=1e-12)

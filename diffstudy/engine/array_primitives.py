@@ -217,6 +217,11 @@ class Scale(LinearMap):
             # same entry may hold already (y = a + b): owned by one, it must not be written by both.
             # A partial of an outer differentiation is no plain number to multiply into g.
             return None
+        if g.ndim > 1 and not (g.flags.c_contiguous and (np.ndim(p) <= 1 or p.flags.c_contiguous)):
+            # Written into, the term keeps g's layout; a new product is laid out as numpy lays it
+            # out (by rows where the two disagree), and a later sum adds in its memory's order:
+            # the same numbers as p · g computed anew, and as the generated code computes them.
+            return None
         if np.shape(p) == () or shape_of(p) == g.shape or np.broadcast_shapes(shape_of(p), g.shape) == g.shape:
             if np.result_type(p, g) != g.dtype:
                 return None
