@@ -15,7 +15,7 @@ from . import fn
 from .api import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .checkpointing import checkpoint, loop, remat
 from .compiled import code, jit
-from .errors import DiffstudyError, DomainError, UnsupportedOperation
+from .errors import DiffstudyError, DomainError, JitWarning, UnsupportedOperation
 from .harness.cases import Case, case
 from .harness.families import family
 from .harness.methods import METHODS, Measurement, gradient
@@ -49,6 +49,7 @@ __all__ = [
     "DiffstudyError",
     "DomainError",
     "UnsupportedOperation",
+    "JitWarning",
 ]
 
 # The results a notebook displays are made with pandas and matplotlib, which importing diffstudy

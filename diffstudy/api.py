@@ -33,7 +33,7 @@ from .engine.counting import overflow
 from .engine.ndarrays import numpy_errors_explained, object_array
 from .engine.primitives import shown
 from .engine.trees import Structure, flatten, size_of, unflatten
-from .errors import CaseError, DomainError
+from .errors import ArgumentError, CaseError, DomainError
 
 ArgNums = int | Sequence[int]
 
@@ -93,7 +93,7 @@ class _Split:
             try:
                 leaves, structure = flatten(args[i])
             except TypeError as error:
-                raise TypeError(f"argument {i}: {error}") from None
+                raise ArgumentError(f"argument {i}: {error}") from None
             self.structures.append(structure)
             self.counts.append(len(leaves))
             self.leaves += leaves
@@ -122,7 +122,7 @@ class _Split:
         try:
             outputs, self.output_structure = flatten(result)
         except TypeError as error:
-            raise TypeError(f"the function's output: {error}") from None
+            raise ArgumentError(f"the function's output: {error}") from None
         self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
         self.entrywise = [_entrywise(o) for o in outputs]
         # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.
@@ -195,7 +195,7 @@ def _in_dtype(value: Any, dtype: np.dtype) -> Any:
 def _callable(f: Any, transform: str) -> None:
     """Raise at once, as JAX does, when a transform is given something that is not a function."""
     if not callable(f):
-        raise TypeError(f"{transform} takes a function to differentiate, not {type(f).__name__} {f!r}")
+        raise ArgumentError(f"{transform} takes a function to differentiate, not {type(f).__name__} {f!r}")
 
 
 def _strip(aux: Any, level: int) -> Any:
@@ -492,6 +492,8 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
     def jacobian(*args: Any, **kwargs: Any) -> Any:
         with numpy_errors_explained():
             split = _Split(f, args, argnums, kwargs, has_aux)
+            if not split.leaves:  # nothing to differentiate by (argnums=()): reverse mode's empty answer
+                return jacrev(f, argnums, has_aux)(*args, **kwargs)
             _, rows = forward.jacobian(split.call, split.leaves)
             blocks = _jacobian_blocks(split, rows)
             return (blocks, split.aux) if has_aux else blocks

@@ -11,31 +11,33 @@ given arguments without keeping it.
 What is an input of the code: every number of every argument that holds only floats (or float
 arrays), differentiated or not, so a new data array is seen. Any other argument (an int that
 counts a loop, a string, a keyword argument) is a constant of the trace, as JAX's static
-arguments are: the cache is keyed on it. f's globals are read when traced, as in JAX; one that f
-(or a comprehension in it) reads by name and that was rebound since (``scale = 3.0``) or changed
-in place (a list, a dict, an array, an object's attributes) is noticed and f is traced again, as
-is a constant argument or a default changed in place. Globals read only by the functions f calls
-are not looked at.
+arguments are: the cache is keyed on it. What f reads besides its arguments (its globals, the
+attributes of ``self``, …) is kept when traced and looked at again at each call
+(:mod:`.watched`): a change since and f is traced again.
+
+Where the code cannot check its path at another point (f caught an exception while traced, f
+differentiates inside itself, f took :data:`PATHS` paths at one input structure, the program is
+too long to write out), the tape differentiates f at those arguments' shapes from then on, and a
+:class:`.JitWarning` says why, once.
 """
 
 from __future__ import annotations
 
-import copy
 import struct
+import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from types import FunctionType, ModuleType
 from typing import Any
 
 import numpy as np
 
-from . import api
+from . import api, watched
 from .api import Transform
 from .engine import generate
 from .engine.levels import Leveled
 from .engine.ndarrays import numpy_errors_explained
 from .engine.trees import flatten, size_of, unflatten
-from .errors import CaseError, DomainError
+from .errors import ArgumentError, CaseError, DiffstudyError, DomainError, JitWarning
 
 
 def _dynamic(value: Any) -> bool:
@@ -47,19 +49,20 @@ def _dynamic(value: Any) -> bool:
     return bool(leaves) and all(map(_float_leaf, leaves))
 
 
-def _static(value: Any) -> Any:
-    """An argument that is a constant of the trace, as a cache key."""
-    try:
-        hash(value)
-        return ("value", type(value), value)
-    except TypeError:
-        return ("object", id(value))
+PATHS = 16  # paths traced at one input structure, beyond which f's path is taken to follow its data
 
 
-def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...]) -> tuple[tuple, list[Any], bool]:
+class Unfollowable(DiffstudyError):
+    """A recording whose path the code cannot check at another point (see :class:`.generate.Script`)."""
+
+
+def _inspect(
+    args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...], lists: frozenset[int] = frozenset()
+) -> tuple[tuple, list[Any], bool]:
     """The input structure of a call (its cache key), the numbers the code takes, and whether they
     are all floats. A float, a list of floats and a float array are seen at once; any other
-    argument is flattened, or is a constant of the trace keyed by its value."""
+    argument is flattened, or is a constant of the trace keyed by its value. ``lists``: the
+    arguments that are lists of numbers (see :func:`_lists_of_numbers`)."""
     parts: list[Any] = []
     leaves: list[Any] = []
     floats = True
@@ -68,9 +71,12 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
         if cls is float:
             parts.append(float)
             leaves.append(a)
-        elif (cls is list or cls is tuple) and a and a[0].__class__ is float and a[-1].__class__ is float:
-            # A list of floats, told by its ends (checking every entry would cost a third of f):
-            # the code runs on any numbers, so another number inside only changes the result's type.
+        elif (
+            (cls is list or cls is tuple) and a and a[0].__class__ is float and a[-1].__class__ is float and i in lists
+        ):
+            # A list of numbers that begins and ends with a float (checking each entry's type would
+            # cost a third of f): the code runs on any numbers, so an int inside only changes the
+            # result's type.
             parts.append((cls, len(a)))
             leaves.extend(a)
         elif cls is np.ndarray and a.dtype.kind == "f":
@@ -80,35 +86,41 @@ def _inspect(args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...
             try:
                 found, structure = flatten(a)
             except TypeError as error:
-                raise TypeError(f"argument {i}: {error}") from None
+                raise ArgumentError(f"argument {i}: {error}") from None
             kinds = tuple(_float_leaf(leaf) for leaf in found)
             floats = floats and all(kinds)
             laid_out = tuple(leaf.strides if leaf.__class__ is np.ndarray else None for leaf in found)
             parts.append(("input", structure, kinds, laid_out))  # an array laid out otherwise: traced again
             leaves.extend(found)
         else:
-            parts.append(_static(a))
-    key = (tuple(parts), tuple(sorted((k, _static(v)) for k, v in kwargs.items())) if kwargs else ())
+            parts.append(watched.key(a))
+    key = (tuple(parts), tuple(sorted((k, watched.key(v)) for k, v in kwargs.items())) if kwargs else ())
     return key, leaves, floats
 
 
-def _holds_ours(args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
-    """Whether an argument is (or holds) one of diffstudy's numbers: a transform around this one."""
-    for value in (*args, *kwargs.values()):
+def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> frozenset[int] | None:
+    """None where an argument is (or holds) one of diffstudy's numbers: a transform around this
+    one. Else the positions of the arguments that are lists or tuples of numbers, every entry a
+    float or converting to one (no array of several entries, no list inside)."""
+    lists = []
+    for i, value in enumerate((*args, *kwargs.values())):
         if value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f"):
             continue
         if (value.__class__ is list or value.__class__ is tuple) and _converts_to_floats(value):
-            continue  # numbers, none of them ours, told at C speed (a search of the leaves costs as much as the code)
+            lists.append(
+                i
+            )  # numbers, none of them ours, told at C speed (a search of the leaves costs as much as the code)
+            continue
         if isinstance(value, Leveled):
-            return True
+            return None
         if isinstance(value, (list, tuple, dict, np.ndarray)):
             try:
                 leaves, _ = flatten(value)
             except (TypeError, ValueError):
                 continue
             if any(isinstance(leaf, Leveled) for leaf in leaves):
-                return True
-    return False
+                return None
+    return frozenset(lists)
 
 
 def _converts_to_floats(values: list[Any] | tuple[Any, ...]) -> bool:
@@ -124,103 +136,6 @@ def _converts_to_floats(values: list[Any] | tuple[Any, ...]) -> bool:
 
 def _float_leaf(leaf: Any) -> bool:
     return leaf.__class__ is float or (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f")
-
-
-def _globals_of(f: Callable[..., Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
-    """The globals and closure cells f reads by name, with what they held when traced and, for a
-    list, dict, set or array, a copy of its contents: looked at again at each call, so that a
-    rebound one, or one changed in place, is noticed."""
-    code = getattr(f, "__code__", None)
-    if code is None:
-        return []
-    names = getattr(f, "__globals__", {})
-    read = dict.fromkeys(name for inner in _code_objects(code) for name in inner.co_names)
-    seen = [(names, name, names[name], _contents(names[name])) for name in read if name in names]
-    for name, cell in zip(code.co_freevars, f.__closure__ or ()):
-        try:
-            seen.append(({name: cell.cell_contents}, name, cell.cell_contents, _contents(cell.cell_contents)))
-        except ValueError:  # a cell not filled yet
-            continue
-    for i, default in enumerate(getattr(f, "__defaults__", None) or ()):  # a default list changed in place
-        seen.append(({f"default {i}": default}, f"default {i}", default, _contents(default)))
-    return seen
-
-
-def _code_objects(code: Any) -> list[Any]:
-    """``code`` and the code of the comprehensions and functions written inside it, which read
-    globals of their own."""
-    found, stack = [], [code]
-    while stack:
-        inner = stack.pop()
-        found.append(inner)
-        stack.extend(c for c in inner.co_consts if hasattr(c, "co_names"))
-    return found
-
-
-def _static_arguments(
-    args: Sequence[Any], kwargs: dict[str, Any], inputs: Sequence[int]
-) -> list[tuple[dict[str, Any], str, Any, Any]]:
-    """The arguments that are constants of the trace (not among ``inputs``, the code's) and could
-    change in place (a list of ints, an object): kept as :func:`_globals_of` keeps a global, so that
-    a change is noticed."""
-    given = [*((f"argument {i}", a) for i, a in enumerate(args) if i not in inputs), *kwargs.items()]
-    return [({name: a}, name, a, _contents(a)) for name, a in given if _static(a)[0] == "object"]
-
-
-_IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
-
-
-def _contents(value: Any) -> Any:
-    """A copy of what a mutable container holds now, or :data:`_IMMUTABLE`."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, dict, set)):
-        try:
-            return copy.deepcopy(value)
-        except Exception:  # something that cannot be copied: its identity alone is compared
-            return _IMMUTABLE
-    attributes = getattr(value, "__dict__", None)
-    if type(attributes) is dict and not isinstance(value, (type, ModuleType, FunctionType)):
-        # An object's attributes (cfg.scale = 5.0): each held and, if a container, its contents.
-        return _Attributes({name: (held, _contents(held) if not hasattr(held, "__dict__") else _IMMUTABLE)
-                            for name, held in attributes.items()})  # fmt: skip
-    return _IMMUTABLE
-
-
-class _Attributes(dict):
-    """What an object's attributes held when traced: name → (the object, a copy of its contents)."""
-
-
-def _same_contents(value: Any, kept: Any) -> bool:
-    if kept is _IMMUTABLE:
-        return True
-    if isinstance(kept, _Attributes):
-        now = getattr(value, "__dict__", {})
-        return now.keys() == kept.keys() and all(
-            now[name] is held and _same_contents(held, contents) for name, (held, contents) in kept.items()
-        )
-    try:
-        if isinstance(value, np.ndarray):
-            return bool(np.array_equal(value, kept))
-        return bool(value == kept)
-    except Exception:  # entries whose == is an array: changed, as far as can be told
-        return False
-
-
-def _unchanged(f: Callable[..., Any], seen: list[tuple[dict[str, Any], str, Any, Any]]) -> bool:
-    code = getattr(f, "__code__", None)
-    cells = dict(zip(code.co_freevars, f.__closure__ or ())) if code is not None and code.co_freevars else {}
-    for names, name, value, kept in seen:
-        if name in cells:
-            try:
-                now = cells[name].cell_contents
-            except ValueError:
-                return False
-        else:
-            now = names.get(name)
-        if now is not value or not _same_contents(now, kept):
-            return False
-    return True
 
 
 class Program:
@@ -242,6 +157,8 @@ class Program:
         names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
         with numpy_errors_explained():  # an array that overflows while traced: an error, not numpy's warning
             self.script = generate.trace(self.split.call, leaves, names, program=f)
+        if self.script.unfollowable is not None:
+            raise Unfollowable(self.script.unfollowable)
         self.floats = floats
         self.seed = 1.0 if floats else Fraction(1)
         mode = "forward" if transform.kind == "jacfwd" else "value" if transform.kind == "value" else "reverse"
@@ -257,7 +174,9 @@ class Program:
             self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit, wanted=wanted
         )
         self.function = generate.build(self.source)
-        self.seen = _globals_of(f) + _static_arguments(args, kwargs, self.inputs)
+        given = [*((f"argument {i}", a) for i, a in enumerate(args) if i not in self.inputs), *kwargs.items()]
+        constants = [watched.argument(name, a) for name, a in given]  # a list of ints, an object: changed in place?
+        self.seen = watched.read_by(f) + [read for read in constants if read is not None]
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):
@@ -341,6 +260,16 @@ class Program:
         return api._jacobian_blocks(self.outer, rows)
 
 
+def _gradient_of(program: Program) -> Callable[..., Any]:
+    """The gradient ``program``'s code computes, as a function of f's arguments (of any numbers)."""
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        _, leaves, _ = _inspect(args, kwargs, program.chosen)
+        return program(leaves)
+
+    return gradient
+
+
 def _recorded(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> None:
     """f recorded on the tape at these arguments, which raises where a value overflowed on the way."""
     inputs = tuple(i for i, a in enumerate(args) if _dynamic(a))
@@ -388,8 +317,9 @@ def _leaf_names(f: Callable[..., Any], args: Sequence[Any], inputs: Sequence[int
 
 
 def _function_name(f: Callable[..., Any], kind: str) -> str:
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in getattr(f, "__name__", "f")) or "f"
-    return {"value": name}.get(kind, f"{kind}_of_{name}").replace("<lambda>", "f")
+    given = getattr(f, "__name__", "f").replace("<lambda>", "f")
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in given) or "f"
+    return {"value": name}.get(kind, f"{kind}_of_{name}")
 
 
 class Jitted:
@@ -411,18 +341,24 @@ class Jitted:
         self.cache: dict[tuple, list[Program]] = {}
         self.last: Program | None = None
         self.traces = 0
+        self.constant_calls = 0  # calls whose arguments held no float: f ran as it is
+        self.on_tape: dict[tuple, str] = {}  # input structures the code cannot follow, and why
         self.arity, self.chosen = -1, ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.hessian_of is not None:  # forward mode (dual numbers) over the compiled gradient
+        if self.hessian_of is not None:
             argnums = self.fn.__diffstudy_transform__.argnums
-            return api.jacfwd(self.hessian_of, argnums)(*args, **kwargs)
-        if _holds_ours(args, kwargs):
+            try:
+                return self.hessian_of._hessian(args, kwargs, argnums)
+            except (FloatingPointError, DomainError):  # the tape decides, as for a gradient
+                return self.fn(*args, **kwargs)
+        lists = _lists_of_numbers(args, kwargs)
+        if lists is None:
             # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
             # numbers, which record or push its operations themselves.
             return self.fn(*args, **kwargs)
         try:
-            return self._compiled(args, kwargs)
+            return self._compiled(args, kwargs, lists)
         except (FloatingPointError, DomainError):
             # numpy's float error in the written-out code (a norm's squares past the float range
             # where the tape's rule scales first), or an overflow or a domain error the code found:
@@ -431,13 +367,22 @@ class Jitted:
                 _recorded(self.fn, args, kwargs)
             return self.fn(*args, **kwargs)
 
-    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: frozenset[int]) -> Any:
         """The compiled code of this input structure and path run, traced first if there is none."""
         chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
-        key, leaves, floats = _inspect(args, kwargs, chosen)
+        key, leaves, floats = _inspect(args, kwargs, chosen, lists)
+        if not chosen and self.transform.kind != "value":  # argnums=(): nothing to differentiate by
+            return self.fn(*args, **kwargs)
+        if not leaves and not chosen:
+            # No float to trace f on: every argument is a constant of f (an int or a Fraction
+            # stays exact, as f computes it), so f's own result is the result.
+            self.constant_calls += 1
+            return self.fn(*args, **kwargs)
+        if key in self.on_tape:
+            return self.fn(*args, **kwargs)
         programs = self.cache.setdefault(key, [])
         for program in programs:
-            if not _unchanged(self.transform.f, program.seen):
+            if not watched.unchanged(program.seen):
                 programs.clear()  # a global f reads was rebound: every path is traced again
                 break
             try:
@@ -446,11 +391,59 @@ class Jitted:
                 continue
             self.last = program
             return result
+        program = self._traced(key, args, kwargs, floats)
+        if program is None:
+            return self.fn(*args, **kwargs)
+        return program(leaves)
+
+    def _traced(self, key: tuple, args: Sequence[Any], kwargs: dict[str, Any], floats: bool) -> Program | None:
+        """A new path's program, kept; None where the code cannot follow f (the tape is to be used)."""
+        programs = self.cache[key]
+        if len(programs) >= PATHS:
+            self._on_tape(key, f"f took {PATHS} paths at these arguments' shapes (its path follows the data)")
+            return None
         self.traces += 1
-        program = Program(self.transform, args, kwargs, floats, readable=True)
+        try:
+            program = Program(self.transform, args, kwargs, floats, readable=True)
+        except (Unfollowable, generate.TooLarge) as reason:
+            self._on_tape(key, str(reason))
+            return None
         programs.insert(0, program)
         self.last = program
-        return program(leaves)
+        return program
+
+    def _on_tape(self, key: tuple, reason: str) -> None:
+        """f differentiated by the tape at every call of this input structure from now on, said once."""
+        self.on_tape[key] = reason = reason.removesuffix(": the tape is used")
+        warnings.warn(f"ds.jit: {reason}; the tape differentiates f at these arguments", JitWarning, stacklevel=5)
+
+    def _hessian(self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Any) -> Any:
+        """The Hessian: forward mode's dual numbers run through this gradient's code, written for
+        any numbers (the float code checks its floats), one pass per input entry."""
+        lists = _lists_of_numbers(args, kwargs)
+        chosen = api._selected(self.transform.argnums, len(args))
+        by_the_tape = api.jacfwd(self.fn, argnums)
+        if lists is None or not chosen:  # inside another transform, or nothing to differentiate by
+            return by_the_tape(*args, **kwargs)
+        key, _, floats = _inspect(args, kwargs, chosen, lists)
+        key = ("any numbers", key)
+        if not floats or key in self.on_tape:
+            return by_the_tape(*args, **kwargs)
+        programs = self.cache.setdefault(key, [])
+        for program in programs:
+            if not watched.unchanged(program.seen):
+                programs.clear()
+                break
+            try:
+                result = api.jacfwd(_gradient_of(program), argnums)(*args, **kwargs)
+            except generate.PathChanged:
+                continue
+            self.last = program
+            return result
+        program = self._traced(key, args, kwargs, floats=False)
+        if program is None:
+            return by_the_tape(*args, **kwargs)
+        return api.jacfwd(_gradient_of(program), argnums)(*args, **kwargs)
 
     def _chosen(self, count: int) -> tuple[int, ...]:
         """The differentiated positions among ``count`` arguments (kept for the next call)."""
@@ -463,6 +456,13 @@ class Jitted:
         """The Python source the last call ran (the compiled gradient's, for a Hessian)."""
         if self.hessian_of is not None:
             return self.hessian_of.source
+        if self.last is None and self.constant_calls:
+            raise CaseError(
+                "ds.jit has written no code: no argument held a float, so f ran as it is "
+                "(an int or a Fraction is a constant of f; give 2.0, not 2, to trace f on it)"
+            )
+        if self.last is None and self.on_tape:
+            raise CaseError(f"ds.jit has written no code: {next(iter(self.on_tape.values()))}")
         if self.last is None:
             raise CaseError("ds.jit has written no code yet: call it once first")
         return self.last.source.text

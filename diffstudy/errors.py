@@ -15,6 +15,10 @@ class UnsupportedOperation(DiffstudyError, TypeError):
     """A call the engines cannot follow, such as ``math.sin`` on a dual number."""
 
 
+class ArgumentError(DiffstudyError, TypeError):
+    """An argument of a transform that is not a number, an array, or a list, tuple or dict of them."""
+
+
 class ShapeError(DiffstudyError, ValueError):
     """The arrays of an operation have shapes that do not fit (numpy's reason is kept)."""
 
@@ -33,3 +37,7 @@ class Declined(DiffstudyError):
 
 class BudgetExceeded(DiffstudyError):
     """A symbolic computation grew past its size budget or ran past its time budget."""
+
+
+class JitWarning(UserWarning):
+    """ds.jit leaves f to the tape at some arguments, and says why (once)."""

@@ -23,6 +23,7 @@ FLOORS = {
     "diffstudy.harness": 2,
     "diffstudy.api": 2,
     "diffstudy.compiled": 2,  # the function API's jit: beside it, on the engine
+    "diffstudy.watched": 2,  # what a jitted function reads besides its arguments
     "diffstudy.checkpointing": 2,  # the function API's checkpoint and loop: beside it, on the engine
     "diffstudy.studies": 3,
     "diffstudy.output": 4,

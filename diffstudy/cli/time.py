@@ -27,7 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--max-width",
         type=positive_int,
         default=256,
-        help="the largest width of the network (default 256; below 8 the network is left out)",
+        help="the largest width of the network (default 256; from 1 to 7 the network is left out)",
     )
     parser.add_argument(
         "--seconds",

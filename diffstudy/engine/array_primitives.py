@@ -887,12 +887,10 @@ def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False
     """
     if ord not in (None, 2, "fro") or (ord == 2 and len(shape_of(x)) != 1):
         raise UnsupportedOperation(f"np.linalg.norm with ord={ord!r} is not supported: only the 2-norm")
-    values = np.asarray(plain(x))
-    scale = 1.0
-    if values.dtype != object and values.size and np.all(np.isfinite(values)):
-        largest = float(np.max(np.abs(values)))
-        if largest and not 1e-100 < largest < 1e100:
-            scale = math.ldexp(1.0, math.frexp(largest)[1])  # a power of two: dividing by it is exact
+    scale = norm_scale(plain(x))
+    observer = getattr(getattr(x, "tape", None), "observer", None)
+    if observer is not None and hasattr(observer, "decided"):  # the generated code checks the choice at each call
+        observer.decided(norm_scale, x, scale)
     scaled = x if scale == 1.0 else x / scale
     try:
         norm = scalar.sqrt(array_sum(scaled * scaled, axis=axis, keepdims=keepdims))
@@ -901,6 +899,17 @@ def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False
             raise
         raise DomainError("np.linalg.norm has no derivative at the zero vector (its sqrt at 0)") from None
     return norm if scale == 1.0 else norm * scale
+
+
+def norm_scale(values: Any) -> float:
+    """What np.linalg.norm divides floats by first: 1, or a power of two near the largest entry
+    where that is beyond 1e±100 (dividing by it is exact)."""
+    values = np.asarray(values)
+    if values.dtype != object and values.size and np.all(np.isfinite(values)):
+        largest = float(np.max(np.abs(values)))
+        if largest and not 1e-100 < largest < 1e100:
+            return math.ldexp(1.0, math.frexp(largest)[1])
+    return 1.0
 
 
 def _plain(name: str) -> Callable[..., Any]:

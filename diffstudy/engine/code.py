@@ -37,7 +37,7 @@ def literal(x: Any, constants: Callable[[Any], str]) -> str:
     if x.__class__ is float:
         return repr(x) if x == x and abs(x) != float("inf") else constants(x)
     if x.__class__ is Fraction:
-        return f"Fraction({x.numerator}, {x.denominator})"
+        return f"Fraction({x.numerator})" if x.denominator == 1 else f"Fraction({x.numerator}, {x.denominator})"
     if isinstance(x, np.integer):
         return repr(int(x))
     return constants(x)

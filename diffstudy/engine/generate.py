@@ -44,7 +44,7 @@ from ..errors import DiffstudyError, DomainError
 from . import array_primitives, reverse
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
-from .levels import plain
+from .levels import levels_issued, plain
 from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
 from .trees import outputs_of
 
@@ -87,6 +87,9 @@ class TooLarge(DiffstudyError):
     """The program has more operations than :data:`LIMIT`: written out, it would not be readable or quick to compile."""
 
 
+DECIDES = "decides"  # a guard's symbol for a choice made by a rule (its right side) on a value
+
+
 @dataclass(frozen=True)
 class Guard:
     """One comparison the program made while recorded: after entry ``after``, ``left symbol right``
@@ -110,6 +113,7 @@ class Script:
     names: list[str]
     lines: list[tuple[str, int] | None]
     guards: list[Guard]
+    unfollowable: str | None = None  # why the recording's path cannot be checked at another point
 
     @property
     def size(self) -> int:
@@ -126,17 +130,35 @@ class _Watcher:
         self.lines: list[tuple[str, int] | None] = []
         self.line: tuple[str, int] | None = None
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
+        self.caught: str | None = None  # the first exception that reached the program's code
 
     def compared(self, symbol: str, left: Any, right: Any, result: Any) -> None:
         self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result, self.line))
 
+    def decided(self, rule: Callable[[Any], Any], argument: Any, result: Any) -> None:
+        """A choice an operation made from its argument's values (the scaling of a norm): the code
+        checks that ``rule(argument)`` gives ``result`` again, as it checks a comparison."""
+        self.guards.append(Guard(len(self.tape) - 1, DECIDES, argument, rule, result, self.line))
+
     def trace(self, frame: Any, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename not in self.files:
+            if not frame.f_code.co_filename.startswith(_NOT_THE_USERS):  # the user's other files
+                frame.f_trace_lines = False
+                return self.exceptions
             return None
         if event in ("line", "return"):
             self._name_locals(frame)
             self.line = (frame.f_code.co_filename, frame.f_lineno)
+        elif event == "exception":
+            self.exceptions(frame, event, arg)
         return self.trace
+
+    def exceptions(self, frame: Any, event: str, arg: Any) -> Any:
+        """Note an exception that reaches the program's code: if f goes on, it caught it."""
+        if event == "exception" and self.caught is None:
+            where = f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}"
+            self.caught = f"{arg[0].__name__} ({where})"
+        return self.exceptions
 
     def _name_locals(self, frame: Any) -> None:
         for name, value in frame.f_locals.items():
@@ -184,13 +206,25 @@ def trace(
     recording = reverse.Recording(tape, len(point), outputs)
     names = _names(tape, list(inputs), watcher.bound)
     lines = watcher.lines if readable else [None] * len(tape)
-    return Script(recording, list(inputs), names, lines, watcher.guards)
+    unfollowable = None
+    if levels_issued() != tape.level:
+        # An inner ds.grad (or a transform of a transform) decided on its own numbers' values (a
+        # sign, a stable rule's branch) where this recording sees no comparison to check.
+        unfollowable = "f differentiates inside itself, and the inner rules decide on values no check sees"
+    elif watcher.caught is not None:
+        unfollowable = f"f caught an exception while traced, {watcher.caught}: its path may depend on it"
+    return Script(recording, list(inputs), names, lines, watcher.guards, unfollowable)
 
 
 def _file_of(f: Callable[..., Any]) -> str:
     code = getattr(f, "__code__", None) or getattr(type(f).__call__, "__code__", None)
     return code.co_filename if code is not None else ""
 
+
+# Code that is not the user's: an exception caught there says nothing of f's path.
+_NOT_THE_USERS = tuple(
+    os.path.dirname(path) + os.sep for path in (np.__file__, os.path.dirname(__file__), os.__file__)
+) + ("<frozen",)
 
 _RESERVED = {"Fraction", "np", "power", "divide", "PathChanged"} | {p.name for p in REGISTRY}
 
@@ -265,7 +299,7 @@ class _Writer:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {p.name: p.evaluate for p in REGISTRY}
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
-        self.namespace.update(_pull=array_primitives.pull, _push=array_primitives.push, ops=OPS)
+        self.namespace.update(_pull=array_primitives.pull, _push=_push, _plus=_plus, ops=OPS)
         self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self.namespace.update(_float_errors_raised=float_errors_raised)
@@ -273,6 +307,7 @@ class _Writer:
         self._by_id: dict[int, str] = {}
         self._operands: dict[int, tuple[list[str], list[Any]]] = {}
         self._folded_at, self._folds = -1, 0  # the last line add() folded into, and how many times
+        self._entry_of: dict[str, int] | None = None
 
     def constant(self, x: Any, hint: str = "c") -> str:
         """A constant the code refers to by name (an array, a rule, a number of an outer
@@ -365,6 +400,12 @@ class _Writer:
 
     def guard(self, guard: Guard) -> None:
         """A check that the comparison decides as recorded, else PathChanged."""
+        if guard.symbol == DECIDES:
+            test = f"{self.constant(guard.right, guard.right.__name__)}({self.side(guard.left)})"
+            self.emit(f"if {test} != {self.value(guard.result)}:")
+            where = _where(guard.line)
+            self.emit(f"raise PathChanged({f'{test} decides otherwise than when recorded{where}'!r})", 2)
+            return
         left, right = self.side(guard.left), self.side(guard.right)
         test = f"{left} {guard.symbol} {right}"
         if isinstance(guard.result, np.ndarray):
@@ -422,6 +463,19 @@ class _Writer:
             return text, False
         name = self.constant(rule, f"d_{primitive.name}" + ("" if primitive.arity == 1 else f"_{position}"))
         return f"{name}({', '.join([*texts, self.names[k]])})", True
+
+    def of_floats(self, text: str) -> bool:
+        """Whether ``text`` is a float at every call: it reads numbers of f, each made by an operation
+        on a float, which gives a float (not an input, which may be an int inside a list of floats,
+        nor a maximum or a sign, which may give its constant: 2, a Fraction)."""
+        if self._entry_of is None:
+            self._entry_of = {name: k for k, name in enumerate(self.names)}
+        n = self.script.recording.n_inputs
+        read = [self._entry_of[name] for name in _NAME.findall(text) if name in self._entry_of]
+        return bool(read) and all(
+            k >= n and self.tape[k][1].__class__ is float and self.tape[k][0].name not in _MAY_GIVE_A_CONSTANT
+            for k in read
+        )
 
     def code_arguments(self, k: int) -> list[Any]:
         """Entry k's arguments as code arrays (of their recorded shapes) or as the constants they were."""
@@ -509,6 +563,9 @@ class _Writer:
 
 
 _FOLDS = 8  # terms add() puts into one line at most: its expression stays shallow for the compiler
+
+# The operations on floats that may give one of their constants (an int, a Fraction) instead of a float.
+_MAY_GIVE_A_CONSTANT = frozenset({"maximum", "minimum", "sign", "heaviside", "dirac"})
 
 # The operations through which an inf or nan always reaches the result.
 _PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
@@ -649,12 +706,14 @@ def write(
     writer.forward_sweep()
     if floats:
         writer.check_finite(writer.hidden())
-    results = [writer.side(out) for out in outputs]
+    # an array f returns that does not depend on its inputs is a constant of the code: a copy is
+    # returned, which the caller may change without changing the next call's
+    results = [writer.side(out) + (".copy()" if _constant_array(recording, out) else "") for out in outputs]
     numbers = [r for r, out in zip(results, outputs) if recording.on_tape(out) and not np.ndim(out.value)]
     if mode == "value":
         derivatives: list[str] = []
     elif mode == "reverse":
-        one = unit_seed and arrays and len(outputs) == 1
+        one = unit_seed and floats and len(outputs) == 1
         seeds = ["1.0" if one else f"_u{j}" for j in range(len(outputs))]
         derivatives = _backward(writer, script, seeds, compact, _reaching(script, wanted))
     else:
@@ -686,6 +745,10 @@ def write(
         body = [f"    {line}" for line in lines[2:]]
         lines = [*lines[:2], f"    {RAISING}", *body]
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
+
+
+def _constant_array(recording: reverse.Recording, out: Any) -> bool:
+    return not recording.on_tape(out) and isinstance(plain(out), np.ndarray)
 
 
 def _reaching(script: Script, wanted: Sequence[int] | None) -> list[bool] | None:
@@ -839,10 +902,14 @@ def _backward(
             elif rule.__class__ is Unit:
                 if rule.sign == 1:
                     writer.add(target, old, "+", g, compact) if exists else writer.emit(f"{target} = {g}")
+                    if not exists and g in writer.ones:
+                        writer.ones.add(target)
                 else:
                     writer.add(target, old, "-", g, compact) if exists else writer.emit(f"{target} = -{g}")
             else:
-                term = f"{text} * {g}"
+                # A float times the seed of 1 is that float, to the bit: the product is left out (but
+                # not where the partial is a constant, an int such as 100, which would stay an int).
+                term = text if g in writer.ones and writer.of_floats(text) else f"{text} * {g}"
                 writer.add(target, old, "+", term, compact) if exists else writer.emit(f"{target} = {term}")
         if compact and g in shared:
             del adjoint[k]  # entry k's adjoint is used up: its register can hold another once no entry shares it
@@ -1104,11 +1171,15 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
                 term, negative = written_map.text, written_map.negative
                 if total == "None":
                     total = f"-{term}" if negative else term
+                elif "_push(" in total:  # what was pushed may be nothing (None)
+                    total = f"_plus({total}, {term}, {negative})"
                 else:
                     total = f"{total} {'-' if negative else '+'} {term}"
             if total != "None":
                 tangent[k] = f"{names[k]}_dot"
                 writer.emit(f"{tangent[k]} = {total}")
+                if "_push(" in total:  # a map that is 0 by structure (sign's) pushes nothing: None
+                    maybe_none.add(tangent[k])
             continue
         _, _, first, _, second, _ = entry
         accumulated: list[tuple[str, str]] = []  # (partial, tangent) accumulated as forward mode does
@@ -1153,6 +1224,19 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
     return results
 
 
+def _push(total: Any, partial: Any, tangent: Any) -> Any:
+    """Forward mode's ``total + J·tangent`` (:func:`.array_primitives.push`), where the tangent
+    may be nothing (None: a map that is 0 by structure pushed it)."""
+    return total if tangent is None else array_primitives.push(total, partial, tangent)
+
+
+def _plus(total: Any, term: Any, negative: bool) -> Any:
+    """``total ± term``, where the total may be nothing yet (None)."""
+    if total is None:
+        return -term if negative else term
+    return total - term if negative else total + term
+
+
 def _accumulate(total: Any, partial: Any, tangent: Any) -> Any:
     """accumulate(), where the tangent or adjoint pushed may itself be nothing (a kink's side not
     taken, upstream): then nothing is added, as the tape skips an entry with no adjoint."""
@@ -1165,7 +1249,7 @@ _compiled = count(1)
 def build(source: Source) -> Callable[..., Any]:
     """Compile ``source`` with Python's own ``compile``; its text is kept where tracebacks and
     ``inspect`` find it."""
-    filename = f"<diffstudy generated {next(_compiled)}>"
+    filename = f"<{source.function}, compiled #{next(_compiled)}>"
     linecache.cache[filename] = (len(source.text), None, source.text.splitlines(True), filename)
     namespace = dict(source.namespace)
     exec(compile(source.text, filename, "exec"), namespace)

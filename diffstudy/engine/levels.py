@@ -27,7 +27,20 @@ import numpy as np
 from ..errors import NestingError
 
 # Counting numbers are 1, sympy's traced values 0; each forward pass or tape takes the next level.
-next_level = itertools.count(2).__next__
+_levels = itertools.count(2)
+_issued = 1
+
+
+def next_level() -> int:
+    """The level of a forward pass or tape that starts now, above every level before it."""
+    global _issued
+    _issued = next(_levels)
+    return _issued
+
+
+def levels_issued() -> int:
+    """The last level issued: two readings differ when a differentiation started in between."""
+    return _issued
 
 
 class Leveled:

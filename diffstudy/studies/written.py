@@ -38,7 +38,9 @@ def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bo
     point = list(case.point)
     script = generate.trace(case.function, point, list(case.inputs))
     name = f"{'gradient' if mode == 'reverse' else 'tangents'}_of_{case.name}"
-    floats = all(_float(v) for v in point)  # the code jit runs on floats: numpy's own calls
+    # the code jit runs on floats: numpy's own calls; with order 2 the code for any numbers, which
+    # the tangent code below is traced from (its comments name that code's lines)
+    floats = all(_float(v) for v in point) and order == 1
     source = generate.write(script, mode, name, floats=floats)
     at = ", ".join(f"{n} = {_shown(v)}" for n, v in zip(case.inputs, case.point))
     result = DerivativeCode(case.name)

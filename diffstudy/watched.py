@@ -1,0 +1,249 @@
+"""What a compiled function reads besides its arguments: kept when it is traced, looked at again
+at every call, so that a change since is noticed and the function traced again.
+
+The code ``ds.jit`` writes holds what f read when traced as constants: a global's number, an
+array f reads, an attribute of ``self``. :func:`read_by` lists those things, each with what it
+held then and a copy of its contents; :func:`unchanged` says whether every one still holds the
+same object with the same contents. Looked at are the globals f (and a comprehension or function
+written inside it) reads by name, with the attributes it reads of a module or a class among them;
+a builtin f reads (which a global of that name would hide); its closure's cells; its defaults;
+the object of a bound method, the instance of a callable object, and the arguments of a
+``functools.partial``. Contents are compared to the bit (0.0 is not −0.0), and an object's
+attributes a few levels down. Globals that only the functions f calls read are not looked at.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import dis
+import functools
+from collections.abc import Callable
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+ABSENT = object()  # what a name held that was not there (a builtin, read through the globals)
+_IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
+_DEPTH = 3  # levels of attributes looked into (self.layer.weights)
+
+
+class Read(NamedTuple):
+    """One thing f reads: ``place[name]`` (a dict) or ``getattr(place, name)``, what it held, and
+    a copy of its contents."""
+
+    place: Any
+    name: str
+    value: Any
+    kept: Any
+    attribute: bool
+
+    def now(self) -> Any:
+        """What it holds now (:data:`ABSENT` if nothing)."""
+        if self.attribute:
+            try:
+                return getattr(self.place, self.name)
+            except (AttributeError, ValueError):  # an attribute deleted, a cell emptied
+                return ABSENT
+        return self.place.get(self.name, ABSENT)
+
+
+def read_by(f: Callable[..., Any]) -> list[Read]:
+    """What ``f`` reads besides its arguments, as it is now."""
+    found: list[Read] = []
+    seen_functions: set[int] = set()
+    stack = [f]
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen_functions:
+            continue
+        seen_functions.add(id(fn))
+        if isinstance(fn, functools.partial):
+            found += [_attribute(fn, "func"), _attribute(fn, "args"), _attribute(fn, "keywords")]
+            stack.append(fn.func)
+        elif isinstance(fn, MethodType):
+            found.append(_attribute(fn, "__self__"))
+            stack.append(fn.__func__)
+        elif isinstance(fn, FunctionType):
+            found += _read_by_function(fn)
+        elif callable(fn) and not isinstance(fn, type):  # an object with __call__: its attributes, its method
+            found.append(Read({"self": fn}, "self", fn, _object_contents(fn), False))
+            call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
+            if isinstance(call, FunctionType):
+                stack.append(call)
+    return found
+
+
+def _read_by_function(f: FunctionType) -> list[Read]:
+    found = []
+    names = f.__globals__
+    read, attributes = _names_read(f.__code__)
+    held: list[Any] = []
+    for name in read:
+        if name in names:
+            found.append(Read(names, name, names[name], _contents(names[name]), False))
+            held.append(names[name])
+        elif hasattr(builtins, name):  # a global of this name, made since, would hide the builtin
+            found.append(Read(names, name, ABSENT, _IMMUTABLE, False))
+    for cell in f.__closure__ or ():
+        found.append(_attribute(cell, "cell_contents"))
+        held.append(found[-1].value)
+    for value in held:
+        if isinstance(value, (ModuleType, type)):  # cfg.scale, Settings.scale: the attributes f reads of it
+            found += [_attribute(value, attr) for attr in attributes if attr in vars(value)]
+    # defaults, rebound or changed in place (none to begin with: a call that leaves an argument
+    # out has another input structure, traced anew)
+    found += [_attribute(f, name) for name in ("__defaults__", "__kwdefaults__") if getattr(f, name)]
+    return found
+
+
+def _attribute(place: Any, name: str) -> Read:
+    try:
+        held = getattr(place, name)
+    except (AttributeError, ValueError):  # a cell not filled yet
+        return Read(place, name, ABSENT, _IMMUTABLE, True)
+    return Read(place, name, held, _contents(held), True)
+
+
+def _names_read(code: Any) -> tuple[dict[str, None], dict[str, None]]:
+    """The global names the code (and the code written inside it) reads, and the attribute names."""
+    globals_read: dict[str, None] = {}
+    attributes: dict[str, None] = {}
+    for inner in _code_objects(code):
+        for instruction in dis.get_instructions(inner):
+            if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                globals_read[instruction.argval] = None
+            elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                attributes[instruction.argval] = None
+    return globals_read, attributes
+
+
+def _code_objects(code: Any) -> list[Any]:
+    """``code`` and the code of the comprehensions and functions written inside it, which read
+    globals of their own."""
+    found, stack = [], [code]
+    while stack:
+        inner = stack.pop()
+        found.append(inner)
+        stack.extend(c for c in inner.co_consts if hasattr(c, "co_names"))
+    return found
+
+
+def unchanged(reads: list[Read]) -> bool:
+    """Whether everything in ``reads`` holds the same object, with the same contents, as then."""
+    for place, name, value, kept, attribute in reads:  # Read.now(), written out: this runs at every call
+        if attribute:
+            try:
+                now = getattr(place, name)
+            except (AttributeError, ValueError):
+                now = ABSENT
+        else:
+            now = place.get(name, ABSENT)
+        if now is not value or (kept is not _IMMUTABLE and not _same_contents(now, kept)):
+            return False
+    return True
+
+
+def argument(name: str, value: Any) -> Read | None:
+    """A constant argument of the trace as a thing f reads, if it could change in place (a list
+    of ints, an object with attributes); None for one that cannot (a number, a string)."""
+    kept = _contents(value)
+    return None if kept is _IMMUTABLE else Read({name: value}, name, value, kept, False)
+
+
+def key(value: Any) -> Any:
+    """A constant argument as a cache key: equal keys for equal values, 0.0 apart from −0.0."""
+    if value.__class__ is float:
+        return ("float", value.hex())
+    if value.__class__ is tuple:
+        return ("tuple", tuple(key(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:  # a list, a dict, an array: its identity (what it holds is watched)
+        return ("object", id(value))
+    return ("value", type(value), value)
+
+
+class _Attributes(dict):
+    """What an object's attributes held when traced: name → (the object, a copy of its contents)."""
+
+
+def _contents(value: Any, depth: int = _DEPTH) -> Any:
+    """A copy of what a mutable value holds now, or :data:`_IMMUTABLE`."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set, tuple)):
+        if isinstance(value, tuple) and all(_immutable(v) for v in value):
+            return _IMMUTABLE
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # something that cannot be copied: its identity alone is compared
+            return _IMMUTABLE
+    if depth == 0 or _immutable(value) or callable(value):  # a function of a library: its identity
+        return _IMMUTABLE
+    return _object_contents(value, depth)
+
+
+def _object_contents(value: Any, depth: int = _DEPTH) -> Any:
+    """An object's attributes (self.w, cfg.scale): each held and a copy of its contents."""
+    attributes = _attributes_of(value)
+    if attributes is None:
+        return _IMMUTABLE
+    return _Attributes({name: (held, _contents(held, depth - 1)) for name, held in attributes.items()})
+
+
+def _immutable(value: Any) -> bool:
+    return value is None or isinstance(value, _UNCHANGING)
+
+
+_UNCHANGING = (bool, int, float, complex, str, bytes, type, ModuleType, FunctionType, MethodType,
+               BuiltinFunctionType, np.ufunc, np.generic, np.dtype)  # fmt: skip
+
+
+def _attributes_of(value: Any) -> dict[str, Any] | None:
+    """An object's attributes, from its ``__dict__`` and its ``__slots__`` (None for neither)."""
+    attributes = getattr(value, "__dict__", None)
+    found = dict(attributes) if type(attributes) is dict else None
+    for cls in type(value).__mro__:
+        for slot in getattr(cls, "__slots__", ()) if cls is not object else ():
+            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__") and hasattr(value, slot):
+                found = found if found is not None else {}
+                found[slot] = getattr(value, slot)
+    return found
+
+
+def _same_contents(value: Any, kept: Any) -> bool:
+    if kept is _IMMUTABLE:
+        return True
+    if isinstance(kept, _Attributes):
+        now = _attributes_of(value) or {}
+        return now.keys() == kept.keys() and all(
+            now[name] is held and _same_contents(held, contents) for name, (held, contents) in kept.items()
+        )
+    return _identical(value, kept)
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Equal, to the bit for floats (0.0 is not −0.0; nan is nan), container by container."""
+    if a.__class__ is not b.__class__:
+        return False
+    if a.__class__ is float:
+        return a.hex() == b.hex() if a == a else b != b  # noqa: PLR0124 (nan)
+    if isinstance(a, np.ndarray):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.kind in "fc":
+            return a.tobytes() == b.tobytes()
+        try:
+            return bool(np.array_equal(a, b))
+        except Exception:
+            return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:  # entries whose == is an array: changed, as far as can be told
+        return False

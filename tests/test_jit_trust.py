@@ -1,0 +1,226 @@
+"""ds.jit gives the tape's answer or the tape gives it: what f reads besides its arguments is
+watched, and a path the code cannot check (an exception f caught, a derivative inside f) is left
+to the tape with a warning. Each expected value here is the tape's own, ds.grad without jit."""
+
+import functools
+import math
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import diffstudy as ds
+from diffstudy import compiled
+from diffstudy.engine import generate
+
+
+def _same_after_change(f, change, x=3.0, **kwargs):
+    """Traced, then something f reads changed: the compiled gradient is the tape's, at every call."""
+    compiled_gradient = ds.jit(ds.grad(f))
+    assert compiled_gradient(x, **kwargs) == ds.grad(f)(x, **kwargs)
+    change()
+    expected = ds.grad(f)(x, **kwargs)
+    assert compiled_gradient(x, **kwargs) == expected and compiled_gradient(x, **kwargs) == expected
+    return expected
+
+
+class Model:
+    def __init__(self):
+        self.w = np.array([1.0, 2.0])
+
+    def loss(self, x):
+        return np.sum((self.w * x) ** 2)
+
+
+def test_the_object_of_a_bound_method_is_watched():
+    model, x = Model(), np.ones(2)
+    compiled_gradient = ds.jit(ds.grad(model.loss))
+    compiled_gradient(x)
+    model.w = np.array([3.0, 3.0])  # rebound
+    assert np.array_equal(compiled_gradient(x), [18.0, 18.0])
+    model.w[:] = 5.0  # changed in place
+    assert np.array_equal(compiled_gradient(x), [50.0, 50.0])
+    by_class = ds.jit(ds.grad(Model.loss, argnums=1))  # the object as a constant argument
+    by_class(model, x)
+    model.w = np.array([1.0, 1.0])
+    assert np.array_equal(by_class(model, x), [2.0, 2.0])
+
+
+class Scaled:
+    __slots__ = ("s",)
+
+    def __init__(self):
+        self.s = 2.0
+
+    def __call__(self, x):
+        return self.s * x * x
+
+
+def test_attributes_of_modules_classes_callable_objects_and_nested_objects_are_watched():
+    config = types.ModuleType("config")
+    config.s = 2.0
+    assert _same_after_change(lambda x: config.s * x * x, lambda: setattr(config, "s", 5.0)) == 30.0
+
+    class Settings:
+        s = 2.0
+
+    assert _same_after_change(lambda x: Settings.s * x * x, lambda: setattr(Settings, "s", 5.0)) == 30.0
+    scaled = Scaled()  # __slots__, and __call__
+    assert _same_after_change(scaled, lambda: setattr(scaled, "s", 5.0)) == 30.0
+    outer = types.SimpleNamespace(inner=types.SimpleNamespace(s=2.0))
+    assert _same_after_change(lambda x: outer.inner.s * x * x, lambda: setattr(outer.inner, "s", 5.0)) == 30.0
+
+
+def test_partials_defaults_tuples_and_builtins_are_watched():
+    factor = [2.0]
+    partial = functools.partial(lambda x, c: c[0] * x * x, c=factor)
+    assert _same_after_change(partial, lambda: factor.__setitem__(0, 5.0)) == 30.0
+
+    def keyword_only(x, *, c=[2.0]):  # noqa: B006 (the default changed in place is the point)
+        return c[0] * x * x
+
+    assert _same_after_change(keyword_only, lambda: keyword_only.__kwdefaults__["c"].__setitem__(0, 5.0)) == 30.0
+
+    def positional(x, c=2.0):
+        return c * x * x
+
+    assert _same_after_change(positional, lambda: setattr(positional, "__defaults__", (5.0,))) == 30.0
+    held = (np.array([2.0]),)
+    assert _same_after_change(lambda x: held[0][0] * x * x, lambda: held[0].__setitem__(0, 5.0)) == 30.0
+    namespace = {"np": np}
+    exec("def f(x):\n    return abs(x) * x", namespace)  # a builtin, then a global of its name
+    assert _same_after_change(namespace["f"], lambda: namespace.update(abs=lambda v: 5.0 * v)) == 30.0
+
+
+def test_zero_and_minus_zero_are_different_constants():
+    def f(x, c=0.0):
+        return x * math.atan2(0.0, c)
+
+    compiled_gradient = ds.jit(ds.grad(f))
+    assert compiled_gradient(3.0, c=0.0) == 0.0
+    assert compiled_gradient(3.0, c=-0.0) == math.pi == ds.grad(f)(3.0, c=-0.0)
+    sign = np.array([0.0])
+    assert _same_after_change(lambda x: x * math.copysign(1.0, sign[0]), lambda: sign.__setitem__(0, -0.0)) == -1.0
+
+
+def test_an_exception_caught_while_traced_leaves_f_to_the_tape():
+    def f(x):
+        try:
+            return np.log(x)
+        except ds.DomainError:
+            return x * x
+
+    compiled_gradient = ds.jit(ds.grad(f))
+    with pytest.warns(ds.JitWarning, match=r"caught an exception while traced, DomainError .*line"):
+        assert compiled_gradient(-1.0) == -2.0
+    assert compiled_gradient(2.0) == 0.5 == ds.grad(f)(2.0)  # not the except path's 4.0
+    with pytest.raises(ds.DiffstudyError, match="caught an exception"):
+        print(compiled_gradient.source)
+
+
+def test_a_derivative_inside_f_leaves_it_to_the_tape():
+    def cube(x):
+        return abs(x) ** 3
+
+    second = ds.jit(ds.grad(ds.grad(cube)))
+    with pytest.warns(ds.JitWarning, match="differentiates inside itself"):
+        assert second(1.5) == 9.0
+    assert second(-1.5) == 9.0 == ds.grad(ds.grad(cube))(-1.5)  # the sign of -1.5, not of 1.5
+    asin = ds.jit(ds.grad(ds.grad(np.arcsin)))
+    with pytest.warns(ds.JitWarning):
+        asin(0.9)
+    assert asin(1e-170) == 1e-170 == ds.grad(ds.grad(np.arcsin))(1e-170)  # the stable rule's other branch
+
+
+def test_a_norms_scaling_is_checked_at_each_call():
+    value_and_gradient = ds.jit(ds.value_and_grad(np.linalg.norm))
+    value_and_gradient(np.array([3.0, 4.0]))
+    tiny = np.array([3e-160, 4e-160])
+    value, gradient = value_and_gradient(tiny)
+    expected_value, expected_gradient = ds.value_and_grad(np.linalg.norm)(tiny)
+    assert value == expected_value == 5e-160 and np.array_equal(gradient, expected_gradient)
+    assert value_and_gradient.traces == 2 and "_norm_scale(arg0) != " in value_and_gradient.source
+
+
+def test_a_list_of_floats_with_an_array_inside_is_not_taken_for_floats():
+    def f(v):
+        return v[0] * np.sum(v[1]) * v[2]
+
+    compiled_gradient = ds.jit(ds.grad(f))
+    compiled_gradient([1.0, 2.0, 3.0])
+    mixed = [1.0, np.array([2.0, 4.0]), 3.0]
+    got, expected = compiled_gradient(mixed), ds.grad(f)(mixed)
+    assert got[0] == expected[0] == 18.0 and np.array_equal(got[1], [3.0, 3.0]) and got[2] == 6.0
+
+
+def test_a_constant_array_returned_is_a_new_one_at_each_call():
+    def f(x):
+        return np.sum(x), np.ones(3)
+
+    compiled_f = ds.jit(f)
+    compiled_f(np.ones(2))[1][0] = 99.0
+    assert np.array_equal(compiled_f(np.ones(2))[1], np.ones(3))
+
+
+def test_forward_mode_code_through_a_map_that_is_zero_by_structure():
+    for f in (lambda x: np.sign(x) * x, lambda x: np.sign(x) + x, lambda x: np.sum(np.sign(x) * x**2)):
+        point = np.array([0.3, -0.7])
+        assert np.array_equal(ds.jit(ds.jacfwd(f))(point), ds.jacfwd(f)(point))
+
+
+def test_nothing_to_differentiate_by():
+    def f(x, y):
+        return x * y
+
+    for transform in (ds.grad, ds.jacrev, ds.jacfwd):
+        assert ds.jit(transform(f, argnums=()))(2.0, 3.0) == () == transform(f, argnums=())(2.0, 3.0)
+    assert ds.jit(ds.value_and_grad(f, argnums=()))(2.0, 3.0) == (6.0, ())
+
+
+def test_a_program_too_long_to_write_out_is_differentiated_by_the_tape(monkeypatch):
+    monkeypatch.setattr(generate, "LIMIT", 50)
+
+    def f(x):
+        for _ in range(30):
+            x = x * 0.99 + 0.01 * x * x
+        return x
+
+    with pytest.warns(ds.JitWarning, match="too many to write out"):
+        assert ds.jit(ds.grad(f))(0.5) == ds.grad(f)(0.5)
+
+
+def test_a_path_that_follows_the_data_is_left_to_the_tape_after_some_paths():
+    def halvings(x):
+        while x > 1.0:
+            x = x / 2
+        return x * x
+
+    compiled_gradient = ds.jit(ds.grad(halvings))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(compiled.PATHS + 4):  # 2 ** k halves k times: a path of its own each
+            assert compiled_gradient(1.5 * 2.0**k) == ds.grad(halvings)(1.5 * 2.0**k)
+    assert compiled_gradient.traces == compiled.PATHS
+    assert [str(w.message) for w in caught if w.category is ds.JitWarning] == [
+        f"ds.jit: f took {compiled.PATHS} paths at these arguments' shapes (its path follows the data); "
+        "the tape differentiates f at these arguments"
+    ]
+
+
+def test_a_compiled_hessian_runs_dual_numbers_through_the_gradients_code():
+    def f(x, y):
+        return x**3 * (x + 3 * y)
+
+    hessian = ds.jit(ds.hessian(f, argnums=(0, 1)))
+    # by hand from the lecture's F: F_xx = 12x² + 18xy, F_xy = 9x², F_yy = 0
+    assert hessian(2.0, 3.0) == ((156.0, 36.0), (36.0, 0.0)) == ds.hessian(f, argnums=(0, 1))(2.0, 3.0)
+    assert hessian.hessian_of.traces == 1 and "def grad_of_f(x, y, _u0):" in hessian.source
+
+    def branch(x):
+        return x * x if x > 1 else np.sin(x)
+
+    hessian = ds.jit(ds.hessian(branch))
+    for x in (2.0, 0.5, 3.0):
+        assert hessian(x) == ds.hessian(branch)(x)
+    assert hessian(0.5) == -math.sin(0.5) and hessian.hessian_of.traces == 2
