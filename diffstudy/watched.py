@@ -18,6 +18,7 @@ import builtins
 import copy
 import dis
 import functools
+import math
 from collections.abc import Callable
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
@@ -64,6 +65,7 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
             stack.append(fn.func)
         elif isinstance(fn, MethodType):
             found.append(_attribute(fn, "__self__"))
+            found += _class_attributes(fn.__self__, getattr(fn.__func__, "__code__", None))
             stack.append(fn.__func__)
         elif isinstance(fn, FunctionType):
             found += _read_by_function(fn)
@@ -71,6 +73,7 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
             found.append(Read({"self": fn}, "self", fn, _object_contents(fn), False))
             call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
             if isinstance(call, FunctionType):
+                found += _class_attributes(fn, call.__code__)
                 stack.append(call)
     return found
 
@@ -91,11 +94,27 @@ def _read_by_function(f: FunctionType) -> list[Read]:
         held.append(found[-1].value)
     for value in held:
         if isinstance(value, (ModuleType, type)):  # cfg.scale, Settings.scale: the attributes f reads of it
-            found += [_attribute(value, attr) for attr in attributes if attr in vars(value)]
+            found += _attributes_read(vars(value), attributes)
     # defaults, rebound or changed in place (none to begin with: a call that leaves an argument
     # out has another input structure, traced anew)
     found += [_attribute(f, name) for name in ("__defaults__", "__kwdefaults__") if getattr(f, name)]
     return found
+
+
+def _class_attributes(owner: Any, code: Any) -> list[Read]:
+    """The attributes a method's code reads (``self.s``) that its object's class, or a class it
+    derives from, holds (a class attribute, changed on the class)."""
+    if code is None:
+        return []
+    _, attributes = _names_read(code)
+    classes = owner.__mro__ if isinstance(owner, type) else type(owner).__mro__
+    return [read for cls in classes if cls is not object for read in _attributes_read(vars(cls), attributes)]
+
+
+def _attributes_read(namespace: Any, attributes: dict[str, None]) -> list[Read]:
+    """The entries of a module's or a class's namespace among the attribute names read: as they
+    are held there (a classmethod's function, not a new bound method at each look)."""
+    return [Read(namespace, a, namespace[a], _contents(namespace[a]), False) for a in attributes if a in namespace]
 
 
 def _attribute(place: Any, name: str) -> Read:
@@ -169,17 +188,39 @@ class _Attributes(dict):
     """What an object's attributes held when traced: name → (the object, a copy of its contents)."""
 
 
+class _Numbers(NamedTuple):
+    """A copy of a list or dict of plain numbers (data), compared at C speed, and where its zeros
+    were with their signs (== takes −0.0 for 0.0)."""
+
+    copy: Any
+    zeros: tuple[tuple[Any, float], ...]
+
+
+class _Items(NamedTuple):
+    """What a container of objects held: each item (or a dict's key) → (the object, its contents)."""
+
+    items: tuple[tuple[Any, Any, Any], ...]
+
+
+_PLAIN = frozenset({float, int, bool, complex, str, bytes, type(None)})
+
+
 def _contents(value: Any, depth: int = _DEPTH) -> Any:
     """A copy of what a mutable value holds now, or :data:`_IMMUTABLE`."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, (list, dict, set, tuple)):
-        if isinstance(value, tuple) and all(_immutable(v) for v in value):
-            return _IMMUTABLE
-        try:
-            return copy.deepcopy(value)
-        except Exception:  # something that cannot be copied: its identity alone is compared
-            return _IMMUTABLE
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        items = value.values() if isinstance(value, dict) else value
+        if _PLAIN.issuperset(map(type, items)):
+            if isinstance(value, (tuple, frozenset)):
+                return _IMMUTABLE
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            zeros = tuple((key, math.copysign(1.0, v)) for key, v in pairs if v.__class__ is float and v == 0.0)
+            return _Numbers(copy.copy(value), zeros)
+        if depth == 0 or isinstance(value, (set, frozenset)):
+            return _IMMUTABLE  # deeper than is looked at: its identity alone
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        return _Items(tuple((key, item, _contents(item, depth - 1)) for key, item in pairs))
     if depth == 0 or _immutable(value) or callable(value):  # a function of a library: its identity
         return _IMMUTABLE
     return _object_contents(value, depth)
@@ -221,28 +262,35 @@ def _same_contents(value: Any, kept: Any) -> bool:
         return now.keys() == kept.keys() and all(
             now[name] is held and _same_contents(held, contents) for name, (held, contents) in kept.items()
         )
+    if isinstance(kept, _Numbers):  # equal, and each zero of the same sign (equal lists have their zeros in place)
+        return (
+            value.__class__ is kept.copy.__class__
+            and value == kept.copy
+            and all(
+                value[key].__class__ is float and math.copysign(1.0, value[key]) == sign for key, sign in kept.zeros
+            )
+        )
+    if isinstance(kept, _Items):
+        if len(value) != len(kept.items) or (isinstance(value, dict) and value.keys() != {k for k, _, _ in kept.items}):
+            return False
+        return all(value[key] is item and _same_contents(item, contents) for key, item, contents in kept.items)
     return _identical(value, kept)
 
 
 def _identical(a: Any, b: Any) -> bool:
-    """Equal, to the bit for floats (0.0 is not −0.0; nan is nan), container by container."""
+    """Equal arrays, to the bit for floats (0.0 is not −0.0; nan is nan); other values by ==."""
     if a.__class__ is not b.__class__:
         return False
-    if a.__class__ is float:
-        return a.hex() == b.hex() if a == a else b != b  # noqa: PLR0124 (nan)
     if isinstance(a, np.ndarray):
         if a.shape != b.shape or a.dtype != b.dtype:
             return False
-        if a.dtype.kind in "fc":
-            return a.tobytes() == b.tobytes()
+        if a.dtype.kind == "f" and a.dtype.itemsize in (2, 4, 8):
+            bits = f"i{a.dtype.itemsize}"  # the floats' bits, compared as integers in one pass
+            return bool(np.array_equal(np.ascontiguousarray(a).view(bits), np.ascontiguousarray(b).view(bits)))
         try:
             return bool(np.array_equal(a, b))
         except Exception:
             return False
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
     try:
         return bool(a == b)
     except Exception:  # entries whose == is an array: changed, as far as can be told

@@ -903,8 +903,9 @@ def array_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False
 
 def norm_scale(values: Any) -> float:
     """What np.linalg.norm divides floats by first: 1, or a power of two near the largest entry
-    where that is beyond 1e±100 (dividing by it is exact)."""
-    values = np.asarray(values)
+    where that is beyond 1e±100 (dividing by it is exact). Of diffstudy's numbers (the dual numbers
+    a Hessian runs through the gradient's code), of their values."""
+    values = np.asarray(plain(values))
     if values.dtype != object and values.size and np.all(np.isfinite(values)):
         largest = float(np.max(np.abs(values)))
         if largest and not 1e-100 < largest < 1e100:

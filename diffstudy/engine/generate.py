@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DiffstudyError, DomainError
-from . import array_primitives, reverse
+from . import array_primitives, reverse, rolled
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import levels_issued, plain
@@ -155,7 +155,7 @@ class _Watcher:
 
     def exceptions(self, frame: Any, event: str, arg: Any) -> Any:
         """Note an exception that reaches the program's code: if f goes on, it caught it."""
-        if event == "exception" and self.caught is None:
+        if event == "exception" and self.caught is None and not issubclass(arg[0], _ENDING):
             where = f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}"
             self.caught = f"{arg[0].__name__} ({where})"
         return self.exceptions
@@ -221,6 +221,10 @@ def _file_of(f: Callable[..., Any]) -> str:
     return code.co_filename if code is not None else ""
 
 
+# How a generator or an iteration ends, not an exception a path depends on (next(v for v in …)
+# closes its generator with GeneratorExit).
+_ENDING = (GeneratorExit, StopIteration, StopAsyncIteration)
+
 # Code that is not the user's: an exception caught there says nothing of f's path.
 _NOT_THE_USERS = tuple(
     os.path.dirname(path) + os.sep for path in (np.__file__, os.path.dirname(__file__), os.__file__)
@@ -235,8 +239,15 @@ def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list
     taken: dict[str, int] = {}  # each base name: the last suffix given it
     used: set[str] = set()
     names = []
+    n = len(inputs)
     for k in range(len(tape)):
-        base = _identifier(inputs[k] if k < len(inputs) else bound.get(k, f"v{k}"))
+        given = inputs[k] if k < n else bound.get(k)
+        if given is None and f"v{k}" not in used:  # most entries: v<entry>, a name of no one else
+            name = f"v{k}"
+            used.add(name)
+            names.append(name)
+            continue
+        base = _identifier(given if given is not None else f"v{k}")
         name, suffix = base, taken.get(base, 1)
         while name in used:  # the program's own y_2 is not the second y
             suffix += 1
@@ -308,6 +319,11 @@ class _Writer:
         self._operands: dict[int, tuple[list[str], list[Any]]] = {}
         self._folded_at, self._folds = -1, 0  # the last line add() folded into, and how many times
         self._entry_of: dict[str, int] | None = None
+        self.rolled: list[rolled.Region] = []  # loops written as loops (see engine.rolled)
+        self.hidden_sums: list[str] = []  # the sums of a rolled loop's numbers where an overflow could hide
+        self.has_input_tuple = False
+        self.has_input_bars = False
+        self._hidden: list[int] | None = None
 
     def constant(self, x: Any, hint: str = "c") -> str:
         """A constant the code refers to by name (an array, a rule, a number of an outer
@@ -342,6 +358,7 @@ class _Writer:
             and previous.startswith(head)
             and folds < _FOLDS
             and target not in _NAME.findall(term)
+            and ("[" not in target or target not in term)  # an input's adjoint in a rolled loop's list
         ):
             before = previous[len(head) :]
             self.lines[-1] = f"{head}{before if before.isidentifier() else f'({before})'} {operator} {term}"
@@ -438,7 +455,16 @@ class _Writer:
             under(guards[next_guard].line)
             self.guard(guards[next_guard])
             next_guard += 1
-        for k in range(n, len(self.tape)):
+        starts = {region.start: region for region in self.rolled}
+        k = n - 1
+        while k + 1 < len(self.tape):
+            k += 1
+            region = starts.get(k)
+            if region is not None:
+                rolled.write_forward(self, self.script, region)
+                shown = None
+                k = region.end - 1
+                continue
             under(self.script.lines[k] if k < len(self.script.lines) else None)
             self.emit(self.primal(k))
             while next_guard < len(guards) and guards[next_guard].after == k:
@@ -531,10 +557,22 @@ class _Writer:
         return None
 
     def hidden(self) -> list[str]:
+        """The numbers of the forward sweep where an overflow could hide (:meth:`hidden_entries`),
+        by name; in a rolled loop, the sum the loop adds them into."""
+        inside = [(region.start, region.end) for region in self.rolled]
+        names = [self.names[k] for k in self.hidden_entries() if not any(a <= k < b for a, b in inside)]
+        return names + self.hidden_sums
+
+    def hidden_entries(self) -> list[int]:
         """The numbers of the forward sweep where an overflow could hide: an inf or nan reaches the
         result through +, −, × and negation, but not through a division (x/inf is 0), a function
         that saturates (exp(−inf) is 0, tanh(inf) is 1) or a comparison; so the arguments of every
         other operation, and of every comparison, are checked, and the results at the end."""
+        if self._hidden is None:
+            self._hidden = self._find_hidden()
+        return self._hidden
+
+    def _find_hidden(self) -> list[int]:
         tape, n = self.tape, self.script.recording.n_inputs
         checked: dict[int, None] = {}
         used = {out.index for out in self.script.recording.outputs if self.script.recording.on_tape(out)}
@@ -554,7 +592,7 @@ class _Writer:
                     checked[side.index] = None
         # A number nothing uses (v = x * x * y, then not read) hides its overflow from the results.
         checked.update((k, None) for k in range(n, len(tape)) if k not in used and tape[k].__class__ is tuple)
-        return [self.names[k] for k in checked]
+        return list(checked)
 
     def check_finite(self, names: Sequence[str]) -> None:
         """A check that no float among ``names`` is inf or nan: one sum per 200 of them."""
@@ -651,6 +689,13 @@ def _live(script: Script, seeds: Sequence[int]) -> list[bool]:
         live[k] = True
     for k in range(len(tape) - 1, -1, -1):
         if live[k]:
+            entry = tape[k]
+            if entry.__class__ is tuple:  # a number's entry, read without naming its fields
+                if entry[2] is not None:
+                    live[entry[2]] = True
+                if entry[4] is not None:
+                    live[entry[4]] = True
+                continue
             for index, _ in reverse.arguments_of(reverse.entry_at(tape, k)):
                 live[index] = True
     return live
@@ -665,6 +710,7 @@ def write(
     doc: str | None = None,
     unit_seed: bool = False,
     wanted: Sequence[int] | None = None,
+    roll: bool = True,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -681,6 +727,8 @@ def write(
     seed as 1.0 and leaves out the products by it and what they made unread (the seed is still an
     argument). With ``wanted`` (reverse mode) only the adjoints of those inputs are computed, and
     of what depends on them; the others are returned as None (a data array's adjoint is not made).
+    With ``roll`` (and ``compact``, on floats, in reverse mode) a long loop of scalar code is
+    written as a loop (see :mod:`.rolled`).
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -703,6 +751,14 @@ def write(
     writer.emit(f"def {name}({', '.join([*script.names[:n], *extra])}):", 0)
     doc = doc or {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
     writer.emit(f'"""{doc}."""')
+    reaches = _reaching(script, wanted) if mode == "reverse" else None
+    live = None
+    if roll and floats and compact and mode == "reverse" and not arrays and script.size >= rolled.ROLL_FROM:
+        seeded = [out.index for out in outputs if recording.on_tape(out)]
+        live = _live(script, seeded)
+        if reaches is not None:
+            live = [a and b for a, b in zip(live, reaches)]
+        writer.rolled = rolled.regions(writer, script, live, reaches, seeded)
     writer.forward_sweep()
     if floats:
         writer.check_finite(writer.hidden())
@@ -715,7 +771,10 @@ def write(
     elif mode == "reverse":
         one = unit_seed and floats and len(outputs) == 1
         seeds = ["1.0" if one else f"_u{j}" for j in range(len(outputs))]
-        derivatives = _backward(writer, script, seeds, compact, _reaching(script, wanted))
+        try:
+            derivatives = _backward(writer, script, seeds, compact, reaches, live)
+        except rolled.NotRolled:  # an adjoint a loop begins with may be nothing: written out instead
+            return write(script, mode, name, floats, compact, doc, unit_seed, wanted, roll=False)
     else:
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
@@ -725,9 +784,16 @@ def write(
         writer.check_finite([*_numbers_among(script, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(script, numbers))
+    if writer.has_input_bars:  # a rolled loop added into the inputs' adjoints as a list: the others put in too
+        for i, d in enumerate(derivatives):
+            if d != f"_input_bars[{i}]":
+                writer.emit(f"_input_bars[{i}] = {d}")
+        derivatives = ["*_input_bars"]
     writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
                 f"return ({', '.join(results)},), ()")  # fmt: skip
     lines = writer.lines
+    if writer.has_input_tuple:
+        lines = _taking_a_tuple(lines, [*script.names[:n], *extra], name)
     if arrays and mode == "reverse":
         start = lines.index("    # the backward sweep, in reverse order")
         lines = lines[:start] + _without_dead_code(lines[start:])
@@ -747,6 +813,16 @@ def write(
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
+def _taking_a_tuple(lines: list[str], parameters: list[str], name: str) -> list[str]:
+    """The function taking its inputs as one tuple, ``_inputs``, which a rolled loop slices (the
+    inputs of the Rosenbrock loop of 1,000, listed again, would cost half its compile time), each
+    input the code reads by name given it."""
+    read = set(_NAME.findall("\n".join(lines[2:])))
+    given = [f"    {p} = _inputs[{i}]" for i, p in enumerate(parameters) if p in read]
+    shown = f"    # _inputs: {', '.join(parameters[:3])}, …, {parameters[-1]}" if len(parameters) > 4 else ""
+    return [f"def {name}(*_inputs):", lines[1], *([shown] if shown else []), *given, *lines[2:]]
+
+
 def _constant_array(recording: reverse.Recording, out: Any) -> bool:
     return not recording.on_tape(out) and isinstance(plain(out), np.ndarray)
 
@@ -759,12 +835,21 @@ def _reaching(script: Script, wanted: Sequence[int] | None) -> list[bool] | None
     chosen = set(wanted)
     reaches = [i in chosen for i in range(n)] + [False] * (len(tape) - n)
     for k in range(n, len(tape)):
-        reaches[k] = any(reaches[index] for index, _ in reverse.arguments_of(reverse.entry_at(tape, k)))
+        entry = tape[k]
+        if entry.__class__ is tuple:  # a number's entry, read without naming its fields
+            reaches[k] = (entry[2] is not None and reaches[entry[2]]) or (entry[4] is not None and reaches[entry[4]])
+        else:
+            reaches[k] = any(reaches[index] for index, _ in reverse.arguments_of(reverse.entry_at(tape, k)))
     return reaches
 
 
 def _backward(
-    writer: _Writer, script: Script, seeds: list[str], compact: bool = False, reaches: list[bool] | None = None
+    writer: _Writer,
+    script: Script,
+    seeds: list[str],
+    compact: bool = False,
+    reaches: list[bool] | None = None,
+    live: list[bool] | None = None,
 ) -> list[str]:
     """The adjoint code: each output seeded, then every live entry in reverse order adds
     partial × adjoint into its arguments' adjoints, as the tape's backward sweep does; with
@@ -786,13 +871,33 @@ def _backward(
                 if seed == "1.0":
                     writer.ones.add(adjoint[k])
             seeded.append(k)
-    live = _live(script, seeded)
-    if reaches is not None:
-        live = [a and b for a, b in zip(live, reaches)]
+    if live is None:  # (found already where loops are rolled)
+        live = _live(script, seeded)
+        if reaches is not None:
+            live = [a and b for a, b in zip(live, reaches)]
     writer.emit("# the backward sweep, in reverse order")
     n = script.recording.n_inputs
     shown = None
-    for k in range(len(tape) - 1, n - 1, -1):
+
+    def used_up(k: int, keep: bool = False) -> None:
+        """Entry k's adjoint read for the last time: its register freed once no entry shares it."""
+        g = adjoint[k] if keep else adjoint.pop(k)
+        if compact and g in shared:
+            shared[g] -= 1
+            if not shared[g]:
+                free.append(g)
+
+    ends = {region.end - 1: region for region in writer.rolled}
+    k = len(tape)
+    while k > n:
+        k -= 1
+        region = ends.get(k)
+        if region is not None:
+            if not rolled.write_backward(writer, script, region, adjoint, maybe_none, used_up):
+                raise rolled.NotRolled
+            shown = None
+            k = region.start
+            continue
         if k not in adjoint or not live[k]:
             continue
         line = script.lines[k] if k < len(script.lines) else None
