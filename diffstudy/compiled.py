@@ -57,12 +57,15 @@ class Unfollowable(DiffstudyError):
 
 
 def _inspect(
-    args: Sequence[Any], kwargs: dict[str, Any], chosen: tuple[int, ...], lists: frozenset[int] = frozenset()
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    chosen: tuple[int, ...],
+    lists: dict[int, tuple[float, ...]] | None = None,
 ) -> tuple[tuple, list[Any], bool]:
     """The input structure of a call (its cache key), the numbers the code takes, and whether they
     are all floats. A float, a list of floats and a float array are seen at once; any other
     argument is flattened, or is a constant of the trace keyed by its value. ``lists``: the
-    arguments that are lists of numbers (see :func:`_lists_of_numbers`)."""
+    arguments that are lists of numbers, as floats (see :func:`_lists_of_numbers`)."""
     parts: list[Any] = []
     leaves: list[Any] = []
     floats = True
@@ -71,14 +74,11 @@ def _inspect(
         if cls is float:
             parts.append(float)
             leaves.append(a)
-        elif (
-            (cls is list or cls is tuple) and a and a[0].__class__ is float and a[-1].__class__ is float and i in lists
-        ):
+        elif lists and i in lists and a[0].__class__ is float and a[-1].__class__ is float:
             # A list of numbers that begins and ends with a float (checking each entry's type would
-            # cost a third of f): the code runs on any numbers, so an int inside only changes the
-            # result's type.
+            # cost a third of f): its entries as floats are the code's inputs.
             parts.append((cls, len(a)))
-            leaves.extend(a)
+            leaves.extend(lists[i])
         elif cls is np.ndarray and a.dtype.kind == "f":
             parts.append((cls, a.shape, a.dtype.str, a.strides))  # laid out otherwise: traced again
             leaves.append(a if a.dtype == np.float64 else a.astype(np.float64))  # computed in float64, as the tape does
@@ -98,19 +98,20 @@ def _inspect(
     return key, leaves, floats
 
 
-def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> frozenset[int] | None:
+def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, tuple[float, ...]] | None:
     """None where an argument is (or holds) one of diffstudy's numbers: a transform around this
-    one. Else the positions of the arguments that are lists or tuples of numbers, every entry a
-    float or converting to one (no array of several entries, no list inside)."""
-    lists = []
+    one. Else the arguments that are lists or tuples of numbers, every entry a float or converting
+    to one (no array of several entries, no list inside), by position, as Python floats: an int,
+    numpy's int64 or float32 inside is computed as the float64 the tape computes in."""
+    lists = {}
     for i, value in enumerate((*args, *kwargs.values())):
         if value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f"):
             continue
-        if (value.__class__ is list or value.__class__ is tuple) and _converts_to_floats(value):
-            lists.append(
-                i
-            )  # numbers, none of them ours, told at C speed (a search of the leaves costs as much as the code)
-            continue
+        if value.__class__ is list or value.__class__ is tuple:
+            as_floats = _as_floats(value)
+            if as_floats is not None:  # numbers, none of them ours, told at C speed
+                lists[i] = as_floats
+                continue
         if isinstance(value, Leveled):
             return None
         if isinstance(value, (list, tuple, dict, np.ndarray)):
@@ -120,18 +121,23 @@ def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> frozenset[
                 continue
             if any(isinstance(leaf, Leveled) for leaf in leaves):
                 return None
-    return frozenset(lists)
+    return lists
 
 
-def _converts_to_floats(values: list[Any] | tuple[Any, ...]) -> bool:
-    """Whether every entry of ``values`` is a float or converts to one, so that none is one of
-    diffstudy's numbers, which refuse float(): packed as C doubles, the fastest look at each entry
-    Python has (a third of the time of checking each entry's type)."""
+def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
+    """The entries of ``values`` as Python floats where every one is a float or converts to one
+    (none is one of diffstudy's numbers, which refuse float()), else None. Packed as C doubles,
+    the fastest look at each entry Python has (a third of the time of checking types); their sum
+    is a float unless one is numpy's (an int64 would wrap around, a float32 round to 24 bits) or a
+    Decimal, and then they are unpacked as floats (an int or a Fraction is computed as it is)."""
+    form = f"{len(values)}d"
     try:
-        struct.pack(f"{len(values)}d", *values)
+        packed = struct.pack(form, *values)
+        if sum(values).__class__ is float:
+            return values
     except Exception:  # a diffstudy number (UnsupportedOperation), a string, an array, a list
-        return False
-    return True
+        return None
+    return struct.unpack(form, packed)
 
 
 def _float_leaf(leaf: Any) -> bool:
@@ -367,7 +373,7 @@ class Jitted:
                 _recorded(self.fn, args, kwargs)
             return self.fn(*args, **kwargs)
 
-    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: frozenset[int]) -> Any:
+    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: dict[int, tuple[float, ...]]) -> Any:
         """The compiled code of this input structure and path run, traced first if there is none."""
         chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
         key, leaves, floats = _inspect(args, kwargs, chosen, lists)

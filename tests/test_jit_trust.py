@@ -224,3 +224,62 @@ def test_a_compiled_hessian_runs_dual_numbers_through_the_gradients_code():
     for x in (2.0, 0.5, 3.0):
         assert hessian(x) == ds.hessian(branch)(x)
     assert hessian(0.5) == -math.sin(0.5) and hessian.hessian_of.traces == 2
+
+
+class Counted:
+    s = 2.0
+
+    def loss(self, x):
+        return self.s * x * x
+
+    @classmethod
+    def loss_of_class(cls, x):
+        return cls.s * x * x
+
+
+def test_class_attributes_read_through_self_or_cls_are_watched():
+    for method in (Counted().loss, Counted.loss_of_class):
+        assert _same_after_change(method, lambda: setattr(Counted, "s", 5.0)) == 30.0
+        Counted.s = 2.0
+
+
+def test_containers_of_objects_and_a_dict_holding_itself_are_watched_item_by_item():
+    data = types.SimpleNamespace(X=np.ones(3))
+    compiled_gradient = ds.jit(ds.grad(functools.partial(lambda d, w: np.sum(d.X * w), data)))
+    for _ in range(3):
+        compiled_gradient(np.ones(3))
+    assert compiled_gradient.traces == 1  # the object held is the same object: not traced again
+    data.X[0] = 5.0
+    assert np.array_equal(compiled_gradient(np.ones(3)), [5.0, 1.0, 1.0])
+    registry = {"scale": 2.0}
+    registry["itself"] = registry
+    assert _same_after_change(lambda x: registry["scale"] * x * x, lambda: registry.update(scale=5.0)) == 30.0
+    zeros = [0.0, 1.0]  # a list of numbers: 0.0 apart from -0.0
+    assert _same_after_change(lambda x: x * math.atan2(0.0, zeros[0]), lambda: zeros.__setitem__(0, -0.0)) == math.pi
+
+
+def test_a_generator_left_early_is_not_an_exception_f_caught():
+    def f(x):
+        first = next(v for v in (x, x * x) if v > 0)  # closes the generator with GeneratorExit
+        return first * x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ds.jit(ds.grad(f))(3.0) == ds.grad(f)(3.0) == 6.0
+
+
+def test_the_hessian_of_a_norm_runs_through_the_gradients_code():
+    point = np.array([3.0, 4.0])
+    hessian = ds.jit(ds.hessian(np.linalg.norm))(point)
+    # by hand: (I − x xᵀ/|x|²)/|x| = [[16, -12], [-12, 9]] / 125
+    assert np.allclose(hessian, np.array([[16.0, -12.0], [-12.0, 9.0]]) / 125, rtol=1e-15)
+    assert np.array_equal(hessian, ds.hessian(np.linalg.norm)(point))
+
+
+def test_numbers_inside_a_list_of_floats_are_computed_as_floats():
+    def f(v):
+        return v[0] * (v[1] * v[2]) + v[3]
+
+    big = [1.0, np.int64(3_000_000_000), np.int64(4_000_000_000), 4.0]  # 1.2e19 wraps around in int64
+    gradient = ds.jit(ds.grad(f))(big)
+    assert gradient == [1.2e19, 4e9, 3e9, 1.0] and all(type(g) is float for g in gradient)
