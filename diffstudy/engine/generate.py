@@ -32,6 +32,7 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -323,6 +324,7 @@ class _Writer:
         self.hidden_sums: list[str] = []  # the sums of a rolled loop's numbers where an overflow could hide
         self.has_input_tuple = False
         self.has_input_bars = False
+        self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
         self._hidden: list[int] | None = None
 
     def constant(self, x: Any, hint: str = "c") -> str:
@@ -786,12 +788,16 @@ def write(
         writer.check_finite(_numbers_among(script, numbers))
     if writer.has_input_bars:  # a rolled loop added into the inputs' adjoints as a list: the others put in too
         for i, d in enumerate(derivatives):
-            if d != f"_input_bars[{i}]":
+            if d != f"_input_bars[{i}]" and d != "None":
                 writer.emit(f"_input_bars[{i}] = {d}")
         derivatives = ["*_input_bars"]
     writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
                 f"return ({', '.join(results)},), ()")  # fmt: skip
     lines = writer.lines
+    if writer.copies:  # a rolled loop's last numbers that nothing reads after it: not named
+        read = Counter(_NAME.findall("\n".join(lines)))
+        unread = {line for line in writer.copies if read[line.split(" = ")[0].strip()] == 1}
+        lines = [line for line in lines if line not in unread]
     if writer.has_input_tuple:
         lines = _taking_a_tuple(lines, [*script.names[:n], *extra], name)
     if arrays and mode == "reverse":

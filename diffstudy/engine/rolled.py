@@ -5,12 +5,13 @@ A recording follows one path and unrolls every loop: the Rosenbrock loop of 1,00
 Where the recording repeats itself — a turn of p entries again and again, the same operations on
 operands that lie the same way (an entry of this turn or of the one before, an input k places on
 at each turn, one fixed number, the same constant) — the code writes the turn once, in a loop:
-the forward loop keeps in lists what the backward sweep reads, and the backward loop adds the
-same partials into the same adjoints in the same order as the code written out, so the numbers
-are the same to the bit. Whether each adjoint already holds a number when a term is added (a
-first term is assigned, the others added) is found for every turn by following the sweep over the
-whole recording, and a loop is rolled only where every turn agrees; the last turn is written out,
-so that what the code after the loop adds into it is read as a turn's carried adjoint is.
+the forward loop keeps a tuple a turn of what the backward sweep reads, and the backward loop adds
+the same partials into the same adjoints in the same order as the code written out, so the
+numbers are the same to the bit. Whether each adjoint already holds a number when a term is added
+(a first term is assigned, the others added) is found for every turn by following the sweep over
+the whole recording, and only the longest run of turns that agree is rolled; the turns around it
+are written out (at least the last, so that what the code after the loop adds into it is read as
+a turn's carried adjoint is).
 
 Only scalar float code of reverse mode is rolled (the code ``ds.jit(ds.grad(f))`` runs), and only
 loops without a comparison of the path inside, whose partials are all written as formulas.
@@ -67,7 +68,6 @@ class Region:
     starts_with: list[int] = field(default_factory=list)  # positions whose adjoint a turn begins with
     carried_bars: list[int] = field(default_factory=list)  # positions adding into the turn before's
     fixed_bars: dict[int, str] = field(default_factory=dict)  # entries before the loop added into
-    input_bars: bool = False  # whether the inputs' adjoints are added into, as a list
     hidden: list[int] = field(default_factory=list)  # positions whose overflow could hide
     kept_name: str = "_kept"
     hidden_sum: str = "_h"
@@ -94,7 +94,7 @@ def regions(
         return []
     status, starts = _sweep(script, live, reaches, seeded, found)
     hidden = set(writer.hidden_entries())
-    used = set(script.names) | {f"{name}_bar" for name in script.names} | set(writer.namespace)
+    used = _Names(set(script.names) | {f"{name}_bar" for name in script.names} | set(writer.namespace))
     planned = []
     for r, region in enumerate(found):
         if _uniform(r, region, script, live, status, starts) and _plan(writer, script, region, status, hidden, used):
@@ -112,15 +112,22 @@ def _repeating(script: Script) -> list[Region]:
         following[k] = last.get(key, 0)
         last[key] = k
     found = []
+    stops: dict[int, tuple[int, bool]] = {}  # each period tried: where its pattern last stopped, and how
     k = n
     while k < len(tape):
         q, best = following[k], None
         for _ in range(_CANDIDATES):
             if not q or q - k > LONGEST_TURN:
                 break
-            pairs = _pairs(tape, n, k, q - k)
+            p = q - k
+            stop, unlike = stops.get(p, (-1, False))
+            if (stop >= k + p or (unlike and stop >= k)) and (stop - k) // p < TURNS:
+                q = following[q]  # it stops there from here too: not far enough
+                continue
+            pairs, stop, unlike = _pairs(tape, n, k, p)
+            stops[p] = stop, unlike
             if pairs >= TURNS:
-                best = Region(k, q - k, pairs)  # the turn after the last pair's first is written out
+                best = Region(k, p, pairs)  # the turn after the last pair's first is written out
                 break
             q = following[q]
         if best is None:
@@ -128,7 +135,8 @@ def _repeating(script: Script) -> list[Region]:
             continue
         found.append(best)
         k = best.end + best.period
-    return [region for region in (_cut(script, region) for region in found) if region is not None]
+    last_reader = _last_readers(script) if found else []
+    return [region for region in (_cut(script, region, last_reader) for region in found) if region is not None]
 
 
 def _place(tape: list[Any], n: int, a: int, p: int) -> tuple[Any, ...] | None:
@@ -155,27 +163,30 @@ def _place(tape: list[Any], n: int, a: int, p: int) -> tuple[Any, ...] | None:
     return tuple(places)
 
 
-def _pairs(tape: list[Any], n: int, k: int, p: int) -> int:
-    """How many turns of ``p`` entries from ``k`` on lie as the first lies against the second."""
+def _pairs(tape: list[Any], n: int, k: int, p: int) -> tuple[int, int, bool]:
+    """How many turns of ``p`` entries from ``k`` on lie as the first lies against the second; the
+    entry where that stops (no start after ``k``, a turn before it, goes further); and whether that
+    entry lies unlike the one ``p`` on (then no start up to it goes further)."""
     if k + 2 * p > len(tape):
-        return 0
+        return 0, k, False
     first = []
     for j in range(p):
         place = _place(tape, n, k + j, p)
         if place is None:
-            return 0
+            return 0, k + j, True
         first.append(place)
     pairs = 1
     while k + p * (pairs + 2) <= len(tape):
         base = k + p * pairs
         for j in range(p):
-            if _place(tape, n, base + j, p) != first[j]:
-                return pairs
+            place = _place(tape, n, base + j, p)
+            if place != first[j]:
+                return pairs, base + j, place is None
         pairs += 1
-    return pairs
+    return pairs, len(tape), False
 
 
-def _cut(script: Script, region: Region) -> Region | None:
+def _cut(script: Script, region: Region, last_reader: list[int]) -> Region | None:
     """The region up to its first comparison, with its operands' places; None where none is left or
     what it makes is read from outside its own turn and the next."""
     tape, n = script.recording.tape, script.recording.n_inputs
@@ -191,19 +202,46 @@ def _cut(script: Script, region: Region) -> Region | None:
     region.slots = found
     # Only the last turn's numbers may be read after the loop (the next turn, written out, reads them).
     inner_end = region.end - p
-    outputs = {out.index for out in script.recording.outputs if script.recording.on_tape(out)}
-    if any(region.start <= k < inner_end for k in outputs):
+    if any(last_reader[k] >= region.end for k in range(region.start, inner_end)):
         return None
-    for k in range(region.end, len(tape)):
-        entry = tape[k]
-        for index in (entry[2], entry[4]):
-            if index is not None and region.start <= index < inner_end:
-                return None
+    return region
+
+
+def _last_readers(script: Script) -> list[int]:
+    """For each entry, the last entry that reads it (past the end for an output or a comparison's side)."""
+    tape = script.recording.tape
+    last = list(range(len(tape)))
+    for k, entry in enumerate(tape):
+        if entry[2] is not None:
+            last[entry[2]] = k
+        if entry[4] is not None:
+            last[entry[4]] = k
+    for out in script.recording.outputs:
+        if script.recording.on_tape(out):
+            last[out.index] = len(tape)
     for guard in script.guards:
         for side in (guard.left, guard.right):
-            if isinstance(side, reverse.Var) and region.start <= side.index < inner_end:
-                return None
-    return region
+            if isinstance(side, reverse.Var) and side.tape is tape:
+                last[side.index] = len(tape)
+    return last
+
+
+class _Names:
+    """The names the code uses, and new ones for the loops' own."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.suffixes: dict[str, int] = {}  # each base name: the last suffix given it
+
+    def fresh(self, base: str, *endings: str) -> str:
+        """``base``, or ``base_2``, ``base_3``, … where it (or it with one of ``endings``) is taken."""
+        name, suffix = base, self.suffixes.get(base, 1)
+        while any(name + ending in self.taken for ending in ("", *endings)):
+            suffix += 1
+            name = f"{base}_{suffix}"
+        self.suffixes[base] = suffix
+        self.taken.update(name + ending for ending in ("", *endings))
+        return name
 
 
 def _slots(tape: list[Any], n: int, start: int, p: int) -> list[tuple[Any, ...]] | None:
@@ -311,7 +349,7 @@ def _plan(
     region: Region,
     status: dict[tuple[int, int], bool],
     hidden: set[int],
-    used: set[str],
+    used: _Names,
 ) -> bool:
     """Each line of the two loops written, on the loop's names; False where a partial is not a
     formula (a rule called by name may give a structural 0, which is not written alike each turn)
@@ -319,26 +357,23 @@ def _plan(
     tape, names, n = script.recording.tape, script.names, script.recording.n_inputs
     p = region.period
 
-    def fresh(name: str, *endings: str) -> str:
-        while any(name + ending in used for ending in ("", *endings)):
-            name += "_"
-        used.update(name + ending for ending in ("", *endings))
-        return name
-
+    fresh = used.fresh
     # the first turn's entries live in the loop alone: their names are free for the loop's
-    used.difference_update(names[region.start + j] + ending for j in range(p) for ending in ("", "_bar"))
+    used.taken.difference_update(names[region.start + j] + ending for j in range(p) for ending in ("", "_bar"))
     endings = ("_bar", "_prev", "_bar_prev", "_kept")
     region.local = []
     for j in range(p):
         name = names[region.start + j]
         stem = _stem(name)  # total, not total_2, where total is free
-        region.local.append(fresh(stem if not any(stem + e in used for e in ("", *endings)) else name, *endings))
+        region.local.append(fresh(stem if not any(stem + e in used.taken for e in ("", *endings)) else name, *endings))
     for j, slots in enumerate(region.slots):
         for slot in slots:
             if slot[0] == "input" and slot[1:] not in region.streams:
                 stem = _stem(names[slot[1]])
-                stream = f"{stem}_{slot[2]}t" + (f"_{slot[1]}" if slot[1] else "")
-                region.streams[slot[1:]] = fresh(stream, "_at", "_sums", "_bar")
+                start, step = slot[1] - slot[2], slot[2]  # the input at turn _t = 1, 2, …: start + step·_t
+                shift = "" if start == 0 else f"_plus_{start}" if start > 0 else f"_minus_{-start}"
+                stream = f"{stem}_{'' if step == 1 else step}t{shift}"
+                region.streams[slot[1:]] = fresh(stream, "_at", "_sums", "_sum")
             if slot[0] == "before" and slot[1] not in region.carried:
                 region.carried.append(slot[1])
             if slot[0] == "before" and slot[1] < j and slot[1] not in region.copied:
@@ -401,7 +436,7 @@ def _plan(
                 stream = slot[1:]
                 name = sums.get(stream)
                 if name is None:
-                    name = sums[stream] = fresh(f"{region.streams[stream]}_bar")
+                    name = sums[stream] = f"{region.streams[stream]}_sum"  # reserved with the stream's name
                     if held:
                         held_streams.add(stream)
                         alias[name] = f"_input_bars[{region.streams[stream]}_at]"
@@ -417,8 +452,6 @@ def _plan(
                 region.backward.append((name, old, sign, text, g, floats))
             if slot[0] == "before" and slot[1] not in region.carried_bars:
                 region.carried_bars.append(slot[1])
-            elif slot[0] == "input":
-                region.input_bars = True
     # Into the list at each turn, where a turn reads what another put there (x[i + 1], then x[i]);
     # else into a list of the turns, put into the inputs' all at once after the loop.
     at_once = not held_streams
@@ -456,6 +489,12 @@ def _apart(region: Region) -> bool:
     return True
 
 
+def _index(start: int, step: int) -> str:
+    """``start + step·_t`` as an index, written short."""
+    turn = "_t" if step == 1 else f"{step}·_t"
+    return f"({turn})" if start == 0 else f"({start} + {turn})" if start > 0 else f"({turn} − {-start})"
+
+
 def _stem(name: str) -> str:
     return re.sub(r"_\d+$", "", name)
 
@@ -484,8 +523,8 @@ def _renamed(line: str, mapping: dict[str, str]) -> str:
 def write_forward(writer: _Writer, script: Script, region: Region) -> None:
     """The forward loop of ``region``, and the last turn's numbers under their own names after it."""
     names, p, turns = script.names, region.period, region.turns
-    streams = "".join(f"; {name} is {_stem(names[b])}_({b} + {s}t)" for (b, s), name in region.streams.items())
-    writer.emit(f"# {turns} turns of a loop, written once (at turn t = 0, 1, …{streams})")
+    streams = "".join(f"; {name} is {_stem(names[b])}_{_index(b - s, s)}" for (b, s), name in region.streams.items())
+    writer.emit(f"# {turns} turns of a loop, written once (turn _t = 1, 2, …{streams})")
     writer.has_input_tuple = writer.has_input_tuple or bool(region.streams)  # the function takes *_inputs
     kept = _kept(region)
     if kept:
@@ -511,8 +550,9 @@ def write_forward(writer: _Writer, script: Script, region: Region) -> None:
         writer.emit(f"{region.kept_name}[_t] = ({', '.join(kept)},)", 2)
     for j in region.hidden:
         writer.emit(f"{region.hidden_sum} = {region.hidden_sum} + {region.local[j]}", 2)
-    for j in range(p):
+    for j in range(p):  # (those nothing reads are left out once the code is written: see generate.write)
         writer.emit(f"{names[region.entry(turns - 1, j)]} = {region.local[j]}")
+        writer.copies.append(writer.lines[-1])
     if region.hidden:
         writer.hidden_sums.append(region.hidden_sum)
 
@@ -533,7 +573,10 @@ def write_backward(
     # products by it are left out where the partial is a float (b · 1 is b, to the bit).
     ones = {f"{region.local[j]}_bar" for j, held in zip(region.starts_with, first) if held in writer.ones}
     ones &= {f"{region.local[j]}_bar" for j in region.constant_bars}
-    writer.emit(f"# the {turns} turns of the loop above, in reverse order")
+    if region.backward or region.moves:
+        writer.emit(f"# the {turns} turns of the loop above, in reverse order")
+    else:
+        writer.emit(f"# the {turns} turns of the loop above add into no adjoint")
     for j, held in zip(region.starts_with, first):
         writer.emit(f"{region.local[j]}_bar = {held}")
         used_up(region.entry(turns - 1, j))
@@ -541,6 +584,11 @@ def write_backward(
         writer.emit(f"{name} = {held}")
         used_up(q, keep=True)
         adjoint[q] = name
+    for i in sorted({slot[1] for slots in region.slots for slot in slots if slot[0] == "fixed" and slot[1] < n}):
+        name = f"{script.names[i]}_bar"  # the name the loop adds a fixed input's terms into
+        if i in adjoint and adjoint[i] != name:  # held in the list by a loop written before (after, in f)
+            writer.emit(f"{name} = {adjoint[i]}")
+            adjoint[i] = name
     touched = sorted({b + s * t for b, s in region.listed for t in range(turns)})  # inputs given terms
     if touched and not writer.has_input_bars:
         writer.emit(f"_input_bars = [None] * {n}")
@@ -556,13 +604,6 @@ def write_backward(
         parts.append((name, f"_inputs[{b}:{b + s * turns}:{s}][::-1]"))
         if not region.listed.get((b, s), True):
             parts.append((f"{name}_at", f"range({b + s * (turns - 1)}, {b - 1}, {-s})"))
-    header = "".join(f", {name}" for name, _ in parts)
-    sources = "".join(f", {source}" for _, source in parts)
-    turns_back = f"range({turns}, 0, -1)"
-    writer.emit(f"for _t{header} in zip({turns_back}{sources}):" if parts else f"for _t in {turns_back}:")
-    kept = _kept(region)
-    if kept:
-        writer.emit(f"{', '.join(kept)}, = {region.kept_name}[_t]", 2)
     lines: list[tuple[str, str]] = []  # (name, right side), a term added into the line before where it can be
     folds = 0
     for name, old, sign, text, g, floats in region.backward:
@@ -581,12 +622,19 @@ def write_backward(
         else:
             lines.append((name, f"{old} {sign} {term}"))
             folds = 0
-    for name, right in lines:
-        writer.emit(f"{name} = {right}", 2)
-    if region.moves:
-        writer.emit(f"{', '.join(to for to, _ in region.moves)} = {', '.join(held for _, held in region.moves)}", 2)
-    if not (lines or region.moves or kept):
-        writer.emit("pass  # no turn adds into an adjoint", 2)
+    if lines or region.moves:  # (a loop no turn of which adds into an adjoint is not written)
+        header = "".join(f", {name}" for name, _ in parts)
+        sources = "".join(f", {source}" for _, source in parts)
+        turns_back = f"range({turns}, 0, -1)"
+        writer.emit(f"for _t{header} in zip({turns_back}{sources}):" if parts else f"for _t in {turns_back}:")
+        kept = _kept(region)
+        if kept:
+            writer.emit(f"{', '.join(kept)}, = {region.kept_name}[_t]", 2)
+        for name, right in lines:
+            writer.emit(f"{name} = {right}", 2)
+        if region.moves:
+            to = ", ".join(to for to, _ in region.moves)
+            writer.emit(f"{to} = {', '.join(held for _, held in region.moves)}", 2)
     for (b, s), listed in region.listed.items():
         if listed:
             writer.emit(f"_input_bars[{b}:{b + s * turns}:{s}] = {region.streams[(b, s)]}_sums[1:]")
