@@ -60,7 +60,7 @@ def _inspect(
     args: Sequence[Any],
     kwargs: dict[str, Any],
     chosen: tuple[int, ...],
-    lists: dict[int, tuple[float, ...]] | None = None,
+    lists: dict[int, Sequence[float]] | None = None,
 ) -> tuple[tuple, list[Any], bool]:
     """The input structure of a call (its cache key), the numbers the code takes, and whether they
     are all floats. A float, a list of floats and a float array are seen at once; any other
@@ -98,11 +98,12 @@ def _inspect(
     return key, leaves, floats
 
 
-def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, tuple[float, ...]] | None:
+def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, Sequence[float]] | None:
     """None where an argument is (or holds) one of diffstudy's numbers: a transform around this
     one. Else the arguments that are lists or tuples of numbers, every entry a float or converting
-    to one (no array of several entries, no list inside), by position, as Python floats: an int,
-    numpy's int64 or float32 inside is computed as the float64 the tape computes in."""
+    to one (no array of several entries, no list inside), by position: the list itself, or its
+    entries as Python floats where one is numpy's (an int64, a float32: computed as the float64
+    the tape computes in)."""
     lists = {}
     for i, value in enumerate((*args, *kwargs.values())):
         if value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f"):
@@ -373,7 +374,7 @@ class Jitted:
                 _recorded(self.fn, args, kwargs)
             return self.fn(*args, **kwargs)
 
-    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: dict[int, tuple[float, ...]]) -> Any:
+    def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: dict[int, Sequence[float]]) -> Any:
         """The compiled code of this input structure and path run, traced first if there is none."""
         chosen = self.chosen if len(args) == self.arity else self._chosen(len(args))
         key, leaves, floats = _inspect(args, kwargs, chosen, lists)
