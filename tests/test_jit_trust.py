@@ -283,3 +283,17 @@ def test_numbers_inside_a_list_of_floats_are_computed_as_floats():
     big = [1.0, np.int64(3_000_000_000), np.int64(4_000_000_000), 4.0]  # 1.2e19 wraps around in int64
     gradient = ds.jit(ds.grad(f))(big)
     assert gradient == [1.2e19, 4e9, 3e9, 1.0] and all(type(g) is float for g in gradient)
+
+
+def test_a_derivative_of_constants_inside_f_is_a_constant_and_f_is_compiled():
+    helper = ds.jit(lambda a: np.sin(a) * a)  # traced on a constant inside f: a tape of its own
+
+    def f(x):
+        return helper(0.7) * x * x + ds.grad(lambda y: y**3)(0.5) * x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not "f differentiates inside itself"
+        compiled_gradient = ds.jit(ds.grad(f))
+        # by hand: 2·0.7·sin(0.7)·x + 3·0.5²
+        assert compiled_gradient(3.0) == pytest.approx(6 * 0.7 * math.sin(0.7) + 0.75, rel=1e-15)
+        assert compiled_gradient(3.0) == ds.grad(f)(3.0) and "def grad_of_f" in compiled_gradient.source

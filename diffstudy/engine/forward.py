@@ -24,7 +24,7 @@ from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .counting import overflow
-from .levels import next_level
+from .levels import next_level, note_nested
 from .primitives import Argument, Primitive, accumulate
 from .trees import directions, entries, flat_entries, is_array, outputs_of
 
@@ -204,6 +204,7 @@ def push(f: Callable[..., Any], point: Sequence[Any], tangents: Sequence[Any]) -
     if _SCALARS.issuperset(map(type, point)):  # numbers only, the common case, made quick
         inputs = list(map(Dual, point, tangents, repeat(tag)))
     else:
+        note_nested(point)
         inputs = [DualArray(v, t, tag) if is_array(v) else Dual(v, t, tag) for v, t in zip(point, tangents)]
     values, derivatives = [], []
     zero = None  # the derivative 0 of an output the seeded inputs do not reach, found once per pass

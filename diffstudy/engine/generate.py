@@ -45,7 +45,7 @@ from ..errors import DiffstudyError, DomainError
 from . import array_primitives, reverse, rolled
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
-from .levels import levels_issued, plain
+from .levels import nested_count, plain
 from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
 from .trees import outputs_of
 
@@ -195,6 +195,7 @@ def trace(
     kinds = [reverse.VarArray if np.ndim(v) else reverse.Var for v in point]
     variables = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     previous = sys.gettrace()
+    nested = nested_count()
     if readable:
         sys.settrace(watcher.trace)
     try:
@@ -208,7 +209,7 @@ def trace(
     names = _names(tape, list(inputs), watcher.bound)
     lines = watcher.lines if readable else [None] * len(tape)
     unfollowable = None
-    if levels_issued() != tape.level:
+    if nested_count() != nested:
         # An inner ds.grad (or a transform of a transform) decided on its own numbers' values (a
         # sign, a stable rule's branch) where this recording sees no comparison to check.
         unfollowable = "f differentiates inside itself, and the inner rules decide on values no check sees"

@@ -27,20 +27,23 @@ import numpy as np
 from ..errors import NestingError
 
 # Counting numbers are 1, sympy's traced values 0; each forward pass or tape takes the next level.
-_levels = itertools.count(2)
-_issued = 1
+next_level = itertools.count(2).__next__
 
 
-def next_level() -> int:
-    """The level of a forward pass or tape that starts now, above every level before it."""
-    global _issued
-    _issued = next(_levels)
-    return _issued
+_nested = 0  # differentiations started over numbers of another (a ds.grad inside f, traced)
 
 
-def levels_issued() -> int:
-    """The last level issued: two readings differ when a differentiation started in between."""
-    return _issued
+def note_nested(point: Sequence[Any]) -> None:
+    """Count a differentiation that starts at ``point``, if a number of it is one of ours (its
+    numbers then hold another differentiation's: its rules decide on values that one records)."""
+    global _nested
+    if any(isinstance(v, Leveled) for v in point):
+        _nested += 1
+
+
+def nested_count() -> int:
+    """How many differentiations over our numbers have started: two readings differ when one did."""
+    return _nested
 
 
 class Leveled:

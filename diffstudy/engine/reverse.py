@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
-from .levels import next_level
+from .levels import next_level, note_nested
 from .primitives import Argument, Primitive, Unit, accumulate
 from .trees import entries, flat_entries, is_array, outputs_of, size_of
 
@@ -412,6 +412,8 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     """Evaluate ``f`` at ``point`` on tape variables (tape arrays for arrays) and keep the tape."""
     tape = Tape([(None, v, None, None, None, None) for v in point])  # an input: a value, made of nothing
     kinds = [VarArray if is_array(v) else Var for v in point] if not _SCALARS.issuperset(map(type, point)) else None
+    if kinds is not None:
+        note_nested(point)
     if kinds is None:  # numbers only, the common case, made quick (no __init__ call per input)
         inputs = []
         for i, v in enumerate(point):
