@@ -357,8 +357,9 @@ class Jitted:
             argnums = self.fn.__diffstudy_transform__.argnums
             try:
                 return self.hessian_of._hessian(args, kwargs, argnums)
-            except (FloatingPointError, DomainError):  # the tape decides, as for a gradient
-                return self.fn(*args, **kwargs)
+            except (FloatingPointError, DomainError):  # the tape decides, as for a gradient (below:
+                pass  # outside the handler, so that an error of the tape's is shown once)
+            return self.fn(*args, **kwargs)
         lists = _lists_of_numbers(args, kwargs)
         if lists is None:
             # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
@@ -369,10 +370,12 @@ class Jitted:
         except (FloatingPointError, DomainError):
             # numpy's float error in the written-out code (a norm's squares past the float range
             # where the tape's rule scales first), or an overflow or a domain error the code found:
-            # the tape decides, and says in one line which operation overflowed if one truly did.
-            if self.transform.kind == "value":  # f itself would say nothing (1e200 / inf is 0.0)
-                _recorded(self.fn, args, kwargs)
-            return self.fn(*args, **kwargs)
+            # the tape decides below (outside this handler, so that its error is shown once), and
+            # says in one line which operation overflowed if one truly did.
+            pass
+        if self.transform.kind == "value":  # f itself would say nothing (1e200 / inf is 0.0)
+            _recorded(self.fn, args, kwargs)
+        return self.fn(*args, **kwargs)
 
     def _compiled(self, args: Sequence[Any], kwargs: dict[str, Any], lists: dict[int, Sequence[float]]) -> Any:
         """The compiled code of this input structure and path run, traced first if there is none."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import diffstudy as ds
-from diffstudy import compiled
+from diffstudy import compiled, fn
 from diffstudy.engine import generate
 
 
@@ -297,3 +297,10 @@ def test_a_derivative_of_constants_inside_f_is_a_constant_and_f_is_compiled():
         # by hand: 2·0.7·sin(0.7)·x + 3·0.5²
         assert compiled_gradient(3.0) == pytest.approx(6 * 0.7 * math.sin(0.7) + 0.75, rel=1e-15)
         assert compiled_gradient(3.0) == ds.grad(f)(3.0) and "def grad_of_f" in compiled_gradient.source
+
+
+def test_an_error_of_the_tape_under_jit_is_raised_once_not_chained():
+    compiled_gradient = ds.jit(ds.grad(lambda x: fn.log(x[0]) * x[1]))
+    with pytest.raises(ds.DomainError, match="log of a negative number") as raised:
+        compiled_gradient([-1.0, 2.0])
+    assert raised.value.__context__ is None  # not "during handling of the above exception, another …"

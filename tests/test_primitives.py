@@ -247,3 +247,28 @@ def test_math_functions_on_diffstudy_numbers_point_to_fn(kind, call):
         match="a whole number is a step" if call is int else "use diffstudy.fn's or numpy's of the same name",
     ):
         call(_wrap(kind, 2))
+
+
+@pytest.mark.parametrize("y", [2, 3, -1, -2, 0, 0.5, 2.0, -0.5, 1.5, 1e-300, 400, 1.7976931348623157e308])
+@pytest.mark.parametrize("x", [1.5, -1.5, 0.0, -0.0, 2.0, 1e-200, 1e200, -8.0, 3.0e-320])
+def test_the_fast_power_and_quotient_of_floats_are_the_rules_own(x, y):
+    # the code jit writes for floats calls them: the same float to the bit, or the same error
+    from diffstudy.engine.primitives import divide, divide_fast, power, power_fast
+
+    for slow, fast in ((power, power_fast), (divide, divide_fast)):
+        for a, b in ((x, y), (y, x), (int(x) if abs(x) < 1e300 else x, y), (x, Fraction(1, 3))):
+            try:
+                expected = ("ok", slow(a, b))
+            except DomainError as error:
+                expected = ("error", str(error))
+            try:
+                got = ("ok", fast(a, b))
+            except DomainError as error:
+                got = ("error", str(error))
+            assert got[0] == expected[0] and type(got[1]) is type(expected[1]), (slow.__name__, a, b)
+            if got[0] == "ok" and isinstance(got[1], float):
+                assert math.copysign(1, got[1]) == math.copysign(1, expected[1]) and (
+                    got[1] == expected[1] or got[1] != got[1]
+                )
+            else:
+                assert got == expected

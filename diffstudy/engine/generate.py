@@ -46,7 +46,7 @@ from . import array_primitives, reverse, rolled
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import nested_count, plain
-from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, power
+from .primitives import MINUS_ONE, ONE, REGISTRY, Argument, Unit, accumulate, divide, divide_fast, power, power_fast
 from .trees import outputs_of
 
 LIMIT = 200_000  # operations beyond which a program is not written out (its source would be too large)
@@ -312,6 +312,8 @@ class _Writer:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {p.name: p.evaluate for p in REGISTRY}
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
+        if numpy:  # code for floats: a power and a quotient of floats at C speed (x ** 2 is pow(x, 2))
+            self.namespace.update(pow=power_fast, div=divide_fast)
         self.namespace.update(_pull=array_primitives.pull, _push=_push, _plus=_plus, ops=OPS)
         self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)

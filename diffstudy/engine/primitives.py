@@ -381,6 +381,33 @@ def power(x: Any, y: Any) -> Any:
     return result
 
 
+def power_fast(x: Any, y: Any) -> Any:
+    """:func:`power`, at C speed where ``x`` is a float and ``y`` an int or a float whose power is a
+    float (the code ``ds.jit`` writes for floats calls it); anything else, :func:`power` itself,
+    which raises what is wrong (0 to a negative power, a negative base to a non-integer power)."""
+    if x.__class__ is float and (y.__class__ is int or y.__class__ is float):
+        try:
+            result = x**y
+        except (ZeroDivisionError, OverflowError):
+            return power(x, y)
+        if result.__class__ is float:
+            return result
+    return power(x, y)
+
+
+def divide_fast(x: Any, y: Any) -> Any:
+    """:func:`divide`, at C speed where a float meets a float or an int (two ints divide exactly
+    into a Fraction there); a zero divisor and anything else, :func:`divide` itself."""
+    if (x.__class__ is float and (y.__class__ is float or y.__class__ is int)) or (
+        x.__class__ is int and y.__class__ is float
+    ):
+        try:
+            return x / y
+        except ZeroDivisionError:
+            pass
+    return divide(x, y)
+
+
 def reciprocal(y: Any) -> Any:
     """``1 / y``, exact when ``y`` is an integer (or an array of integers): d(x / 2)/dx = 1/2, not 0.5."""
     if isinstance(y, np.integer):  # numpy's integers too: np.int64(3) is as exact as 3
