@@ -296,10 +296,6 @@ def _not_finite(numbers: Sequence[Any]) -> bool:
     return bool(np.any(total - total != 0))
 
 
-def _seed(leaves: Sequence[Any]) -> Any:
-    return Fraction(1) if not all(leaf.__class__ is float or isinstance(leaf, np.ndarray) for leaf in leaves) else 1.0
-
-
 def _unit(value: Any, entry: int | None, exact: bool) -> Any:
     """1 at one entry of an output (or input) and 0 elsewhere; all 0 where ``entry`` is None."""
     zero, one = (Fraction(0), Fraction(1)) if exact else (0.0, 1.0)

@@ -40,15 +40,6 @@ class Read(NamedTuple):
     kept: Any
     attribute: bool
 
-    def now(self) -> Any:
-        """What it holds now (:data:`ABSENT` if nothing)."""
-        if self.attribute:
-            try:
-                return getattr(self.place, self.name)
-            except (AttributeError, ValueError):  # an attribute deleted, a cell emptied
-                return ABSENT
-        return self.place.get(self.name, ABSENT)
-
 
 def read_by(f: Callable[..., Any]) -> list[Read]:
     """What ``f`` reads besides its arguments, as it is now."""
@@ -151,11 +142,11 @@ def _code_objects(code: Any) -> list[Any]:
 
 def unchanged(reads: list[Read]) -> bool:
     """Whether everything in ``reads`` holds the same object, with the same contents, as then."""
-    for place, name, value, kept, attribute in reads:  # Read.now(), written out: this runs at every call
+    for place, name, value, kept, attribute in reads:  # (this runs at every call)
         if attribute:
             try:
                 now = getattr(place, name)
-            except (AttributeError, ValueError):
+            except (AttributeError, ValueError):  # an attribute deleted, a cell emptied
                 now = ABSENT
         else:
             now = place.get(name, ABSENT)

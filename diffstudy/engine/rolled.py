@@ -283,7 +283,7 @@ def _sweep(
     last_of_turn = {
         region.entry(t, region.period - 1): (r, t) for r, region in enumerate(found) for t in range(region.turns)
     }
-    zero: dict[Any, tuple[bool, bool]] = {}  # each primitive: which partials are 0 by structure
+    zero: dict[Any, tuple[bool, ...]] = {}  # each primitive: which partials are 0 by structure
     for k in range(len(tape) - 1, n - 1, -1):
         turn = last_of_turn.get(k)
         if turn is not None:
@@ -295,9 +295,8 @@ def _sweep(
         primitive = entry[0]
         skip = zero.get(primitive)
         if skip is None:
-            rules = [*primitive.partials[: primitive.arity], None, None]
-            skip = zero[primitive] = tuple(r.__class__ is Unit and r.sign == 0 for r in rules[:2])
-        for position, index in ((0, entry[2]), (1, entry[4]) if primitive.arity == 2 else (1, None)):
+            skip = zero[primitive] = tuple(r.__class__ is Unit and r.sign == 0 for r in primitive.partials)
+        for position, index in enumerate((entry[2], entry[4])[: primitive.arity]):
             if index is None or skip[position] or (reaches is not None and not reaches[index]):
                 continue
             status[(k, position)] = has[index]
@@ -360,7 +359,7 @@ def _plan(
     fresh = used.fresh
     # the first turn's entries live in the loop alone: their names are free for the loop's
     used.taken.difference_update(names[region.start + j] + ending for j in range(p) for ending in ("", "_bar"))
-    endings = ("_bar", "_prev", "_bar_prev", "_kept")
+    endings = ("_bar", "_prev", "_bar_prev")
     region.local = []
     for j in range(p):
         name = names[region.start + j]
