@@ -205,6 +205,8 @@ def _contents(value: Any, depth: int = _DEPTH) -> Any:
         if _PLAIN.issuperset(map(type, items)):
             if isinstance(value, (tuple, frozenset)):
                 return _IMMUTABLE
+            if isinstance(value, set):  # no places to find its zeros at: compared by == alone
+                return _Numbers(copy.copy(value), ())
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             zeros = tuple((key, math.copysign(1.0, v)) for key, v in pairs if v.__class__ is float and v == 0.0)
             return _Numbers(copy.copy(value), zeros)

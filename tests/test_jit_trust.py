@@ -304,3 +304,8 @@ def test_an_error_of_the_tape_under_jit_is_raised_once_not_chained():
     with pytest.raises(ds.DomainError, match="log of a negative number") as raised:
         compiled_gradient([-1.0, 2.0])
     assert raised.value.__context__ is None  # not "during handling of the above exception, another …"
+
+
+def test_a_set_of_numbers_f_reads_is_watched():
+    numbers = {0.0, 2.0}  # a zero in it: no place to look its sign up at (this crashed)
+    assert _same_after_change(lambda x: max(numbers) * x * x, lambda: numbers.add(5.0)) == 30.0
