@@ -49,6 +49,7 @@ def _dynamic(value: Any) -> bool:
     return bool(leaves) and all(map(_float_leaf, leaves))
 
 
+_FLOAT64 = np.dtype(np.float64)
 PATHS = 16  # paths traced at one input structure, beyond which f's path is taken to follow its data
 
 
@@ -61,7 +62,7 @@ def _inspect(
     kwargs: dict[str, Any],
     chosen: tuple[int, ...],
     lists: dict[int, Sequence[float]] | None = None,
-) -> tuple[tuple, list[Any], bool]:
+) -> tuple[tuple, Sequence[Any], bool]:
     """The input structure of a call (its cache key), the numbers the code takes, and whether they
     are all floats. A float, a list of floats and a float array are seen at once; any other
     argument is flattened, or is a constant of the trace keyed by its value. ``lists``: the
@@ -78,10 +79,13 @@ def _inspect(
             # A list of numbers that begins and ends with a float (checking each entry's type would
             # cost a third of f): its entries as floats are the code's inputs.
             parts.append((cls, len(a)))
-            leaves.extend(lists[i])
-        elif cls is np.ndarray and a.dtype.kind == "f":
-            parts.append((cls, a.shape, a.dtype.str, a.strides))  # laid out otherwise: traced again
-            leaves.append(a if a.dtype == np.float64 else a.astype(np.float64))  # computed in float64, as the tape does
+            if len(args) == 1:  # the code's inputs are this list's entries: not copied
+                leaves = lists[i]
+            else:
+                leaves.extend(lists[i])
+        elif cls is np.ndarray and ((dtype := a.dtype) is _FLOAT64 or dtype.kind == "f"):
+            parts.append((cls, a.shape, dtype, a.strides))  # laid out otherwise: traced again
+            leaves.append(a if dtype is _FLOAT64 else a.astype(np.float64))  # computed in float64, as the tape does
         elif i in chosen or _dynamic(a):
             try:
                 found, structure = flatten(a)
@@ -127,18 +131,18 @@ def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, 
 
 def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
     """The entries of ``values`` as Python floats where every one is a float or converts to one
-    (none is one of diffstudy's numbers, which refuse float()), else None. Packed as C doubles,
-    the fastest look at each entry Python has (a third of the time of checking types); their sum
-    is a float unless one is numpy's (an int64 would wrap around, a float32 round to 24 bits) or a
-    Decimal, and then they are unpacked as floats (an int or a Fraction is computed as it is)."""
-    form = f"{len(values)}d"
+    (none is one of diffstudy's numbers, which refuse float()), else None. Their sum, the fastest
+    look at each entry Python has, is a float where each is a float, an int or a Fraction (computed
+    as it is); not where one is diffstudy's number (its sum is one too), numpy's (an int64 would
+    wrap around, a float32 round to 24 bits) or a Decimal: then they are packed as C doubles and
+    unpacked as floats, which diffstudy's numbers refuse."""
     try:
-        packed = struct.pack(form, *values)
-        if sum(values).__class__ is float:
+        if sum(values).__class__ is float:  # floats, ints or Fractions: as they are
             return values
+        form = f"{len(values)}d"
+        return struct.unpack(form, struct.pack(form, *values))
     except Exception:  # a diffstudy number (UnsupportedOperation), a string, an array, a list
         return None
-    return struct.unpack(form, packed)
 
 
 def _float_leaf(leaf: Any) -> bool:
@@ -238,7 +242,11 @@ class Program:
         if not self.floats or (not self.source.derivatives_checked and _not_finite(chosen)):
             chosen = api._finish_all(chosen)  # an adjoint that overflowed is an error
         elif self.source.derivatives_checked:  # numpy code: two adjoints may be one array, or a read-only view
-            chosen = api._separate(list(chosen))
+            if len(chosen) == 1:  # (as _separate does for one)
+                only = chosen[0]
+                chosen = (only.copy() if isinstance(only, np.ndarray) and not only.flags.writeable else only,)
+            else:
+                chosen = api._separate(list(chosen))
         gradient = chosen[0] if self.bare else list(chosen) if self.one_list else self.outer.arranged(chosen)
         return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
 
@@ -384,9 +392,11 @@ class Jitted:
             # stays exact, as f computes it), so f's own result is the result.
             self.constant_calls += 1
             return self.fn(*args, **kwargs)
-        if key in self.on_tape:
+        if self.on_tape and key in self.on_tape:
             return self.fn(*args, **kwargs)
-        programs = self.cache.setdefault(key, [])
+        programs = self.cache.get(key)
+        if programs is None:
+            programs = self.cache[key] = []
         for program in programs:
             if not watched.unchanged(program.seen):
                 programs.clear()  # a global f reads was rebound: every path is traced again

@@ -748,3 +748,25 @@ def test_gradients_come_in_argnums_order():
         Y = np.linalg.solve(A, X)  # by hand: X̄ = A⁻ᵀ 2Y, Ā = −X̄ Yᵀ
         np.testing.assert_allclose(by_X, np.linalg.solve(A.T, 2 * Y), rtol=1e-12)
         np.testing.assert_allclose(by_A, -np.linalg.solve(A.T, 2 * Y) @ Y.T, rtol=1e-12)
+
+
+def test_a_view_of_an_input_taken_twice_is_made_once_and_gives_the_tapes_bits():
+    def rosenbrock(x):
+        a = x[1::2] - x[::2] ** 2
+        b = 1 - x[::2]
+        return np.sum(100 * a * a + b * b)
+
+    def shared(x, W):  # the same views read as a whole, in arithmetic, and added into
+        u, v = x[::2], x[::2]
+        w = u * 2.0
+        return np.sum(w * v + v) + np.sum(W.T * W.T[0])
+
+    rng = np.random.default_rng(5)
+    compiled, taped = ds.jit(ds.grad(rosenbrock)), ds.grad(rosenbrock)
+    for x in (rng.uniform(-2, 2, 10), rng.uniform(-1e3, 1e3, 200), np.array([0.0, -0.0, -1.0, 1e-300])):
+        kept = x.copy()
+        assert _bits([compiled(x)]) == _bits([taped(x)])
+        assert _bits([x]) == _bits([kept])  # the input is not written into
+    code = [line for line in compiled.source.splitlines() if not line.strip().startswith("#")]
+    assert sum(line.count("x[::2]") for line in code) == 1  # taken once, its second name the first's
+    assert _same_bits_as_the_tape(shared, [(rng.normal(size=8), rng.normal(size=(3, 3))) for _ in range(20)])

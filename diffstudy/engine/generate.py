@@ -326,6 +326,7 @@ class _Writer:
         self.rolled: list[rolled.Region] = []  # loops written as loops (see engine.rolled)
         self.hidden_sums: list[str] = []  # the sums of a rolled loop's numbers where an overflow could hide
         self.has_input_tuple = False
+        self.views: dict[str, str] = {}  # a view of an input, as written: the name that first held it
         self.has_input_bars = False
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
         self._hidden: list[int] | None = None
@@ -411,6 +412,12 @@ class _Writer:
                 operands = zip(entry.operands, entry.constants)
                 shapes = [np.shape(self.tape[o][1] if isinstance(o, int) else c) for o, c in operands]
             source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy, shapes)
+            variables = [o for o in entry.operands if o is not None]
+            if entry.primitive.name in VIEWS and variables and max(variables) < self.script.recording.n_inputs:
+                # the same view of an input again (x[::2] twice) is the view made before: inputs
+                # are never written into, so it holds the same numbers
+                first = self.views.setdefault(source, self.names[k])
+                source = source if first == self.names[k] else first
             return f"{self.names[k]} = {source}"
         primitive = entry[0]
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
