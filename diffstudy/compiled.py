@@ -247,7 +247,12 @@ class Program:
                 chosen = (only.copy() if isinstance(only, np.ndarray) and not only.flags.writeable else only,)
             else:
                 chosen = api._separate(list(chosen))
-        gradient = chosen[0] if self.bare else list(chosen) if self.one_list else self.outer.arranged(chosen)
+        if self.bare:
+            gradient = chosen[0]
+        elif self.one_list:  # a list the code made at this call is the user's as it is
+            gradient = chosen if chosen is adjoints and adjoints.__class__ is list else list(chosen)
+        else:
+            gradient = self.outer.arranged(chosen)
         return (api._finish(values[0]), gradient) if kind == "value_and_grad" else gradient
 
     def _jacrev(self, leaves: list[Any]) -> Any:

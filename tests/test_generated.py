@@ -18,6 +18,7 @@ from diffstudy.engine import forward, generate, reverse
 from diffstudy.engine.counting import Tally, counting
 from diffstudy.errors import CaseError, DomainError
 from diffstudy.harness.loading import builtin_cases_dir, load_cases
+from diffstudy.studies.programs import speelpenning
 
 CASES = {case.name: case for case in load_cases([builtin_cases_dir()])[0]}
 
@@ -770,3 +771,51 @@ def test_a_view_of_an_input_taken_twice_is_made_once_and_gives_the_tapes_bits():
     code = [line for line in compiled.source.splitlines() if not line.strip().startswith("#")]
     assert sum(line.count("x[::2]") for line in code) == 1  # taken once, its second name the first's
     assert _same_bits_as_the_tape(shared, [(rng.normal(size=8), rng.normal(size=(3, 3))) for _ in range(20)])
+
+
+def _tree_bits(x):
+    """A nest of tuples, lists and arrays of floats as its leaves' types and bits (-0.0 apart from 0.0)."""
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [type(x).__name__, [_tree_bits(y) for y in x]]
+    return [type(x).__name__, x.hex() if isinstance(x, float) else repr(x)]
+
+
+def test_long_scalar_code_takes_its_inputs_by_index_and_gives_the_tapes_bits(monkeypatch):
+    monkeypatch.setattr(generate, "INDEXED_FROM", 0)  # every program written so
+
+    def f(xs, y):
+        a, b, c = xs
+        s = a * b + max(c, 2.0)  # a maximum may give its constant, 2.0
+        if s > 1.0:  # a comparison: another path traced again
+            s = s * y
+        return s + a + fn.sin(b) * c * c
+
+    def pair(x, y, z):  # y's adjoint is x's number (∂(x + y)), z is read by nothing
+        return x + y, x * x
+
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        xs, y = [float(v) for v in rng.uniform(-2, 2, 3)], float(rng.uniform(-2, 2))
+        for transform in (ds.grad, ds.value_and_grad):
+            for argnums in (0, (0, 1), (1, 0)):
+                compiled, taped = ds.jit(transform(f, argnums=argnums)), transform(f, argnums=argnums)
+                assert _tree_bits(compiled(xs, y)) == _tree_bits(taped(xs, y)), (xs, y, transform, argnums)
+        assert _tree_bits(ds.jit(f)(xs, y)) == _tree_bits(f(xs, y))
+        with_an_int = [2, xs[1], xs[2]]
+        assert _tree_bits(ds.jit(ds.grad(f))(with_an_int, y)) == _tree_bits(ds.grad(f)(with_an_int, y))
+        point = (xs[0], y, xs[2])
+        jacobian = ds.jacrev(pair, argnums=(0, 1, 2))
+        assert _tree_bits(ds.jit(jacobian)(*point)) == _tree_bits(jacobian(*point))
+    compiled = ds.jit(ds.grad(f))
+    compiled([0.5, 0.25, 3.0], 2.0)
+    assert compiled.source.startswith("def grad_of_f(*_inputs):") and "_input_bars[0] = " in compiled.source
+
+
+def test_the_speelpenning_loop_of_1000_keeps_its_frame_small_and_gives_the_tapes_bits():
+    program, _, _ = speelpenning(1000)
+    point = [float(v) for v in np.random.default_rng(0).uniform(0.9, 1.1, 1000)]
+    compiled = ds.jit(ds.grad(lambda xs: program(*xs)))
+    assert _tree_bits(compiled(point)) == _tree_bits(ds.grad(lambda xs: program(*xs))(point))
+    # 1,000 numbers of the forward sweep and a few registers: not the 3,000 written out before,
+    # whose frame CPython allocated anew at every call
+    assert compiled.last.function.__code__.co_nlocals < 1_100

@@ -328,6 +328,7 @@ class _Writer:
         self.has_input_tuple = False
         self.views: dict[str, str] = {}  # a view of an input, as written: the name that first held it
         self.has_input_bars = False
+        self.input_bars = False  # the inputs' adjoints are the entries of a list, _input_bars (see INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
         self._hidden: list[int] | None = None
 
@@ -508,6 +509,7 @@ class _Writer:
         nor a maximum or a sign, which may give its constant: 2, a Fraction)."""
         if self._entry_of is None:
             self._entry_of = {name: k for k, name in enumerate(self.names)}
+            self._entry_of["_inputs"] = 0  # (_inputs[3], see INDEXED_FROM): an input
         n = self.script.recording.n_inputs
         read = [self._entry_of[name] for name in _NAME.findall(text) if name in self._entry_of]
         return bool(read) and all(
@@ -634,12 +636,19 @@ def _numbers_among(script: Script, names: Sequence[str]) -> list[str]:
 
 
 def _where(line: tuple[str, int] | None) -> str:
-    return "" if line is None else f" ({os.path.basename(line[0])}, line {line[1]})"
+    return "" if line is None else f" ({_file_name(line[0])}, line {line[1]})"
 
 
 def _source_line(line: tuple[str, int]) -> str:
     text = linecache.getline(line[0], line[1]).strip()
-    return f"{os.path.basename(line[0])}:{line[1]}: {text}" if text else f"{os.path.basename(line[0])}:{line[1]}"
+    return f"{_file_name(line[0])}:{line[1]}: {text}" if text else f"{_file_name(line[0])}:{line[1]}"
+
+
+def _file_name(path: str) -> str:
+    """A file's name as a comment shows it; code this module compiled by its function's name."""
+    if path.startswith("<") and ", compiled #" in path:  # see build
+        return path[1 : path.index(", compiled #")]
+    return os.path.basename(path)
 
 
 def _finite(*values: float) -> None:
@@ -771,6 +780,17 @@ def write(
         if reaches is not None:
             live = [a and b for a, b in zip(live, reaches)]
         writer.rolled = rolled.regions(writer, script, live, reaches, seeded)
+    indexed = (
+        floats and compact and not arrays and not writer.rolled and mode != "forward"
+        and len(recording.tape) + n >= INDEXED_FROM
+    )  # fmt: skip
+    if indexed:  # the inputs read from one tuple by index, their adjoints put into a list
+        writer.lines[0] = f"def {name}(*_inputs):"
+        writer.names = [*(f"_inputs[{i}]" for i in range(n)), *script.names[n:]]
+        writer._entry_of = None
+        writer.input_bars = mode == "reverse"
+        if writer.input_bars:
+            writer.emit(f"_input_bars = [None] * {n}")
     writer.forward_sweep()
     if floats:
         writer.check_finite(writer.hidden())
@@ -782,7 +802,7 @@ def write(
         derivatives: list[str] = []
     elif mode == "reverse":
         one = unit_seed and floats and len(outputs) == 1
-        seeds = ["1.0" if one else f"_u{j}" for j in range(len(outputs))]
+        seeds = ["1.0" if one else f"_inputs[{n + j}]" if indexed else f"_u{j}" for j in range(len(outputs))]
         try:
             derivatives = _backward(writer, script, seeds, compact, reaches, live)
         except rolled.NotRolled:  # an adjoint a loop begins with may be nothing: written out instead
@@ -801,8 +821,15 @@ def write(
             if d != f"_input_bars[{i}]" and d != "None":
                 writer.emit(f"_input_bars[{i}] = {d}")
         derivatives = ["*_input_bars"]
-    writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
-                f"return ({', '.join(results)},), ()")  # fmt: skip
+    elif indexed and mode == "reverse":  # the inputs' adjoints are a list's entries (see _indexed)
+        moved = [(f"_input_bars[{i}]", d) for i, d in enumerate(derivatives) if d not in ("None", f"_input_bars[{i}]")]
+        if moved:  # all read before any is set: one may be another's (x_bar = y_bar)
+            writer.emit(f"{', '.join(to for to, _ in moved)}, = {', '.join(d for _, d in moved)},")
+        writer.emit(f"return ({', '.join(results)},), _input_bars")
+        derivatives = []
+    if derivatives or not indexed or mode != "reverse":
+        writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
+                    f"return ({', '.join(results)},), ()")  # fmt: skip
     lines = writer.lines
     if writer.copies:  # a rolled loop's last numbers that nothing reads after it: not named
         read = Counter(_NAME.findall("\n".join(lines)))
@@ -810,6 +837,9 @@ def write(
         lines = [line for line in lines if line not in unread]
     if writer.has_input_tuple:
         lines = _taking_a_tuple(lines, [*script.names[:n], *extra], name)
+    elif indexed:  # the registers first, numbered below 256 (see INDEXED_FROM)
+        registers = sorted(set(_REGISTER.findall("\n".join(lines))), key=lambda r: int(r[2:]))[:_REGISTERS]
+        lines[2:2] = [f"    {' = '.join(registers)} = None"] if registers else []
     if arrays and mode == "reverse":
         start = lines.index("    # the backward sweep, in reverse order")
         lines = lines[:start] + _without_dead_code(lines[start:])
@@ -827,6 +857,20 @@ def write(
         body = [f"    {line}" for line in lines[2:]]
         lines = [*lines[:2], f"    {RAISING}", *body]
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
+
+
+# Numbers (inputs and operations) from which scalar float code takes its inputs as one tuple,
+# _inputs, read by index where used, and puts their adjoints into a list it returns, _input_bars,
+# so that neither is a variable of its own: CPython's frame of a function of more than about
+# 1,900 variables does not fit the memory it keeps for frames and is allocated and freed at every
+# call (about 12 µs of the 90 the gradient of the Speelpenning loop of 1,000, 3,000 variables,
+# took), and every variable past the 255th takes an extra instruction to read, so the adjoints'
+# registers (_a0, …) are made first, to be numbered below it.
+INDEXED_FROM = 1_200
+
+
+_REGISTER = re.compile(r"\b_a\d+\b")
+_REGISTERS = 16  # registers made first at most
 
 
 def _taking_a_tuple(lines: list[str], parameters: list[str], name: str) -> list[str]:
@@ -871,6 +915,11 @@ def _backward(
     partial × adjoint into its arguments' adjoints, as the tape's backward sweep does; with
     ``reaches``, only into those of the entries that depend on a wanted input."""
     tape, names = script.recording.tape, script.names
+    n = script.recording.n_inputs
+
+    def bar(k: int) -> str:  # entry k's adjoint's own name
+        return f"_input_bars[{k}]" if writer.input_bars and k < n else f"{names[k]}_bar"
+
     adjoint: dict[int, str] = {}
     maybe_none: set[str] = set()  # adjoints that a structural 0 may have left as nothing
     free: list[str] = []  # with ``compact``, names of adjoints used up, to hold the next ones
@@ -882,7 +931,7 @@ def _backward(
             if k in adjoint:
                 writer.emit(f"{adjoint[k]} = {adjoint[k]} + {seed}")
             else:
-                adjoint[k] = f"{names[k]}_bar"
+                adjoint[k] = bar(k)
                 writer.emit(f"{adjoint[k]} = {seed}")
                 if seed == "1.0":
                     writer.ones.add(adjoint[k])
@@ -892,7 +941,6 @@ def _backward(
         if reaches is not None:
             live = [a and b for a, b in zip(live, reaches)]
     writer.emit("# the backward sweep, in reverse order")
-    n = script.recording.n_inputs
     shown = None
 
     def used_up(k: int, keep: bool = False) -> None:
@@ -938,7 +986,7 @@ def _backward(
             for position in positions:
                 index = entry.operands[position]
                 exists = index in adjoint
-                target = adjoint.setdefault(index, f"{names[index]}_bar")
+                target = adjoint.setdefault(index, bar(index))
                 writer.ones.discard(target)  # a sum of ones and more is not ones
                 written_map = maps[position]
                 picked = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
@@ -1011,7 +1059,7 @@ def _backward(
                 adjoint[index] = free.pop() if free else f"_a{len(shared)}"
                 shared[adjoint[index]] = 1
                 maybe_none.discard(adjoint[index])
-            target = adjoint.setdefault(index, f"{names[index]}_bar")
+            target = adjoint.setdefault(index, bar(index))
             writer.ones.discard(target)
             text, called = (None, False) if rule.__class__ is Unit else writer.partial(k, position)
             if called or g in maybe_none or old in maybe_none:
@@ -1040,9 +1088,9 @@ def _backward(
     return [
         "None"
         if reaches is not None and not reaches[i]
-        else f"_or_zero({adjoint[i]}, {names[i]})"
+        else f"_or_zero({adjoint[i]}, {writer.names[i]})"
         if adjoint.get(i) in maybe_none
-        else adjoint.get(i, f"_zero({names[i]})")
+        else adjoint.get(i, f"_zero({writer.names[i]})")
         for i in range(n)
     ]
 
