@@ -23,6 +23,7 @@ too long to write out), the tape differentiates f at those arguments' shapes fro
 
 from __future__ import annotations
 
+import gc
 import struct
 import warnings
 from collections.abc import Callable, Sequence
@@ -424,11 +425,16 @@ class Jitted:
             self._on_tape(key, f"f took {PATHS} paths at these arguments' shapes (its path follows the data)")
             return None
         self.traces += 1
+        collecting = gc.isenabled()
+        gc.disable()  # the trace makes many objects that live on: Python's collector would walk the whole heap
         try:
             program = Program(self.transform, args, kwargs, floats, readable=True)
         except (Unfollowable, generate.TooLarge) as reason:
             self._on_tape(key, str(reason))
             return None
+        finally:
+            if collecting:
+                gc.enable()
         programs.insert(0, program)
         self.last = program
         return program

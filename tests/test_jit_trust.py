@@ -3,6 +3,7 @@ watched, and a path the code cannot check (an exception f caught, a derivative i
 to the tape with a warning. Each expected value here is the tape's own, ds.grad without jit."""
 
 import functools
+import gc
 import math
 import types
 import warnings
@@ -309,3 +310,24 @@ def test_an_error_of_the_tape_under_jit_is_raised_once_not_chained():
 def test_a_set_of_numbers_f_reads_is_watched():
     numbers = {0.0, 2.0}  # a zero in it: no place to look its sign up at (this crashed)
     assert _same_after_change(lambda x: max(numbers) * x * x, lambda: numbers.add(5.0)) == 30.0
+
+
+def test_the_collector_is_paused_while_f_is_traced_and_left_as_it_was():
+    seen = []
+
+    def f(x):
+        seen.append(gc.isenabled())
+        if x > 5:
+            raise ValueError("too big")
+        return x * x
+
+    compiled = ds.jit(ds.grad(f))
+    assert compiled(2.0) == 4.0 and seen == [False] and gc.isenabled()
+    with pytest.raises(ValueError):
+        compiled(6.0)  # another path, traced: f raises
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert ds.jit(ds.grad(f))(3.0) == 6.0 and not gc.isenabled()  # the caller's setting kept
+    finally:
+        gc.enable()
