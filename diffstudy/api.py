@@ -105,6 +105,8 @@ class _Split:
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
         self.entrywise: list[bool] = []
+        self.keep_ints = False  # with it, call keeps the output leaves that are integers, as f gave them
+        self.ints: list[tuple[int, Any]] = []  # (place among the output leaves, the integer)
 
     def call(self, *leaves: Any) -> tuple[Any, ...]:
         """The function at the arguments with the chosen ones rebuilt from ``leaves``; its outputs' leaves."""
@@ -123,6 +125,9 @@ class _Split:
             outputs, self.output_structure = flatten(result)
         except TypeError as error:
             raise ArgumentError(f"the function's output: {error}") from None
+        if self.keep_ints:  # (the engines take an int as a Fraction, to compute exactly)
+            given = flatten(result, as_given=True)[0]
+            self.ints = [(j, leaf) for j, leaf in enumerate(given) if isinstance(leaf, (int, np.integer))]
         self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
         self.entrywise = [_entrywise(o) for o in outputs]
         # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.

@@ -167,6 +167,7 @@ class Program:
             raise CaseError("ds.jit needs an argument of numbers to trace f on")
         leaves = self.split.leaves
         names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
+        self.split.keep_ints = transform.kind == "value"  # an int f returns is returned as it is, not as a Fraction
         with numpy_errors_explained():  # an array that overflows while traced: an error, not numpy's warning
             self.script = generate.trace(self.split.call, leaves, names, program=f)
         if self.script.unfollowable is not None:
@@ -227,7 +228,10 @@ class Program:
         kind = self.transform.kind
         if kind == "value":
             values, _ = self.function(*leaves)
-            return unflatten(self.split.output_structure, api._finish_all(self.split.regroup(values)))
+            outputs = self.split.regroup(values)
+            for j, given in self.split.ints:  # a constant of the trace, on this path
+                outputs[j] = given
+            return unflatten(self.split.output_structure, api._finish_all(outputs))
         if kind == "jacfwd":
             return self._jacfwd(leaves)
         if kind == "jacrev":

@@ -331,3 +331,13 @@ def test_the_collector_is_paused_while_f_is_traced_and_left_as_it_was():
         assert ds.jit(ds.grad(f))(3.0) == 6.0 and not gc.isenabled()  # the caller's setting kept
     finally:
         gc.enable()
+
+
+def test_an_integer_f_returns_comes_back_as_f_gave_it():
+    def f(x, xs):
+        return x * 2.0, len(xs), {"count": np.int64(7)}
+
+    for point in ((2.0, [1.0, 2.0]), (3.5, [0.5, 1.5])):
+        got, want = ds.jit(f)(*point), f(*point)
+        assert got == want and [type(v) for v in (got[1], got[2]["count"])] == [int, np.int64]
+    assert repr(ds.jit(lambda x: 3)(2.0)) == "3"  # not Fraction(3, 1)
