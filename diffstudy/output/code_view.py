@@ -15,7 +15,8 @@ NAMES = (
     "# (its .source): an intermediate adjoint in a register _a0, _a1, …; a gradient without the\n"
     "# products by its seed of 1; in numpy code each array deleted after its last read, and a long\n"
     "# vector's operation written into an argument's array nothing reads after (np.multiply(a, b,\n"
-    "# out=a)); in scalar code of 2,000 operations or more, a loop written as a loop."
+    "# out=a)); in scalar code of 2,000 operations or more, a loop written as a loop; in long\n"
+    "# scalar code, the inputs read from one tuple, _inputs[i], and their adjoints put into a list."
 )
 
 
