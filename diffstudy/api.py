@@ -33,7 +33,7 @@ from .engine.counting import overflow
 from .engine.ndarrays import numpy_errors_explained, object_array
 from .engine.primitives import shown
 from .engine.trees import Structure, flatten, size_of, unflatten
-from .errors import ArgumentError, CaseError, DomainError
+from .errors import ArgumentError, CaseError, DomainError, NotFinite
 
 ArgNums = int | Sequence[int]
 
@@ -100,7 +100,7 @@ class _Split:
         bad = _first_not_finite_leaf(self.leaves)
         if bad is not None:
             argument = self.chosen[int(np.searchsorted(np.cumsum(self.counts), bad[0], side="right"))]
-            raise CaseError(f"argument {argument}: {bad[1]} is not a finite number")
+            raise NotFinite(f"argument {argument}: {bad[1]} is not a finite number")
         self.dtypes = _derivative_dtypes([args[i] for i in self.chosen])
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
@@ -291,10 +291,13 @@ def _finish_all(values: Sequence[Any]) -> list[Any]:
     return _separate([_finish(v) for v in values])
 
 
-def _separate(values: list[Any]) -> list[Any]:
+def _separate(values: Sequence[Any]) -> list[Any]:
     """The arrays among ``values`` each the user's own to change: one that is the same array as
     another, or a view of its memory (∂(a + b) gives a and b one adjoint), copied, and so is a
     read-only one (np.sum's adjoint is a broadcast view of one number)."""
+    if len(values) == 1:  # (a gradient by one array: no other to share its memory)
+        only = values[0]
+        return [only.copy() if isinstance(only, np.ndarray) and not only.flags.writeable else only]
     held: set[int] = set()
     separate = []
     for value in values:

@@ -23,6 +23,7 @@ too long to write out), the tape differentiates f at those arguments' shapes fro
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import struct
 import warnings
@@ -38,7 +39,7 @@ from .engine import generate
 from .engine.levels import Leveled
 from .engine.ndarrays import numpy_errors_explained
 from .engine.trees import flatten, size_of, unflatten
-from .errors import ArgumentError, CaseError, DiffstudyError, DomainError, JitWarning
+from .errors import ArgumentError, CaseError, DiffstudyError, DomainError, JitWarning, NotFinite
 
 
 def _dynamic(value: Any) -> bool:
@@ -76,9 +77,18 @@ def _inspect(
         if cls is float:
             parts.append(float)
             leaves.append(a)
-        elif lists and i in lists and a[0].__class__ is float and a[-1].__class__ is float:
-            # A list of numbers that begins and ends with a float (checking each entry's type would
-            # cost a third of f): its entries as floats are the code's inputs.
+        elif (
+            lists
+            and i in lists
+            and a
+            and a[0].__class__ is float
+            and a[-1].__class__ is float
+            and (i in chosen or _floats_only(a))
+        ):
+            # A list of numbers differentiated that begins and ends with a float (checking each
+            # entry's type would cost a third of f), or one of floats only: its entries as floats
+            # are the code's inputs, as Program takes them (an int among the floats of a list not
+            # differentiated makes it a constant of the trace).
             parts.append((cls, len(a)))
             if len(args) == 1:  # the code's inputs are this list's entries: not copied
                 leaves = lists[i]
@@ -104,17 +114,24 @@ def _inspect(
 
 
 def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, Sequence[float]] | None:
-    """None where an argument is (or holds) one of diffstudy's numbers: a transform around this
-    one. Else the arguments that are lists or tuples of numbers, every entry a float or converting
-    to one (no array of several entries, no list inside), by position: the list itself, or its
-    entries as Python floats where one is numpy's (an int64, a float32: computed as the float64
-    the tape computes in)."""
+    """None where f is to run as it is: an argument is (or holds) one of diffstudy's numbers (a
+    transform around this one), or a float (alone or in a list) is inf or nan (the tape raises
+    where it is differentiated by, f computes with it where not). Else the arguments that are
+    lists or tuples of numbers, every entry a float or converting to one (no array of several
+    entries, no list inside), by position: the list itself, or its entries as Python floats where
+    one is numpy's (an int64, a float32: computed as the float64 the tape computes in)."""
     lists = {}
     for i, value in enumerate((*args, *kwargs.values())):
-        if value.__class__ is float or (value.__class__ is np.ndarray and value.dtype.kind == "f"):
+        if value.__class__ is float:
+            if value - value != 0:  # inf or nan
+                return None
+            continue
+        if value.__class__ is np.ndarray and value.dtype.kind == "f":
             continue
         if value.__class__ is list or value.__class__ is tuple:
             as_floats = _as_floats(value)
+            if as_floats is _NOT_FINITE:
+                return None
             if as_floats is not None:  # numbers, none of them ours, told at C speed
                 lists[i] = as_floats
                 continue
@@ -125,7 +142,7 @@ def _lists_of_numbers(args: Sequence[Any], kwargs: dict[str, Any]) -> dict[int, 
                 leaves, _ = flatten(value)
             except (TypeError, ValueError):
                 continue
-            if any(isinstance(leaf, Leveled) for leaf in leaves):
+            if any(isinstance(leaf, Leveled) or (leaf.__class__ is float and leaf - leaf != 0) for leaf in leaves):
                 return None
     return lists
 
@@ -134,16 +151,25 @@ def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
     """The entries of ``values`` as Python floats where every one is a float or converts to one
     (none is one of diffstudy's numbers, which refuse float()), else None. Their sum, the fastest
     look at each entry Python has, is a float where each is a float, an int or a Fraction (computed
-    as it is); not where one is diffstudy's number (its sum is one too), numpy's (an int64 would
-    wrap around, a float32 round to 24 bits) or a Decimal: then they are packed as C doubles and
-    unpacked as floats, which diffstudy's numbers refuse."""
+    as it is); not where one is diffstudy's number (its sum is one too) or numpy's (an int64 would
+    wrap around, a float32 round to 24 bits): then they are packed as C doubles and unpacked as
+    floats, which diffstudy's numbers refuse. A Decimal, which a float cannot be added to: None.
+    :data:`_NOT_FINITE` where a float among them is inf or nan (their sum is)."""
     try:
-        if sum(values).__class__ is float:  # floats, ints or Fractions: as they are
-            return values
+        total = sum(values)
+        if total.__class__ is float:  # floats, ints or Fractions: as they are
+            return values if total - total == 0 else _NOT_FINITE
         form = f"{len(values)}d"
         return struct.unpack(form, struct.pack(form, *values))
     except Exception:  # a diffstudy number (UnsupportedOperation), a string, an array, a list
         return None
+
+
+_NOT_FINITE: Any = object()  # what _as_floats gives for a list holding inf or nan (or whose sum overflows)
+
+
+def _floats_only(values: list[Any] | tuple[Any, ...]) -> bool:
+    return set(map(type, values)) == {float}
 
 
 def _float_leaf(leaf: Any) -> bool:
@@ -247,11 +273,7 @@ class Program:
         if not self.floats or (not self.source.derivatives_checked and _not_finite(chosen)):
             chosen = api._finish_all(chosen)  # an adjoint that overflowed is an error
         elif self.source.derivatives_checked:  # numpy code: two adjoints may be one array, or a read-only view
-            if len(chosen) == 1:  # (as _separate does for one)
-                only = chosen[0]
-                chosen = (only.copy() if isinstance(only, np.ndarray) and not only.flags.writeable else only,)
-            else:
-                chosen = api._separate(list(chosen))
+            chosen = api._separate(chosen)
         if self.bare:
             gradient = chosen[0]
         elif self.one_list:  # a list the code made at this call is the user's as it is
@@ -299,7 +321,8 @@ def _recorded(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]
     """f recorded on the tape at these arguments, which raises where a value overflowed on the way."""
     inputs = tuple(i for i, a in enumerate(args) if _dynamic(a))
     if inputs:
-        with numpy_errors_explained():
+        # (an inf or nan given, not made on the way: f's own result is the result)
+        with numpy_errors_explained(), contextlib.suppress(NotFinite):
             api._record(api._Split(f, args, inputs, kwargs))
 
 
@@ -435,6 +458,8 @@ class Jitted:
             program = Program(self.transform, args, kwargs, floats, readable=True)
         except (Unfollowable, generate.TooLarge) as reason:
             self._on_tape(key, str(reason))
+            return None
+        except NotFinite:  # a number of the code's is inf or nan: f as it is decides, at this call
             return None
         finally:
             if collecting:

@@ -31,6 +31,10 @@ class CaseError(DiffstudyError):
     """A case is defined wrongly: its point misses or adds an input, or is not numeric."""
 
 
+class NotFinite(CaseError):
+    """An argument differentiated by holds inf or nan."""
+
+
 class Declined(DiffstudyError):
     """A method declines a case by design, e.g. symbolic differentiation of a data-dependent branch."""
 

@@ -819,3 +819,46 @@ def test_the_speelpenning_loop_of_1000_keeps_its_frame_small_and_gives_the_tapes
     # 1,000 numbers of the forward sweep and a few registers: not the 3,000 written out before,
     # whose frame CPython allocated anew at every call
     assert compiled.last.function.__code__.co_nlocals < 1_100
+
+
+def test_a_long_loop_planned_for_rolling_and_written_out_names_its_inputs_by_index():
+    def f(xs):  # 4,000 operations: looked at for rolling, the maximum's partial keeps it written out
+        s = t = 0.0
+        for x in xs:
+            t = t + fn.maximum(x, 0.3)
+            s = s + t * 1e-3
+        return s
+
+    xs = [float(v) for v in np.random.default_rng(4).uniform(-1, 1, 1000)]
+    for transform in (ds.grad, ds.value_and_grad, ds.jacrev):
+        assert _tree_bits(ds.jit(transform(f))(xs)) == _tree_bits(transform(f)(xs))
+
+
+def test_an_output_that_is_an_input_is_checked_for_inf_and_nan_in_long_code():
+    def long(xs):  # 1,001 inputs: the code reads them by index
+        s = 0.0
+        for v in xs[1:]:
+            s = s + fn.sin(v) * 0.001
+        return max(xs[0], s)
+
+    compiled = ds.jit(ds.grad(long))
+    assert _tree_bits(compiled([2.0] + [0.5] * 1000)) == _tree_bits(ds.grad(long)([2.0] + [0.5] * 1000))
+    for bad in (math.inf, math.nan):
+        point = [bad] + [0.5] * 1000
+        with pytest.raises(CaseError):
+            ds.grad(long)(point)  # the tape: not a finite number
+        with pytest.raises(CaseError):
+            compiled(point)  # the code traced at a finite point, called at this one
+
+
+def test_a_list_not_differentiated_with_an_int_among_its_floats_is_a_constant_as_for_the_tape():
+    def g(xs, y):  # 1,300 operations
+        s = y
+        for _ in range(650):
+            s = s * 0.999 + fn.sin(s)
+        return s + xs[0] + xs[1]
+
+    for xs in ([1.0, 2, 3.0], [1.0, True, 3.0], [1.0, np.int64(2), 3.0]):
+        assert _tree_bits(ds.jit(ds.grad(g, argnums=1))(xs, 0.5)) == _tree_bits(ds.grad(g, argnums=1)(xs, 0.5))
+        assert float(ds.jit(g)(xs, 0.5)).hex() == float(g(xs, 0.5)).hex()  # (f's own is numpy's with an int64)
+    assert ds.jit(lambda xs, y: y * 2.0)([], 3.0) == 6.0  # an empty list

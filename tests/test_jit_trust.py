@@ -14,6 +14,7 @@ import pytest
 import diffstudy as ds
 from diffstudy import compiled, fn
 from diffstudy.engine import generate
+from diffstudy.errors import CaseError
 
 
 def _same_after_change(f, change, x=3.0, **kwargs):
@@ -341,3 +342,37 @@ def test_an_integer_f_returns_comes_back_as_f_gave_it():
         got, want = ds.jit(f)(*point), f(*point)
         assert got == want and [type(v) for v in (got[1], got[2]["count"])] == [int, np.int64]
     assert repr(ds.jit(lambda x: 3)(2.0)) == "3"  # not Fraction(3, 1)
+
+
+def _outcome(function, *args):
+    try:
+        return "value", function(*args)
+    except Exception as error:  # the kind of error, as the user sees it
+        return "error", type(error).__name__
+
+
+def test_an_inf_or_nan_given_is_decided_as_the_tape_and_f_decide_it():
+    def f(xs, y, d):
+        return fn.tanh(xs[0]) * y + d["a"]  # tanh(inf) is 1: the code alone would say nothing
+
+    def g(xs, y):
+        return xs[0] * 0.0 + y * y
+
+    for transform in (ds.grad, ds.value_and_grad):
+        compiled, taped = ds.jit(transform(f, argnums=(0, 1))), transform(f, argnums=(0, 1))
+        compiled((0.5, 0.25), 2.0, {"a": 1.0})  # traced at finite numbers
+        for bad in ([math.inf, 0.25], (0.5, math.nan)):
+            with pytest.raises(CaseError, match="not a finite number"):
+                taped(bad, 2.0, {"a": 1.0})
+            with pytest.raises(CaseError, match="not a finite number"):
+                compiled(bad, 2.0, {"a": 1.0})
+        with pytest.raises(CaseError, match="not a finite number"):
+            compiled([0.5, 0.25], math.inf, {"a": 1.0})
+        for point in (([0.5, 0.25], 2.0, {"a": math.inf}), ([0.5, 0.25], 2.0, {"a": math.nan})):
+            assert _outcome(compiled, *point) == _outcome(taped, *point)  # (an add refuses it)
+    # where it is not differentiated by and nothing refuses it, the tape computes with it, and so does jit
+    by_y = ds.jit(ds.grad(g, argnums=1))
+    by_y((0.5, 0.25), 2.0)
+    for xs in ([math.inf, 0.25], (0.5, math.nan)):
+        assert _outcome(by_y, xs, 2.0) == _outcome(ds.grad(g, argnums=1), xs, 2.0)
+    assert ds.jit(lambda x: x * 2.0)(math.inf) == math.inf  # f's own result, as f gives it

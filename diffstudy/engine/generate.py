@@ -302,13 +302,16 @@ class Source:
 class _Writer:
     """Writes the lines of one generated function, naming the constants and rules it refers to."""
 
-    def __init__(self, script: Script, numpy: bool = False) -> None:
+    def __init__(self, script: Script, numpy: bool = False, indexed: bool = False, input_bars: bool = False) -> None:
         self.script = script
         self.numpy = numpy  # float arrays only: numpy's own calls, in place where the code owns an array
         self.fresh: set[str] = set()  # adjoint arrays this code made and nothing else refers to
         self.ones: set[str] = set()  # adjoints known to be all ones (a gradient's seed, spread)
         self.tape = script.recording.tape
-        self.names = script.names
+        self.names = script.names  # with ``indexed`` the inputs read from one tuple (see INDEXED_FROM)
+        if indexed:
+            n = script.recording.n_inputs
+            self.names = [*(f"_inputs[{i}]" for i in range(n)), *script.names[n:]]
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {p.name: p.evaluate for p in REGISTRY}
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
@@ -328,7 +331,7 @@ class _Writer:
         self.has_input_tuple = False
         self.views: dict[str, str] = {}  # a view of an input, as written: the name that first held it
         self.has_input_bars = False
-        self.input_bars = False  # the inputs' adjoints are the entries of a list, _input_bars (see INDEXED_FROM)
+        self.input_bars = input_bars  # the inputs' adjoints are the entries of a list, _input_bars (INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
         self._hidden: list[int] | None = None
 
@@ -623,10 +626,10 @@ _MAY_GIVE_A_CONSTANT = frozenset({"maximum", "minimum", "sign", "heaviside", "di
 _PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
 
 
-def _numbers_among(script: Script, names: Sequence[str]) -> list[str]:
+def _numbers_among(writer: _Writer, names: Sequence[str]) -> list[str]:
     """The names (an entry's, or an input's adjoint or tangent) that hold numbers, not arrays."""
-    entry = {name: k for k, name in enumerate(script.names)}
-    tape = script.recording.tape
+    entry = {name: k for k, name in enumerate(writer.names)}
+    tape = writer.tape
     numbers = []
     for name in dict.fromkeys(names):
         k = entry.get(name.removesuffix("_bar").removesuffix("_dot"))
@@ -769,9 +772,6 @@ def write(
         "forward": [f"{x}_dot" for x in script.names[:n]],
         "value": [],
     }[mode]
-    writer.emit(f"def {name}({', '.join([*script.names[:n], *extra])}):", 0)
-    doc = doc or {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
-    writer.emit(f'"""{doc}."""')
     reaches = _reaching(script, wanted) if mode == "reverse" else None
     live = None
     if roll and floats and compact and mode == "reverse" and not arrays and script.size >= rolled.ROLL_FROM:
@@ -780,17 +780,24 @@ def write(
         if reaches is not None:
             live = [a and b for a, b in zip(live, reaches)]
         writer.rolled = rolled.regions(writer, script, live, reaches, seeded)
+    parameters = [*script.names[:n], *extra]
+    doc = doc or {"reverse": "f and the adjoints of its inputs", "forward": "f and its tangents", "value": "f"}[mode]
     indexed = (
         floats and compact and not arrays and not writer.rolled and mode != "forward"
-        and len(recording.tape) + n >= INDEXED_FROM
+        and len(recording.tape) >= INDEXED_FROM
     )  # fmt: skip
-    if indexed:  # the inputs read from one tuple by index, their adjoints put into a list
-        writer.lines[0] = f"def {name}(*_inputs):"
-        writer.names = [*(f"_inputs[{i}]" for i in range(n)), *script.names[n:]]
-        writer._entry_of = None
-        writer.input_bars = mode == "reverse"
+    if indexed:
+        # a writer of its own, which nothing has asked for a line under the inputs' names
+        writer = _Writer(script, numpy=floats, indexed=True, input_bars=mode == "reverse")
+        writer.emit(f"def {name}(*_inputs):", 0)
+        writer.emit(f'"""{doc}."""')
+        writer.emit(f"# _inputs: {', '.join(parameters[:3])}, …, {parameters[-1]}" if len(parameters) > 4 else
+                    f"# _inputs: {', '.join(parameters)}")  # fmt: skip
         if writer.input_bars:
             writer.emit(f"_input_bars = [None] * {n}")
+    else:
+        writer.emit(f"def {name}({', '.join(parameters)}):", 0)
+        writer.emit(f'"""{doc}."""')
     writer.forward_sweep()
     if floats:
         writer.check_finite(writer.hidden())
@@ -813,23 +820,24 @@ def write(
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
         sums = [d if not np.ndim(recording.tape[i][1]) else f"np.add.reduce({d}, axis=None)"
                 for i, d in enumerate(derivatives) if d != "None"]  # fmt: skip
-        writer.check_finite([*_numbers_among(script, numbers), *sums])
+        writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
-        writer.check_finite(_numbers_among(script, numbers))
+        writer.check_finite(_numbers_among(writer, numbers))
     if writer.has_input_bars:  # a rolled loop added into the inputs' adjoints as a list: the others put in too
         for i, d in enumerate(derivatives):
             if d != f"_input_bars[{i}]" and d != "None":
                 writer.emit(f"_input_bars[{i}] = {d}")
         derivatives = ["*_input_bars"]
-    elif indexed and mode == "reverse":  # the inputs' adjoints are a list's entries (see _indexed)
+    elif writer.input_bars:  # the inputs' adjoints are a list's entries (see INDEXED_FROM)
         moved = [(f"_input_bars[{i}]", d) for i, d in enumerate(derivatives) if d not in ("None", f"_input_bars[{i}]")]
         if moved:  # all read before any is set: one may be another's (x_bar = y_bar)
             writer.emit(f"{', '.join(to for to, _ in moved)}, = {', '.join(d for _, d in moved)},")
+    if writer.input_bars:
         writer.emit(f"return ({', '.join(results)},), _input_bars")
-        derivatives = []
-    if derivatives or not indexed or mode != "reverse":
-        writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)" if derivatives else
-                    f"return ({', '.join(results)},), ()")  # fmt: skip
+    elif derivatives:
+        writer.emit(f"return ({', '.join(results)},), ({', '.join(derivatives)},)")
+    else:
+        writer.emit(f"return ({', '.join(results)},), ()")
     lines = writer.lines
     if writer.copies:  # a rolled loop's last numbers that nothing reads after it: not named
         read = Counter(_NAME.findall("\n".join(lines)))
@@ -859,13 +867,13 @@ def write(
     return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
-# Numbers (inputs and operations) from which scalar float code takes its inputs as one tuple,
-# _inputs, read by index where used, and puts their adjoints into a list it returns, _input_bars,
-# so that neither is a variable of its own: CPython's frame of a function of more than about
-# 1,900 variables does not fit the memory it keeps for frames and is allocated and freed at every
-# call (about 12 µs of the 90 the gradient of the Speelpenning loop of 1,000, 3,000 variables,
-# took), and every variable past the 255th takes an extra instruction to read, so the adjoints'
-# registers (_a0, …) are made first, to be numbered below it.
+# Entries of the tape (inputs and operations) from which scalar float code takes its inputs as
+# one tuple, _inputs, read by index where used, and puts their adjoints into a list it returns,
+# _input_bars, so that neither is a variable of its own: CPython's frame of a function of more
+# than about 1,900 variables does not fit the memory it keeps for frames and is allocated and
+# freed at every call (about 12 µs of the 90 the gradient of the Speelpenning loop of 1,000, with
+# 3,000 variables, took), and every variable past the 255th takes an extra instruction to read,
+# so the adjoints' registers (_a0, …) are made first, to be numbered below it.
 INDEXED_FROM = 1_200
 
 
