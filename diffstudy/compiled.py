@@ -160,9 +160,11 @@ def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
         if total.__class__ is float:  # floats, ints or Fractions: as they are
             return values if total - total == 0 else _NOT_FINITE
         form = f"{len(values)}d"
-        return struct.unpack(form, struct.pack(form, *values))
+        as_floats = struct.unpack(form, struct.pack(form, *values))
     except Exception:  # a diffstudy number (UnsupportedOperation), a string, an array, a list
         return None
+    total = sum(as_floats)
+    return as_floats if total - total == 0 else _NOT_FINITE
 
 
 _NOT_FINITE: Any = object()  # what _as_floats gives for a list holding inf or nan (or whose sum overflows)
