@@ -105,7 +105,7 @@ class _Split:
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
         self.entrywise: list[bool] = []
-        self.keep_ints = False  # with it, call keeps the output leaves that are integers, as f gave them
+        self.keep_ints = False  # with it, call keeps the output leaves of integers (arrays too) as f gave them
         self.ints: list[tuple[int, Any]] = []  # (place among the output leaves, the integer)
 
     def call(self, *leaves: Any) -> tuple[Any, ...]:
@@ -127,7 +127,11 @@ class _Split:
             raise ArgumentError(f"the function's output: {error}") from None
         if self.keep_ints:  # (the engines take an int as a Fraction, to compute exactly)
             given = flatten(result, as_given=True)[0]
-            self.ints = [(j, leaf) for j, leaf in enumerate(given) if isinstance(leaf, (int, np.integer))]
+            self.ints = [
+                (j, leaf)
+                for j, leaf in enumerate(given)
+                if isinstance(leaf, (int, np.integer)) or (isinstance(leaf, np.ndarray) and leaf.dtype.kind in "iu")
+            ]
         self.output_shapes = [np.shape(plain(o)) if not _entrywise(o) else o.shape for o in outputs]
         self.entrywise = [_entrywise(o) for o in outputs]
         # An object array of diffstudy's numbers (np.array([x * y, x + y])) goes to the engine entry by entry.

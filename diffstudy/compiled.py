@@ -257,8 +257,8 @@ class Program:
         if kind == "value":
             values, _ = self.function(*leaves)
             outputs = self.split.regroup(values)
-            for j, given in self.split.ints:  # a constant of the trace, on this path
-                outputs[j] = given
+            for j, given in self.split.ints:  # a constant of the trace, on this path (an array: a copy)
+                outputs[j] = given.copy() if isinstance(given, np.ndarray) else given
             return unflatten(self.split.output_structure, api._finish_all(outputs))
         if kind == "jacfwd":
             return self._jacfwd(leaves)

@@ -342,6 +342,9 @@ def test_an_integer_f_returns_comes_back_as_f_gave_it():
         got, want = ds.jit(f)(*point), f(*point)
         assert got == want and [type(v) for v in (got[1], got[2]["count"])] == [int, np.int64]
     assert repr(ds.jit(lambda x: 3)(2.0)) == "3"  # not Fraction(3, 1)
+    counts = ds.jit(lambda x: (x, np.arange(3)))
+    first, second = counts(2.0)[1], counts(3.0)[1]
+    assert first.dtype == np.arange(3).dtype and first.tolist() == [0, 1, 2] and first is not second
 
 
 def _outcome(function, *args):
