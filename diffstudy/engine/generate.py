@@ -791,8 +791,7 @@ def write(
         writer = _Writer(script, numpy=floats, indexed=True, input_bars=mode == "reverse")
         writer.emit(f"def {name}(*_inputs):", 0)
         writer.emit(f'"""{doc}."""')
-        writer.emit(f"# _inputs: {', '.join(parameters[:3])}, …, {parameters[-1]}" if len(parameters) > 4 else
-                    f"# _inputs: {', '.join(parameters)}")  # fmt: skip
+        writer.emit(_inputs_shown(parameters))
         if writer.input_bars:
             writer.emit(f"_input_bars = [None] * {n}")
     else:
@@ -887,8 +886,15 @@ def _taking_a_tuple(lines: list[str], parameters: list[str], name: str) -> list[
     input the code reads by name given it."""
     read = set(_NAME.findall("\n".join(lines[2:])))
     given = [f"    {p} = _inputs[{i}]" for i, p in enumerate(parameters) if p in read]
-    shown = f"    # _inputs: {', '.join(parameters[:3])}, …, {parameters[-1]}" if len(parameters) > 4 else ""
+    shown = f"    {_inputs_shown(parameters)}" if len(parameters) > 4 else ""
     return [f"def {name}(*_inputs):", lines[1], *([shown] if shown else []), *given, *lines[2:]]
+
+
+def _inputs_shown(parameters: list[str]) -> str:
+    """A comment naming what the tuple of inputs holds."""
+    if len(parameters) > 4:
+        return f"# _inputs: {', '.join(parameters[:3])}, …, {parameters[-1]}"
+    return f"# _inputs: {', '.join(parameters)}"
 
 
 def _constant_array(recording: reverse.Recording, out: Any) -> bool:
