@@ -32,7 +32,8 @@ class CaseError(DiffstudyError):
 
 
 class NotFinite(CaseError):
-    """An argument differentiated by holds inf or nan."""
+    """An argument a method takes numbers from (one differentiated by, or data the generated code reads)
+    holds inf or nan."""
 
 
 class Declined(DiffstudyError):
