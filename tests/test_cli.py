@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -156,6 +159,68 @@ def test_readme_adjoint_code_is_what_the_code_command_prints(capsys):
     status, out, _ = run(capsys, "code", "lecture27")
     assert status == 0
     assert "def gradient_of_lecture27(" + shown in out
+
+
+def shown_values(out: str, function: str) -> dict[str, str]:
+    """Each name of ``function``'s listing: the number its last line ends in (``c = pow(x, 3)  # 8``)."""
+    block = out.split(f"def {function}(")[1].split("\n\n")[0]
+    found = (re.fullmatch(r"\s+(\w+) = .*  # (.+)", line) for line in block.splitlines())
+    return {m[1]: m[2] for m in found if m}
+
+
+def test_the_code_ends_each_line_in_its_number_the_lectures_by_hand(capsys):
+    # F = x³(x + 3y) at (2, 3), by hand: c = 8, s = 11, F = 88; c̄ = s = 11, s̄ = c = 8,
+    # x̄ = 8 + 3·2²·11 = 140, ȳ = 3·8 = 24; along x: ċ = 12, Ḟ = 140; F_xx = 12x² + 18xy = 156,
+    # F_xy = 9x² = 36.
+    status, out, _ = run(capsys, "code", "lecture27")
+    assert status == 0
+    shown = shown_values(out, "gradient_of_lecture27")
+    assert shown == {"c": "8", "v3": "9", "s": "11", "v5": "88", "v5_bar": "1", "c_bar": "11", "s_bar": "8",
+                     "x_bar": "140", "v3_bar": "8", "y_bar": "24"}  # fmt: skip
+    assert "the seed _u0 = 1" in out
+    status, out, _ = run(capsys, "code", "lecture27", "--mode", "forward", "--no-sympy")
+    shown = shown_values(out, "tangents_of_lecture27")
+    assert (shown["c_dot"], shown["s_dot"], shown["v5_dot"]) == ("12", "1", "140")
+    assert "the tangent along x: 1, the others 0" in out
+    status, out, _ = run(capsys, "code", "lecture27", "--order", "2", "--no-sympy")
+    shown = shown_values(out, "hessian_vector_product_of_lecture27")
+    assert (shown["x_bar_"], shown["y_bar_"], shown["x_bar__dot"], shown["y_bar__dot"]) == ("140", "24", "156", "36")
+
+
+def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
+    path = write_case(
+        tmp_path,
+        "mine",
+        """
+        import math
+        from diffstudy import case, fn
+
+        @case(at={"x": 0.5, "y": 2.0})
+        def wave(x, y):
+            return fn.sin(x) * y
+    """,
+    )
+    status, out, _ = run(capsys, "code", "wave", "--cases", str(path), "--no-sympy")
+    assert status == 0
+    shown = shown_values(out, "gradient_of_wave")
+    # ∂/∂x = y cos x, ∂/∂y = sin x, by hand: 6 digits shown
+    assert float(shown["x_bar"]) == pytest.approx(2 * math.cos(0.5), rel=1e-5)
+    assert float(shown["y_bar"]) == pytest.approx(math.sin(0.5), rel=1e-5)
+    # an exact number of more than 40 characters: its float, marked ≈ (d√a/da at a = 2 is 1/(2√2))
+    status, out, _ = run(capsys, "code", "babylonian", "--no-sympy")
+    shown = shown_values(out, "gradient_of_babylonian")["a_bar"]
+    assert shown.startswith("≈") and float(shown[1:]) == pytest.approx(1 / (2 * math.sqrt(2)), rel=1e-5)
+    # numpy code: a number's line ends in its number (f's value, as numpy computes f), an array's in nothing
+    from cases.two_layer import two_layer
+
+    status, out, _ = run(capsys, "code", "two_layer", "--no-sympy")
+    lines = out.split("def gradient_of_two_layer(")[1].splitlines()
+    value = next(line for line in lines if "np.add.reduce(v9" in line)
+    point = ([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]], [0.0, 0.1, -0.1], [0.3, -0.6, 0.9])  # the case's at=
+    assert float(value.split("# ")[-1]) == pytest.approx(float(two_layer(*map(np.array, point))), rel=1e-5)
+    assert all("#" not in line for line in lines if line.strip().startswith("H = np.tanh("))
+    status, out, _ = run(capsys, "code", "two_layer", "--no-sympy", "--no-values")
+    assert status == 0 and not shown_values(out, "gradient_of_two_layer") and "The comment after" not in out
 
 
 @pytest.mark.parametrize("module", ["diffstudy.harness.methods", "diffstudy.engine.reverse"])

@@ -25,7 +25,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description=(
             "Record one case at its point and print the program the generated method writes from the "
             "recording: f's operations in order, each under the line of the case that made it, then the "
-            "adjoint of each in reverse order (reverse mode), or the tangent beside each (forward mode). "
+            "adjoint of each in reverse order (reverse mode), or the tangent beside each (forward mode); "
+            "after each line that gives a name a number, that number at the case's point. "
             "Below it, sympy's gradient after common-subexpression elimination, as sympy's code printer "
             "writes it, to compare the two texts."
         ),
@@ -45,6 +46,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="2: the tangent code of the adjoint code, whose tangents are Hessian-vector products",
     )
     parser.add_argument("--no-sympy", action="store_true", help="leave out sympy's gradient")
+    parser.add_argument(
+        "--no-values",
+        action="store_true",
+        help="leave out the comment after each line with its number at the case's point",
+    )
     add_case_options(parser, select=False)
     add_debug(parser)
     parser.set_defaults(run=run)
@@ -59,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
         args,
         cases[0],
         "writing the code",
-        lambda case: written.derivative_code(case, mode=args.mode, order=args.order, sympy=not args.no_sympy),
+        lambda case: written.derivative_code(
+            case, mode=args.mode, order=args.order, sympy=not args.no_sympy, values=not args.no_values
+        ),
         (written.NoCodeForm,),
     )
     if texts is None:

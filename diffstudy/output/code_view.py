@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from ..studies.written import DerivativeCode
 
-NAMES = (
-    "# _u0 is the seed, the output's adjoint ∂f/∂f: 1 for a gradient, a weight for a vector-Jacobian\n"
-    "# product. The code calls diffstudy's primitives by their registry's names (pow, div, sin, …;\n"
-    "# diffstudy.fn has the functions among them; ops.<name> an array operation), Fraction, and the\n"
-    "# program's constants (_c…: an array f reads, such as data, or its transpose; _params: an\n"
-    "# operation's settings). Where an array rule looks at values (tanh's stable one), the code calls\n"
-    "# the operation's linear map: _pull(ḡ, _tanh.partial(…), g) adds its transpose applied to g to ḡ.\n"
-    "# ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit\n"
-    "# (its .source): an intermediate adjoint in a register _a0, _a1, …; a gradient without the\n"
-    "# products by its seed of 1; in numpy code each array deleted after its last read, and a long\n"
-    "# vector's operation written into an argument's array nothing reads after (np.multiply(a, b,\n"
-    "# out=a)); in scalar code of 2,000 operations or more, a loop written as a loop; in long\n"
-    "# scalar code, the inputs read from one tuple, _inputs[i], and their adjoints put into a list."
+SEED = {
+    "reverse": "_u0 is the seed, the output's adjoint ∂f/∂f: 1 for a gradient, a weight for a vector-Jacobian product.",
+    "forward": "x_dot, … are the inputs' tangents: each name_dot is the derivative along them.",
+}
+CALLS = (
+    "The code calls diffstudy's primitives by their registry's names (pow, div, sin, …; diffstudy.fn has "
+    "the functions among them) and Fraction."
+)
+ARRAYS = (
+    "In numpy code, ops.<name> is an array operation, _c… an array f reads (such as data, or its transpose) "
+    "and _params an operation's settings. Where an array rule looks at values (tanh's stable one), the code "
+    "calls the operation's linear map: _pull(ḡ, _tanh.partial(…), g) adds its transpose applied to g to ḡ "
+    "(in tangent code, _push(…) applies the map itself to a tangent)."
+)
+JIT = (
+    "ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit (its .source): an "
+    "intermediate adjoint in a register _a0, _a1, …; a gradient without the products by its seed of 1; in "
+    "numpy code each array deleted after its last read, and a long vector's operation written into an "
+    "argument's array nothing reads after (np.multiply(a, b, out=a)); in scalar code of 2,000 operations or "
+    "more, a loop written as a loop; in long scalar code, the inputs read from one tuple, _inputs[i], and "
+    "their adjoints put into a list."
 )
 
 
+def header(code: DerivativeCode) -> str:
+    """What the names in the code stand for, what the comments after its lines are, and how the
+    code ds.jit runs differs: comment lines of at most 99 columns."""
+    names = [SEED[code.mode], CALLS]
+    if code.arrays:
+        names.append(ARRAYS)
+    if code.values is not None:
+        names.append(f"The comment after a line is the number it gives at the point ({code.values}).")
+    return "\n".join(_comment(" ".join(paragraph)) for paragraph in (names, [JIT]))
+
+
+def _comment(text: str) -> str:
+    return textwrap.fill(text, width=99, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+
+
 def to_text(code: DerivativeCode) -> str:
-    """A line on the names the code uses, each block under its title as a comment, then the notes."""
-    parts = [NAMES]
+    """A header on the names the code uses, each block under its title as a comment, then the notes."""
+    parts = [header(code)]
     for title, source in code.blocks:
         parts.append(f"# {title}\n{source}")
     text = "\n".join(parts)

@@ -8,14 +8,18 @@ differentiating the formula gave (Laue 2019: the two agree once the expression i
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..engine import generate, reverse, symbolic
 from ..engine.budget import Budget
-from ..errors import BudgetExceeded, Declined
+from ..errors import BudgetExceeded, Declined, DiffstudyError
 from ..harness.cases import Case
 
 
@@ -30,11 +34,18 @@ class DerivativeCode:
     case: str
     blocks: list[tuple[str, str]] = field(default_factory=list)  # (title, source)
     notes: list[str] = field(default_factory=list)
+    mode: str = "reverse"
+    arrays: bool = False  # numpy code: its names (_c…, _pull) are explained
+    values: str | None = None  # the point and seeds each line's value comment is at, when shown
 
 
-def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bool = True) -> DerivativeCode:
+def derivative_code(
+    case: Case, mode: str = "reverse", order: int = 1, sympy: bool = True, values: bool = True
+) -> DerivativeCode:
     """The generated code of ``case`` at its point (``mode`` reverse or forward; ``order`` 2: the
-    tangent code of the adjoint code), and sympy's CSE'd gradient as code when ``sympy``."""
+    tangent code of the adjoint code), and sympy's CSE'd gradient as code when ``sympy``. With
+    ``values``, each line that gives a name a number ends in that number at the point, as the
+    survey's tables of a forward and an adjoint trace show them (Baydin et al. 2018, Tables 2, 3)."""
     point = list(case.point)
     script = generate.trace(case.function, point, list(case.inputs))
     name = f"{'gradient' if mode == 'reverse' else 'tangents'}_of_{case.name}"
@@ -43,9 +54,22 @@ def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bo
     floats = all(_float(v) for v in point) and order == 1
     source = generate.write(script, mode, name, floats=floats)
     at = ", ".join(f"{n} = {_shown(v)}" for n, v in zip(case.inputs, case.point))
-    result = DerivativeCode(case.name)
+    exact = script.recording.exact
+    arrays = any(np.ndim(v) for v in point)
+    result = DerivativeCode(case.name, mode=mode, arrays=arrays)
     what = "the adjoint code of reverse mode" if mode == "reverse" else "the tangent code of forward mode"
-    result.blocks.append((f"{case.name}, written out at {at}: {what}", source.text))
+    # the seeds the values are shown at: the output's adjoint 1, or the tangent along the first input
+    along = [reverse.seed(v, 0, exact) * (1 if i == 0 else 0) for i, v in enumerate(point)]
+    seeds = [reverse.seed(out, 0, exact) for out in script.recording.outputs] if mode == "reverse" else along
+    text = source.text
+    if values:
+        text, failed = _with_values(source, [*point, *seeds])
+        if failed:
+            result.notes.append(f"the values are not shown: the code raised {failed}")
+        else:
+            first = case.inputs[0] + ("'s first entry" if np.ndim(point[0]) else "")
+            result.values = "the seed _u0 = 1" if mode == "reverse" else f"the tangent along {first}: 1, the others 0"
+    result.blocks.append((f"{case.name}, written out at {at}: {what}", text))
     if script.guards:
         result.notes.append(
             f"{len(script.guards)} comparison(s) of the program are checked where they were made: at a point "
@@ -58,14 +82,20 @@ def derivative_code(case: Case, mode: str = "reverse", order: int = 1, sympy: bo
             "the code calls the rule by name (_d_…) instead of writing one formula"
         )
     if order == 2:
-        result.blocks.append(_hessian_code(case, script, generate.write(script, mode, name, floats=False), called))
+        gradient_code = generate.write(script, mode, name, floats=False)
+        result.blocks.append(_hessian_code(case, script, gradient_code, called, along if values else None))
+        if result.values is not None:
+            result.values += f"; in the tangent code of the adjoint code, v along {case.inputs[0]}: 1, the others 0"
     if sympy:
         result.blocks.extend(_sympy_code(case))
     return result
 
 
-def _hessian_code(case: Case, script: generate.Script, source: generate.Source, called: list[str]) -> tuple[str, str]:
-    """The tangent code of the adjoint code: its tangents along v are H·v (generated from generated code)."""
+def _hessian_code(
+    case: Case, script: generate.Script, source: generate.Source, called: list[str], along: list[Any] | None
+) -> tuple[str, str]:
+    """The tangent code of the adjoint code: its tangents along v are H·v (generated from generated
+    code); with ``along`` (v), each line's number at the point shown after it."""
     if source.text.count("_apply(") or called:
         why = (
             "array operations"
@@ -86,8 +116,59 @@ def _hessian_code(case: Case, script: generate.Script, source: generate.Source, 
     names = [f"{n}" for n in case.inputs]
     second = generate.trace(gradient, list(case.point), names, program=gradient_code)
     doc = "the gradient, and its tangents along the inputs' (H·v)"
-    text = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False, doc=doc).text
+    hessian = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False, doc=doc)
+    text = hessian.text
+    if along is not None:
+        text, _ = _with_values(hessian, [*case.point, *along])
     return (f"{case.name}: the tangent code of the adjoint code above; its tangents along v are H·v", text)
+
+
+def _with_values(source: generate.Source, arguments: Sequence[Any]) -> tuple[str, str | None]:
+    """``source`` with a comment after each line that gives a name a number: that number, when the
+    code runs on ``arguments``; and None, or the error that stopped the code. An array's line, a
+    line inside a loop, is left as it is."""
+    tree = ast.parse(source.text)
+    seen: dict[int, Any] = {}
+
+    class Noted(ast.NodeTransformer):
+        def visit_Assign(self, node: ast.Assign) -> Any:
+            target = node.targets[0]
+            if len(node.targets) != 1 or not isinstance(target, ast.Name):
+                return node
+            note = ast.parse(f"_seen({node.lineno}, {target.id})").body[0]
+            return [node, ast.copy_location(note, node)]
+
+        def visit_For(self, node: ast.For) -> Any:
+            return node  # a turn's values change at each turn
+
+    tree = ast.fix_missing_locations(Noted().visit(tree))
+    namespace = {**source.namespace, "_seen": lambda line, value: seen.__setitem__(line, value)}
+    try:
+        exec(compile(tree, f"<{source.function}, values>", "exec"), namespace)  # noqa: S102 - the code written above
+        namespace[source.function](*arguments)
+    except (ArithmeticError, ValueError, TypeError, DiffstudyError) as error:
+        return source.text, f"{type(error).__name__}: {error}"
+    lines = source.text.splitlines()
+    numbers = {line: value for line, value in seen.items() if np.ndim(value) == 0}
+    width = min(max((len(lines[line - 1]) for line in numbers), default=0), _VALUE_COLUMN)
+    for line, value in numbers.items():
+        lines[line - 1] = f"{lines[line - 1].ljust(width)}  # {_number(value)}"
+    return "\n".join(lines) + "\n", None
+
+
+_VALUE_COLUMN = 48  # a value comment starts here, or after a longer line
+
+
+def _number(value: Any) -> str:
+    """A value as its line's comment shows it: an exact number in full (≈ its float past 40
+    characters), a float to 6 digits."""
+    exact = str(value) if isinstance(value, (int, Fraction, np.integer)) else None
+    if exact is not None and len(exact) <= 40:
+        return exact
+    try:
+        return f"{'≈ ' if exact else ''}{float(value):.6g}"
+    except (TypeError, ValueError, OverflowError):
+        return str(value)
 
 
 def _sympy_code(case: Case) -> list[tuple[str, str]]:
