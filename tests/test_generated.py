@@ -862,3 +862,55 @@ def test_a_list_not_differentiated_with_an_int_among_its_floats_is_a_constant_as
         assert _tree_bits(ds.jit(ds.grad(g, argnums=1))(xs, 0.5)) == _tree_bits(ds.grad(g, argnums=1)(xs, 0.5))
         assert float(ds.jit(g)(xs, 0.5)).hex() == float(g(xs, 0.5)).hex()  # (f's own is numpy's with an int64)
     assert ds.jit(lambda xs, y: y * 2.0)([], 3.0) == 6.0  # an empty list
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([1e200, 1.0, -3e180]),  # squares past the float range, entries not
+        np.array([[1.0, np.inf], [2.0, 3.0]]).T,  # laid out by columns
+        np.array([[1.0, 2.0], [np.nan, 3.0]]),
+        np.arange(12.0).reshape(3, 4)[:, ::2],  # with gaps: summed
+        np.broadcast_to(np.array([1.0, -np.inf]), (3, 2)),
+        np.full((400, 300), 0.5),  # long enough for BLAS to share the dot among threads
+    ],
+)
+def test_the_check_of_an_array_adjoint_is_inf_or_nan_exactly_where_an_entry_is(array):
+    with generate.float_errors_raised():  # as in the code
+        number = generate._squares(array)
+    assert math.isfinite(number) == bool(np.isfinite(array).all())
+
+
+def test_an_adjoint_past_1e154_is_a_gradient_not_an_error():
+    big = np.array([1e200, 1.0, -3e180])
+    g = ds.jit(ds.grad(lambda x: np.sum(big * x)))
+    assert g(np.ones(3)).tolist() == ds.grad(lambda x: np.sum(big * x))(np.ones(3)).tolist() == big.tolist()
+    assert "_squares(x_bar)" in g.source
+
+
+def test_a_negated_adjoint_is_left_to_where_it_is_read_and_keeps_the_tapes_bits():
+    # b = 1 − x[::2] gives x[::2] the adjoint −b̄: the code writes it with np.negative into x̄'s
+    # entries, and the term from x[::2]² is subtracted, not negated and added; the same floats.
+    def rosenbrock(x):
+        a = x[1::2] - x[::2] ** 2
+        b = 1 - x[::2]
+        return np.sum(100 * a * a + b * b)
+
+    x = np.random.default_rng(3).uniform(-2, 2, 10)
+    g = ds.jit(ds.grad(rosenbrock))
+    assert g(x).tobytes() == ds.grad(rosenbrock)(x).tobytes()
+    assert "np.negative(b_bar, out=x_bar[::2])" in g.source and "np.subtract(x_bar[::2]" in g.source
+    assert " = -" not in g.source
+
+
+def test_a_negated_adjoint_through_a_sum_is_written_first_a_zero_keeps_its_sign():
+    # v̄ = −ā = [−2, −2] at x = 0; Wᵀv̄ = 1·(−2) + (−1)·(−2) = +0 (a sum that cancels is +0), where
+    # −(Wᵀā) would be −0: the negation is written before the map that adds.
+    W = np.array([[1.0], [-1.0]])
+
+    def f(x):
+        a = 1 - W @ x
+        return np.sum(a * a)
+
+    gradient = ds.jit(ds.grad(f))(np.array([0.0]))
+    assert gradient.tobytes() == ds.grad(f)(np.array([0.0])).tobytes() == np.array([0.0]).tobytes()

@@ -681,7 +681,19 @@ def _sech_squared(x: Any, out: Any) -> Any:
     """
     if not is_concrete(x):
         return 1 - out * out
-    size = np.max(np.abs(plain(x)))
+    if x.__class__ is np.ndarray and x.dtype == np.float64 and x.size:
+        # the same numbers at C speed: |x|'s largest without an array of |x|, and 1/cosh² in one array
+        size = np.maximum(x.max(), -x.min())
+        if 0.5 <= size <= 20:
+            c = np.cosh(x)
+            return np.divide(1, np.multiply(c, c, out=c), out=c)
+        if size > 20:
+            e = np.exp(np.multiply(-2, np.abs(x)))
+            square = np.add(1, e)
+            np.multiply(square, square, out=square)
+            return np.divide(np.multiply(4, e, out=e), square, out=e)
+    else:
+        size = np.max(np.abs(plain(x)))
     if size < 0.5:
         return 1 - out * out
     if size <= 20:
