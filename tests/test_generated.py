@@ -888,7 +888,7 @@ def test_an_adjoint_past_1e154_is_a_gradient_not_an_error():
     assert "_squares(x_bar)" in g.source
 
 
-def test_a_negated_adjoint_is_left_to_where_it_is_read_and_keeps_the_tapes_bits():
+def test_a_negated_adjoint_is_left_to_where_it_is_read_and_a_product_f_made_is_not_made_again():
     # b = 1 − x[::2] gives x[::2] the adjoint −b̄: the code writes it with np.negative into x̄'s
     # entries, and the term from x[::2]² is subtracted, not negated and added; the same floats.
     def rosenbrock(x):
@@ -901,6 +901,8 @@ def test_a_negated_adjoint_is_left_to_where_it_is_read_and_keeps_the_tapes_bits(
     assert g(x).tobytes() == ds.grad(rosenbrock)(x).tobytes()
     assert "np.negative(b_bar, out=x_bar[::2])" in g.source and "np.subtract(x_bar[::2]" in g.source
     assert " = -" not in g.source
+    # 100·a·a gives a the adjoint v7 + 100·v7̄ with v7̄ = a: 100·a is v7, which f computed already
+    assert g.source.count("(100 * a)") == 1 and "a_bar = v7 + v7" in g.source
 
 
 def test_a_negated_adjoint_through_a_sum_is_written_first_a_zero_keeps_its_sign():

@@ -334,6 +334,10 @@ class _Writer:
         self.hidden_sums: list[str] = []  # the sums of a rolled loop's numbers where an overflow could hide
         self.has_input_tuple = False
         self.views: dict[str, str] = {}  # a view of an input, as written: the name that first held it
+        # numpy code: an entry by entry product, sum or difference f computed, as written: its name;
+        # and an adjoint that is another array passed on, the array (see _Writer.computed_as)
+        self.computed: dict[str, str] = {}
+        self.passed_on: dict[str, str] = {}
         self.has_input_bars = False
         self.input_bars = input_bars  # the inputs' adjoints are the entries of a list, _input_bars (INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
@@ -426,6 +430,8 @@ class _Writer:
                 # are never written into, so it holds the same numbers
                 first = self.views.setdefault(source, self.names[k])
                 source = source if first == self.names[k] else first
+            elif self.numpy and _ARITHMETIC.fullmatch(source):
+                self.computed.setdefault(source, self.names[k])
             return f"{self.names[k]} = {source}"
         primitive = entry[0]
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
@@ -434,6 +440,15 @@ class _Writer:
         if primitive.name == "neg":
             return f"{self.names[k]} = -{texts[0]}"
         return f"{self.names[k]} = {primitive.name}({', '.join(texts)})"
+
+    def computed_as(self, term: str, g: str) -> str | None:
+        """The name of f's array that already holds ``term``, the product of an adjoint ``g`` that
+        is one of f's arrays passed on (v7 = 100 * a and then v7_bar = a: ``(100 * v7_bar)`` is
+        v7), or None. The same operation on the same arrays: the same numbers."""
+        held = self.passed_on.get(g)
+        if held is None:
+            return None
+        return self.computed.get(re.sub(rf"\b{re.escape(g)}\b", held, term))
 
     def guard(self, guard: Guard) -> None:
         """A check that the comparison decides as recorded, else PathChanged."""
@@ -621,6 +636,8 @@ class _Writer:
         for start in range(0, len(names), 200):
             self.emit(f"_finite({', '.join(names[start : start + 200])},)")
 
+
+_ARITHMETIC = re.compile(r"\((?:\w+|[\d.e+-]+) [-+*/] (?:\w+|[\d.e+-]+)\)")  # (100 * a), (v1 - v3)
 
 _FOLDS = 8  # terms add() puts into one line at most: its expression stays shallow for the compiler
 
@@ -1089,6 +1106,9 @@ def _backward(
                         writer.fresh.add(target)
                     continue
                 term, negative, fresh, ones, _ = written_map
+                held = writer.computed_as(term, vector) if term is not None and writer.numpy else None
+                if held is not None:
+                    term, fresh = held, False
                 if term is None:
                     if not exists:
                         del adjoint[index]
@@ -1114,6 +1134,8 @@ def _backward(
                 else:
                     writer.emit(f"{target} = {'-' if negative else ''}{term}")
                     given[index] = (term, negative)
+                    if not negative and term.isidentifier():
+                        writer.passed_on[target] = writer.passed_on.get(term, term)
                     if writer.numpy and (negative or fresh):  # else possibly a view of another array (a reshape)
                         writer.fresh.add(target)
                     if ones and not negative:
