@@ -882,9 +882,10 @@ def test_the_check_of_an_array_adjoint_is_inf_or_nan_exactly_where_an_entry_is(a
 
 
 def test_an_adjoint_past_1e154_is_a_gradient_not_an_error():
-    big = np.array([1e200, 1.0, -3e180])
+    big = np.ones(5000)  # long enough for the check by squares
+    big[:2] = 1e200, -3e180
     g = ds.jit(ds.grad(lambda x: np.sum(big * x)))
-    assert g(np.ones(3)).tolist() == ds.grad(lambda x: np.sum(big * x))(np.ones(3)).tolist() == big.tolist()
+    assert g(np.ones(5000)).tolist() == ds.grad(lambda x: np.sum(big * x))(np.ones(5000)).tolist() == big.tolist()
     assert "_squares(x_bar)" in g.source
 
 
@@ -899,7 +900,7 @@ def test_a_negated_adjoint_is_left_to_where_it_is_read_and_a_product_f_made_is_n
     x = np.random.default_rng(3).uniform(-2, 2, 10)
     g = ds.jit(ds.grad(rosenbrock))
     assert g(x).tobytes() == ds.grad(rosenbrock)(x).tobytes()
-    assert "np.negative(b_bar, out=x_bar[::2])" in g.source and "np.subtract(x_bar[::2]" in g.source
+    assert "np.negative(b_bar, x_bar[::2])" in g.source and "np.subtract(_view, v2_bar, _view)" in g.source
     assert " = -" not in g.source
     # 100·a·a gives a the adjoint v7 + 100·v7̄ with v7̄ = a: 100·a is v7, which f computed already
     assert g.source.count("(100 * a)") == 1 and "a_bar = v7 + v7" in g.source

@@ -110,7 +110,7 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
     (``(a * b)``, ``tanh(a)``), matmul as ``@``, and every other operation as
     ``ops.<name>(arguments, parameters)``, ``ops`` being the array primitives, which work on
     every number type. With ``numpy`` the code is for float arrays only, and says what numpy
-    does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.add.reduce(a, axis=None, keepdims=False)``), numpy's
+    does directly (``np.tanh(a)``, ``a ** 2``, ``x[1:]``, ``np.add.reduce(a, axis=None)``), numpy's
     errors raised around it; ``shapes`` (the arguments') lets a mean be written as its sum over
     its count, as the tape computes it."""
     scalar = primitive.scalar
@@ -132,11 +132,11 @@ def array_source(primitive: array_primitives.ArrayPrimitive, texts: list[str], p
     if numpy and primitive is array_primitives.INDEX and _simple_index(params["index"]):
         return f"{texts[0]}[{index_source(params['index'])}]"
     if numpy and primitive.name == "sum":  # np.sum's own call: np.add.reduce, without its Python wrapper
-        return f"np.add.reduce({texts[0]}, axis={params.get('axis')!r}, keepdims={params.get('keepdims', False)!r})"
+        return f"np.add.reduce({texts[0]}, {_reduce_arguments(params.get('axis'), params.get('keepdims', False))})"
     if numpy and primitive.name == "mean" and shapes is not None:
         axis, keepdims = params.get("axis"), params.get("keepdims", False)
         count = float(array_primitives._summed(shapes[0], axis))  # the tape's count, in float as it divides
-        return f"(np.add.reduce({texts[0]}, axis={axis!r}, keepdims={keepdims!r}) / {count!r})"
+        return f"(np.add.reduce({texts[0]}, {_reduce_arguments(axis, keepdims)}) / {count!r})"
     if numpy and primitive.name == "broadcast_to":  # a view, as the tape's (matmul sums a copy in another order)
         return f"np.broadcast_to({texts[0]}, {params['shape']!r})"
     if numpy and primitive.name in _NUMPY:
@@ -281,3 +281,9 @@ def written(
     if result.__class__ in (int, float, Fraction) or isinstance(result, np.integer):
         return literal(result, constants)
     return None
+
+
+def _reduce_arguments(axis: Any, keepdims: bool) -> str:
+    """np.add.reduce's arguments after the array: keepdims only where it is true (a keyword
+    numpy reads costs as much as a tenth of a sum of 1,000 numbers)."""
+    return f"axis={axis!r}, keepdims=True" if keepdims else f"axis={axis!r}"

@@ -694,6 +694,12 @@ def _finite(*values: float) -> None:
             raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
 
 
+def _one_number(array: str, size: int) -> str:
+    """Code for a number that is inf or nan where an entry of the array is: its sum, or for a long
+    array the sum of its squares (:func:`_squares`, whose call costs more than it saves on a short one)."""
+    return f"_squares({array})" if size >= _REUSED else f"np.add.reduce({array}, axis=None)"
+
+
 def _squares(a: np.ndarray) -> float:
     """A float that is inf or nan where an entry of the float array ``a`` is, and only there, for
     :func:`_finite`: the sum of its squares, which BLAS's dot computes in about half the time of a
@@ -865,7 +871,7 @@ def write(
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one number of each array
-        sums = [d if not np.ndim(recording.tape[i][1]) else f"_squares({d})"
+        sums = [d if not np.ndim(value := recording.tape[i][1]) else _one_number(d, np.size(value))
                 for i, d in enumerate(derivatives) if d != "None"]  # fmt: skip
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
@@ -1083,16 +1089,19 @@ def _backward(
                         writer.emit(f"{target} = np.zeros({np.shape(tape[index][1])!r})")
                         writer.fresh.add(target)
                     part = f"{target}[{index_source(picked)}]"
-                    # np.add(…, out=…) adds into the entries without copying them onto themselves after
                     view = np.ndim(entry[1]) > 0  # several entries picked: a view to add into
                     if flipped is not None and not exists:
-                        writer.emit(f"np.negative({flipped}, out={part})" if view else f"{part} = -{flipped}")
-                    elif flipped is not None:
-                        writer.emit(f"np.subtract({part}, {flipped}, out={part})" if view else f"{part} -= {flipped}")
+                        writer.emit(f"np.negative({flipped}, {part})" if view else f"{part} = -{flipped}")
                     elif not exists:
                         writer.emit(f"{part} = {g}")
+                    elif view:
+                        # np.add(view, g, view) adds into the entries without copying them onto
+                        # themselves after; the view is taken once, and out= given by position
+                        writer.emit(f"_view = {part}")
+                        term = g if flipped is None else flipped
+                        writer.emit(f"np.{'add' if flipped is None else 'subtract'}(_view, {term}, _view)")
                     else:
-                        writer.emit(f"np.add({part}, {g}, out={part})" if view else f"{part} += {g}")
+                        writer.emit(f"{part} {'+' if flipped is None else '-'}= {g if flipped is None else flipped}")
                     continue
                 if written_map is None:  # the map itself, called: a value-dependent rule, an index
                     written(g)
