@@ -17,8 +17,9 @@ CALLS = (
 ARRAYS = (
     "In numpy code, ops.<name> is an array operation, _c… an array f reads (such as data, or its transpose) "
     "and _params an operation's settings. Where an array rule looks at values (tanh's stable one), the code "
-    "calls the operation's linear map: _pull(ḡ, _tanh.partial(…), g) adds its transpose applied to g to ḡ "
-    "(in tangent code, _push(…) applies the map itself to a tangent)."
+    "calls it by name: _scaled(_d_tanh(x, out), g) is its value times g; or it calls the operation's linear "
+    "map: _pull(ḡ, _tanh.partial(…), g) adds its transpose applied to g to ḡ (in tangent code, _push(…) "
+    "applies the map itself to a tangent)."
 )
 JIT = (
     "ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit (its .source): an "

@@ -35,7 +35,7 @@ class DerivativeCode:
     blocks: list[tuple[str, str]] = field(default_factory=list)  # (title, source)
     notes: list[str] = field(default_factory=list)
     mode: str = "reverse"
-    arrays: bool = False  # numpy code: its names (_c…, _pull) are explained
+    arrays: bool = False  # numpy code: its names (_c…, _scaled, _pull) are explained
     values: str | None = None  # the point and seeds each line's value comment is at, when shown
 
 
