@@ -938,3 +938,17 @@ def test_a_negated_adjoint_through_a_sum_is_written_first_a_zero_keeps_its_sign(
 
     gradient = ds.jit(ds.grad(f))(np.array([0.0]))
     assert gradient.tobytes() == ds.grad(f)(np.array([0.0])).tobytes() == np.array([0.0]).tobytes()
+
+
+def test_an_adjoint_that_was_an_array_passed_on_and_then_summed_into_is_not_that_array():
+    # a4·a4 gives a4 the adjoint a4 (the seed's ones left out), then a4 + a4: the product by exp's
+    # partial (a4 · ā4) is not f's a4 · a4 once ā4 is the sum. ∂/∂y Σ e^{2 tanh y} = 2e^{2t}(1 − t²).
+    def f(y):
+        a4 = np.exp(np.tanh(y))
+        return np.sum(a4 * a4)
+
+    y = np.array([0.3, -0.7, 1.1])
+    gradient = ds.jit(ds.grad(f))(y)
+    assert gradient.tobytes() == ds.grad(f)(y).tobytes()
+    t = np.tanh(y)
+    np.testing.assert_allclose(gradient, 2 * np.exp(2 * t) * (1 - t * t), rtol=1e-14)

@@ -1086,7 +1086,9 @@ def _backward(
                 index = entry.operands[position]
                 exists = index in adjoint
                 target = adjoint.setdefault(index, bar(index))
-                written(target)  # (a sum into it)
+                if exists:  # a sum into it: written if left unwritten, no longer only the array passed on
+                    written(target)
+                    writer.passed_on.pop(target, None)
                 writer.ones.discard(target)  # a sum of ones and more is not ones
                 written_map = maps[position]
                 picked = entry.params.get("index") if entry.primitive is array_primitives.INDEX else None
@@ -1190,6 +1192,7 @@ def _backward(
                 continue
             old = adjoint.get(index)
             written(old)
+            writer.passed_on.pop(old, None)
             if register and (not exists or shared.get(old, 0) > 1):
                 # a register, not a name: one used up if any (its float freed at once, see write);
                 # a sum into a register shared with another entry's adjoint goes into one of its own
