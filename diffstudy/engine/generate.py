@@ -1005,7 +1005,7 @@ def _backward(
     # fewer, the same numbers (−(p·g) is p·(−g) and s + (−t) is s − t, to the bit)
     negated: dict[str, str] = {}
 
-    def written(name: str | None) -> None:
+    def written_out(name: str | None) -> None:
         """An adjoint left unwritten as another's negation, written now that the code reads it."""
         other = negated.pop(name, None) if name is not None else None
         if other is not None:
@@ -1069,8 +1069,8 @@ def _backward(
                 if all(m is None or m.text is None or m.adds_nothing for m in maps.values()):
                     maps = {p: m if m is None else m._replace(negative=not m.negative) for p, m in maps.items()}
                 else:  # a map that adds: g written out, and the maps taking it
-                    written(g)
-                    flipped = None
+                    written_out(g)
+                    flipped, vector = None, g
                     maps = {p: writer.linear_map_source(k, p, g, "transpose") for p in positions}
             terms = [m.text for m in maps.values() if m is not None and m.text is not None]
             repeated = _repeated_call(terms) if len(terms) > 1 else None
@@ -1087,7 +1087,7 @@ def _backward(
                 exists = index in adjoint
                 target = adjoint.setdefault(index, bar(index))
                 if exists:  # a sum into it: written if left unwritten, no longer only the array passed on
-                    written(target)
+                    written_out(target)
                     writer.passed_on.pop(target, None)
                 writer.ones.discard(target)  # a sum of ones and more is not ones
                 written_map = maps[position]
@@ -1114,7 +1114,7 @@ def _backward(
                         writer.emit(f"{part} {'+' if flipped is None else '-'}= {g if flipped is None else flipped}")
                     continue
                 if written_map is None:  # the map itself, called: a value-dependent rule, an index
-                    written(g)
+                    written_out(g)
                     texts, _ = writer.operands(k)
                     if (
                         writer.numpy
@@ -1156,7 +1156,7 @@ def _backward(
                 elif exists:  # a sum is a new array, which nothing else holds
                     writer.add(target, target, "-" if negative else "+", term, compact)
                     writer.fresh.add(target)
-                elif negative and writer.numpy:  # the term, its sign left to where it is read (see written)
+                elif negative and writer.numpy:  # the term, its sign left to where it is read (see written_out)
                     if term.isidentifier():
                         negated[target] = term
                     else:
@@ -1175,7 +1175,7 @@ def _backward(
                     if ones and not negative:
                         writer.ones.add(target)
             continue
-        written(g)
+        written_out(g)
         _, _, first, _, second, _ = entry
         for position, index in enumerate((first, second)[: entry[0].arity]):
             if index is None or (reaches is not None and not reaches[index]):
@@ -1191,7 +1191,7 @@ def _backward(
                 shared[g] += 1
                 continue
             old = adjoint.get(index)
-            written(old)
+            written_out(old)
             writer.passed_on.pop(old, None)
             if register and (not exists or shared.get(old, 0) > 1):
                 # a register, not a name: one used up if any (its float freed at once, see write);
@@ -1228,7 +1228,7 @@ def _backward(
             if not shared[g]:
                 free.append(g)
     for i in range(n):
-        written(adjoint.get(i))
+        written_out(adjoint.get(i))
     return [
         "None"
         if reaches is not None and not reaches[i]
