@@ -185,6 +185,8 @@ def test_the_code_ends_each_line_in_its_number_the_lectures_by_hand(capsys):
     status, out, _ = run(capsys, "code", "lecture27", "--order", "2", "--no-sympy")
     shown = shown_values(out, "hessian_vector_product_of_lecture27")
     assert (shown["x_bar_"], shown["y_bar_"], shown["x_bar__dot"], shown["y_bar__dot"]) == ("140", "24", "156", "36")
+    status, _, err = run(capsys, "code", "lecture27", "--mode", "forward", "--order", "2")
+    assert status == 2 and "goes with --mode reverse" in err and "Traceback" not in err
 
 
 def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
@@ -210,15 +212,20 @@ def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
     status, out, _ = run(capsys, "code", "babylonian", "--no-sympy")
     shown = shown_values(out, "gradient_of_babylonian")["a_bar"]
     assert shown.startswith("≈") and float(shown[1:]) == pytest.approx(1 / (2 * math.sqrt(2)), rel=1e-5)
-    # numpy code: a number's line ends in its number (f's value, as numpy computes f), an array's in nothing
-    from cases.two_layer import two_layer
+    # numpy code: a number's line ends in its number (f's value, as numpy computes f), a long array's in nothing
+    from cases.two_layer import X, Y, two_layer
 
     status, out, _ = run(capsys, "code", "two_layer", "--no-sympy")
     lines = out.split("def gradient_of_two_layer(")[1].splitlines()
     value = next(line for line in lines if "np.add.reduce(v9" in line)
     point = ([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]], [0.0, 0.1, -0.1], [0.3, -0.6, 0.9])  # the case's at=
     assert float(value.split("# ")[-1]) == pytest.approx(float(two_layer(*map(np.array, point))), rel=1e-5)
-    assert all("#" not in line for line in lines if line.strip().startswith("H = np.tanh("))
+    assert all("#" not in line for line in lines if line.strip().startswith("H = np.tanh("))  # 9 entries
+    # a short array's line ends in its entries to 4 digits: w̄₂ = (2/3) Hᵀ(H w₂ − Y), by hand in numpy
+    W1, b1, w2 = map(np.array, point)
+    H = np.tanh(X @ W1.T + b1)
+    shown = json.loads(shown_values(out, "gradient_of_two_layer")["w2_bar"])
+    assert shown == pytest.approx((2 / 3) * H.T @ (H @ w2 - Y), rel=1e-3)
     status, out, _ = run(capsys, "code", "two_layer", "--no-sympy", "--no-values")
     assert status == 0 and not shown_values(out, "gradient_of_two_layer") and "The comment after" not in out
 

@@ -885,29 +885,11 @@ def test_a_list_not_differentiated_with_an_int_among_its_floats_is_a_constant_as
     assert ds.jit(lambda xs, y: y * 2.0)([], 3.0) == 6.0  # an empty list
 
 
-@pytest.mark.parametrize(
-    "array",
-    [
-        np.array([1e200, 1.0, -3e180]),  # squares past the float range, entries not
-        np.array([[1.0, np.inf], [2.0, 3.0]]).T,  # laid out by columns
-        np.array([[1.0, 2.0], [np.nan, 3.0]]),
-        np.arange(12.0).reshape(3, 4)[:, ::2],  # with gaps: summed
-        np.broadcast_to(np.array([1.0, -np.inf]), (3, 2)),
-        np.full((400, 300), 0.5),  # long enough for BLAS to share the dot among threads
-    ],
-)
-def test_the_check_of_an_array_adjoint_is_inf_or_nan_exactly_where_an_entry_is(array):
-    with generate.float_errors_raised():  # as in the code
-        number = generate._squares(array)
-    assert math.isfinite(number) == bool(np.isfinite(array).all())
-
-
 def test_an_adjoint_past_1e154_is_a_gradient_not_an_error():
-    big = np.ones(5000)  # long enough for the check by squares
+    big = np.ones(5000)  # (its squares would overflow: the check adds the entries themselves)
     big[:2] = 1e200, -3e180
     g = ds.jit(ds.grad(lambda x: np.sum(big * x)))
     assert g(np.ones(5000)).tolist() == ds.grad(lambda x: np.sum(big * x))(np.ones(5000)).tolist() == big.tolist()
-    assert "_squares(x_bar)" in g.source
 
 
 def test_a_negated_adjoint_is_left_to_where_it_is_read_and_a_product_f_made_is_not_made_again():

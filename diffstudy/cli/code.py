@@ -10,6 +10,7 @@ from .common import (
     FAILED,
     OK,
     USAGE,
+    UsageError,
     add_case_options,
     add_debug,
     gather_cases,
@@ -43,7 +44,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=int,
         choices=(1, 2),
         default=1,
-        help="2: the tangent code of the adjoint code, whose tangents are Hessian-vector products",
+        help="2: the tangent code of the adjoint code, whose tangents are Hessian-vector products (reverse mode)",
     )
     parser.add_argument("--no-sympy", action="store_true", help="leave out sympy's gradient")
     parser.add_argument(
@@ -58,6 +59,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the case's derivative as code and print it, with sympy's beside it."""
+    if args.order == 2 and args.mode == "forward":
+        raise UsageError("--order 2 writes the tangent code of the adjoint code: it goes with --mode reverse")
     cases, problems = gather_cases(args, [args.name])
     if not cases:
         return USAGE

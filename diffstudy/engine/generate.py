@@ -322,7 +322,7 @@ class _Writer:
         if numpy:  # code for floats: a power and a quotient of floats at C speed (x ** 2 is pow(x, 2))
             self.namespace.update(pow=power_fast, div=divide_fast)
         self.namespace.update(_pull=array_primitives.pull, _scaled=_scaled, _push=_push, _plus=_plus, ops=OPS)
-        self.namespace.update(_finite=_finite, _squares=_squares, _zero=_zero, _same=_same, _or_zero=_or_zero)
+        self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self.namespace.update(_float_errors_raised=float_errors_raised)
         self._counter = count()
@@ -702,30 +702,6 @@ def _scaled(local: Any, g: np.ndarray) -> Any:
     return local * g
 
 
-def _one_number(array: str, size: int) -> str:
-    """Code for a number that is inf or nan where an entry of the array is: its sum, or for a long
-    array the sum of its squares (:func:`_squares`, whose call costs more than it saves on a short one)."""
-    return f"_squares({array})" if size >= _REUSED else f"np.add.reduce({array}, axis=None)"
-
-
-def _squares(a: np.ndarray) -> float:
-    """A float that is inf or nan where an entry of the float array ``a`` is, and only there, for
-    :func:`_finite`: the sum of its squares, which BLAS's dot computes in about half the time of a
-    sum of the entries, in its memory's order; where the squares overflow (an entry past 1e154),
-    0.0 or the inf or nan found. An array laid out with gaps (a view, a broadcast) is summed."""
-    if not (a.flags.c_contiguous or a.flags.f_contiguous):
-        return np.add.reduce(a, axis=None)
-    flat = a.ravel(order="K")  # a view of the memory as it is laid out, rows or columns
-    try:
-        total = flat @ flat
-    except FloatingPointError:  # (numpy's float errors are raised in the code) an overflow
-        total = math.inf
-    if math.isfinite(total):
-        return total
-    finite = np.isfinite(flat)
-    return 0.0 if finite.all() else flat[~finite][0]
-
-
 try:  # numpy ≥ 2 keeps its float-error setting in a context variable, which np.errstate sets on each call
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
 
@@ -878,8 +854,8 @@ def write(
     else:
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
-    if checked:  # the adjoints too, here, under numpy's errors raised: one number of each array
-        sums = [d if not np.ndim(value := recording.tape[i][1]) else _one_number(d, np.size(value))
+    if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
+        sums = [d if not np.ndim(recording.tape[i][1]) else f"np.add.reduce({d}, axis=None)"
                 for i, d in enumerate(derivatives) if d != "None"]  # fmt: skip
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)

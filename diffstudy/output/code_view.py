@@ -14,32 +14,39 @@ CALLS = (
     "The code calls diffstudy's primitives by their registry's names (pow, div, sin, …; diffstudy.fn has "
     "the functions among them) and Fraction."
 )
-ARRAYS = (
-    "In numpy code, ops.<name> is an array operation, _c… an array f reads (such as data, or its transpose) "
-    "and _params an operation's settings. Where an array rule looks at values (tanh's stable one), the code "
-    "calls it by name: _scaled(_d_tanh(x, out), g) is its value times g; or it calls the operation's linear "
-    "map: _pull(ḡ, _tanh.partial(…), g) adds its transpose applied to g to ḡ (in tangent code, _push(…) "
-    "applies the map itself to a tangent)."
-)
-JIT = (
-    "ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit (its .source): an "
-    "intermediate adjoint in a register _a0, _a1, …; a gradient without the products by its seed of 1; in "
-    "numpy code each array deleted after its last read, and a long vector's operation written into an "
-    "argument's array nothing reads after (np.multiply(a, b, out=a)); in scalar code of 2,000 operations or "
-    "more, a loop written as a loop; in long scalar code, the inputs read from one tuple, _inputs[i], and "
-    "their adjoints put into a list."
-)
+ARRAY_NAMES = (  # (what the listing shows, what it is)
+    ("ops.", "ops.<name> is an array operation"),
+    ("_c", "_c… is an array f reads (such as data, or its transpose)"),
+    ("_params", "_params is an operation's settings"),
+    ("_scaled(", "_scaled(_d_tanh(x, out), g) is a rule that looks at values (tanh's stable one), called by "
+     "name, times g"),
+    ("_pull(", "_pull(ḡ, _max.partial(…), g) adds the transpose of an operation's linear map applied to g to ḡ"),
+    ("_push(", "_push(ṫ, _max.partial(…), t) adds the linear map applied to a tangent t to ṫ"),
+)  # fmt: skip
+JIT = {
+    "reverse": (
+        "ds.jit(…) runs a shorter form of this code that gives the same numbers to the bit (its .source): an "
+        "intermediate adjoint in a register _a0, _a1, …; a gradient without the products by its seed of 1; in "
+        "numpy code each array deleted after its last read, and a long vector's operation written into an "
+        "argument's array nothing reads after (np.multiply(a, b, out=a)); in scalar code of 2,000 operations or "
+        "more, a loop written as a loop; in long scalar code, the inputs read from one tuple, _inputs[i], and "
+        "their adjoints put into a list."
+    ),
+    "forward": "ds.jit(ds.jacfwd(…)) runs this code, one pass per input entry (its .source).",
+}
 
 
 def header(code: DerivativeCode) -> str:
-    """What the names in the code stand for, what the comments after its lines are, and how the
-    code ds.jit runs differs: comment lines of at most 99 columns."""
+    """What the names in the code stand for (those it uses), what the comments after its lines
+    are, and how the code ds.jit runs differs: comment lines of at most 99 columns."""
     names = [SEED[code.mode], CALLS]
-    if code.arrays:
-        names.append(ARRAYS)
+    listing = "\n".join(source for _, source in code.blocks)
+    used = [said for shown, said in ARRAY_NAMES if shown in listing]
+    if used:
+        names.append("In numpy code, " + "; ".join(used) + ".")
     if code.values is not None:
-        names.append(f"The comment after a line is the number it gives at the point ({code.values}).")
-    return "\n".join(_comment(" ".join(paragraph)) for paragraph in (names, [JIT]))
+        names.append(f"The comment after a line is the number, or short array, it gives at the point ({code.values}).")
+    return "\n".join(_comment(" ".join(paragraph)) for paragraph in (names, [JIT[code.mode]]))
 
 
 def _comment(text: str) -> str:
@@ -53,5 +60,5 @@ def to_text(code: DerivativeCode) -> str:
         parts.append(f"# {title}\n{source}")
     text = "\n".join(parts)
     if code.notes:
-        text += "\n" + "\n".join(f"# [{i}] {note}" for i, note in enumerate(code.notes, 1))
+        text += "\n" + "\n".join(_comment(f"Note: {note.rstrip('.')}.") for note in code.notes)
     return text.rstrip("\n")

@@ -35,7 +35,6 @@ class DerivativeCode:
     blocks: list[tuple[str, str]] = field(default_factory=list)  # (title, source)
     notes: list[str] = field(default_factory=list)
     mode: str = "reverse"
-    arrays: bool = False  # numpy code: its names (_c…, _scaled, _pull) are explained
     values: str | None = None  # the point and seeds each line's value comment is at, when shown
 
 
@@ -55,8 +54,7 @@ def derivative_code(
     source = generate.write(script, mode, name, floats=floats)
     at = ", ".join(f"{n} = {_shown(v)}" for n, v in zip(case.inputs, case.point))
     exact = script.recording.exact
-    arrays = any(np.ndim(v) for v in point)
-    result = DerivativeCode(case.name, mode=mode, arrays=arrays)
+    result = DerivativeCode(case.name, mode=mode)
     what = "the adjoint code of reverse mode" if mode == "reverse" else "the tangent code of forward mode"
     # the seeds the values are shown at: the output's adjoint 1, or the tangent along the first input
     along = [reverse.seed(v, 0, exact) * (1 if i == 0 else 0) for i, v in enumerate(point)]
@@ -124,9 +122,9 @@ def _hessian_code(
 
 
 def _with_values(source: generate.Source, arguments: Sequence[Any]) -> tuple[str, str | None]:
-    """``source`` with a comment after each line that gives a name a number: that number, when the
-    code runs on ``arguments``; and None, or the error that stopped the code. An array's line, a
-    line inside a loop, is left as it is."""
+    """``source`` with a comment after each line that gives a name a number, or an array of at most
+    :data:`_SHOWN` floats: its value, when the code runs on ``arguments``; and None, or the error
+    that stopped the code. A longer array's line, a line inside a loop, is left as it is."""
     tree = ast.parse(source.text)
     seen: dict[int, Any] = {}
 
@@ -149,7 +147,7 @@ def _with_values(source: generate.Source, arguments: Sequence[Any]) -> tuple[str
     except (ArithmeticError, ValueError, TypeError, DiffstudyError) as error:
         return source.text, f"{type(error).__name__}: {error}"
     lines = source.text.splitlines()
-    numbers = {line: value for line, value in seen.items() if np.ndim(value) == 0}
+    numbers = {line: value for line, value in seen.items() if np.ndim(value) == 0 or _short(value)}
     width = min(max((len(lines[line - 1]) for line in numbers), default=0), _VALUE_COLUMN)
     for line, value in numbers.items():
         lines[line - 1] = f"{lines[line - 1].ljust(width)}  # {_number(value)}"
@@ -157,11 +155,22 @@ def _with_values(source: generate.Source, arguments: Sequence[Any]) -> tuple[str
 
 
 _VALUE_COLUMN = 48  # a value comment starts here, or after a longer line
+_SHOWN = 6  # floats of an array whose value is shown
+
+
+def _entries(value: Any) -> str:
+    return f"[{', '.join(map(_entries, value))}]" if isinstance(value, list) else f"{value:.4g}"
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size <= _SHOWN
 
 
 def _number(value: Any) -> str:
     """A value as its line's comment shows it: an exact number in full (≈ its float past 40
     characters), a float to 6 digits."""
+    if isinstance(value, np.ndarray) and value.ndim:  # a short float array: its entries to 4 digits
+        return _entries(value.tolist())
     exact = str(value) if isinstance(value, (int, Fraction, np.integer)) else None
     if exact is not None and len(exact) <= 40:
         return exact
