@@ -934,3 +934,33 @@ def test_an_adjoint_that_was_an_array_passed_on_and_then_summed_into_is_not_that
     assert gradient.tobytes() == ds.grad(f)(y).tobytes()
     t = np.tanh(y)
     np.testing.assert_allclose(gradient, 2 * np.exp(2 * t) * (1 - t * t), rtol=1e-14)
+
+
+def test_a_float_squared_is_written_as_a_product_with_the_tapes_bits_and_its_overflow():
+    def rosenbrock(xs):
+        s = 0.0
+        for i in range(len(xs) - 1):
+            s = s + 100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2
+        return s
+
+    g = ds.jit(ds.grad(rosenbrock))
+    rng = np.random.default_rng(4)
+    for xs in ([0.5, 1.2, 0.8], list(rng.uniform(-2, 2, 6)), [-0.0, 1e-200, 3.0]):
+        assert _same_bits([g(list(xs))], [ds.grad(rosenbrock)(list(xs))])
+    assert "v5 = v4 * v4" in g.source and "pow(v4" not in g.source and "pow(v16, 1)" not in g.source
+    assert "pow(xs_0, 2)" in g.source  # an input may be an int inside a list of floats: pow keeps it exact
+    # (1 − x)² past the float range: inf from the product, an error as on the tape
+    with pytest.raises(DomainError, match="overflow"):
+        ds.grad(rosenbrock)([1e200, 1.0, 1.0])
+    with pytest.raises(DomainError, match="overflow"):
+        g([1e200, 1.0, 1.0])
+
+
+def test_a_negated_mean_spread_back_is_negated_before_a_matmul_reads_it():
+    # −mean(G x): the mean's adjoint is a broadcast view, which numpy's matmul sums in its own
+    # loop; negated later as an array, BLAS summed it in another order (a last bit in half of G).
+    x = np.ones(4)
+    for seed in range(12):
+        G = np.random.default_rng(seed).normal(size=(3, 4))
+        f = lambda x, G=G: -np.mean(G @ x)  # noqa: E731
+        assert ds.jit(ds.grad(f))(x).tobytes() == ds.grad(f)(x).tobytes(), seed

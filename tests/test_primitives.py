@@ -287,3 +287,11 @@ def test_the_gradient_of_tanh_on_an_array_is_sech_squared_in_each_of_its_ranges(
         exact = [float(mpmath.sech(mpmath.mpf(v)) ** 2) for v in x]
     assert gradient == pytest.approx(exact, rel=1e-14, abs=0)
     assert ds.jit(ds.grad(lambda v: np.sum(np.tanh(v))))(x).tobytes() == gradient.tobytes()
+
+
+@pytest.mark.parametrize("x", [0.3, 1.0, 25.0])
+def test_the_gradient_of_tanh_of_a_0_d_array(x):
+    with mpmath.workdps(50):
+        exact = float(mpmath.sech(mpmath.mpf(x)) ** 2)
+    assert float(ds.grad(np.tanh)(np.array(x))) == pytest.approx(exact, rel=1e-15)
+    assert float(ds.jit(ds.grad(np.tanh))(np.array(x))) == pytest.approx(exact, rel=1e-15)

@@ -435,6 +435,10 @@ class _Writer:
         infix = {"add": "+", "sub": "-", "mul": "*"}.get(primitive.name)
         if infix:
             return f"{self.names[k]} = {texts[0]} {infix} {texts[1]}"
+        if primitive.name == "pow" and self.numpy and texts[1] == "2" and self.of_floats(texts[0]):
+            # a float squared: x * x is x ** 2 to the bit (both the correctly rounded square), at a
+            # fifth of pow's call; an overflow to inf is found by the checks, as any product's
+            return f"{self.names[k]} = {texts[0]} * {texts[0]}"
         if primitive.name == "neg":
             return f"{self.names[k]} = -{texts[0]}"
         return f"{self.names[k]} = {primitive.name}({', '.join(texts)})"
@@ -519,7 +523,8 @@ class _Writer:
             return texts[rule.position], False
         text = written(rule, [*texts, self.names[k]], self.constant, [*given, None])
         if text is not None:
-            return text, False
+            # in code for floats, pow(x, 1) is x (x ** 1 gives x itself), without the call
+            return (_FIRST_POWER.sub(r"\1", text) if self.numpy else text), False
         name = self.constant(rule, f"d_{primitive.name}" + ("" if primitive.arity == 1 else f"_{position}"))
         return f"{name}({', '.join([*texts, self.names[k]])})", True
 
@@ -637,6 +642,8 @@ class _Writer:
 
 _ARITHMETIC = re.compile(r"\((?:\w+|[\d.e+-]+) [-+*/] (?:\w+|[\d.e+-]+)\)")  # (100 * a), (v1 - v3)
 
+_FIRST_POWER = re.compile(r"\bpow\((\w+), 1\)")
+
 _FOLDS = 8  # terms add() puts into one line at most: its expression stays shallow for the compiler
 
 # The operations on floats that may give one of their constants (an int, a Fraction) instead of a float.
@@ -648,10 +655,11 @@ _PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
 
 def _adds_nothing(linear_map: array_primitives.LinearMap) -> bool:
     """Whether the map's transpose adds no two numbers: it permutes or reshapes them, or multiplies
-    each by a number (a scale of the same shape, a sum's spread back)."""
+    each by a number of the same shape. (A sum's spread back is a broadcast view: its negation
+    written out later is an array, which a matmul after it sums in BLAS's order, not the view's.)"""
     if isinstance(linear_map, array_primitives.Scale):
         return linear_map.shape == linear_map.out_shape
-    return isinstance(linear_map, (array_primitives.Permute, array_primitives.Reshape, array_primitives.SumMap))
+    return isinstance(linear_map, (array_primitives.Permute, array_primitives.Reshape))
 
 
 def _numbers_among(writer: _Writer, names: Sequence[str]) -> list[str]:

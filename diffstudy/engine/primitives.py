@@ -681,7 +681,7 @@ def _sech_squared(x: Any, out: Any) -> Any:
     """
     if not is_concrete(x):
         return 1 - out * out
-    if x.__class__ is np.ndarray and x.dtype == np.float64 and x.size:
+    if x.__class__ is np.ndarray and x.dtype == np.float64 and x.ndim and x.size:  # (0-d: numpy gives scalars)
         # the same numbers at C speed: |x|'s largest without an array of |x|, and 1/cosh² in one array
         size = np.maximum(x.max(), -x.min())
         if 0.5 <= size <= 20:
