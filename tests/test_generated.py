@@ -949,11 +949,16 @@ def test_a_float_squared_is_written_as_a_product_with_the_tapes_bits_and_its_ove
         assert _same_bits([g(list(xs))], [ds.grad(rosenbrock)(list(xs))])
     assert "v5 = v4 * v4" in g.source and "pow(v4" not in g.source and "pow(v16, 1)" not in g.source
     assert "pow(xs_0, 2)" in g.source  # an input may be an int inside a list of floats: pow keeps it exact
-    # (1 − x)² past the float range: inf from the product, an error as on the tape
+    # (x₁ − x₀²)² past the float range in the code traced at (0.5, 1.2): inf from the product v3 * v3
+    # (not from pow, which raises itself), an error as on the tape
+    g([0.5, 1.2])
+    assert "v4 = v3 * v3" in g.source
     with pytest.raises(DomainError, match="overflow"):
-        ds.grad(rosenbrock)([1e200, 1.0, 1.0])
+        ds.grad(rosenbrock)([0.0, 1e160])
     with pytest.raises(DomainError, match="overflow"):
-        g([1e200, 1.0, 1.0])
+        g([0.0, 1e160])
+    with pytest.raises(DomainError, match="is inf: it overflowed"):  # the code itself finds it
+        g.last.function(0.0, 1e160, 1.0)
 
 
 def test_a_negated_mean_spread_back_is_negated_before_a_matmul_reads_it():
