@@ -9,7 +9,8 @@ written inside it) reads by name, with the attributes it reads of a module or a 
 a builtin f reads (which a global of that name would hide); its closure's cells; its defaults;
 the object of a bound method, the instance of a callable object, and the arguments of a
 ``functools.partial``. Contents are compared to the bit (0.0 is not −0.0), and an object's
-attributes a few levels down. Globals that only the functions f calls read are not looked at.
+attributes a few levels down. The functions f reads by name that the user wrote (not a library's,
+not diffstudy's) are looked into the same way, and the functions they read: a helper's globals.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import ctypes
 import dis
 import functools
 import math
+import os
+import sysconfig
 from collections.abc import Callable
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any, NamedTuple
@@ -60,7 +63,9 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
             found += _class_attributes(fn.__self__, getattr(fn.__func__, "__code__", None))
             stack.append(fn.__func__)
         elif isinstance(fn, FunctionType):
-            found += _read_by_function(fn)
+            reads = _read_by_function(fn)
+            found += reads
+            stack.extend(read.value for read in reads if _written_by_the_user(read.value))
         elif callable(fn) and not isinstance(fn, type):  # an object with __call__: its attributes, its method
             found.append(Read({"self": fn}, "self", fn, _object_contents(fn), False))
             call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
@@ -68,6 +73,21 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
                 found += _class_attributes(fn, call.__code__)
                 stack.append(call)
     return found
+
+
+def _written_by_the_user(value: Any) -> bool:
+    """A Python function f reads by name whose globals are looked at too (a helper f calls): one
+    not written in the standard library, an installed package or diffstudy itself, whose globals
+    are not the user's to change between calls."""
+    if not isinstance(value, FunctionType):
+        return False
+    return not os.path.abspath(value.__code__.co_filename).startswith(_LIBRARIES)
+
+
+_LIBRARIES = tuple(
+    {os.path.abspath(sysconfig.get_paths()[kind]) + os.sep for kind in ("stdlib", "platstdlib", "purelib", "platlib")}
+    | {os.path.dirname(os.path.abspath(__file__)) + os.sep}
+)
 
 
 def _read_by_function(f: FunctionType) -> list[Read]:

@@ -140,6 +140,44 @@ def test_a_global_changed_in_place_since_the_trace_is_seen():
         COEFFICIENTS[1] = 2.0
 
 
+HELPER_DATA = np.array([1.0, 2.0, 3.0])
+HELPER_SCALE = 2.0
+
+
+def _helper(w):
+    return np.sum(HELPER_DATA * w**2) * HELPER_SCALE
+
+
+def test_a_global_that_a_helper_f_calls_reads_is_watched_too():
+    global HELPER_DATA, HELPER_SCALE
+    from diffstudy import watched
+
+    def f(w):
+        return _helper(w)
+
+    g, x = ds.jit(ds.grad(f)), np.ones(3)
+    assert g(x).tolist() == [4.0, 8.0, 12.0]  # ∂/∂w Σ D w² k = 2kDw, by hand
+    saved = HELPER_DATA, HELPER_SCALE
+    try:
+        HELPER_DATA = np.array([10.0, 2.0, 3.0])  # rebound
+        assert g(x).tolist() == [40.0, 8.0, 12.0]
+        HELPER_SCALE = 3.0
+        assert g(x).tolist() == [60.0, 12.0, 18.0]
+        HELPER_DATA[1] = 5.0  # changed in place
+        assert g(x).tolist() == [60.0, 30.0, 18.0] and g.traces == 4
+    finally:
+        HELPER_DATA, HELPER_SCALE = saved
+    # a library's Python function is not looked into: its module's globals are not the user's
+    from statistics import fmean
+
+    def uses_a_library(w):
+        return fmean([1.0, 2.0]) + _helper(w)
+
+    places = [read.place for read in watched.read_by(uses_a_library)]
+    assert any(p is _helper.__globals__ for p in places)
+    assert not any(p is fmean.__globals__ for p in places)
+
+
 WEIGHTS = np.linspace(-1.0, 1.0, 20_000)  # 160 kB: compared by its memory, not copied at each call
 
 
