@@ -241,16 +241,20 @@ def _finish(value: Any) -> Any:
         return value
     if isinstance(value, np.ndarray) and value.dtype == object and all(isinstance(v, float) for v in value.flat):
         value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
-    if _first_not_finite(value) is not None:
-        raise DomainError("the result is not finite: a float overflowed to inf or nan")
+    bad = _first_not_finite(value)
+    if bad is not None:
+        raise DomainError(
+            f"the result is not finite ({bad}): a float overflowed to inf or nan on the way, "
+            "or an argument not differentiated by holds one"
+        )
     return value
 
 
 def _first_not_finite(value: Any) -> float | None:
     """The first inf or nan in a number or an array of any dtype (an object array's entries
     too), or None when every float in it is finite; exact numbers are always finite."""
-    if isinstance(value, float):  # numpy's float64 too
-        return None if value - value == 0 else float(value)
+    if isinstance(value, float):  # numpy's float64 too (math.isfinite: no float error numpy would raise)
+        return None if math.isfinite(value) else float(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc":
             bad = value[~np.isfinite(value)]

@@ -585,3 +585,14 @@ def test_a_step_that_writes_into_its_state_or_overflows_says_so():
         diffstudy.grad(lambda x: diffstudy.loop(lambda a: a * a, x, 3, snapshots=2))(1e200)
     with pytest.raises(diffstudy.errors.DomainError, match="mul of 1e.200 and 1e.200 overflows a float"):
         diffstudy.grad(lambda x: diffstudy.checkpoint(lambda a: a / (1 + a * a))(x))(1e200)
+
+
+def test_an_inf_in_data_not_differentiated_by_is_said_plainly():
+    # numpy's own float error (inf − inf in the check of the result) used to be the message
+    import numpy as np
+
+    f = diffstudy.grad(lambda w, d: np.sum(w * d))
+    said = r"^the result is not finite \(inf\): .* an argument not differentiated"
+    for g in (f, diffstudy.jit(f)):
+        with pytest.raises(diffstudy.DomainError, match=said):
+            g(np.ones(2), np.array([1.0, np.inf]))
