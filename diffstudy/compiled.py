@@ -167,6 +167,20 @@ def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
     return as_floats if total - total == 0 else _NOT_FINITE
 
 
+def _layout(args: Sequence[Any]) -> tuple | None:
+    """The shapes and strides of ``args`` where each is a float64 array (the commonest call of a
+    numpy program), else None: such a call's cache key, in one look at each argument."""
+    layout = []
+    for a in args:
+        if a.__class__ is not np.ndarray or a.dtype is not _FLOAT64:
+            return None
+        layout.append(a.shape)
+        layout.append(a.strides)
+    return tuple(layout) if layout else None
+
+
+_NOT_RUN: Any = object()  # what Jitted._run gives where no program kept follows the call's path
+
 _NOT_FINITE: Any = object()  # what _as_floats gives for a list holding inf or nan (or whose sum overflows)
 
 
@@ -235,6 +249,16 @@ class Program:
             and not any(self.outer.dtypes)
         )
         self.span = slice(first, last)
+        # A gradient by one float array of one or more dimensions, which numpy code checked: its
+        # adjoint returned as it is (copied where the user may not write into it), nothing else to do.
+        self.one_array = (
+            transform.kind == "grad"
+            and self.bare
+            and self.everything
+            and self.floats
+            and self.source.derivatives_checked
+            and np.ndim(leaves[self.differentiated[0]]) > 0
+        )
         structures = self.outer.structures if self.outer is not None else []
         self.one_list = (
             len(structures) == 1
@@ -252,7 +276,10 @@ class Program:
                     f"this one returned shapes {[np.shape(v) for v in values]}"
                 )
 
-    def __call__(self, leaves: list[Any]) -> Any:
+    def __call__(self, leaves: Sequence[Any]) -> Any:
+        if self.one_array:
+            adjoint = self.function(*leaves, self.seed)[1][0]
+            return adjoint if adjoint.flags.writeable else adjoint.copy()  # (a broadcast view: copied)
         kind = self.transform.kind
         if kind == "value":
             values, _ = self.function(*leaves)
@@ -385,6 +412,9 @@ class Jitted:
         if self.transform.has_aux:
             raise CaseError("ds.jit of a transform with has_aux is not supported: call the transform itself")
         self.cache: dict[tuple, list[Program]] = {}
+        # The programs of calls whose arguments are float64 arrays only, by their layout: such a
+        # call's cache key told without looking at each argument twice (see _layout).
+        self.by_layout: dict[tuple, list[Program]] = {}
         self.last: Program | None = None
         self.traces = 0
         self.constant_calls = 0  # calls whose arguments held no float: f ran as it is
@@ -399,12 +429,17 @@ class Jitted:
             except (FloatingPointError, DomainError):  # the tape decides, as for a gradient (below:
                 pass  # outside the handler, so that an error of the tape's is shown once)
             return self.fn(*args, **kwargs)
-        lists = _lists_of_numbers(args, kwargs)
-        if lists is None:
-            # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
-            # numbers, which record or push its operations themselves.
-            return self.fn(*args, **kwargs)
         try:
+            programs = None if kwargs else self.by_layout.get(_layout(args))
+            if programs:
+                result = self._run(programs, args)
+                if result is not _NOT_RUN:
+                    return result
+            lists = _lists_of_numbers(args, kwargs)
+            if lists is None:
+                # Called inside another transform (ds.grad(ds.jit(f))): f runs on that transform's
+                # numbers, which record or push its operations themselves.
+                return self.fn(*args, **kwargs)
             return self._compiled(args, kwargs, lists)
         except (FloatingPointError, DomainError):
             # numpy's float error in the written-out code (a norm's squares past the float range
@@ -432,6 +467,20 @@ class Jitted:
         programs = self.cache.get(key)
         if programs is None:
             programs = self.cache[key] = []
+            layout = None if kwargs else _layout(args)
+            if layout is not None:
+                self.by_layout[layout] = programs
+        result = self._run(programs, leaves)
+        if result is not _NOT_RUN:
+            return result
+        program = self._traced(key, args, kwargs, floats)
+        if program is None:
+            return self.fn(*args, **kwargs)
+        return program(leaves)
+
+    def _run(self, programs: list[Program], leaves: Sequence[Any]) -> Any:
+        """The result of the first of ``programs`` whose path the call takes; :data:`_NOT_RUN` where
+        none does, or a global f reads has changed since (then none is kept)."""
         for program in programs:
             if not watched.unchanged(program.seen):
                 programs.clear()  # a global f reads was rebound: every path is traced again
@@ -442,10 +491,7 @@ class Jitted:
                 continue
             self.last = program
             return result
-        program = self._traced(key, args, kwargs, floats)
-        if program is None:
-            return self.fn(*args, **kwargs)
-        return program(leaves)
+        return _NOT_RUN
 
     def _traced(self, key: tuple, args: Sequence[Any], kwargs: dict[str, Any], floats: bool) -> Program | None:
         """A new path's program, kept; None where the code cannot follow f (the tape is to be used)."""
@@ -472,6 +518,8 @@ class Jitted:
 
     def _on_tape(self, key: tuple, reason: str) -> None:
         """f differentiated by the tape at every call of this input structure from now on, said once."""
+        dropped = self.cache.get(key)
+        self.by_layout = {layout: kept for layout, kept in self.by_layout.items() if kept is not dropped}
         self.on_tape[key] = reason = reason.removesuffix(": the tape is used")
         warnings.warn(f"ds.jit: {reason}; the tape differentiates f at these arguments", JitWarning, stacklevel=5)
 

@@ -192,17 +192,21 @@ def test_a_program_too_long_to_write_out_is_differentiated_by_the_tape(monkeypat
         assert ds.jit(ds.grad(f))(0.5) == ds.grad(f)(0.5)
 
 
-def test_a_path_that_follows_the_data_is_left_to_the_tape_after_some_paths():
+@pytest.mark.parametrize("as_array", [False, True], ids=["float", "float array"])
+def test_a_path_that_follows_the_data_is_left_to_the_tape_after_some_paths(as_array):
     def halvings(x):
-        while x > 1.0:
+        while (x[0] if as_array else x) > 1.0:
             x = x / 2
-        return x * x
+        return np.sum(x * x) if as_array else x * x
 
     compiled_gradient = ds.jit(ds.grad(halvings))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for k in range(compiled.PATHS + 4):  # 2 ** k halves k times: a path of its own each
-            assert compiled_gradient(1.5 * 2.0**k) == ds.grad(halvings)(1.5 * 2.0**k)
+        for k in [*range(compiled.PATHS + 4), 3, 0]:  # 2 ** k halves k times: a path of its own each
+            x = np.array([1.5 * 2.0**k, 0.75]) if as_array else 1.5 * 2.0**k
+            # by hand: k + 1 halvings make x x / 2^(k+1), and ∂/∂x of its square is 2x / 4^(k+1)
+            assert np.array_equal(compiled_gradient(x), 2 * np.asarray(x) / 4.0 ** (k + 1))
+            assert np.array_equal(compiled_gradient(x), ds.grad(halvings)(x))
     assert compiled_gradient.traces == compiled.PATHS
     assert [str(w.message) for w in caught if w.category is ds.JitWarning] == [
         f"ds.jit: f took {compiled.PATHS} paths at these arguments' shapes (its path follows the data); "
