@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DiffstudyError, DomainError
-from . import array_primitives, reverse, rolled
+from . import array_primitives, non_finite, reverse, rolled
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import nested_count, plain
@@ -863,8 +863,14 @@ def write(
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        sums = [d if not np.ndim(recording.tape[i][1]) else f"np.add.reduce({d}, axis=None)"
-                for i, d in enumerate(derivatives) if d != "None"]  # fmt: skip
+        # (none where an inf or nan that could reach an adjoint would show in the value)
+        summed = not (unit_seed and non_finite.shown_by_the_value(recording))
+        sums = []
+        for i, d in enumerate(derivatives):
+            if d != "None" and not np.ndim(recording.tape[i][1]):
+                sums.append(d)
+            elif d != "None" and summed:
+                sums.append(f"np.add.reduce({d}, axis=None)")
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(writer, numbers))

@@ -156,6 +156,10 @@ class Primitive:
         counted_as: the operation it performs, where that is another's (np.square is a
             multiplication, np.reciprocal a division): so a program counts the same however the
             user spells an operation.
+        keeps_non_finite: for each argument, whether an inf or nan there is sure to give an inf
+            or nan value or a float error (inf + 1 = inf, nan · 0 = nan, sin inf an error), not
+            a finite number (exp(−inf) = 0, 1/inf = 0, max(−inf, 1) = 1); all False if not given
+            (a power's base keeps it where the exponent is positive: see :mod:`.non_finite`).
         evaluate: the value on any number, diffstudy's own types included (they perform it in
             their ``process`` hook); made from the fields above, or given for an operator.
     """
@@ -175,11 +179,14 @@ class Primitive:
     sympy_heads: tuple[Any, ...] = ()
     public: bool = False
     counted_as: str = ""
+    keeps_non_finite: tuple[bool, ...] = ()
     evaluate: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if not self.counted_as:
             object.__setattr__(self, "counted_as", self.name)
+        if not self.keeps_non_finite:
+            object.__setattr__(self, "keeps_non_finite", (False,) * self.arity)
         if self.evaluate is None:
             build = _unary_evaluator if self.arity == 1 else _binary_evaluator
             object.__setattr__(self, "evaluate", build(self))
@@ -852,61 +859,65 @@ def _reciprocal_value(x: Any) -> Any:
 # floats, on sympy, on mpmath, numpy's ufunc, and the partials (given x and out, or x, y and out).
 # fmt: off
 ADD = _entry("add", "+", (ONE, ONE), operator.add, operator.add, operator.add, np.add,
-             operators=("__add__", "__radd__"), evaluate=operator.add)
+             operators=("__add__", "__radd__"), evaluate=operator.add, keeps_non_finite=(True, True))
 SUB = _entry("sub", "-", (ONE, MINUS_ONE), operator.sub, operator.sub, operator.sub, np.subtract,
-             operators=("__sub__", "__rsub__"), evaluate=operator.sub)
+             operators=("__sub__", "__rsub__"), evaluate=operator.sub, keeps_non_finite=(True, True))
 MUL = _entry("mul", "*", (Argument(1), Argument(0)), operator.mul, operator.mul, operator.mul, np.multiply,
-             operators=("__mul__", "__rmul__"), evaluate=operator.mul)
+             operators=("__mul__", "__rmul__"), evaluate=operator.mul, keeps_non_finite=(True, True))
 DIV = _entry("div", "/", (_div_by_numerator, _div_by_denominator), divide, divide, divide, np.true_divide,
-             operators=("__truediv__", "__rtruediv__"), evaluate=divide)
+             operators=("__truediv__", "__rtruediv__"), evaluate=divide,
+             keeps_non_finite=(True, False))
 POW = _entry("pow", "**", (_pow_by_base, _pow_by_exponent), power, power, power, np.power,
              operators=("__pow__", "__rpow__"), evaluate=power)
 NEG = _entry("neg", "-", (MINUS_ONE,), operator.neg, operator.neg, operator.neg, np.negative,
-             operators=("__neg__", ""), evaluate=operator.neg)
+             operators=("__neg__", ""), evaluate=operator.neg, keeps_non_finite=(True,))
 
 SIN = _entry("sin", "sin", (lambda x, out: cos(x),), math.sin, sympy.sin, mpmath.sin, np.sin,
-             on_exact=_exact_at(0, 0), sympy_heads=(sympy.sin,), public=True)
+             on_exact=_exact_at(0, 0), sympy_heads=(sympy.sin,), public=True, keeps_non_finite=(True,))
 COS = _entry("cos", "cos", (lambda x, out: -sin(x),), math.cos, sympy.cos, mpmath.cos, np.cos,
-             on_exact=_exact_at(0, 1), sympy_heads=(sympy.cos,), public=True)
+             on_exact=_exact_at(0, 1), sympy_heads=(sympy.cos,), public=True, keeps_non_finite=(True,))
 TAN = _entry("tan", "tan", (lambda x, out: 1 + out * out,), math.tan, sympy.tan, mpmath.tan, np.tan,
-             on_exact=_exact_at(0, 0), sympy_heads=(sympy.tan,), public=True)
+             on_exact=_exact_at(0, 0), sympy_heads=(sympy.tan,), public=True, keeps_non_finite=(True,))
 EXP = _entry("exp", "exp", (lambda x, out: out,), math.exp, sympy.exp, mpmath.exp, np.exp,
              on_exact=_exact_at(0, 1), sympy_heads=(sympy.exp,), public=True)
 LOG = _entry("log", "log", (lambda x, out: reciprocal(x),), math.log, sympy.log, mpmath.log, np.log,
-             on_exact=_exact_at(1, 0), domain=POSITIVE, sympy_heads=(sympy.log,), public=True)
+             on_exact=_exact_at(1, 0), domain=POSITIVE, sympy_heads=(sympy.log,), public=True,
+             keeps_non_finite=(True,))
 SQRT = _entry("sqrt", "sqrt", (lambda x, out: 1 / (2 * out),), math.sqrt, sympy.sqrt, mpmath.sqrt, np.sqrt,
-              on_exact=_exact_sqrt, domain=NONNEGATIVE, derivative_domain=NONZERO, public=True)
+              on_exact=_exact_sqrt, domain=NONNEGATIVE, derivative_domain=NONZERO, public=True,
+              keeps_non_finite=(True,))
 TANH = _entry("tanh", "tanh", (_sech_squared,), math.tanh, sympy.tanh, mpmath.tanh, np.tanh,
               on_exact=_exact_at(0, 0), sympy_heads=(sympy.tanh,), public=True)
 SINH = _entry("sinh", "sinh", (lambda x, out: cosh(x),), math.sinh, sympy.sinh, mpmath.sinh, np.sinh,
-              on_exact=_exact_at(0, 0), sympy_heads=(sympy.sinh,), public=True)
+              on_exact=_exact_at(0, 0), sympy_heads=(sympy.sinh,), public=True, keeps_non_finite=(True,))
 COSH = _entry("cosh", "cosh", (lambda x, out: sinh(x),), math.cosh, sympy.cosh, mpmath.cosh, np.cosh,
-              on_exact=_exact_at(0, 1), sympy_heads=(sympy.cosh,), public=True)
+              on_exact=_exact_at(0, 1), sympy_heads=(sympy.cosh,), public=True, keeps_non_finite=(True,))
 ASIN = _entry("asin", "asin", (lambda x, out: 1 / sqrt(_one_minus_square(x)),), math.asin, sympy.asin, mpmath.asin,
               np.arcsin, on_exact=_exact_at(0, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
-              sympy_heads=(sympy.asin,), public=True)
+              sympy_heads=(sympy.asin,), public=True, keeps_non_finite=(True,))
 ACOS = _entry("acos", "acos", (lambda x, out: -1 / sqrt(_one_minus_square(x)),), math.acos, sympy.acos, mpmath.acos,
               np.arccos, on_exact=_exact_at(1, 0), domain=CLOSED_UNIT, derivative_domain=OPEN_UNIT,
-              sympy_heads=(sympy.acos,), public=True)
+              sympy_heads=(sympy.acos,), public=True, keeps_non_finite=(True,))
 ATAN = _entry("atan", "atan", (lambda x, out: _atan_rule(x),), math.atan, sympy.atan, mpmath.atan, np.arctan,
               on_exact=_exact_at(0, 0), sympy_heads=(sympy.atan,), public=True)
 LOG1P = _entry("log1p", "log1p", (lambda x, out: reciprocal(1 + x),), math.log1p, cfunctions.log1p, mpmath.log1p,
                np.log1p, on_exact=_exact_at(0, 0), domain=ABOVE_MINUS_ONE, sympy_heads=(cfunctions.log1p,),
-               public=True)
+               public=True, keeps_non_finite=(True,))
 EXPM1 = _entry("expm1", "expm1", (lambda x, out: exp(x),), math.expm1, cfunctions.expm1, mpmath.expm1, np.expm1,
                on_exact=_exact_at(0, 0), sympy_heads=(cfunctions.expm1,), public=True)
 SQUARE = _entry("square", "square", (lambda x, out: 2 * x,), lambda x: x * x, lambda x: x**2, lambda x: x * x,
-                np.square, on_exact=lambda x: x * x, counted_as="mul")
+                np.square, on_exact=lambda x: x * x, counted_as="mul", keeps_non_finite=(True,))
 RECIPROCAL = _entry("reciprocal", "1/", (lambda x, out: -(out * out),), _reciprocal_value, lambda x: 1 / x,
                     lambda x: 1 / x, np.reciprocal, on_exact=lambda x: 1 / x if x else None, domain=NONZERO_VALUE,
                     counted_as="div")
 ABS = _entry("abs", "abs", (lambda x, out: _sign(x),), abs, RealAbs, abs, np.absolute, on_exact=abs,
-             sympy_heads=(sympy.Abs, RealAbs), public=True)
+             sympy_heads=(sympy.Abs, RealAbs), public=True, keeps_non_finite=(True,))
 ATAN2 = _entry("atan2", "atan2", (_atan2_by_y, _atan2_by_x), math.atan2, sympy.atan2, mpmath.atan2, np.arctan2,
                on_exact=lambda y, x: Fraction(0) if y == 0 and x > 0 else None, sympy_heads=(sympy.atan2,),
                public=True)
 HYPOT = _entry("hypot", "hypot", (_hypot_by(0), _hypot_by(1)), math.hypot, cfunctions.hypot, mpmath.hypot,
-               np.hypot, on_exact=_exact_hypot, sympy_heads=(cfunctions.hypot,), public=True)
+               np.hypot, on_exact=_exact_hypot, sympy_heads=(cfunctions.hypot,), public=True,
+               keeps_non_finite=(True, True))
 MAXIMUM = _entry("maximum", "max", (_tie_rule(True, True), _tie_rule(True, False)), _extreme_of(True),
                  _symbolic_extreme(True), _extreme_of(True), np.maximum, on_exact=_exact_extreme(True),
                  on_array=_array_extreme(True), sympy_heads=(sympy.Max,), public=True)

@@ -1,0 +1,140 @@
+"""Numpy code that checks only its value where an inf or nan in an input is sure to show there.
+
+The expected values come from numpy's own IEEE arithmetic (what an inf or nan gives under its
+float errors raised) and from the tape, never from the analysis under test.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import diffstudy as ds
+from diffstudy.engine import non_finite, primitives, reverse
+
+NON_FINITE = (math.inf, -math.inf, math.nan)
+FINITE = (0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e300, -1e-300, 5e-324)
+
+
+def _keeps(compute, *arguments) -> bool:
+    """Whether numpy, its float errors raised, gives an inf or nan here or raises."""
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            value = compute(*arguments)
+        except FloatingPointError:
+            return True
+    return not np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("primitive", primitives.REGISTRY, ids=lambda p: p.name)
+def test_an_argument_said_to_keep_an_inf_or_nan_keeps_it_in_numpy(primitive):
+    compute = primitive.on_array or primitive.ufunc
+    if compute is None:
+        pytest.skip(f"{primitive.name} has no numpy form")
+    for position, keeps in enumerate(primitive.keeps_non_finite):
+        if not keeps:
+            continue
+        for bad in NON_FINITE:
+            for other in FINITE if primitive.arity == 2 else (None,):
+                arguments = [np.array([bad])] if other is None else [np.array([bad]), np.array([other])]
+                if position == 1:
+                    arguments.reverse()
+                assert _keeps(compute, *arguments), (primitive.name, position, bad, other)
+
+
+def test_what_no_argument_keeps_is_left_out_for_a_reason():
+    # by hand: exp(−inf) = 0, 1/inf = 0, tanh(inf) = 1, max(−inf, 1) = 1: each a finite number
+    for compute, arguments in [
+        (np.exp, [np.array([-math.inf])]),
+        (np.reciprocal, [np.array([math.inf])]),
+        (np.tanh, [np.array([math.inf])]),
+        (np.maximum, [np.array([-math.inf]), np.array([1.0])]),
+        (np.true_divide, [np.array([1.0]), np.array([math.inf])]),
+        (np.power, [np.array([math.inf]), np.array([0.0])]),
+    ]:
+        assert not _keeps(compute, *arguments)
+    assert primitives.EXP.keeps_non_finite == (False,) and primitives.DIV.keeps_non_finite == (True, False)
+
+
+C = np.array([1.0, 2.0, 3.0, 4.0])
+PROGRAMS = {  # f, and whether an inf or nan in any entry of x shows in f's value (by hand)
+    "sum of squares": (lambda x: np.sum(x**2), True),
+    "Rosenbrock": (lambda x: np.sum(100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2), True),
+    "mean of sines over 3": (lambda x: np.mean(np.sin(x) / 3), True),
+    "times a constant array": (lambda x: np.sum(x * C), True),
+    "reshaped, transposed": (lambda x: np.sum(x.reshape(2, 2).T * C.reshape(2, 2)), True),
+    "a sum by columns, cubed": (lambda x: np.sum(np.sum(x.reshape(2, 2), axis=0) ** 3), True),
+    "x ** 0 + x": (lambda x: np.sum(x**0.0 + x), True),
+    "exp(−x)": (lambda x: np.sum(np.exp(-x)), False),  # exp(−inf) = 0
+    "a slice leaving x[0] out": (lambda x: np.sum(x[1:] ** 2), False),
+    "tanh": (lambda x: np.mean(np.tanh(x)), False),  # tanh(inf) = 1
+    "3 / x": (lambda x: np.sum(3 / x), False),  # 3 / inf = 0
+    "max with 1": (lambda x: np.sum(np.maximum(x, 1.0)), False),
+    "where": (lambda x: np.sum(np.where(x > 2, x, 0.0)), False),
+    "a product of vectors": (lambda x: x @ x, False),  # BLAS: its float errors are not seen
+    "a number after the sum": (lambda x: np.sum(x) * 2.0, False),  # Python's floats in the adjoints
+    "x ** −1": (lambda x: np.sum(x**-1.0), False),  # inf ** −1 = 0
+}
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_which_programs_show_every_inf_or_nan_of_their_inputs(name):
+    f, shown = PROGRAMS[name]
+    x = np.array([0.5, 1.5, 2.5, 3.5])
+    recording = reverse.record(f, [x])
+    assert non_finite.shown_by_the_value(recording) is shown
+    if shown:  # what it promises, in numpy itself: an inf or nan in any entry makes the value inf or nan, or raises
+        for entry in range(x.size):
+            for bad in NON_FINITE:
+                given = x.copy()
+                given[entry] = bad
+                assert _keeps(f, given), (name, entry, bad)
+
+
+def test_a_constant_that_is_not_finite_keeps_the_check():
+    held = np.array([1.0, math.inf, 3.0, 4.0])
+    recording = reverse.record(lambda x: np.sum(x * held), [np.ones(4)])
+    assert not non_finite.shown_by_the_value(recording)
+
+
+def test_the_rosenbrock_gradient_checks_its_value_alone_and_still_refuses_an_inf_or_nan():
+    def f(x):
+        return np.sum(100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2)
+
+    x = np.random.default_rng(3).uniform(0.5, 1.5, 10)
+    compiled = ds.jit(ds.grad(f))
+    assert np.array_equal(compiled(x), ds.grad(f)(x))
+    assert "_finite(" in compiled.source and "np.add.reduce(x_bar" not in compiled.source
+    for entry in range(x.size):
+        for bad in NON_FINITE:
+            given = x.copy()
+            given[entry] = bad
+            with pytest.raises(ds.DiffstudyError) as by_the_tape:
+                ds.grad(f)(given)
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(given)
+            assert str(by_the_code.value) == str(by_the_tape.value)
+
+
+def test_a_gradient_that_may_hide_an_inf_keeps_its_adjoints_check():
+    compiled = ds.jit(ds.grad(lambda x: np.sum(np.exp(-x))))
+    compiled(np.ones(3))
+    assert "np.add.reduce(x_bar, axis=None)" in compiled.source
+
+
+def test_an_overflow_in_the_adjoints_alone_is_still_an_error():
+    # 10^200 · 10^200 overflows in the adjoint (the seed's products), not in the value 4 · 10^100
+    def f(x):
+        return 1e200 * (1e200 * np.sum(x * 1e-300))
+
+    for gradient in (ds.grad(f), ds.jit(ds.grad(f))):
+        with pytest.raises(ds.DomainError, match="not finite"):
+            gradient(np.ones(4))
+
+    def g(x):  # the same in the arrays: 10^300 · 10^300 in x's adjoint, the value 10^300 · 4
+        return np.sum(x * 1e300 * 1e300)
+
+    assert non_finite.shown_by_the_value(reverse.record(g, [np.full(4, 1e-300)]))
+    for gradient in (ds.grad(g), ds.jit(ds.grad(g))):
+        with pytest.raises(ds.DiffstudyError):
+            gradient(np.full(4, 1e-300))
