@@ -1007,3 +1007,31 @@ def test_a_negated_mean_spread_back_is_negated_before_a_matmul_reads_it():
         G = np.random.default_rng(seed).normal(size=(3, 4))
         f = lambda x, G=G: -np.mean(G @ x)  # noqa: E731
         assert ds.jit(ds.grad(f))(x).tobytes() == ds.grad(f)(x).tobytes(), seed
+
+
+INDEX_PROGRAMS = {  # f of x, and whether index terms write every entry of x's adjoint before it is read (by hand)
+    "Rosenbrock's slices": (lambda x: np.sum(100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2), True),
+    "entries one by one": (lambda x: x[0] * x[1] + x[2] - x[0] + x[3] ** 2, True),
+    "two slices that cover x": (lambda x: np.sum(x[:2] ** 2) - np.sum(x[2:] * 3), True),
+    "reversed, then split": (lambda x: np.sum(x[::-1][:2] * x[2:]), False),  # x[::-1] is one index, then two more
+    "slices that overlap": (lambda x: np.sum(x[:3]) * 1.0 + np.sum(x[1:] ** 2), False),
+    "an entry left out": (lambda x: np.sum(x[1:] ** 2), False),
+    "an entry twice": (lambda x: x[0] * x[0], False),
+}
+
+
+@pytest.mark.parametrize("name", INDEX_PROGRAMS)
+def test_an_index_adjoint_left_unwritten_nowhere_starts_empty_and_keeps_the_tapes_bits(name):
+    f, covered = INDEX_PROGRAMS[name]
+    compiled = ds.jit(ds.grad(f))
+    for x in (np.array([1.0, -0.0, 3.0, 0.0]), np.array([-0.0, 0.0, -0.0, 0.0]), np.array([0.5, -1.5, 2.5, -3.5])):
+        compiled(x)
+        # np.empty's memory filled with nan: an entry read before written would show
+        poisoned = SimpleNamespace(**{**vars(np), "empty": lambda shape: np.full(shape, np.nan)})
+        compiled.last.function.__globals__["np"] = poisoned
+        try:
+            got, want = compiled(x), ds.grad(f)(x)
+        finally:
+            compiled.last.function.__globals__["np"] = np
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want)), (x, got, want)
+    assert ("np.empty(" in compiled.source) is covered
