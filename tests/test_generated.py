@@ -1035,3 +1035,27 @@ def test_an_index_adjoint_left_unwritten_nowhere_starts_empty_and_keeps_the_tape
             compiled.last.function.__globals__["np"] = np
         assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want)), (x, got, want)
     assert ("np.empty(" in compiled.source) is covered
+
+
+# f of x (10⁴ floats), and whether x[::2] is copied once (by hand: read twice or more by +, −, ·, x² alone)
+STRIDED_PROGRAMS = {
+    "Rosenbrock": (lambda x: np.sum(100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2), True),
+    "a sum and a square": (lambda x: np.sum((x[::2] + 1) * x[::2] ** 2 - x[1::2]), True),
+    "a maximum": (lambda x: np.sum(np.maximum(x[::2], 0.9) * x[::2] ** 2), False),  # its rule reads x[::2]
+    "read once": (lambda x: np.sum((1 - x[::2]) * x[1::2]), False),
+    "read by exp too": (lambda x: np.sum(np.exp(x[::2]) + x[::2] * x[::2]), False),  # exp's last bit may hang on layout
+    "read by a sum too": (lambda x: np.sum(x[::2]) * np.sum(x[::2] * x[::2] + x[::2]), False),
+}
+
+
+@pytest.mark.parametrize("name", STRIDED_PROGRAMS)
+def test_a_strided_vector_read_twice_by_rounded_operations_is_copied_once_and_keeps_the_tapes_bits(name):
+    f, copied = STRIDED_PROGRAMS[name]
+    x = np.random.default_rng(7).uniform(0.5, 1.5, 10_000)
+    x[:6] = [0.0, -0.0, 1.0, -0.0, 1e-320, 2.0]
+    compiled = ds.jit(ds.grad(f))
+    got, want = compiled(x), ds.grad(f)(x)
+    assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+    assert ("x[::2].copy()" in compiled.source) is copied
+    y = x[::-1].copy()  # another point, the same code
+    assert np.array_equal(compiled(y), ds.grad(f)(y))
