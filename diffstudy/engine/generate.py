@@ -1454,7 +1454,7 @@ def _made_contiguous(lines: list[str], strided: set[str]) -> list[str]:
                 stack.append((node.operand, isinstance(node.op, ast.USub)))
             elif (
                 isinstance(node, ast.Call)
-                and not node.keywords
+                and all(keyword.arg == "out" for keyword in node.keywords)  # (into an array the code made)
                 and ast.unparse(node.func).removeprefix("np.") in _ROUNDED
             ):
                 stack.extend((argument, True) for argument in node.args)
