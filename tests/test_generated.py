@@ -1059,3 +1059,12 @@ def test_a_strided_vector_read_twice_by_rounded_operations_is_copied_once_and_ke
     assert ("x[::2].copy()" in compiled.source) is copied
     y = x[::-1].copy()  # another point, the same code
     assert np.array_equal(compiled(y), ds.grad(f)(y))
+
+
+def test_an_entrys_adjoint_added_into_an_array_leaves_the_other_entries_as_they_are():
+    # by hand: x[1] and x[2] receive one term each, −0.0 · 1 = −0.0; x[0] receives 1 + (−0.0) = 1
+    for f in (lambda x: x[0] + np.sum(x * -0.0), lambda x: x[0] * 1.0 + np.sum(x * -0.0)):
+        x = np.array([1.0, 2.0, 3.0])
+        for gradient in (ds.grad(f), ds.jit(ds.grad(f))):
+            got = gradient(x)
+            assert np.array_equal(got, [1.0, 0.0, 0.0]) and list(np.signbit(got)) == [False, True, True]

@@ -116,10 +116,30 @@ def test_the_rosenbrock_gradient_checks_its_value_alone_and_still_refuses_an_inf
             assert str(by_the_code.value) == str(by_the_tape.value)
 
 
-def test_a_gradient_that_may_hide_an_inf_keeps_its_adjoints_check():
-    compiled = ds.jit(ds.grad(lambda x: np.sum(np.exp(-x))))
+def test_a_gradient_that_may_hide_an_inf_checks_its_input_or_its_adjoints():
+    compiled = ds.jit(ds.grad(lambda x: np.sum(np.exp(-x))))  # exp(−inf) = 0: the value may hide it
     compiled(np.ones(3))
-    assert "np.add.reduce(x_bar, axis=None)" in compiled.source
+    assert "np.add.reduce(x, axis=None)" in compiled.source and "np.add.reduce(x_bar" not in compiled.source
+    compiled = ds.jit(ds.grad(lambda x: np.sum(np.tanh(x @ np.ones((3, 3))))))  # BLAS: the adjoints too
+    compiled(np.ones(3))
+    assert "np.add.reduce(x, axis=None)" in compiled.source and "np.add.reduce(x_bar, axis=None)" in compiled.source
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_an_inf_or_nan_given_after_the_trace_is_refused_as_the_tape_refuses_it(name):
+    f, _ = PROGRAMS[name]
+    x = np.array([0.5, 1.5, 2.5, 3.5])
+    compiled = ds.jit(ds.grad(f))
+    compiled(x)  # traced at finite numbers: the inf or nan comes to the code, not to the tape
+    for entry in range(x.size):
+        for bad in NON_FINITE:
+            given = x.copy()
+            given[entry] = bad
+            with pytest.raises(ds.DiffstudyError) as by_the_tape:
+                ds.grad(f)(given)
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(given)
+            assert str(by_the_code.value) == str(by_the_tape.value)
 
 
 def test_an_overflow_in_the_adjoints_alone_is_still_an_error():
@@ -138,3 +158,15 @@ def test_an_overflow_in_the_adjoints_alone_is_still_an_error():
     for gradient in (ds.grad(g), ds.jit(ds.grad(g))):
         with pytest.raises(ds.DiffstudyError):
             gradient(np.full(4, 1e-300))
+
+
+def test_an_array_made_after_the_sum_and_not_returned_changes_nothing():
+    def f(x):
+        s = np.sum(x**2)
+        np.exp(x[:3])  # made, not read by the value
+        return s
+
+    x = np.array([0.5, 1.5, 2.5, 3.5])
+    assert non_finite.shown_by_the_value(reverse.record(f, [x]))
+    for gradient in (ds.grad(f), ds.jit(ds.grad(f))):
+        assert np.array_equal(gradient(x), 2 * x)  # by hand: ∂/∂x Σ x² = 2x

@@ -137,8 +137,8 @@ def pull_owned(total: Any, partial: LinearMap, adjoint: Any, owned: bool, spare:
         if term is not None:
             return _add_owned(total, term, partial.negative, owned), True
     if owned and total.__class__ is np.ndarray and total.dtype != object:
-        if partial.__class__ is Select and adjoint.__class__ is np.ndarray and _is_basic(partial.index):
-            total[partial.index] += adjoint
+        if partial.__class__ is Select and adjoint.__class__ in _PLAIN and _is_basic(partial.index):
+            total[partial.index] += adjoint  # (at the entries picked only: the others, −0 included, as they are)
             return total, True
         term = partial.transpose(adjoint)
         if term is None:
@@ -147,6 +147,9 @@ def pull_owned(total: Any, partial: LinearMap, adjoint: Any, owned: bool, spare:
     result = pull(total, partial, adjoint)
     fresh = total is not None or partial.negative or partial.fresh
     return result, fresh and result.__class__ is np.ndarray
+
+
+_PLAIN = (np.ndarray, float, np.float64)  # an adjoint added into a plain array's entries as it is
 
 
 def _add_owned(total: Any, term: Any, negative: bool, owned: bool) -> Any:

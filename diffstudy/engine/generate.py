@@ -892,15 +892,7 @@ def write(
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        # (none where an inf or nan that could reach an adjoint would show in the value)
-        summed = not (unit_seed and non_finite.shown_by_the_value(recording))
-        sums = []
-        for i, d in enumerate(derivatives):
-            if d != "None" and not np.ndim(recording.tape[i][1]):
-                sums.append(d)
-            elif d != "None" and summed:
-                sums.append(f"np.add.reduce({d}, axis=None)")
-        writer.check_finite([*_numbers_among(writer, numbers), *sums])
+        writer.check_finite([*_numbers_among(writer, numbers), *_checked_sums(script, derivatives, unit_seed, wanted)])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         writer.check_finite(_numbers_among(writer, numbers))
     if writer.has_input_bars:  # a rolled loop added into the inputs' adjoints as a list: the others put in too
@@ -1403,6 +1395,29 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
         if rewritten is not None:
             kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
     return kept
+
+
+def _checked_sums(
+    script: Script, derivatives: Sequence[str], unit_seed: bool, wanted: Sequence[int] | None
+) -> list[str]:
+    """What numpy code checks for inf and nan besides its values, one sum per array: the inputs
+    differentiated by (the tape refuses an inf or nan there, which exp(−inf) = 0 would hide) and
+    the adjoints (BLAS's threads hide an overflow), save what a finite value already tells
+    (see :mod:`.non_finite`): nothing, where an inf or nan in any input shows in the value; no
+    adjoint, where every input is checked and finite inputs make finite adjoints."""
+    recording = script.recording
+    tape, n = recording.tape, recording.n_inputs
+
+    def summed(name: str, k: int) -> str:
+        return name if not np.ndim(tape[k][1]) else f"np.add.reduce({name}, axis=None)"
+
+    adjoints = [(d, i) for i, d in enumerate(derivatives) if d != "None"]
+    if unit_seed and non_finite.shown_by_the_value(recording):
+        return [d for d, i in adjoints if not np.ndim(tape[i][1])]  # (a number's adjoint costs nothing to check)
+    chosen = sorted(range(n) if wanted is None else set(wanted))
+    if chosen == list(range(n)) and non_finite.finite_from_finite_inputs(recording):
+        adjoints = [(d, i) for d, i in adjoints if not np.ndim(tape[i][1])]
+    return [*(summed(script.names[i], i) for i in chosen), *(summed(d, i) for d, i in adjoints)]
 
 
 def _made_contiguous(lines: list[str], strided: set[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """Whether an inf or a nan among f's inputs is sure to show in f's value: then numpy code need not
-check its adjoints, only the value.
+check its inputs or its adjoints, only the value; and whether finite inputs make finite adjoints:
+then it checks the inputs alone (see :func:`.generate._checked_sums`).
 
 Numpy code runs with numpy's float errors raised (see :data:`.generate.RAISING`): an operation on
 finite floats that overflows, divides by zero or makes a nan raises. So an adjoint can be inf or
@@ -58,12 +59,8 @@ def shown_by_the_value(recording: Recording) -> bool:
     entry = tape[output]
     if not (entry.__class__ is ArrayEntry and entry.primitive in (array_primitives.SUM, array_primitives.MEAN)):
         return False
-    for k in range(n, len(tape)):
-        entry = tape[k]
-        if entry.__class__ is not ArrayEntry or not _raising(entry) or (k != output and np.ndim(entry.value) == 0):
-            return False
-        if not all(_finite(constant) for constant in entry.constants if constant is not None):
-            return False
+    if not finite_from_finite_inputs(recording):
+        return False
     reached: dict[int, Any] = {output: np.ones(np.shape(entry.value))}  # how often each entry reaches the value
     for k in range(output, n - 1, -1):
         seen = reached.pop(k, None)
@@ -78,6 +75,21 @@ def shown_by_the_value(recording: Recording) -> bool:
             term = pull(None, linear_map, seen)
             reached[index] = term if index not in reached else reached[index] + term
     return all(k in reached and np.all(reached[k]) for k in range(n))  # every entry of every input
+
+
+def finite_from_finite_inputs(recording: Recording) -> bool:
+    """Whether finite inputs make every number of the code finite, or raise numpy's float error:
+    only operations numpy computes under its float errors, finite constants, and no number but the
+    output (a number's adjoint is a Python float, which overflows without a word)."""
+    tape, n = recording.tape, recording.n_inputs
+    outputs = {getattr(output, "index", None) for output in recording.outputs}
+    for k in range(n, len(tape)):
+        entry = tape[k]
+        if entry.__class__ is not ArrayEntry or not _raising(entry) or (k not in outputs and np.ndim(entry.value) == 0):
+            return False
+        if not all(_finite(constant) for constant in entry.constants if constant is not None):
+            return False
+    return True
 
 
 def _raising(entry: ArrayEntry) -> bool:
