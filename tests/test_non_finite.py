@@ -5,6 +5,7 @@ float errors raised) and from the tape, never from the analysis under test.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -170,3 +171,22 @@ def test_an_array_made_after_the_sum_and_not_returned_changes_nothing():
     assert non_finite.shown_by_the_value(reverse.record(f, [x]))
     for gradient in (ds.grad(f), ds.jit(ds.grad(f))):
         assert np.array_equal(gradient(x), 2 * x)  # by hand: ∂/∂x Σ x² = 2x
+
+
+def test_an_inf_given_to_a_function_that_does_not_read_it_is_refused_as_the_tape_refuses_it():
+    held = np.linspace(0.1, 0.8, 8)
+
+    def f(x):
+        return np.sum(held)
+
+    compiled = ds.jit(ds.grad(f))
+    assert np.array_equal(compiled(np.ones(8)), np.zeros(8))  # by hand: f does not depend on x
+    given = np.ones(8)
+    given[3] = math.inf
+    with pytest.raises(ds.DiffstudyError) as by_the_tape:
+        ds.grad(f)(given)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one line, no numpy warning on the way
+        with pytest.raises(ds.DiffstudyError) as by_the_code:
+            compiled(given)
+    assert str(by_the_code.value) == str(by_the_tape.value)

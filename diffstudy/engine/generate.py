@@ -723,7 +723,7 @@ def _finite(*values: float) -> None:
     """Raise where a float among ``values`` is inf or nan (an overflow on the way): one sum, as
     inf or nan anywhere makes the sum inf or nan. Written only into code for float inputs."""
     total = sum(values)
-    if total - total != 0:  # inf or nan somewhere, or finite floats whose sum alone overflowed
+    if not math.isfinite(total):  # inf or nan somewhere, or finite floats whose sum alone overflowed
         bad = next((v for v in values if not math.isfinite(v)), None)
         if bad is not None:
             raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
@@ -894,7 +894,10 @@ def write(
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
         writer.check_finite([*_numbers_among(writer, numbers), *_checked_sums(script, derivatives, unit_seed, wanted)])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
-        writer.check_finite(_numbers_among(writer, numbers))
+        # (an array input of f that no array operation read, as in a constant f: checked as the tape checks it)
+        chosen = range(n) if wanted is None else wanted
+        given = [f"np.add.reduce({script.names[i]}, axis=None)" for i in chosen if np.ndim(recording.tape[i][1])]
+        writer.check_finite([*_numbers_among(writer, numbers), *given])
     if writer.has_input_bars:  # a rolled loop added into the inputs' adjoints as a list: the others put in too
         for i, d in enumerate(derivatives):
             if d != f"_input_bars[{i}]" and d != "None":
