@@ -310,9 +310,9 @@ class _Writer:
         self.script = script
         self.numpy = numpy  # float arrays only: numpy's own calls, in place where the code owns an array
         self.fresh: set[str] = set()  # adjoint arrays this code made and nothing else refers to
-        # An index's adjoint begun as zeros: the line of its np.zeros, the lines of index terms
-        # into it since, and which entries are zeros still (see index_term)
-        self.zeros: dict[str, tuple[int, set[int], np.ndarray]] = {}
+        # An index's adjoint begun as zeros: the line of its np.zeros, the line after its last
+        # index term, and which entries are zeros still (see index_term)
+        self.zeros: dict[str, list[Any]] = {}
         self.ones: set[str] = set()  # adjoints known to be all ones (a gradient's seed, spread)
         self.tape = script.recording.tape
         self.names = script.names  # with ``indexed`` the inputs read from one tuple (see INDEXED_FROM)
@@ -365,6 +365,11 @@ class _Writer:
     def emit(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
 
+    def index_zeros(self, target: str, shape: tuple[int, ...]) -> None:
+        """An index's adjoint begun as zeros (as the tape's scatter begins it)."""
+        self.emit(f"{target} = np.zeros({shape!r})")
+        self.zeros[target] = [len(self.lines) - 1, len(self.lines), np.ones(shape, bool)]
+
     def index_term(self, target: str, picked: Any) -> bool:
         """Whether the entries ``picked`` of ``target``, an index's adjoint begun as zeros, are all
         zeros still: the term is then written there (0 + g), not added into them. Once every entry
@@ -372,8 +377,8 @@ class _Writer:
         its np.zeros is np.empty: zeros cost as much as an operation on a large array."""
         if target not in self.zeros:
             return False
-        start, known, left = self.zeros[target]
-        read = any(target in _NAME.findall(self.lines[k]) for k in range(start + 1, len(self.lines)) if k not in known)
+        _, after, left = self.zeros[target]
+        read = any(target in _NAME.findall(line) for line in self.lines[after:])  # (each line looked at once)
         zeros = left[picked]
         untouched, some = bool(np.all(zeros)), bool(np.any(zeros))
         if read or (some and not untouched):  # read otherwise, or some entries written: zeros needed
@@ -382,11 +387,11 @@ class _Writer:
         left[picked] = False
         return untouched
 
-    def index_term_written(self, target: str, since: int) -> None:
-        """The lines from ``since`` on were an index term into ``target`` (see :meth:`index_term`)."""
+    def index_term_written(self, target: str) -> None:
+        """The lines up to here were an index term into ``target`` (see :meth:`index_term`)."""
         if target in self.zeros:
-            start, known, left = self.zeros[target]
-            known.update(range(since, len(self.lines)))
+            start, _, left = tracked = self.zeros[target]
+            tracked[1] = len(self.lines)
             if not left.any():  # every entry written before anything else read the array
                 self.lines[start] = self.lines[start].replace("np.zeros(", "np.empty(", 1)
                 del self.zeros[target]
@@ -1113,12 +1118,10 @@ def _backward(
                     # an index's adjoint put into zeros (as the tape's scatter does), or added in
                     # place into an array this code owns, at the entries it picked
                     if not exists:
-                        writer.emit(f"{target} = np.zeros({np.shape(tape[index][1])!r})")
+                        writer.index_zeros(target, np.shape(tape[index][1]))
                         writer.fresh.add(target)
-                        writer.zeros[target] = (len(writer.lines) - 1, set(), np.ones(np.shape(tape[index][1]), bool))
                     part = f"{target}[{index_source(picked)}]"
                     view = np.ndim(entry[1]) > 0  # several entries picked: a view to add into
-                    since = len(writer.lines)
                     untouched = writer.index_term(target, picked)
                     if flipped is not None and not exists:
                         writer.emit(f"np.negative({flipped}, {part})" if view else f"{part} = -{flipped}")
@@ -1138,7 +1141,7 @@ def _backward(
                         writer.emit(f"np.{'add' if flipped is None else 'subtract'}(_view, {term}, _view)")
                     else:
                         writer.emit(f"{part} {'+' if flipped is None else '-'}= {g if flipped is None else flipped}")
-                    writer.index_term_written(target, since)
+                    writer.index_term_written(target)
                     continue
                 if written_map is None:  # the map itself, called: a value-dependent rule, an index
                     written_out(g)
