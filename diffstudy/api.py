@@ -17,8 +17,9 @@ For measuring what a method costs, use :func:`diffstudy.gradient` instead.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import wraps
@@ -107,6 +108,25 @@ class _Split:
         self.entrywise: list[bool] = []
         self.keep_ints = False  # with it, call keeps the output leaves of integers (arrays too) as f gave them
         self.ints: list[tuple[int, Any]] = []  # (place among the output leaves, the integer)
+
+    @contextlib.contextmanager
+    def explained(self) -> Iterator[None]:
+        """A result that is not finite said to come from an argument not differentiated by that
+        holds inf or nan, where one does (rather than from an overflow on the way)."""
+        try:
+            yield
+        except ResultNotFinite as error:
+            given = [(f"argument {i}", a) for i, a in enumerate(self.args) if i not in self.chosen]
+            for name, value in [*given, *((f"keyword argument {k}", v) for k, v in self.kwargs.items())]:
+                try:
+                    leaves, _ = flatten(value)
+                except (TypeError, ValueError):  # not numbers: a string, a function
+                    continue
+                bad = _first_not_finite_leaf(leaves)
+                if bad is not None:
+                    shown = str(error).split(":")[0]  # the result is not finite (nan)
+                    raise DomainError(f"{shown}: {name}, not differentiated by, holds {bad[1]}") from None
+            raise
 
     def call(self, *leaves: Any) -> tuple[Any, ...]:
         """The function at the arguments with the chosen ones rebuilt from ``leaves``; its outputs' leaves."""
@@ -243,11 +263,15 @@ def _finish(value: Any) -> Any:
         value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
     bad = _first_not_finite(value)
     if bad is not None:
-        raise DomainError(
+        raise ResultNotFinite(
             f"the result is not finite ({bad}): a float overflowed to inf or nan on the way, "
             "or an argument not differentiated by holds one"
         )
     return value
+
+
+class ResultNotFinite(DomainError):
+    """A result that is inf or nan: an overflow on the way, or data that held one (see _Split.explained)."""
 
 
 def _first_not_finite(value: Any) -> float | None:
@@ -391,6 +415,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         with numpy_errors_explained():
             split = _Split(f, args, argnums, kwargs, has_aux)
+        with numpy_errors_explained(), split.explained():
             recording = _record(split)
             _scalar_output(recording, "grad")
             adjoints = reverse.pullback(recording, [reverse.seed(recording.outputs[0], 0, recording.exact)])
@@ -476,7 +501,8 @@ def _jacobian_blocks(split: _Split, rows: list[list[Any]]) -> Any:
                 rows[out_offsets[k] + a][in_offsets[i] + b] for a in range(out_sizes[k]) for b in range(size_of(leaf))
             ]
             array = object_array(block, shape)
-            per_input.append(_finish(array if shape else block[0]))
+            with split.explained():
+                per_input.append(_finish(array if shape else block[0]))
         per_output.append(split.arranged(per_input))
     return unflatten(split.output_structure, per_output)
 
