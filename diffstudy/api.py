@@ -124,8 +124,8 @@ class _Split:
                     continue
                 bad = _first_not_finite_leaf(leaves)
                 if bad is not None:
-                    shown = str(error).split(":")[0]  # the result is not finite (nan)
-                    raise DomainError(f"{shown}: {name}, not differentiated by, holds {bad[1]}") from None
+                    said = f"the result is not finite ({error.value}): {name}, not differentiated by, holds {bad[1]}"
+                    raise DomainError(said) from None
             raise
 
     def call(self, *leaves: Any) -> tuple[Any, ...]:
@@ -263,15 +263,19 @@ def _finish(value: Any) -> Any:
         value = value.astype(float)  # numpy's floats too (a Hessian's entries): then checked below
     bad = _first_not_finite(value)
     if bad is not None:
-        raise ResultNotFinite(
-            f"the result is not finite ({bad}): a float overflowed to inf or nan on the way, "
-            "or an argument not differentiated by holds one"
-        )
+        raise ResultNotFinite(bad)
     return value
 
 
 class ResultNotFinite(DomainError):
     """A result that is inf or nan: an overflow on the way, or data that held one (see _Split.explained)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        super().__init__(
+            f"the result is not finite ({value}): a float overflowed to inf or nan on the way, "
+            "or an argument not differentiated by holds one"
+        )
 
 
 def _first_not_finite(value: Any) -> float | None:
