@@ -131,6 +131,30 @@ def test_a_gradient_that_may_hide_an_inf_checks_its_input_or_its_adjoints():
     assert "np.add.reduce(x, axis=None)" in compiled.source and "np.add.reduce(x_bar, axis=None)" in compiled.source
 
 
+def test_a_large_array_is_checked_by_einsums_sum_and_refused_as_the_tape_refuses_it():
+    def f(x, m):
+        return np.sum(np.exp(-x)) + np.sum(np.tanh(m))  # exp(−inf) = 0, tanh(inf) = 1: both hide one
+
+    x, m = np.linspace(0.5, 1.5, 20_000), np.linspace(-2, 2, 20_000).reshape(100, 200)
+    compiled = ds.jit(ds.grad(f, argnums=(0, 1)))
+    for got, want in zip(compiled(x, m), ds.grad(f, argnums=(0, 1))(x, m)):
+        assert got.tobytes() == want.tobytes()
+    assert 'np.einsum("i->", x)' in compiled.source and 'np.einsum("ij->", m)' in compiled.source
+    for argument, entry in ((0, 0), (0, 12_345), (1, (99, 199)), (1, (0, 7))):
+        for bad in NON_FINITE:
+            given = [x.copy(), m.copy()]
+            given[argument][entry] = bad
+            with pytest.raises(ds.DiffstudyError) as by_the_tape:
+                ds.grad(f, argnums=(0, 1))(*given)
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(*given)
+            assert str(by_the_code.value) == str(by_the_tape.value)
+    # finite entries whose sum overflows: the check cannot tell, and the tape decides (a gradient)
+    huge = np.full(20_000, 1e305)
+    for got, want in zip(compiled(huge, m), ds.grad(f, argnums=(0, 1))(huge, m)):
+        assert got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_an_inf_or_nan_given_after_the_trace_is_refused_as_the_tape_refuses_it(name):
     f, _ = PROGRAMS[name]
