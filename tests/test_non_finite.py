@@ -211,3 +211,55 @@ def test_an_inf_given_to_a_function_that_does_not_read_it_is_refused_as_the_tape
         with pytest.raises(ds.DiffstudyError) as by_the_code:
             compiled(given)
     assert str(by_the_code.value) == str(by_the_tape.value)
+
+
+@pytest.mark.parametrize("side", ["constant on the left", "constant on the right"])
+def test_an_adjoint_a_product_with_a_constant_made_is_checked_by_a_bound_and_agrees_with_the_tape(side):
+    # x̄ = Dᵀ(cos(z) · s): each entry at most max|cos(z) · s| times the largest sum of |D| along a row
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=(300, 64))
+    for size in (1.0, 1e100, 2e106, 1e108):  # passes; fails but the product is finite; overflows
+        d = rng.normal(size=(64, 300)) * size
+        if side == "constant on the left":
+            f = lambda x, s, d=d: np.sum(np.sin(d @ x) * s)  # noqa: E731
+        else:
+            f = lambda x, s, d=d: np.sum(np.sin(x.T @ d.T) * s)  # noqa: E731
+        compiled = ds.jit(ds.grad(f))
+        compiled(w / size, 1.0)
+        assert "_largest(" in compiled.source
+        try:
+            want = ds.grad(f)(w / size, 1e200)
+        except ds.DiffstudyError as error:
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(w / size, 1e200)
+            assert str(by_the_code.value) == str(error)
+            assert size == 1e108  # only the last overflows: 64 terms of about 1e308
+        else:
+            assert compiled(w / size, 1e200).tobytes() == want.tobytes()
+            assert np.isfinite(want).all() and size < 1e108
+        assert compiled.traces == 1
+
+
+def test_an_overflow_blas_makes_without_an_error_fails_the_bound_and_the_tape_says_so():
+    # x̄ = dᵀ(cos(z) · s): its entry (700, 9) is about 1e300 · 1e10 · 128, past the float range.
+    # On more than one core OpenBLAS computes the rows past the middle in another thread, whose
+    # float error numpy does not see: only a check of the product's numbers finds the inf.
+    rng = np.random.default_rng(7)
+    d = rng.normal(size=(128, 784))
+    d[:, 700] = 1e300
+    s = np.ones((128, 256))
+    s[:, 9] = 1e10
+
+    def f(x, s):
+        return np.sum(np.sin(d @ x) * s)
+
+    x = rng.normal(size=(784, 256)) * 1e-301  # d @ x of about 1: sin(d @ x) is finite
+    compiled = ds.jit(ds.grad(f))
+    compiled(x, np.ones((128, 256)))
+    assert "_largest(" in compiled.source
+    with pytest.raises(ds.DiffstudyError) as by_the_tape:
+        ds.grad(f)(x, s)
+    with pytest.raises(ds.DiffstudyError) as by_the_code:
+        compiled(x, s)
+    assert str(by_the_code.value) == str(by_the_tape.value)
+    assert "not finite" in str(by_the_tape.value) or "overflow" in str(by_the_tape.value)

@@ -325,7 +325,7 @@ class _Writer:
         if numpy:  # code for floats: a power and a quotient of floats at C speed (x ** 2 is pow(x, 2))
             self.namespace.update(pow=power_fast, div=divide_fast)
         self.namespace.update(_pull=array_primitives.pull, _scaled=_scaled, _push=_push, _plus=_plus, ops=OPS)
-        self.namespace.update(_finite=_finite, _zero=_zero, _same=_same, _or_zero=_or_zero)
+        self.namespace.update(_finite=_finite, _largest=_largest, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self.namespace.update(_float_errors_raised=float_errors_raised)
         self._counter = count()
@@ -897,7 +897,9 @@ def write(
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        writer.check_finite([*_numbers_among(writer, numbers), *_checked_sums(script, derivatives, unit_seed, wanted)])
+        bounded = _bounded_products(writer, derivatives)
+        sums = _checked_sums(script, derivatives, unit_seed, wanted, bounded)
+        writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         # (an array input of f that no array operation read, as in a constant f: checked as the tape checks it)
         chosen = range(n) if wanted is None else wanted
@@ -1454,17 +1456,25 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
 
 
 def _checked_sums(
-    script: Script, derivatives: Sequence[str], unit_seed: bool, wanted: Sequence[int] | None
+    script: Script,
+    derivatives: Sequence[str],
+    unit_seed: bool,
+    wanted: Sequence[int] | None,
+    bounded: dict[str, str] | None = None,
 ) -> list[str]:
     """What numpy code checks for inf and nan besides its values, one sum per array: the inputs
     differentiated by (the tape refuses an inf or nan there, which exp(−inf) = 0 would hide) and
     the adjoints (BLAS's threads hide an overflow), save what a finite value already tells
     (see :mod:`.non_finite`): nothing, where an inf or nan in any input shows in the value; no
-    adjoint, where every input is checked and finite inputs make finite adjoints."""
+    adjoint, where every input is checked and finite inputs make finite adjoints. An adjoint in
+    ``bounded`` is checked by its bound instead (see :func:`_bounded_products`)."""
     recording = script.recording
     tape, n = recording.tape, recording.n_inputs
+    bounded = bounded or {}
 
     def summed(name: str, k: int) -> str:
+        if name in bounded:
+            return bounded[name]
         return name if not np.ndim(tape[k][1]) else _sum_of(name, tape[k][1])
 
     adjoints = [(d, i) for i, d in enumerate(derivatives) if d != "None"]
@@ -1474,6 +1484,77 @@ def _checked_sums(
     if chosen == list(range(n)) and non_finite.finite_from_finite_inputs(recording):
         adjoints = [(d, i) for d, i in adjoints if not np.ndim(tape[i][1])]
     return [*(summed(script.names[i], i) for i in chosen), *(summed(d, i) for d, i in adjoints)]
+
+
+_PRODUCT = re.compile(r"(\w+) = \((\w+) @ (\w+)\)")
+_PASSED = re.compile(r"(\w+) = (\w+)(?:\.transpose\(\([\d, ]*\)\)|\.reshape\(\([\d, ]*\)\))?")
+
+
+def _bounded_products(writer: _Writer, derivatives: Sequence[str]) -> dict[str, str]:
+    """Adjoints (of 16,384 entries or more) that a product of matrices made, one factor a constant
+    C of finite floats (``v4_bar = (_c_1 @ v5_bar)``, then ``W1_bar = v4_bar.transpose((1, 0))``):
+    each → a number that is finite only where the adjoint is, checked instead of the adjoint's sum.
+
+    Every entry of C @ A is a sum of products of an entry of A and one of C's rows, so it is at
+    most max|A| · R in size, R the largest sum of |C|'s entries along a row (for A @ C, a column);
+    rounding adds at most K·2⁻⁵³ of it over K terms. So where A is finite and max|A| · 2R is (no
+    inf or nan, no overflow), the product is finite, whatever order BLAS adds in and whatever its
+    threads do with float errors. max|A| is taken on the line after the product, where A holds what
+    the product read: two reductions of A (its maximum, its minimum) instead of a sum over the
+    product, six times as many numbers for the network's first layer. Where the bound overflows,
+    the check fails and the tape decides, as for any other failed check."""
+    lines = writer.lines
+    defined: dict[str, int] = {}  # a name → the one line that gives it its array, where only one does
+    mentions: Counter[str] = Counter()  # lines that name it
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if text.startswith("#"):
+            continue
+        mentions.update(set(_NAME.findall(text)))
+        target = text.split(" = ", 1)[0] if " = " in text else None
+        if target is not None and target.isidentifier():
+            top_level = line.startswith("    ") and not line.startswith("     ")
+            defined[target] = i if target not in defined and top_level else -1
+    bounded: dict[str, str] = {}
+    inserted: list[tuple[int, str]] = []
+    for k, name in enumerate(derivatives):
+        if np.size(writer.tape[k][1]) < _SUMMED_BY_EINSUM or mentions[name] != 1:  # (read nowhere yet)
+            continue
+        i, passed = defined.get(name, -1), []  # the adjoint's line, and the arrays it is a view of
+        while i >= 0 and _PRODUCT.fullmatch(lines[i].strip()) is None:
+            moved = _PASSED.fullmatch(lines[i].strip())
+            if moved is None:
+                break
+            passed.append(moved.group(2))
+            i = defined.get(moved.group(2), -1)
+        product = _PRODUCT.fullmatch(lines[i].strip()) if i >= 0 else None
+        if product is None or any(mentions[view] != 2 for view in passed):  # each made once and read once
+            continue
+        _, left, right = product.groups()
+        on_the_left = isinstance(writer.namespace.get(left), np.ndarray)
+        constant, other = (writer.namespace.get(left), right) if on_the_left else (writer.namespace.get(right), left)
+        if not (
+            isinstance(constant, np.ndarray)
+            and constant.dtype == np.float64
+            and constant.ndim == 2
+            and constant.size
+            and np.isfinite(constant).all()
+        ):
+            continue
+        bound = 2 * float(np.max(np.add.reduce(np.abs(constant), axis=1 if on_the_left else 0)))
+        if not math.isfinite(bound):  # (a constant so large that any A would fail it: the sum instead)
+            continue
+        largest = f"_{name}_largest"
+        inserted.append((i, f"    {largest} = _largest({other}) * {bound!r}"))
+        bounded[name] = largest
+    for i, line in sorted(inserted, reverse=True):
+        lines.insert(i + 1, line)
+    return bounded
+
+
+def _largest(a: np.ndarray) -> Any:
+    """max |a|, from a's largest and smallest entries (nan where a holds one), without an array of |a|."""
+    return np.maximum(np.maximum.reduce(a, axis=None), np.negative(np.minimum.reduce(a, axis=None)))
 
 
 _SUMMED_BY_EINSUM = 16384  # entries from which einsum's sum beats np.add.reduce's (31 against 49 µs on 200,704)
