@@ -5,6 +5,7 @@ float errors raised) and from the tape, never from the analysis under test.
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -263,3 +264,38 @@ def test_an_overflow_blas_makes_without_an_error_fails_the_bound_and_the_tape_sa
         compiled(x, s)
     assert str(by_the_code.value) == str(by_the_tape.value)
     assert "not finite" in str(by_the_tape.value) or "overflow" in str(by_the_tape.value)
+
+
+# f of weights w (128 × 200) and b (128), the data a constant; and what the code sums to check w and b
+# (by hand: tanh hides an inf, so the sum is taken before it; a product with a constant shows an
+# inf or nan of w wherever the constant multiplies it by a number other than 0)
+_DATA = np.random.default_rng(11).normal(size=(64, 200))
+_HOLED = _DATA.copy()
+_HOLED[:, 17] = 0.0  # one column of zeros: w's column 17 meets nothing but zeros
+SHOWN_PROGRAMS = {
+    "tanh(d wᵀ + b)": (lambda w, b: np.sum(np.tanh(_DATA @ w.T + b)), ["made"]),
+    "tanh(w dᵀ) + b": (lambda w, b: np.sum(np.tanh(w @ _DATA.T)) + np.sum(np.exp(-b)), ["made", "b"]),
+    "a column of zeros": (lambda w, b: np.sum(np.tanh(_HOLED @ w.T + b)), ["w", "b"]),
+    "exp(−w) alone": (lambda w, b: np.sum(np.exp(-w) * np.exp(-b[:, None])), ["w", "b"]),
+}
+
+
+@pytest.mark.parametrize("name", SHOWN_PROGRAMS)
+def test_an_input_is_checked_through_an_array_made_from_it_and_refused_as_the_tape_refuses_it(name):
+    f, summed = SHOWN_PROGRAMS[name]
+    rng = np.random.default_rng(12)
+    w, b = rng.normal(size=(128, 200)) * 0.1, rng.normal(size=128)
+    compiled = ds.jit(ds.grad(f, argnums=(0, 1)))
+    for got, want in zip(compiled(w, b), ds.grad(f, argnums=(0, 1))(w, b)):
+        assert got.tobytes() == want.tobytes()
+    check = re.sub(r"\b_v\d+_sum\b", "made", compiled.source.split("_finite(")[1])  # an array's sum
+    assert [part for part in ("made", "w", "b") if re.search(rf"\b{part}\b", check)] == summed
+    for argument, entry in ((0, (0, 0)), (0, (127, 17)), (0, (64, 199)), (1, 5)):
+        for bad in NON_FINITE:
+            given = [w.copy(), b.copy()]
+            given[argument][entry] = bad
+            with pytest.raises(ds.DiffstudyError) as by_the_tape:
+                ds.grad(f, argnums=(0, 1))(*given)
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(*given)
+            assert str(by_the_code.value) == str(by_the_tape.value)

@@ -897,8 +897,7 @@ def write(
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        bounded = _bounded_products(writer, derivatives)
-        sums = _checked_sums(script, derivatives, unit_seed, wanted, bounded)
+        sums = _checked_sums(writer, script, derivatives, unit_seed, wanted)
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         # (an array input of f that no array operation read, as in a constant f: checked as the tape checks it)
@@ -1456,25 +1455,19 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
 
 
 def _checked_sums(
-    script: Script,
-    derivatives: Sequence[str],
-    unit_seed: bool,
-    wanted: Sequence[int] | None,
-    bounded: dict[str, str] | None = None,
+    writer: _Writer, script: Script, derivatives: Sequence[str], unit_seed: bool, wanted: Sequence[int] | None
 ) -> list[str]:
     """What numpy code checks for inf and nan besides its values, one sum per array: the inputs
     differentiated by (the tape refuses an inf or nan there, which exp(−inf) = 0 would hide) and
     the adjoints (BLAS's threads hide an overflow), save what a finite value already tells
     (see :mod:`.non_finite`): nothing, where an inf or nan in any input shows in the value; no
-    adjoint, where every input is checked and finite inputs make finite adjoints. An adjoint in
-    ``bounded`` is checked by its bound instead (see :func:`_bounded_products`)."""
+    adjoint, where every input is checked and finite inputs make finite adjoints. An input may be
+    checked by the sum of an array made from it instead (see :func:`_shown_by_arrays_made`), an
+    adjoint by a bound (see :func:`_bounded_products`); those lines are written into the code."""
     recording = script.recording
     tape, n = recording.tape, recording.n_inputs
-    bounded = bounded or {}
 
     def summed(name: str, k: int) -> str:
-        if name in bounded:
-            return bounded[name]
         return name if not np.ndim(tape[k][1]) else _sum_of(name, tape[k][1])
 
     adjoints = [(d, i) for i, d in enumerate(derivatives) if d != "None"]
@@ -1483,14 +1476,55 @@ def _checked_sums(
     chosen = sorted(range(n) if wanted is None else set(wanted))
     if chosen == list(range(n)) and non_finite.finite_from_finite_inputs(recording):
         adjoints = [(d, i) for d, i in adjoints if not np.ndim(tape[i][1])]
-    return [*(summed(script.names[i], i) for i in chosen), *(summed(d, i) for d, i in adjoints)]
+    shown = _shown_by_arrays_made(writer, script, chosen)
+    bounded = _bounded_products(writer, adjoints)
+    inputs = dict.fromkeys(shown[i] if i in shown else summed(script.names[i], i) for i in chosen)
+    return [*inputs, *(bounded[d] if d in bounded else summed(d, i) for d, i in adjoints)]
+
+
+def _shown_by_arrays_made(writer: _Writer, script: Script, chosen: Sequence[int]) -> dict[int, str]:
+    """Inputs of 16,384 entries or more, among ``chosen``, that an array the code makes shows an
+    inf or nan of (see :func:`.non_finite.shown_at`: ``v6 = (v5 + b1)`` with ``v5 = (_c @ v4)``
+    shows W1's and b1's), each → the name of that array's sum, which the code computes on the
+    line after it is made: the network's hidden layer before tanh, a sixth of its first weights.
+    Arrays are picked one at a time, each the one whose inputs not yet shown outnumber its own
+    entries the most, while one does."""
+    recording = script.recording
+    tape, names, n = recording.tape, script.names, recording.n_inputs
+    large = {i for i in chosen if np.size(tape[i][1]) >= _SUMMED_BY_EINSUM}
+    if not large:
+        return {}
+    made_at = {}  # an array's name → the line that makes it, where one line at the function's level does
+    for i, line in enumerate(writer.lines):
+        target = line[4:].split(" = ", 1)[0] if line.startswith("    ") and not line.startswith("     ") else ""
+        if target.isidentifier():
+            made_at[target] = -1 if target in made_at else i
+    candidates = {}  # an array's entry → the chosen inputs it shows
+    for k in range(n, len(tape)):
+        value = tape[k][1]
+        if isinstance(value, np.ndarray) and value.dtype == np.float64 and made_at.get(names[k], -1) >= 0:
+            showing = non_finite.shown_at(recording, k) & set(chosen)
+            if showing & large:
+                candidates[k] = showing
+    shown: dict[int, str] = {}
+    while True:
+        gains = {k: sum(np.size(tape[i][1]) for i in showing - shown.keys()) - np.size(tape[k][1])
+                 for k, showing in candidates.items()}  # fmt: skip
+        best = max(gains, key=gains.get, default=None)
+        if best is None or gains[best] <= 0 or not (candidates[best] - shown.keys()) & large:
+            return shown
+        name = names[best]
+        total = f"_{name}_sum"
+        writer.lines.insert(made_at[name] + 1, f"    {total} = {_sum_of(name, tape[best][1])}")
+        made_at = {made: at + (at > made_at[name]) for made, at in made_at.items()}
+        shown.update(dict.fromkeys(candidates.pop(best) - shown.keys(), total))
 
 
 _PRODUCT = re.compile(r"(\w+) = \((\w+) @ (\w+)\)")
 _PASSED = re.compile(r"(\w+) = (\w+)(?:\.transpose\(\([\d, ]*\)\)|\.reshape\(\([\d, ]*\)\))?")
 
 
-def _bounded_products(writer: _Writer, derivatives: Sequence[str]) -> dict[str, str]:
+def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> dict[str, str]:
     """Adjoints (of 16,384 entries or more) that a product of matrices made, one factor a constant
     C of finite floats (``v4_bar = (_c_1 @ v5_bar)``, then ``W1_bar = v4_bar.transpose((1, 0))``):
     each → a number that is finite only where the adjoint is, checked instead of the adjoint's sum.
@@ -1517,7 +1551,7 @@ def _bounded_products(writer: _Writer, derivatives: Sequence[str]) -> dict[str, 
             defined[target] = i if target not in defined and top_level else -1
     bounded: dict[str, str] = {}
     inserted: list[tuple[int, str]] = []
-    for k, name in enumerate(derivatives):
+    for name, k in adjoints:  # (an adjoint's name, its input's place)
         if np.size(writer.tape[k][1]) < _SUMMED_BY_EINSUM or mentions[name] != 1:  # (read nowhere yet)
             continue
         i, passed = defined.get(name, -1), []  # the adjoint's line, and the arrays it is a view of

@@ -15,6 +15,10 @@ Told only where that argument holds for certain: a recording whose one output is
 by a sum or a mean, with no other number on it (Python's floats in a sum's adjoint: the seed
 alone), and only operations that numpy computes itself under its float errors (no product of
 matrices, which BLAS computes in threads whose float errors numpy does not see).
+
+Where the value cannot tell (tanh(inf) = 1), :func:`shown_at` says which inputs an array the code
+makes on the way can: the network's hidden layer before tanh, C @ W.T + b, shows an inf or nan of
+W and b, so the code sums that array (a sixth of W's entries, and at hand) instead of W and b.
 """
 
 from __future__ import annotations
@@ -61,20 +65,50 @@ def shown_by_the_value(recording: Recording) -> bool:
         return False
     if not finite_from_finite_inputs(recording):
         return False
-    reached: dict[int, Any] = {output: np.ones(np.shape(entry.value))}  # how often each entry reaches the value
-    for k in range(output, n - 1, -1):
-        seen = reached.pop(k, None)
-        if seen is None:  # an operation the value does not read
+    return shown_at(recording, output, through_products=False) == set(range(n))
+
+
+def shown_at(recording: Recording, k: int, through_products: bool = True) -> set[int]:
+    """The inputs an inf or nan in any entry of which is sure to make some entry of the array
+    entry ``k`` made inf or nan, or raise numpy's float error on the way: the numpy code checks
+    ``k``'s array (often smaller, and at hand) instead of theirs. With ``through_products``, also
+    through a product of matrices with a constant C of finite floats: an entry of A reaches every
+    entry of C @ A whose row of C multiplies it by a number other than 0 (any such product with
+    inf or nan is inf or nan, and so is any sum it is in, in whatever order BLAS adds)."""
+    tape, n = recording.tape, recording.n_inputs
+    reached: dict[int, Any] = {k: np.ones(np.shape(tape[k].value))}  # which entries reach k (> 0)
+    for j in range(k, n - 1, -1):
+        seen = reached.pop(j, None)
+        if seen is None:  # an operation k does not read
             continue
-        entry = tape[k]
+        entry = tape[j]
+        if entry.__class__ is not ArrayEntry:
+            continue
         for position, (index, linear_map) in zip(_variables(entry), entry.arguments):
-            if not _keeps(entry, position):
+            if entry.primitive is array_primitives.MATMUL:
+                variable = np.shape(tape[index][1])
+                linear_map = _through_the_constant(entry, position, variable) if through_products else None
+                if linear_map is None:
+                    continue
+            elif not _keeps(entry, position):
                 continue
-            if entry.primitive not in _CARRIED:  # entry by entry: broadcast back, as the adjoint is
+            elif entry.primitive not in _CARRIED:  # entry by entry: broadcast back, as the adjoint is
                 linear_map = Scale(1.0, np.shape(tape[index][1]), np.shape(entry.value))
-            term = pull(None, linear_map, seen)
+            term = np.greater(pull(None, linear_map, seen), 0).astype(float)
             reached[index] = term if index not in reached else reached[index] + term
-    return all(k in reached and np.all(reached[k]) for k in range(n))  # every entry of every input
+    return {i for i in range(n) if i in reached and np.all(reached[i])}  # every entry of the input
+
+
+def _through_the_constant(entry: ArrayEntry, position: int, variable: tuple[int, ...]) -> Any:
+    """The map that takes which entries of C @ A (or A @ C) are reached back to which of A's reach
+    them, C the product's constant and A of shape ``variable``: |C|ᵀ @ g (g @ |C|ᵀ), which is 0
+    only where C multiplies by 0. None where the other factor is not a constant of finite floats."""
+    constant = entry.constants[1 - position] if len(entry.constants) == 2 else None
+    if not isinstance(constant, np.ndarray) or constant.dtype.kind != "f" or not np.isfinite(constant).all():
+        return None
+    if position == 0:
+        return array_primitives.MatmulRight(np.abs(constant), variable)
+    return array_primitives.MatmulLeft(np.abs(constant), variable)
 
 
 def finite_from_finite_inputs(recording: Recording) -> bool:
