@@ -299,3 +299,26 @@ def test_an_input_is_checked_through_an_array_made_from_it_and_refused_as_the_ta
             with pytest.raises(ds.DiffstudyError) as by_the_code:
                 compiled(*given)
             assert str(by_the_code.value) == str(by_the_tape.value)
+
+
+def test_a_long_program_is_searched_for_arrays_that_show_an_input_within_a_bound(monkeypatch):
+    # each array's search walks back to the inputs: over a loop of 300 steps only the first are searched
+    from diffstudy.engine import generate, non_finite
+
+    walked = []
+    shown_at = non_finite.shown_at
+    monkeypatch.setattr(non_finite, "shown_at", lambda recording, k: walked.append(k) or shown_at(recording, k))
+    data = np.random.default_rng(13).normal(size=(300, 64))
+
+    def f(w, u, h):
+        for t in range(300):
+            h = np.tanh(w @ h + u @ data[t])
+        return np.sum(h**2)
+
+    rng = np.random.default_rng(14)
+    w, u = rng.normal(size=(256, 256)) * 0.05, rng.normal(size=(256, 64)) * 0.1  # u: 16,384 entries
+    compiled = ds.jit(ds.grad(f, argnums=(0, 1)))
+    for got, want in zip(compiled(w, u, np.zeros(256)), ds.grad(f, argnums=(0, 1))(w, u, np.zeros(256))):
+        assert got.tobytes() == want.tobytes()
+    assert "_sum = " in compiled.source  # u's check: the sum of an array of 256 made from it, u @ data[0]
+    assert sum(k - 3 for k in walked) <= generate._SHOWN_WALK and len(walked) < 300  # (of 1,200 arrays)

@@ -1482,6 +1482,9 @@ def _checked_sums(
     return [*inputs, *(bounded[d] if d in bounded else summed(d, i) for d, i in adjoints)]
 
 
+_SHOWN_WALK = 20_000  # tape entries walked back over in all to find the arrays that show an input's inf or nan
+
+
 def _shown_by_arrays_made(writer: _Writer, script: Script, chosen: Sequence[int]) -> dict[int, str]:
     """Inputs of 16,384 entries or more, among ``chosen``, that an array the code makes shows an
     inf or nan of (see :func:`.non_finite.shown_at`: ``v6 = (v5 + b1)`` with ``v5 = (_c @ v4)``
@@ -1500,9 +1503,13 @@ def _shown_by_arrays_made(writer: _Writer, script: Script, chosen: Sequence[int]
         if target.isidentifier():
             made_at[target] = -1 if target in made_at else i
     candidates = {}  # an array's entry → the chosen inputs it shows
+    walked = 0  # entries walked back over: the arrays made first are looked at, as far as this allows
     for k in range(n, len(tape)):
         value = tape[k][1]
         if isinstance(value, np.ndarray) and value.dtype == np.float64 and made_at.get(names[k], -1) >= 0:
+            walked += k - n
+            if walked > _SHOWN_WALK:
+                break
             showing = non_finite.shown_at(recording, k) & set(chosen)
             if showing & large:
                 candidates[k] = showing
