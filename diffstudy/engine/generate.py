@@ -1373,6 +1373,9 @@ _FIRST_COPIED = re.compile(r"(\w+)\[([^\[\]]+)\] = ([A-Za-z_]\w*)")
 _VIEW_TERM = re.compile(r"np\.(add|subtract)\(_view, (\w+), _view\)")
 
 
+_GATHERED_WITHIN = 200  # lines after an index's first term looked at for its second (a bounded scan)
+
+
 def _index_terms_gathered(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     """Numpy code where an index's adjoint that takes two terms at the same entries, the first
     written into them (``np.negative(b_bar, x_bar[::2])``, ``x_bar[::2] = v7_bar``) and the second
@@ -1398,7 +1401,7 @@ def _index_terms_gathered(lines: list[str]) -> tuple[list[str], dict[str, str]]:
         else:
             continue
         part = f"{target}[{index}]"
-        for j in range(i + 1, len(lines) - 1):
+        for j in range(i + 1, min(i + _GATHERED_WITHIN, len(lines) - 1)):
             text = lines[j].strip()
             if not lines[j].startswith("    ") or lines[j].startswith("     ") or text.endswith(":"):
                 break  # another block (a loop's body, a check of the path)
