@@ -230,8 +230,11 @@ class Program:
         )
         self.function = generate.build(self.source)
         given = [*((f"argument {i}", a) for i, a in enumerate(args) if i not in self.inputs), *kwargs.items()]
-        constants = [watched.argument(name, a) for name, a in given]  # a list of ints, an object: changed in place?
-        self.seen = watched.read_by(f) + [read for read in constants if read is not None]
+        try:
+            constants = [watched.argument(name, a) for name, a in given]  # a list of ints, an object: changed?
+            self.seen = watched.read_by(f) + [read for read in constants if read is not None]
+        except watched.TooDeep as too_deep:
+            raise Unfollowable(str(too_deep)) from None
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):

@@ -22,6 +22,7 @@ import dis
 import functools
 import math
 import os
+import sys
 import sysconfig
 from collections.abc import Callable
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
@@ -31,7 +32,12 @@ import numpy as np
 
 ABSENT = object()  # what a name held that was not there (a builtin, read through the globals)
 _IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
-_DEPTH = 3  # levels of attributes looked into (self.layer.weights)
+_DEPTH = 5  # levels of items and attributes looked into (self.layer.weights, config["layers"][0]["w"])
+
+
+class TooDeep(Exception):
+    """A container or an object with attributes more than :data:`_DEPTH` levels into what f reads:
+    a change there could not be noticed, so the compiled code is not to be trusted with it."""
 
 
 class Read(NamedTuple):
@@ -67,7 +73,7 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
             found += reads
             stack.extend(read.value for read in reads if _written_by_the_user(read.value))
         elif callable(fn) and not isinstance(fn, type):  # an object with __call__: its attributes, its method
-            found.append(Read({"self": fn}, "self", fn, _object_contents(fn), False))
+            found.append(_read({"self": fn}, "self", fn, False, _object_contents))
             call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
             if isinstance(call, FunctionType):
                 found += _class_attributes(fn, call.__code__)
@@ -97,12 +103,12 @@ def _read_by_function(f: FunctionType) -> list[Read]:
     held: list[Any] = []
     for name in read:
         if name in names:
-            found.append(Read(names, name, names[name], _contents(names[name]), False))
+            found.append(_read(names, name, names[name], False))
             held.append(names[name])
         elif hasattr(builtins, name):  # a global of this name, made since, would hide the builtin
             found.append(Read(names, name, ABSENT, _IMMUTABLE, False))
-    for cell in f.__closure__ or ():
-        found.append(_attribute(cell, "cell_contents"))
+    for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
+        found.append(_attribute(cell, "cell_contents", shown=name))
         held.append(found[-1].value)
     for value in held:
         if isinstance(value, (ModuleType, type)):  # cfg.scale, Settings.scale: the attributes f reads of it
@@ -126,15 +132,35 @@ def _class_attributes(owner: Any, code: Any) -> list[Read]:
 def _attributes_read(namespace: Any, attributes: dict[str, None]) -> list[Read]:
     """The entries of a module's or a class's namespace among the attribute names read: as they
     are held there (a classmethod's function, not a new bound method at each look)."""
-    return [Read(namespace, a, namespace[a], _contents(namespace[a]), False) for a in attributes if a in namespace]
+    return [_read(namespace, a, namespace[a], False) for a in attributes if a in namespace]
 
 
-def _attribute(place: Any, name: str) -> Read:
+def _attribute(place: Any, name: str, shown: str | None = None) -> Read:
     try:
         held = getattr(place, name)
     except (AttributeError, ValueError):  # a cell not filled yet
         return Read(place, name, ABSENT, _IMMUTABLE, True)
-    return Read(place, name, held, _contents(held), True)
+    return _read(place, name, held, True, shown=shown)
+
+
+def _read(
+    place: Any,
+    name: str,
+    held: Any,
+    attribute: bool,
+    contents: Callable[..., Any] | None = None,
+    shown: str | None = None,
+) -> Read:
+    """What ``place`` holds at ``name``, with a copy of its contents; :class:`TooDeep`, naming it
+    (as ``shown``: a closure's variable, not its cell's ``cell_contents``), where those go deeper
+    than is looked at."""
+    try:
+        return Read(place, name, held, (contents or _contents)(held), attribute)
+    except TooDeep:
+        raise TooDeep(
+            f"f reads {shown or name}, which holds items or attributes more than {_DEPTH} levels deep: a "
+            "change there could not be noticed at each call"
+        ) from None
 
 
 def _names_read(code: Any) -> tuple[dict[str, None], dict[str, None]]:
@@ -179,8 +205,8 @@ def unchanged(reads: list[Read]) -> bool:
 def argument(name: str, value: Any) -> Read | None:
     """A constant argument of the trace as a thing f reads, if it could change in place (a list
     of ints, an object with attributes); None for one that cannot (a number, a string)."""
-    kept = _contents(value)
-    return None if kept is _IMMUTABLE else Read({name: value}, name, value, kept, False)
+    read = _read({name: value}, name, value, False)
+    return None if read.kept is _IMMUTABLE else read
 
 
 def key(value: Any) -> Any:
@@ -217,10 +243,17 @@ class _Items(NamedTuple):
 _PLAIN = frozenset({float, int, bool, complex, str, bytes, type(None)})
 
 
-def _contents(value: Any, depth: int = _DEPTH) -> Any:
-    """A copy of what a mutable value holds now, or :data:`_IMMUTABLE`."""
+def _contents(value: Any, depth: int = _DEPTH, library: bool = False, within: tuple[int, ...] = ()) -> Any:
+    """A copy of what a mutable value holds now, or :data:`_IMMUTABLE`. Past :data:`_DEPTH`
+    levels, a container or an object of the user's raises :class:`TooDeep`; inside an object of a
+    library (a logger, a fitted scaler) what lies that deep is its own and kept by its identity.
+    A value ``within`` itself (a dict holding itself) is kept by its identity: its items are
+    looked at already, a level up."""
     if isinstance(value, np.ndarray):
         return value.copy()
+    if id(value) in within:
+        return _IMMUTABLE
+    within = (*within, id(value))
     if isinstance(value, (list, tuple, dict, set, frozenset)):
         items = value.values() if isinstance(value, dict) else value
         if _PLAIN.issuperset(map(type, items)):
@@ -231,21 +264,38 @@ def _contents(value: Any, depth: int = _DEPTH) -> Any:
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             zeros = tuple((key, math.copysign(1.0, v)) for key, v in pairs if v.__class__ is float and v == 0.0)
             return _Numbers(copy.copy(value), zeros)
-        if depth == 0 or isinstance(value, (set, frozenset)):
-            return _IMMUTABLE  # deeper than is looked at: its identity alone
+        if isinstance(value, (set, frozenset)):  # of hashable items: numbers, strings, frozen objects
+            return _IMMUTABLE
+        if depth == 0:
+            if library:
+                return _IMMUTABLE
+            raise TooDeep
         pairs = value.items() if isinstance(value, dict) else enumerate(value)
-        return _Items(tuple((key, item, _contents(item, depth - 1)) for key, item in pairs))
-    if depth == 0 or _immutable(value) or callable(value):  # a function of a library: its identity
+        return _Items(tuple((key, item, _contents(item, depth - 1, library, within)) for key, item in pairs))
+    if _immutable(value) or callable(value):  # a function of a library: its identity
         return _IMMUTABLE
-    return _object_contents(value, depth)
+    library = library or _of_a_library(value)
+    if depth == 0:
+        if library or not _attributes_of(value):
+            return _IMMUTABLE
+        raise TooDeep
+    return _object_contents(value, depth, library, within)
 
 
-def _object_contents(value: Any, depth: int = _DEPTH) -> Any:
+def _of_a_library(value: Any) -> bool:
+    """Whether an object's class was written in the standard library or an installed package."""
+    module = sys.modules.get(type(value).__module__)
+    path = getattr(module, "__file__", None)
+    return path is not None and os.path.abspath(path).startswith(_LIBRARIES)
+
+
+def _object_contents(value: Any, depth: int = _DEPTH, library: bool = False, within: tuple[int, ...] = ()) -> Any:
     """An object's attributes (self.w, cfg.scale): each held and a copy of its contents."""
     attributes = _attributes_of(value)
     if attributes is None:
         return _IMMUTABLE
-    return _Attributes({name: (held, _contents(held, depth - 1)) for name, held in attributes.items()})
+    library, within = library or _of_a_library(value), (*within, id(value))
+    return _Attributes({name: (held, _contents(held, depth - 1, library, within)) for name, held in attributes.items()})
 
 
 def _immutable(value: Any) -> bool:

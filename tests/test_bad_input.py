@@ -605,3 +605,16 @@ def test_an_inf_in_data_not_differentiated_by_is_said_plainly():
     with pytest.raises(diffstudy.DomainError, match="overflow") as overflowed:
         diffstudy.grad(lambda w, d: np.sum(w * d) * 1e300)(np.ones(2), np.array([1e10, 1.0]))
     assert "argument" not in str(overflowed.value)
+
+
+def test_an_inf_in_data_f_reads_is_named_as_a_possible_cause_by_the_tape_and_the_code():
+    import numpy as np
+
+    data = np.array([[np.inf, 1.0], [1.0, 1.0]])  # inf · 0 is nan: numpy's "invalid value", nothing overflowed
+
+    def f(w):
+        return np.sum(np.tanh(data @ w))
+
+    for gradient in (diffstudy.grad(f), diffstudy.jit(diffstudy.grad(f))):
+        with pytest.raises(diffstudy.DomainError, match=r"invalid value .* or an array f reads holds one\)$"):
+            gradient(np.array([0.0, 1.0]))

@@ -4,6 +4,7 @@ to the tape with a warning. Each expected value here is the tape's own, ds.grad 
 
 import functools
 import gc
+import logging
 import math
 import types
 import warnings
@@ -383,3 +384,40 @@ def test_an_inf_or_nan_given_is_decided_as_the_tape_and_f_decide_it():
     for xs in ([math.inf, 0.25], (0.5, math.nan)):
         assert _outcome(by_y, xs, 2.0) == _outcome(ds.grad(g, argnums=1), xs, 2.0)
     assert ds.jit(lambda x: x * 2.0)(math.inf) == math.inf  # f's own result, as f gives it
+
+
+def test_an_array_rebound_four_levels_down_is_noticed_and_one_deeper_than_five_leaves_f_to_the_tape():
+    w = np.array([1.0, 2.0, 3.0])
+    nested = {"a": {"b": {"c": {"d": np.ones(3)}}}}
+    layers = types.SimpleNamespace(a=types.SimpleNamespace(b=types.SimpleNamespace(c=types.SimpleNamespace())))
+    layers.a.b.c.d = np.ones(3)
+    for f, rebind in (
+        (lambda x: np.sum(x * nested["a"]["b"]["c"]["d"]), lambda: nested["a"]["b"]["c"].update(d=np.full(3, 9.0))),
+        (lambda x: np.sum(x * layers.a.b.c.d), lambda: setattr(layers.a.b.c, "d", np.full(3, 9.0))),
+    ):
+        compiled_gradient = ds.jit(ds.grad(f))
+        assert compiled_gradient(w).tolist() == [1.0] * 3
+        rebind()
+        assert compiled_gradient(w).tolist() == ds.grad(f)(w).tolist() == [9.0] * 3  # (by hand: d)
+    deep = {"a": {"b": {"c": {"d": {"e": {"f": np.ones(3)}}}}}}
+    compiled_gradient = ds.jit(ds.grad(lambda x: np.sum(x * deep["a"]["b"]["c"]["d"]["e"]["f"])))
+    with pytest.warns(ds.JitWarning, match="f reads deep, which holds items or attributes more than 5 levels deep"):
+        assert compiled_gradient(w).tolist() == [1.0] * 3
+    deep["a"]["b"]["c"]["d"]["e"]["f"] = np.full(3, 7.0)
+    assert compiled_gradient(w).tolist() == [7.0] * 3  # (the tape's, at every call)
+
+
+def test_a_logger_f_reads_and_a_dict_holding_itself_keep_f_compiled():
+    log = logging.getLogger("diffstudy.test")
+    registry = {"scale": 2.0}
+    registry["itself"] = registry
+
+    def f(x):
+        log.debug("called")
+        return registry["scale"] * np.sum(x * x)
+
+    compiled_gradient = ds.jit(ds.grad(f))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no JitWarning: the logger's depths are the library's own
+        assert compiled_gradient(np.ones(2)).tolist() == [4.0, 4.0]
+    assert compiled_gradient.last is not None and compiled_gradient.traces == 1

@@ -289,6 +289,17 @@ def test_the_gradient_of_tanh_on_an_array_is_sech_squared_in_each_of_its_ranges(
     assert ds.jit(ds.grad(lambda v: np.sum(np.tanh(v))))(x).tobytes() == gradient.tobytes()
 
 
+def test_the_gradient_of_tanh_on_an_array_reaching_the_float_range_is_0_there_as_for_a_number():
+    # −2|x| would overflow past 9e307: the rule holds |x| at 400, where sech² is 0 in floats already
+    x = np.array([9e307, -1.7e308, 30.0, -300.0])
+    gradient = ds.grad(lambda v: np.sum(np.tanh(v)))(x)
+    with mpmath.workdps(50):
+        exact = [float(mpmath.sech(mpmath.mpf(v)) ** 2) for v in x]
+    assert gradient == pytest.approx(exact, rel=1e-14, abs=0) and exact[:2] == [0.0, 0.0]
+    assert [float(ds.grad(np.tanh)(v)) for v in x] == gradient.tolist()  # (numbers: the same rule)
+    assert ds.jit(ds.grad(lambda v: np.sum(np.tanh(v))))(x).tobytes() == gradient.tobytes()
+
+
 @pytest.mark.parametrize("x", [0.3, 1.0, 25.0])
 def test_the_gradient_of_tanh_of_a_0_d_array(x):
     with mpmath.workdps(50):

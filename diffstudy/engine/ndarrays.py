@@ -92,7 +92,9 @@ def numpy_errors_explained() -> Iterator[None]:
         try:
             yield
         except FloatingPointError as error:
-            raise DomainError(f"an array operation: {error} (a float overflowed to inf or nan)") from None
+            raise DomainError(
+                f"an array operation: {error} (a float overflowed to inf or nan, or an array f reads holds one)"
+            ) from None
         except ValueError as error:
             if not str(error).startswith("setting an array element with a sequence"):
                 raise

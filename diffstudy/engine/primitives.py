@@ -694,8 +694,8 @@ def _sech_squared(x: Any, out: Any) -> Any:
         if 0.5 <= size <= 20:
             c = np.cosh(x)
             return np.divide(1, np.multiply(c, c, out=c), out=c)
-        if size > 20:
-            e = np.exp(np.multiply(-2, np.abs(x)))
+        if size > 20:  # (|x| held at 400: exp(−800) is 0 as exp(−2|x|) is past 373, and −2|x| cannot overflow)
+            e = np.exp(np.multiply(-2, np.minimum(np.abs(x), 400.0)))
             square = np.add(1, e)
             np.multiply(square, square, out=square)
             return np.divide(np.multiply(4, e, out=e), square, out=e)
