@@ -235,6 +235,12 @@ class Program:
             self.seen = watched.read_by(f) + [read for read in constants if read is not None]
         except watched.TooDeep as too_deep:
             raise Unfollowable(str(too_deep)) from None
+        if self.source.bounded_by and not watched.compared_in_full(self.seen, self.source.bounded_by):
+            # a constant no call compares (an array made in a cache f calls): its bound could go stale
+            self.source = generate.write(
+                self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit, wanted=wanted, bounds=False
+            )
+            self.function = generate.build(self.source)
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):

@@ -202,6 +202,30 @@ def unchanged(reads: list[Read]) -> bool:
     return True
 
 
+def compared_in_full(reads: list[Read], arrays: tuple[Any, ...]) -> bool:
+    """Whether every array of ``arrays`` lies in the memory of an array whose contents
+    :func:`unchanged` compares at every call (one of them, or a view of one laid out in one
+    block): a change to it is noticed."""
+    compared: list[np.ndarray] = []
+    stack: list[tuple[Any, Any]] = [(read.value, read.kept) for read in reads]
+    while stack:
+        value, kept = stack.pop()
+        if isinstance(kept, np.ndarray) and isinstance(value, np.ndarray):
+            compared.append(value)
+        elif isinstance(kept, _Items):
+            stack.extend((item, contents) for _, item, contents in kept.items)
+        elif isinstance(kept, _Attributes):
+            stack.extend(kept.values())
+    spans = [_byte_bounds(a) for a in compared if a.flags.c_contiguous or a.flags.f_contiguous]
+    return all(any(low <= _byte_bounds(a)[0] and _byte_bounds(a)[1] <= high for low, high in spans) for a in arrays)
+
+
+try:
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds  # numpy ≥ 2
+except ImportError:  # numpy 1
+    _byte_bounds = np.byte_bounds
+
+
 def argument(name: str, value: Any) -> Read | None:
     """A constant argument of the trace as a thing f reads, if it could change in place (a list
     of ints, an object with attributes); None for one that cannot (a number, a string)."""

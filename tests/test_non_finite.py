@@ -322,3 +322,50 @@ def test_a_long_program_is_searched_for_arrays_that_show_an_input_within_a_bound
         assert got.tobytes() == want.tobytes()
     assert "_sum = " in compiled.source  # u's check: the sum of an array of 256 made from it, u @ data[0]
     assert sum(k - 3 for k in walked) <= generate._SHOWN_WALK and len(walked) < 300  # (of 1,200 arrays)
+
+
+def test_a_bound_is_taken_only_from_a_constant_compared_at_every_call():
+    # A constant f gets from a cache is not watched: changed in place, a bound taken from it when
+    # traced would be stale, so its product's adjoint is summed, and the tape's error comes back.
+    import functools
+
+    @functools.cache
+    def weights():
+        return np.random.default_rng(7).normal(size=(128, 784))
+
+    def f(x, s):
+        return np.sum(np.sin(weights() @ x) * s)
+
+    x = np.random.default_rng(8).normal(size=(784, 256))
+    compiled = ds.jit(ds.grad(f))
+    compiled(x, np.ones((128, 256)))
+    assert "_largest(" not in compiled.source and 'np.einsum("ij->", x_bar)' in compiled.source
+    weights()[:, 700] = 1e300  # in place, as no watched global shows
+    s = np.ones((128, 256))
+    s[:, 9] = 1e10
+    with pytest.raises(ds.DiffstudyError) as by_the_tape:
+        ds.grad(f)(x * 1e-301, s)
+    with pytest.raises(ds.DiffstudyError) as by_the_code:
+        compiled(x * 1e-301, s)
+    assert str(by_the_code.value) == str(by_the_tape.value)
+    data = np.random.default_rng(7).normal(size=(128, 784))  # the same constant, a closure's: watched, bounded
+    compiled = ds.jit(ds.grad(lambda x, s: np.sum(np.sin(data @ x) * s)))
+    compiled(x, np.ones((128, 256)))
+    assert "_largest(" in compiled.source
+
+
+def test_writing_the_checks_keeps_to_itself_under_the_users_float_error_setting():
+    # |C|ᵀ @ 1 and C's row sums pass the float range while the code is written: no warning, no
+    # error, one trace, the tape's gradient
+    d = np.random.default_rng(9).normal(size=(64, 300)) * 1e307
+
+    def f(w, s):
+        return np.sum(np.sin(d @ w.T) * s)
+
+    w = np.random.default_rng(10).normal(size=(128, 300)) * 1e-308
+    compiled = ds.jit(ds.grad(f))
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        for _ in range(3):
+            assert compiled(w, 1e-10).tobytes() == ds.grad(f)(w, 1e-10).tobytes()
+    assert compiled.traces == 1

@@ -295,6 +295,7 @@ class Source:
     namespace: dict[str, Any] = field(default_factory=dict)
     function: str = "generated"
     derivatives_checked: bool = False  # the code itself raises where an adjoint is inf or nan
+    bounded_by: tuple[Any, ...] = ()  # constant arrays a check's bound was taken from (see _bounded_products)
 
     @property
     def statements(self) -> int:
@@ -344,6 +345,7 @@ class _Writer:
         self.has_input_bars = False
         self.input_bars = input_bars  # the inputs' adjoints are the entries of a list, _input_bars (INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
+        self.bounded_by: list[Any] = []  # constant arrays a check's bound was taken from
         self._hidden: list[int] | None = None
 
     def constant(self, x: Any, hint: str = "c") -> str:
@@ -815,6 +817,7 @@ def write(
     unit_seed: bool = False,
     wanted: Sequence[int] | None = None,
     roll: bool = True,
+    bounds: bool = True,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -832,7 +835,9 @@ def write(
     argument). With ``wanted`` (reverse mode) only the adjoints of those inputs are computed, and
     of what depends on them; the others are returned as None (a data array's adjoint is not made).
     With ``roll`` (and ``compact``, on floats, in reverse mode) a long loop of scalar code is
-    written as a loop (see :mod:`.rolled`).
+    written as a loop (see :mod:`.rolled`). With ``bounds`` an adjoint a product with a constant
+    made may be checked by a bound taken from the constant (see :func:`_bounded_products`): for
+    a caller that compares the constant's contents at every call.
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -892,12 +897,12 @@ def write(
         try:
             derivatives = _backward(writer, script, seeds, compact, reaches, live)
         except rolled.NotRolled:  # an adjoint a loop begins with may be nothing: written out instead
-            return write(script, mode, name, floats, compact, doc, unit_seed, wanted, roll=False)
+            return write(script, mode, name, floats, compact, doc, unit_seed, wanted, roll=False, bounds=bounds)
     else:
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        sums = _checked_sums(writer, script, derivatives, unit_seed, wanted)
+        sums = _checked_sums(writer, script, derivatives, unit_seed, wanted, bounds)
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         # (an array input of f that no array operation read, as in a constant f: checked as the tape checks it)
@@ -950,7 +955,7 @@ def write(
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
         lines = [*lines[:2], f"    {RAISING}", *body]
-    return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
+    return Source("\n".join(lines) + "\n", writer.namespace, name, checked, tuple(writer.bounded_by))
 
 
 # Entries of the tape (inputs and operations) from which scalar float code takes its inputs as
@@ -1458,7 +1463,12 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
 
 
 def _checked_sums(
-    writer: _Writer, script: Script, derivatives: Sequence[str], unit_seed: bool, wanted: Sequence[int] | None
+    writer: _Writer,
+    script: Script,
+    derivatives: Sequence[str],
+    unit_seed: bool,
+    wanted: Sequence[int] | None,
+    bounds: bool = True,
 ) -> list[str]:
     """What numpy code checks for inf and nan besides its values, one sum per array: the inputs
     differentiated by (the tape refuses an inf or nan there, which exp(−inf) = 0 would hide) and
@@ -1480,7 +1490,7 @@ def _checked_sums(
     if chosen == list(range(n)) and non_finite.finite_from_finite_inputs(recording):
         adjoints = [(d, i) for d, i in adjoints if not np.ndim(tape[i][1])]
     shown = _shown_by_arrays_made(writer, script, chosen)
-    bounded = _bounded_products(writer, adjoints)
+    bounded = _bounded_products(writer, adjoints) if bounds else {}
     inputs = dict.fromkeys(shown[i] if i in shown else summed(script.names[i], i) for i in chosen)
     return [*inputs, *(bounded[d] if d in bounded else summed(d, i) for d, i in adjoints)]
 
@@ -1546,7 +1556,9 @@ def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> d
     threads do with float errors. max|A| is taken on the line after the product, where A holds what
     the product read: two reductions of A (its maximum, its minimum) instead of a sum over the
     product, six times as many numbers for the network's first layer. Where the bound overflows,
-    the check fails and the tape decides, as for any other failed check."""
+    the check fails and the tape decides, as for any other failed check. The bound holds while C
+    holds what it held here: the constants are kept in ``writer.bounded_by`` for the caller to
+    compare at every call (``compiled`` writes the code without bounds where it does not)."""
     lines = writer.lines
     defined: dict[str, int] = {}  # a name → the one line that gives it its array, where only one does
     mentions: Counter[str] = Counter()  # lines that name it
@@ -1585,12 +1597,14 @@ def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> d
             and np.isfinite(constant).all()
         ):
             continue
-        bound = 2 * float(np.max(np.add.reduce(np.abs(constant), axis=1 if on_the_left else 0)))
+        with np.errstate(all="ignore"):  # (the user's setting aside: a sum past the float range is inf)
+            bound = 2 * float(np.max(np.add.reduce(np.abs(constant), axis=1 if on_the_left else 0)))
         if not math.isfinite(bound):  # (a constant so large that any A would fail it: the sum instead)
             continue
         largest = f"_{name}_largest"
         inserted.append((i, f"    {largest} = _largest({other}) * {bound!r}"))
         bounded[name] = largest
+        writer.bounded_by.append(constant)
     for i, line in sorted(inserted, reverse=True):
         lines.insert(i + 1, line)
     return bounded

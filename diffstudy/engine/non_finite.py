@@ -94,7 +94,8 @@ def shown_at(recording: Recording, k: int, through_products: bool = True) -> set
                 continue
             elif entry.primitive not in _CARRIED:  # entry by entry: broadcast back, as the adjoint is
                 linear_map = Scale(1.0, np.shape(tape[index][1]), np.shape(entry.value))
-            term = np.greater(pull(None, linear_map, seen), 0).astype(float)
+            with np.errstate(all="ignore"):  # (|C|ᵀ @ 1 past the float range is inf: reached all the same)
+                term = np.greater(pull(None, linear_map, seen), 0).astype(float)
             reached[index] = term if index not in reached else reached[index] + term
     return {i for i in range(n) if i in reached and np.all(reached[i])}  # every entry of the input
 
