@@ -225,22 +225,23 @@ class Program:
         self.differentiated = [leaf for i in self.chosen for leaf in spans[i]]  # in argnums' order, (1, 0) too
         unit = transform.kind in ("grad", "value_and_grad")  # seeded with 1 at every call
         wanted = self.differentiated if mode == "reverse" else None  # a data array's adjoint is not made
-        self.source = generate.write(
-            self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit, wanted=wanted
-        )
-        self.function = generate.build(self.source)
         given = [*((f"argument {i}", a) for i, a in enumerate(args) if i not in self.inputs), *kwargs.items()]
         try:
             constants = [watched.argument(name, a) for name, a in given]  # a list of ints, an object: changed?
             self.seen = watched.read_by(f) + [read for read in constants if read is not None]
         except watched.TooDeep as too_deep:
             raise Unfollowable(str(too_deep)) from None
-        if self.source.bounded_by and not watched.compared_in_full(self.seen, self.source.bounded_by):
-            # a constant no call compares (an array made in a cache f calls): its bound could go stale
-            self.source = generate.write(
-                self.script, mode, name, floats=self.floats, compact=True, unit_seed=unit, wanted=wanted, bounds=False
-            )
-            self.function = generate.build(self.source)
+        self.source = generate.write(
+            self.script,
+            mode,
+            name,
+            floats=self.floats,
+            compact=True,
+            unit_seed=unit,
+            wanted=wanted,
+            compared=lambda constant: watched.compared_in_full(self.seen, (constant,)),
+        )
+        self.function = generate.build(self.source)
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):

@@ -295,7 +295,6 @@ class Source:
     namespace: dict[str, Any] = field(default_factory=dict)
     function: str = "generated"
     derivatives_checked: bool = False  # the code itself raises where an adjoint is inf or nan
-    bounded_by: tuple[Any, ...] = ()  # constant arrays a check's bound was taken from (see _bounded_products)
 
     @property
     def statements(self) -> int:
@@ -345,7 +344,6 @@ class _Writer:
         self.has_input_bars = False
         self.input_bars = input_bars  # the inputs' adjoints are the entries of a list, _input_bars (INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
-        self.bounded_by: list[Any] = []  # constant arrays a check's bound was taken from
         self._hidden: list[int] | None = None
 
     def constant(self, x: Any, hint: str = "c") -> str:
@@ -817,7 +815,7 @@ def write(
     unit_seed: bool = False,
     wanted: Sequence[int] | None = None,
     roll: bool = True,
-    bounds: bool = True,
+    compared: Callable[[Any], bool] | None = None,
 ) -> Source:
     """The source of f and its derivative: ``mode`` "value" writes ``name(*inputs)`` → (outputs, ())
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
@@ -835,9 +833,9 @@ def write(
     argument). With ``wanted`` (reverse mode) only the adjoints of those inputs are computed, and
     of what depends on them; the others are returned as None (a data array's adjoint is not made).
     With ``roll`` (and ``compact``, on floats, in reverse mode) a long loop of scalar code is
-    written as a loop (see :mod:`.rolled`). With ``bounds`` an adjoint a product with a constant
-    made may be checked by a bound taken from the constant (see :func:`_bounded_products`): for
-    a caller that compares the constant's contents at every call.
+    written as a loop (see :mod:`.rolled`). ``compared`` says of a constant array whether the
+    caller compares its contents at every call: an adjoint a product with such a constant made is
+    checked by a bound taken from it (see :func:`_bounded_products`).
 
     Raises:
         TooLarge: more operations than :data:`LIMIT`.
@@ -897,12 +895,12 @@ def write(
         try:
             derivatives = _backward(writer, script, seeds, compact, reaches, live)
         except rolled.NotRolled:  # an adjoint a loop begins with may be nothing: written out instead
-            return write(script, mode, name, floats, compact, doc, unit_seed, wanted, roll=False, bounds=bounds)
+            return write(script, mode, name, floats, compact, doc, unit_seed, wanted, roll=False, compared=compared)
     else:
         derivatives = _tangents(writer, script)
     checked = arrays and mode == "reverse"
     if checked:  # the adjoints too, here, under numpy's errors raised: one sum of each array
-        sums = _checked_sums(writer, script, derivatives, unit_seed, wanted, bounds)
+        sums = _checked_sums(writer, script, derivatives, unit_seed, wanted, compared)
         writer.check_finite([*_numbers_among(writer, numbers), *sums])
     elif floats:  # the derivatives returned are checked by the caller, in one sum (see compiled.Program)
         # (an array input of f that no array operation read, as in a constant f: checked as the tape checks it)
@@ -955,7 +953,7 @@ def write(
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
         lines = [*lines[:2], f"    {RAISING}", *body]
-    return Source("\n".join(lines) + "\n", writer.namespace, name, checked, tuple(writer.bounded_by))
+    return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
 
 
 # Entries of the tape (inputs and operations) from which scalar float code takes its inputs as
@@ -1468,7 +1466,7 @@ def _checked_sums(
     derivatives: Sequence[str],
     unit_seed: bool,
     wanted: Sequence[int] | None,
-    bounds: bool = True,
+    compared: Callable[[Any], bool] | None = None,
 ) -> list[str]:
     """What numpy code checks for inf and nan besides its values, one sum per array: the inputs
     differentiated by (the tape refuses an inf or nan there, which exp(−inf) = 0 would hide) and
@@ -1490,7 +1488,7 @@ def _checked_sums(
     if chosen == list(range(n)) and non_finite.finite_from_finite_inputs(recording):
         adjoints = [(d, i) for d, i in adjoints if not np.ndim(tape[i][1])]
     shown = _shown_by_arrays_made(writer, script, chosen)
-    bounded = _bounded_products(writer, adjoints) if bounds else {}
+    bounded = _bounded_products(writer, adjoints, compared) if compared is not None else {}
     inputs = dict.fromkeys(shown[i] if i in shown else summed(script.names[i], i) for i in chosen)
     return [*inputs, *(bounded[d] if d in bounded else summed(d, i) for d, i in adjoints)]
 
@@ -1544,7 +1542,9 @@ _PRODUCT = re.compile(r"(\w+) = \((\w+) @ (\w+)\)")
 _PASSED = re.compile(r"(\w+) = (\w+)(?:\.transpose\(\([\d, ]*\)\)|\.reshape\(\([\d, ]*\)\))?")
 
 
-def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> dict[str, str]:
+def _bounded_products(
+    writer: _Writer, adjoints: Sequence[tuple[str, int]], compared: Callable[[Any], bool]
+) -> dict[str, str]:
     """Adjoints (of 16,384 entries or more) that a product of matrices made, one factor a constant
     C of finite floats (``v4_bar = (_c_1 @ v5_bar)``, then ``W1_bar = v4_bar.transpose((1, 0))``):
     each → a number that is finite only where the adjoint is, checked instead of the adjoint's sum.
@@ -1557,8 +1557,8 @@ def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> d
     the product read: two reductions of A (its maximum, its minimum) instead of a sum over the
     product, six times as many numbers for the network's first layer. Where the bound overflows,
     the check fails and the tape decides, as for any other failed check. The bound holds while C
-    holds what it held here: the constants are kept in ``writer.bounded_by`` for the caller to
-    compare at every call (``compiled`` writes the code without bounds where it does not)."""
+    holds what it held here: it is taken only from a constant the caller compares at every call
+    (``compared``), not from one f got out of a cache, say, which could change unseen."""
     lines = writer.lines
     defined: dict[str, int] = {}  # a name → the one line that gives it its array, where only one does
     mentions: Counter[str] = Counter()  # lines that name it
@@ -1595,6 +1595,7 @@ def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> d
             and constant.ndim == 2
             and constant.size
             and np.isfinite(constant).all()
+            and compared(constant)
         ):
             continue
         with np.errstate(all="ignore"):  # (the user's setting aside: a sum past the float range is inf)
@@ -1604,7 +1605,6 @@ def _bounded_products(writer: _Writer, adjoints: Sequence[tuple[str, int]]) -> d
         largest = f"_{name}_largest"
         inserted.append((i, f"    {largest} = _largest({other}) * {bound!r}"))
         bounded[name] = largest
-        writer.bounded_by.append(constant)
     for i, line in sorted(inserted, reverse=True):
         lines.insert(i + 1, line)
     return bounded
