@@ -112,6 +112,20 @@ def _refused_as_by_the_tape(f, compiled, x) -> None:
             assert str(by_the_code.value) == str(by_the_tape.value)
 
 
+def _refused_at(f, compiled, args, places) -> None:
+    """An inf, −inf or nan at each (argument, entry) of ``places`` in turn: the compiled gradient
+    by every argument raises the tape's error."""
+    for argument, entry in places:
+        for bad in NON_FINITE:
+            given = [a.copy() for a in args]
+            given[argument][entry] = bad
+            with pytest.raises(ds.DiffstudyError) as by_the_tape:
+                ds.grad(f, argnums=tuple(range(len(args))))(*given)
+            with pytest.raises(ds.DiffstudyError) as by_the_code:
+                compiled(*given)
+            assert str(by_the_code.value) == str(by_the_tape.value)
+
+
 def test_the_rosenbrock_gradient_checks_its_value_alone_and_still_refuses_an_inf_or_nan():
     def f(x):
         return np.sum(100 * (x[1::2] - x[::2] ** 2) ** 2 + (1 - x[::2]) ** 2)
@@ -141,15 +155,7 @@ def test_a_large_array_is_checked_by_einsums_sum_and_refused_as_the_tape_refuses
     for got, want in zip(compiled(x, m), ds.grad(f, argnums=(0, 1))(x, m)):
         assert got.tobytes() == want.tobytes()
     assert 'np.einsum("i->", x)' in compiled.source and 'np.einsum("ij->", m)' in compiled.source
-    for argument, entry in ((0, 0), (0, 12_345), (1, (99, 199)), (1, (0, 7))):
-        for bad in NON_FINITE:
-            given = [x.copy(), m.copy()]
-            given[argument][entry] = bad
-            with pytest.raises(ds.DiffstudyError) as by_the_tape:
-                ds.grad(f, argnums=(0, 1))(*given)
-            with pytest.raises(ds.DiffstudyError) as by_the_code:
-                compiled(*given)
-            assert str(by_the_code.value) == str(by_the_tape.value)
+    _refused_at(f, compiled, (x, m), ((0, 0), (0, 12_345), (1, (99, 199)), (1, (0, 7))))
     # finite entries whose sum overflows: the check cannot tell, and the tape decides (a gradient)
     huge = np.full(20_000, 1e305)
     for got, want in zip(compiled(huge, m), ds.grad(f, argnums=(0, 1))(huge, m)):
@@ -290,15 +296,7 @@ def test_an_input_is_checked_through_an_array_made_from_it_and_refused_as_the_ta
         assert got.tobytes() == want.tobytes()
     check = re.sub(r"\b_v\d+_sum\b", "made", compiled.source.split("_finite(")[1])  # an array's sum
     assert [part for part in ("made", "w", "b") if re.search(rf"\b{part}\b", check)] == summed
-    for argument, entry in ((0, (0, 0)), (0, (127, 17)), (0, (64, 199)), (1, 5)):
-        for bad in NON_FINITE:
-            given = [w.copy(), b.copy()]
-            given[argument][entry] = bad
-            with pytest.raises(ds.DiffstudyError) as by_the_tape:
-                ds.grad(f, argnums=(0, 1))(*given)
-            with pytest.raises(ds.DiffstudyError) as by_the_code:
-                compiled(*given)
-            assert str(by_the_code.value) == str(by_the_tape.value)
+    _refused_at(f, compiled, (w, b), ((0, (0, 0)), (0, (127, 17)), (0, (64, 199)), (1, 5)))
 
 
 def test_a_long_program_is_searched_for_arrays_that_show_an_input_within_a_bound(monkeypatch):
