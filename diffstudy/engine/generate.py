@@ -1474,7 +1474,8 @@ def _checked_sums(
     (see :mod:`.non_finite`): nothing, where an inf or nan in any input shows in the value; no
     adjoint, where every input is checked and finite inputs make finite adjoints. An input may be
     checked by the sum of an array made from it instead (see :func:`_shown_by_arrays_made`), an
-    adjoint by a bound (see :func:`_bounded_products`); those lines are written into the code."""
+    adjoint by a bound taken from a constant ``compared`` says is compared at every call (see
+    :func:`_bounded_products`); those lines are written into the code."""
     recording = script.recording
     tape, n = recording.tape, recording.n_inputs
 
