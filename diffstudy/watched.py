@@ -217,7 +217,8 @@ def compared_in_full(reads: list[Read], arrays: tuple[Any, ...]) -> bool:
         elif isinstance(kept, _Attributes):
             stack.extend(kept.values())
     spans = [_byte_bounds(a) for a in compared if a.flags.c_contiguous or a.flags.f_contiguous]
-    return all(any(low <= _byte_bounds(a)[0] and _byte_bounds(a)[1] <= high for low, high in spans) for a in arrays)
+    bounds = [_byte_bounds(a) for a in arrays]
+    return all(any(low <= start and end <= high for low, high in spans) for start, end in bounds)
 
 
 try:

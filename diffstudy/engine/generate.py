@@ -1509,11 +1509,7 @@ def _shown_by_arrays_made(writer: _Writer, script: Script, chosen: Sequence[int]
     large = {i for i in chosen if np.size(tape[i][1]) >= _SUMMED_BY_EINSUM}
     if not large:
         return {}
-    made_at = {}  # an array's name → the line that makes it, where one line at the function's level does
-    for i, line in enumerate(writer.lines):
-        target = line[4:].split(" = ", 1)[0] if line.startswith("    ") and not line.startswith("     ") else ""
-        if target.isidentifier():
-            made_at[target] = -1 if target in made_at else i
+    made_at = _made_once(writer.lines)
     candidates = {}  # an array's entry → the chosen inputs it shows
     walked = 0  # entries walked back over: the arrays made first are looked at, as far as this allows
     for k in range(n, len(tape)):
@@ -1561,17 +1557,8 @@ def _bounded_products(
     holds what it held here: it is taken only from a constant the caller compares at every call
     (``compared``), not from one f got out of a cache, say, which could change unseen."""
     lines = writer.lines
-    defined: dict[str, int] = {}  # a name → the one line that gives it its array, where only one does
-    mentions: Counter[str] = Counter()  # lines that name it
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if text.startswith("#"):
-            continue
-        mentions.update(set(_NAME.findall(text)))
-        target = text.split(" = ", 1)[0] if " = " in text else None
-        if target is not None and target.isidentifier():
-            top_level = line.startswith("    ") and not line.startswith("     ")
-            defined[target] = i if target not in defined and top_level else -1
+    defined = _made_once(lines)
+    mentions = Counter(name for line in lines if not line.lstrip().startswith("#") for name in set(_NAME.findall(line)))
     bounded: dict[str, str] = {}
     inserted: list[tuple[int, str]] = []
     for name, k in adjoints:  # (an adjoint's name, its input's place)
@@ -1609,6 +1596,19 @@ def _bounded_products(
     for i, line in sorted(inserted, reverse=True):
         lines.insert(i + 1, line)
     return bounded
+
+
+def _made_once(lines: list[str]) -> dict[str, int]:
+    """Each name a line assigns → that line, where one line at the function's level does and no
+    other line assigns it; -1 where more do or one inside a block does."""
+    made: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        text = line.strip()
+        target = text.split(" = ", 1)[0] if " = " in text and not text.startswith("#") else ""
+        if target.isidentifier():
+            top_level = line.startswith("    ") and not line.startswith("     ")
+            made[target] = i if target not in made and top_level else -1
+    return made
 
 
 def _largest(a: np.ndarray) -> Any:
