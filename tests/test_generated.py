@@ -584,6 +584,42 @@ def test_numpy_code_writes_into_an_array_it_made_once_nothing_else_reads_it():
     assert re.search(r"a = np\.subtract\(v1, (v\d+), out=\1\)\n +del \1\n", compiled.source), compiled.source
     assert "b_bar = np.add(b, b, out=b)\n" in compiled.source  # f's b dies in its own adjoint
     assert "out=x)" not in compiled.source
+    # the copy of x[::2] (read twice) is read last by x[::2] ** 2's adjoint term, (2 · v2) · ā: both
+    # products written into it; ā is not, as the adjoint of x[1::2] passed on holds it
+    assert re.search(r"= np\.multiply\(np\.multiply\(2, (v\d+), out=\1\), a_bar, out=\1\)\n", compiled.source)
+
+
+def _in_place(lines: list[str], size: int = 5000) -> list[str]:
+    """The body of a function of these lines, every name a vector of ``size`` floats, after
+    generate's pass that writes into arrays read for the last time."""
+    names = set(re.findall(r"[A-Za-z_]\w*", "\n".join(lines)))
+    layouts = {name: ((size,), None) for name in names}
+    return generate._reused_in_place(["def f(x):", '    """f."""', *(f"    {line}" for line in lines)], layouts)[2:]
+
+
+def test_an_array_is_written_into_where_the_last_of_its_names_reads_it_and_inside_an_operation():
+    body = [
+        "v2 = x[::2].copy()",
+        "v5 = v2",  # the same array, a second name: read for the last time on the next line
+        "t = (1 - v5)",
+        "a_bar = (t * t)",
+        "v1_bar = a_bar",
+        "v2_bar = ((2 * v2) * a_bar)",
+        "return v1_bar, v2_bar, t",
+    ]
+    # by hand: v2's array is read last by v2_bar's line, inside the product and around it; ā lives
+    # on as v1_bar and t is returned, so neither is written into; x is an input and never is
+    expected = [*body[:5], "v2_bar = np.multiply(np.multiply(2, v2, out=v2), a_bar, out=v2)", body[6]]
+    assert [line.strip() for line in _in_place(body)] == expected
+    unchanged = {
+        "the other name read after": [*body[:6], "return v1_bar, v2_bar, t, v5"],
+        "the array read twice, inside and around": [*body[:5], "v2_bar = ((2 * v2) * v2)", body[6]],
+        "a view, not a copy": ["v2 = x[::2]", *body[1:]],
+        "in a loop": [*body[:5], "for _t in range(2):", "    v2_bar = ((2 * v2) * a_bar)", body[6]],
+        "a view of it kept": [body[0], "v5 = v2[1:]", *body[2:]],
+    }
+    for why, lines in unchanged.items():
+        assert [line.strip() for line in _in_place(lines)] == [line.strip() for line in lines], why
 
 
 def test_an_array_a_view_still_reads_is_not_written_into():

@@ -945,10 +945,10 @@ def write(
             laid_out.update({f"{name}_bar": (shape, None) for name, (shape, _) in laid_out.items() if len(shape) == 1})
             lines, gathered = _index_terms_gathered(lines)
             laid_out.update({part: laid_out[first] for part, first in gathered.items() if first in laid_out})
-            lines = _reused_in_place(lines, laid_out)
             made_here = zip(script.names[n:], tape[n:])
             strided = {name for name, entry in made_here if _float_array(entry[1]) and not _contiguous_vector(entry[1])}
-            lines = _made_contiguous(lines, strided)
+            lines = _made_contiguous(lines, strided)  # (first: a copy it makes is written into after)
+            lines = _reused_in_place(lines, laid_out)
     if arrays:
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
@@ -1213,6 +1213,7 @@ def _backward(
             continue
         written_out(g)
         _, _, first, _, second, _ = entry
+        twice = _same_term_twice(writer, entry, k, g, maybe_none)  # x * x: its term computed once
         for position, index in enumerate((first, second)[: entry[0].arity]):
             if index is None or (reaches is not None and not reaches[index]):
                 continue
@@ -1257,6 +1258,20 @@ def _backward(
                 # A float times the seed of 1 is that float, to the bit: the product is left out (but
                 # not where the partial is a constant, an int such as 100, which would stay an int).
                 term = text if g in writer.ones and writer.of_floats(text) else f"{text} * {g}"
+                twice = twice and not term.isidentifier()  # (b * b's term b, seeded by 1: nothing to make)
+                if twice:  # x * x: x̄ gains x·ḡ twice; the term made once, added twice as the tape adds it
+                    if position == 0 and compact:  # one statement
+                        made = f"(_twice := {term})"
+                        sum_of = f"({old} + {made}) + _twice" if exists else f"{made} + _twice"
+                        writer.emit(f"{target} = {sum_of}")
+                        break
+                    if position == 0:
+                        doubled = "_twice" if exists else target
+                        if exists:
+                            writer.emit(f"_twice = {term}")
+                            term = "_twice"
+                    else:
+                        term = doubled
                 writer.add(target, old, "+", term, compact) if exists else writer.emit(f"{target} = {term}")
         if compact and g in shared:
             del adjoint[k]  # entry k's adjoint is used up: its register can hold another once no entry shares it
@@ -1273,6 +1288,20 @@ def _backward(
         else adjoint.get(i, f"_zero({writer.names[i]})")
         for i in range(n)
     ]
+
+
+def _same_term_twice(writer: _Writer, entry: tuple, k: int, g: str, maybe_none: set[str]) -> bool:
+    """Whether a number operation's two arguments are one variable with the same written partial
+    (x * x: x̄ gains x·ḡ twice), so the term is computed once and added twice: the tape's
+    additions in its order, one product fewer."""
+    primitive, _, first, _, second, _ = entry
+    if primitive.arity != 2 or first is None or first != second or g in maybe_none:
+        return False
+    if any(rule.__class__ is Unit for rule in primitive.partials[:2]):
+        return False
+    text_0, called_0 = writer.partial(k, 0)
+    text_1, called_1 = writer.partial(k, 1)
+    return not (called_0 or called_1) and text_0 is not None and text_0 == text_1
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -1426,15 +1455,23 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
     """Numpy code where an operation entry by entry (``t = (a * b)``, ``t = np.tanh(a)``) writes into
     the array of an argument read for the last time there (``t = np.multiply(a, b, out=a)``),
     instead of asking for new memory: fresh pages cost more than the arithmetic on large arrays.
-    Done only where the argument's array is one this code made by such an operation (not an input,
-    a view, an alias or a map's result: nothing else can hold it), ``layouts`` (float64 arrays by
-    name) says it has the result's shape and, for a matrix, the layout numpy gave the result when
-    traced (written into, the result keeps the argument's, and a later sum would add in another
-    order), and the line after deletes it. The arithmetic, and so every bit, is the same."""
+    Done only where the argument's array is one this code made by such an operation or a copy
+    (not an input, a view, a map's result: nothing else can hold it; a name given it whole,
+    ``v5 = v2``, is the same array, read last where the last of its names is), ``layouts``
+    (float64 arrays by name) says it has the result's shape and, for a matrix, the layout numpy
+    gave the result when traced (written into, the result keeps the argument's, and a later sum
+    would add in another order), and nothing reads it after. An operation inside another
+    (``(2 * v2) * a_bar``) writes there too, and the one around it after it: both into the
+    argument's array. The arithmetic, and so every bit, is the same."""
     owned: set[str] = set()  # names whose array no other name, view or caller can hold
+    aliases: dict[str, str] = {}  # a name given an owned array whole → the name that made it
     kept = list(lines)
-    if not layouts:
-        return kept
+    if not layouts or any(line.lstrip().startswith(("for ", "while ")) for line in lines):
+        return kept  # (straight-line code: a line read last is run last)
+    last: dict[str, int] = {}  # each name's last line, outside comments and deletions
+    for i, line in enumerate(lines):
+        if not line.strip().startswith(("#", "del ")):
+            last.update((name, i) for name in _NAME.findall(line))
     for i, line in enumerate(lines):
         text = line.strip()
         if not text or text.startswith(("#", "del ", '"""', "def ")) or layouts.keys().isdisjoint(_NAME.findall(text)):
@@ -1442,19 +1479,30 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
         try:
             statement = ast.parse(text).body[0]
         except SyntaxError:  # an if's line, with its body below
-            owned.difference_update(_NAME.findall(text))
+            owned.difference_update(aliases.get(name, name) for name in _NAME.findall(text))
             continue
-        _unsafe_reads(statement, owned)
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name):
+            first = aliases.get(statement.value.id, statement.value.id)
+            if isinstance(statement.targets[0], ast.Name) and first in owned:  # v5 = v2: another name
+                aliases[statement.targets[0].id] = first
+                continue
+        _unsafe_reads(statement, owned, aliases)
         if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
             continue
         target = statement.targets[0].id
         value = statement.value
         owned.discard(target)
+        aliases.pop(target, None)
         if not _fresh(value):
             continue
         owned.add(target)
-        dying = lines[i + 1].strip().removeprefix("del ").split(", ") if lines[i + 1].strip().startswith("del ") else []
-        rewritten = _into_dying(value, target, dying, owned, layouts)
+
+        def dies(name: str, here: int = i) -> bool:  # its array read for the last time here, by every name it has
+            root = aliases.get(name, name)
+            names = [root, *(other for other, made in aliases.items() if made == root)]
+            return root in owned and all(last.get(other, here) <= here for other in names)
+
+        rewritten = _into_dying(value, target, dies, aliases, layouts)
         if rewritten is not None:
             kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
     return kept
@@ -1704,25 +1752,28 @@ _ROUNDED = frozenset({"add", "subtract", "multiply", "true_divide", "divide", "n
 
 
 def _fresh(value: ast.expr) -> bool:
-    """Whether an expression makes a new array (an operation entry by entry, a product, zeros, a sum over axes)."""
+    """Whether an expression makes a new array (an operation entry by entry, a product, zeros, a
+    sum over axes, a copy)."""
     if isinstance(value, ast.BinOp) or (isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub)):
         return True
     if isinstance(value, ast.Call) and not any(k.arg == "out" for k in value.keywords):
         name = ast.unparse(value.func)
-        return name in ("np.zeros", "np.add.reduce") or name.removeprefix("np.") in _ELEMENTWISE
+        copy = isinstance(value.func, ast.Attribute) and value.func.attr == "copy" and not value.args
+        return copy or name in ("np.zeros", "np.add.reduce") or name.removeprefix("np.") in _ELEMENTWISE
     return False
 
 
-def _unsafe_reads(statement: ast.stmt, owned: set[str]) -> None:
+def _unsafe_reads(statement: ast.stmt, owned: set[str], aliases: dict[str, str]) -> None:
     """Take out of ``owned`` every name the statement reads where its array could be kept beyond
     it: as a whole value (an alias), a stored view (x[::2], np.transpose), a map's argument, a
-    returned value. An operand of arithmetic or of numpy's functions entry by entry is not kept."""
+    returned value. An operand of arithmetic or of numpy's functions entry by entry is not kept.
+    A name in ``aliases`` is read as the name that made its array."""
     stack: list[tuple[ast.AST, bool]] = [(statement, False)]
     while stack:
         node, safe = stack.pop()
         if isinstance(node, ast.Name):
             if not safe:
-                owned.discard(node.id)
+                owned.discard(aliases.get(node.id, node.id))
         elif isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             stack.extend((target.value, True) for target in targets if isinstance(target, ast.Subscript))
@@ -1739,9 +1790,31 @@ def _unsafe_reads(statement: ast.stmt, owned: set[str]) -> None:
 
 
 def _into_dying(
-    value: ast.expr, target: str, dying: list[str], owned: set[str], layouts: dict[str, tuple[tuple[int, ...], Any]]
+    value: ast.expr,
+    target: str,
+    dies: Callable[[str], bool],
+    aliases: dict[str, str],
+    layouts: dict[str, tuple[tuple[int, ...], Any]],
 ) -> str | None:
-    """``value`` written as a numpy call into the array of an argument that dies here, or None."""
+    """``value`` written as numpy calls into the array of an argument that ``dies`` here, or None.
+    The argument is named once in ``value`` (else an operation would read what another wrote)."""
+    laid_out = layouts.get(target)
+    if laid_out is None or (len(laid_out[0]) > 1 and laid_out[1] is None):
+        return None
+    roots = [aliases.get(node.id, node.id) for node in ast.walk(value) if isinstance(node, ast.Name)]
+
+    def writable(name: str, arguments: list[ast.expr]) -> bool:  # read nowhere but among these arguments
+        root = aliases.get(name, name)
+        among = sum(isinstance(a, ast.Name) and aliases.get(a.id, a.id) == root for a in arguments)
+        return layouts.get(name) == laid_out and roots.count(root) == among and dies(name)
+
+    return _written_into(value, writable)
+
+
+def _written_into(value: ast.expr, writable: Callable[[str, list[ast.expr]], bool]) -> str | None:
+    """An operation entry by entry as a numpy call into the array of an argument that is
+    ``writable``, or of an operation inside it written so (every operation between has the
+    result's shape: broadcasting only adds to a shape, and the argument's is the result's)."""
     if isinstance(value, ast.BinOp):
         if isinstance(value.op, ast.Pow) and isinstance(value.right, ast.Constant) and value.right.value == 2:
             function, arguments = "square", [value.left]  # what numpy computes for x ** 2
@@ -1749,7 +1822,7 @@ def _into_dying(
             function, arguments = _UFUNCS_OF[type(value.op)], [value.left, value.right]
         else:
             return None
-    elif isinstance(value, ast.UnaryOp):
+    elif isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
         function, arguments = "negative", [value.operand]
     elif (
         isinstance(value, ast.Call)
@@ -1759,18 +1832,16 @@ def _into_dying(
         function, arguments = ast.unparse(value.func).removeprefix("np."), value.args
     else:
         return None
-    laid_out = layouts.get(target)
-    if laid_out is None or (len(laid_out[0]) > 1 and laid_out[1] is None):
-        return None
+    texts = [ast.unparse(a) for a in arguments]
     for argument in arguments:
-        if (
-            isinstance(argument, ast.Name)
-            and argument.id in dying
-            and argument.id in owned
-            and layouts.get(argument.id) == laid_out
-        ):
-            texts = ", ".join(ast.unparse(a) for a in arguments)
-            return f"np.{function}({texts}, out={argument.id})"
+        if isinstance(argument, ast.Name) and writable(argument.id, arguments):
+            return f"np.{function}({', '.join(texts)}, out={argument.id})"
+    for position, argument in enumerate(arguments):
+        inner = None if isinstance(argument, ast.Name) else _written_into(argument, writable)
+        if inner is not None:
+            out = inner.rsplit("out=", 1)[1].removesuffix(")")
+            texts[position] = inner
+            return f"np.{function}({', '.join(texts)}, out={out})"
     return None
 
 
