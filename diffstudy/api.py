@@ -30,10 +30,9 @@ import numpy as np
 
 from .engine import forward, reverse
 from .engine.active import Active, plain
-from .engine.counting import overflow
 from .engine.ndarrays import numpy_errors_explained, object_array
-from .engine.primitives import shown
-from .engine.trees import Structure, flatten, size_of, unflatten
+from .engine.primitives import overflow, shown
+from .engine.trees import Structure, flatten, place_of, size_of, unflatten
 from .errors import ArgumentError, CaseError, DomainError, NotFinite
 
 ArgNums = int | Sequence[int]
@@ -100,8 +99,11 @@ class _Split:
             self.leaves += leaves
         bad = _first_not_finite_leaf(self.leaves)
         if bad is not None:
-            argument = self.chosen[int(np.searchsorted(np.cumsum(self.counts), bad[0], side="right"))]
-            raise NotFinite(f"argument {argument}: {bad[1]} is not a finite number")
+            k = int(np.searchsorted(np.cumsum(self.counts), bad[0], side="right"))
+            place = place_of(self.structures[k], bad[0] - sum(self.counts[:k]), _entry_not_finite(self.leaves[bad[0]]))
+            raise NotFinite(
+                f"argument {self.chosen[k]}{f' at {place}' if place else ''}: {bad[1]} is not a finite number"
+            )
         self.dtypes = _derivative_dtypes([args[i] for i in self.chosen])
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
@@ -292,6 +294,17 @@ def _first_not_finite(value: Any) -> float | None:
     if isinstance(value, np.floating):
         return None if np.isfinite(value) else float(value)
     return None
+
+
+def _entry_not_finite(leaf: Any) -> tuple[int, ...]:
+    """The index of the first entry of an array leaf that is inf or nan; () for a number."""
+    if not isinstance(leaf, np.ndarray) or not leaf.ndim:
+        return ()
+    for index in np.ndindex(leaf.shape) if leaf.dtype == object else ():
+        if _first_not_finite(leaf[index]) is not None:
+            return tuple(int(i) for i in index)
+    wrong = np.argwhere(~np.isfinite(leaf)) if leaf.dtype.kind in "fc" else ()
+    return tuple(int(i) for i in wrong[0]) if len(wrong) else ()
 
 
 def _first_not_finite_leaf(leaves: Sequence[Any]) -> tuple[int, float] | None:

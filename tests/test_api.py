@@ -203,10 +203,20 @@ def test_a_list_of_entries_of_an_array_input_is_an_array_as_a_list_of_numbers_is
 def test_an_argument_that_is_not_finite_is_named_as_such_not_as_an_overflow():
     with pytest.raises(CaseError, match="^argument 0: nan is not a finite number$"):
         ds.grad(lambda x: x * x)(float("nan"))
-    with pytest.raises(CaseError, match="^argument 1: inf is not a finite number$"):
+    with pytest.raises(CaseError, match=r"^argument 1 at \[1\]: inf is not a finite number$"):
         ds.grad(lambda x, y: x * y, argnums=1)(1.0, [2.0, float("inf")])
-    with pytest.raises(CaseError, match="^argument 0: -inf is not a finite number$"):
+    with pytest.raises(CaseError, match=r"^argument 0 at \[1\]: -inf is not a finite number$"):
         ds.jacfwd(np.sin)(np.array([1.0, -np.inf]))
+    # the place as an index reaches it, by hand: a dict's key, a list's position, an array's entry
+    params = {"w": [np.ones(2), np.array([[1.0, 2.0], [3.0, np.nan]])], "b": 1.0}
+    for gradient in (
+        ds.grad(lambda p: np.sum(p["w"][1]) * p["b"]),
+        ds.jit(ds.grad(lambda p: np.sum(p["w"][1]) * p["b"])),
+    ):
+        with pytest.raises(CaseError, match=r"^argument 0 at \['w'\]\[1\]\[1, 1\]: nan is not a finite number$"):
+            gradient(params)
+    with pytest.raises(CaseError, match=r"^argument 0 at \['b'\]: -inf is not a finite number$"):
+        ds.grad(lambda p: p["a"] * p["b"])({"a": 1.0, "b": -np.inf})
     with pytest.raises(CaseError, match="^the tangents: nan is not a finite number$"):
         ds.jvp(lambda x: x * x, (1.0,), (float("nan"),))
     with pytest.raises(CaseError, match="^the cotangent: nan is not a finite number$"):

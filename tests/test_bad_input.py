@@ -7,6 +7,7 @@ import re
 import time
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import diffstudy
@@ -618,3 +619,52 @@ def test_an_inf_in_data_f_reads_is_named_as_a_possible_cause_by_the_tape_and_the
     for gradient in (diffstudy.grad(f), diffstudy.jit(diffstudy.grad(f))):
         with pytest.raises(diffstudy.DomainError, match=r"invalid value .* or an array f reads holds one\)$"):
             gradient(np.array([0.0, 1.0]))
+
+
+# An array operation entry by entry whose entry is not finite, and what the number rule says of
+# that entry's operands, found by hand (the first entry in numpy's order; shapes as numpy gives them)
+ENTRIES_NOT_FINITE = {
+    "a product's": (
+        lambda x: np.sum(x[:3] * x[:3]),
+        [1.0, 1e200, 1e200, 1.0],
+        r"mul of arrays \(3,\) and \(3,\): at entry \(1,\), mul of 1e\+200 and 1e\+200 overflows a float",
+    ),
+    "broadcast": (
+        lambda x: np.sum(x[:, None] * x[None, :]),
+        [1.0, 1e200],
+        r"mul of arrays \(2, 1\) and \(1, 2\): at entry \(1, 1\), mul of 1e\+200 and 1e\+200 overflows a float",
+    ),
+    "exp's": (
+        lambda x: np.sum(np.exp(x)),
+        [1.0, 800.0],
+        r"exp of arrays \(2,\): at entry \(1,\), exp\(800\.0\) overflows",
+    ),
+    "a division's": (
+        lambda x: np.sum(x / (x - 1.0)),
+        [2.0, 1.0],
+        r"div of arrays \(2,\) and \(2,\): at entry \(1,\), division by zero \(1\.0 / 0",
+    ),
+    "a power's": (
+        lambda x: np.sum(x**400.0),
+        [2.0, 10.0],
+        r"pow of arrays \(2,\) and \(\): at entry \(1,\), 10\.0 \*\* 400",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ENTRIES_NOT_FINITE)
+def test_an_array_operation_that_overflows_names_its_shapes_the_entry_and_its_operands(name):
+    import numpy as np
+
+    f, at, said = ENTRIES_NOT_FINITE[name]
+    for gradient in (diffstudy.grad(f), diffstudy.jit(diffstudy.grad(f)), diffstudy.jit(diffstudy.jacfwd(f))):
+        with pytest.raises(diffstudy.DomainError, match=f"^{said}"):
+            gradient(np.array(at))
+
+
+def test_an_array_operation_not_entry_by_entry_that_overflows_says_numpys_word():
+    import numpy as np
+
+    for gradient in (diffstudy.grad(lambda x: x @ x), diffstudy.jit(diffstudy.grad(lambda x: x @ x))):
+        with pytest.raises(diffstudy.DomainError, match=r"^matmul of arrays \(2,\) and \(2,\): overflow encountered"):
+            gradient(np.array([1e200, 1.0]))

@@ -492,6 +492,41 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
     except ValueError as error:  # numpy's word on shapes that do not fit
         shapes = " and ".join(str(shape_of(a)) for a in args)
         raise ShapeError(f"{primitive.name} of shapes {shapes}: {error}") from None
+    except FloatingPointError as error:  # numpy's, raised where an entry became inf or nan
+        raise _float_error(primitive, args, params, error) from None
+
+
+def _float_error(primitive: ArrayPrimitive, args: Sequence[Any], params: Params, error: Exception) -> DomainError:
+    """numpy's float error in an array operation, said as the number rule says it: the operation,
+    its shapes and, for one entry by entry, the first entry that is not finite and the rule's own
+    word on its operands (``mul of arrays (3,) and (3,): at entry (0,), mul of 1e+200 and 1e+200
+    overflows a float``)."""
+    what = f"{primitive.name} of arrays {' and '.join(str(shape_of(a)) for a in args)}"
+    ufunc = getattr(primitive.scalar, "ufunc", None)
+    values = [np.asarray(plain(a)) for a in args]
+    if ufunc is not None and all(v.dtype.kind in "biuf" for v in values):
+        with np.errstate(all="ignore"):
+            broadcast = np.broadcast_arrays(*values)
+            wrong = np.argwhere(~np.isfinite(ufunc(*broadcast)))
+        if len(wrong):
+            at = tuple(int(i) for i in wrong[0])
+            said = _said_by_the_rule(primitive.scalar, [float(v[at]) for v in broadcast])
+            if said is not None:
+                return DomainError(f"{what}: at entry {at}, {said}")
+    return DomainError(f"{what}: {error} (a float overflowed to inf or nan, or an array f reads holds one)")
+
+
+def _said_by_the_rule(p: Primitive, operands: list[float]) -> str | None:
+    """What the number rule ``p`` says of these floats where its result is not finite, or None."""
+    try:
+        result = p.evaluate(*operands)
+    except DomainError as error:  # a domain's word (log of zero) or an overflow's
+        return str(error)
+    except (ArithmeticError, ValueError):  # Python's own (1e200 ** 2)
+        return str(scalar.overflow(p.name, *operands))
+    if isinstance(result, float) and result - result != 0:  # an operator's inf, which Python says nothing of
+        return str(scalar.overflow(p.name, *operands))
+    return None
 
 
 # ---------------------------------------------------------------- elementwise: the scalar table

@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DomainError
 from . import array_primitives, float_range
 from .active import Active, ActiveArray, constant_like, install_operators, operate
-from .primitives import Primitive, shown
+from .primitives import Primitive, overflow
 
 
 class Tally(Counter):
@@ -69,16 +68,6 @@ class Counting(Active):
 
     def lifted(self) -> CountingArray:
         return CountingArray(self.value, self.tally)
-
-
-def overflow(name: str, *args: Any) -> DomainError:
-    """The error of an operation ``name`` of ``args`` whose float result overflowed:
-    the one message of the rule every path keeps (counting numbers, dual numbers, the tape)."""
-    given = next((v for v in args if isinstance(v, float) and v - v != 0), None)
-    operands = " and ".join(map(shown, args))
-    if given is not None:  # inf or nan came in (a constant of the program's): nothing overflowed here
-        return DomainError(f"{name} of {operands}: {shown(given)} is not a finite number")
-    return DomainError(f"{name} of {operands} overflows a float")
 
 
 def _in_range(result: Any, primitive: Primitive, *args: Any) -> Any:

@@ -23,9 +23,8 @@ from typing import Any
 from ..errors import NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
-from .counting import overflow
 from .levels import next_level, note_nested
-from .primitives import Argument, Primitive, accumulate
+from .primitives import Argument, Primitive, accumulate, overflow
 from .trees import directions, entries, flat_entries, is_array, outputs_of
 
 _SCALARS = frozenset({float, Fraction})

@@ -267,6 +267,16 @@ def shown(x: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "…"
 
 
+def overflow(name: str, *args: Any) -> DomainError:
+    """The error of an operation ``name`` of ``args`` whose float result overflowed:
+    the one message of the rule every path keeps (counting numbers, dual numbers, the tape)."""
+    given = next((v for v in args if isinstance(v, float) and v - v != 0), None)
+    operands = " and ".join(map(shown, args))
+    if given is not None:  # inf or nan came in (a constant of the program's): nothing overflowed here
+        return DomainError(f"{name} of {operands}: {shown(given)} is not a finite number")
+    return DomainError(f"{name} of {operands} overflows a float")
+
+
 def _is_array_like(x: Any) -> bool:
     return isinstance(plain(x), np.ndarray)
 
@@ -318,11 +328,8 @@ def _on_arrays(scalar: Callable[[Any, Any], Any], operation: Callable[[Any, Any]
     """``scalar(x, y)`` entry by entry for object arrays; numpy's ``operation`` for float arrays."""
     if np.asarray(x).dtype == object or np.asarray(y).dtype == object:
         return np.asarray(np.frompyfunc(scalar, 2, 1)(x, y), dtype=object)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        try:
-            return operation(x, y)
-        except FloatingPointError as error:
-            raise DomainError(f"{scalar.__name__} of array entries: {error}") from None
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # (array_primitives.apply names the entry)
+        return operation(x, y)
 
 
 def _plain_arrays(x: Any, y: Any) -> bool:

@@ -179,6 +179,45 @@ def flatten(tree: Any, as_given: bool = False) -> tuple[list[Any], Structure]:
     return [leaf], ("leaf", tuple(np.shape(leaf) if not hasattr(leaf, "shape") else leaf.shape))
 
 
+def place_of(structure: Structure, leaf: int, entry: tuple[int, ...] = ()) -> str:
+    """Where the ``leaf``-th leaf of a tree of ``structure`` is, as an index would reach it
+    (``[1]``, ``['w'][0]``), and within an array leaf its ``entry`` (``['w'][0, 2]``); "" for the tree itself."""
+    steps: list[str] = []
+    start = 0
+    while structure[0] not in ("leaf", "none"):
+        kind, children = structure[0], structure[-1]
+        keys = structure[1] if kind == "dict" else range(len(children) if not isinstance(children, int) else children)
+        if isinstance(children, int):  # that many numbers
+            steps.append(f"[{leaf - start}]")
+            break
+        for key, child in zip(keys, children):
+            size = _leaves_in(child)
+            if leaf < start + size:
+                steps.append(f"[{key!r}]")
+                structure = child
+                break
+            start += size
+    if entry:
+        steps.append(f"[{', '.join(map(str, entry))}]")
+    return "".join(steps)
+
+
+def _leaves_in(structure: Structure) -> int:
+    """How many leaves a tree of ``structure`` has."""
+    count, pending = 0, [structure]
+    while pending:
+        kind, *rest = pending.pop()
+        if kind == "leaf":
+            count += 1
+        elif kind != "none":
+            children = rest[-1]
+            if isinstance(children, int):
+                count += children
+            else:
+                pending.extend(children)
+    return count
+
+
 def unflatten(structure: Structure, leaves: list[Any]) -> Any:
     """The nest of ``structure`` with ``leaves`` put back in order (the inverse of :func:`flatten`)."""
     rebuilt, used = _rebuild(structure, leaves, 0)
