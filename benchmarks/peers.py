@@ -16,9 +16,13 @@ a scalar loop).
   network on a batch of 128 (squared loss): the gradient's time over f's in plain numpy (the
   same f for every library; torch and JAX compute in float64 too), beside the gradient written
   by hand in numpy (its terms combined, checked against the tape before it is timed): the floor
-  an automatic gradient is measured against. At n = 10⁵ f's time depends on whether numpy's
-  temporaries come from memory the process reuses (0.2 ms) or from fresh pages (0.5-1 ms); the
-  gradient returns a new array of n floats at every call, which comes from fresh pages;
+  an automatic gradient is measured against. Times of arrays of 10⁵ floats and more depend on
+  whether the C library reuses the memory numpy freed or gives it back to the system, so that
+  every call touches fresh pages again (a gradient then takes twice as long or more): the pages
+  each call of f and of the generated gradient touched for the first time, counted after the
+  timing, are in their own column. When torch is installed, the network's largest product and
+  its tanh are timed in numpy and in torch: a gradient in numpy, by hand or generated, runs on
+  numpy's kernels;
 * scalars: the Speelpenning product and the extended Rosenbrock loop of n = 1000 written with
   Python scalars: the gradient's time over f's on Python floats, and microseconds per recorded
   operation. JAX's jit of a Python loop of 1000 operations compiles for minutes: only with
@@ -236,7 +240,25 @@ def _ratios(
         if f"{library} compile ms" in compiled:
             row[f"{library} compile ms"] = compiled[f"{library} compile ms"]
         row[f"{library} grad/f"] = best[library].best / best["f"].best
+    pages = {"f": fresh_pages(runs["f"]), "generated": fresh_pages(runs["diffstudy generated"])}
+    if None not in pages.values():
+        row["fresh pages/call f, generated"] = f"{pages['f']:.0f}, {pages['generated']:.0f}"
     return row
+
+
+def fresh_pages(run: Callable[[], Any], calls: int = 20) -> float | None:
+    """Pages of memory the process touched for the first time (minor page faults) per call of
+    ``run``, after the timing: where the C library gave freed memory back, every call pays for
+    fresh pages again, and a gradient takes twice as long or more. None where the system does not
+    count them."""
+    try:
+        import resource
+    except ImportError:  # (Windows)
+        return None
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        run()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def scalar_rows(peers: dict[str, Any], repeat: int, rounds: int, jax_loops: bool) -> list[dict[str, Any]]:
@@ -336,10 +358,31 @@ def main(argv: list[str] | None = None) -> int:
         )
     for note in notes:
         print(note)
+    if "torch" in peers:
+        print("\nThe network's own arithmetic in numpy (the gradient by hand and the generated code use it), in torch:")
+        for line in kernels(peers["torch"], repeat):
+            print(f"  {line}")
     print("\nTargets of the generated code:")
     for line in targets(arrays, scalars):
         print(f"  {line}")
     return 0
+
+
+def kernels(torch: Any, repeat: int) -> list[str]:
+    """The network's largest product and its tanh timed in numpy and in torch, as f is timed: a
+    gradient in numpy can be no faster than numpy's own kernels, whatever differentiates it."""
+    rng = np.random.default_rng(1)
+    data, weights, hidden = rng.normal(size=(128, 784)), rng.normal(size=(256, 784)) / 28, rng.normal(size=(128, 256))
+    as_torch = [torch.tensor(a) for a in (data, weights, hidden)]
+    lines = []
+    for what, in_numpy, in_torch in (
+        ("data @ W1.T (128×784 by 784×256)", lambda: data @ weights.T, lambda: as_torch[0] @ as_torch[1].T),
+        ("tanh of 128×256", lambda: np.tanh(hidden), lambda: torch.tanh(as_torch[2])),
+    ):
+        best = best_in_rounds({"numpy": in_numpy, "torch": in_torch}, repeat, 3)
+        numpy_us, torch_us = best["numpy"].best * 1e6, best["torch"].best * 1e6
+        lines.append(f"{what}: numpy {numpy_us:.0f} µs, torch {torch_us:.0f} µs ({torch_us / numpy_us:.2f} × numpy's)")
+    return lines
 
 
 def targets(arrays: list[dict[str, Any]], scalars: list[dict[str, Any]]) -> list[str]:
