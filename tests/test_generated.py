@@ -1163,3 +1163,23 @@ def test_a_loop_over_an_arrays_entries_is_written_out_in_time_linear_in_its_leng
     assert np.array_equal(compiled(x), 2 * x)  # by hand: ∂/∂x_i Σ x_i² = 2 x_i
     lines = compiled.source.count("\n")
     assert len(looked_at) < 12 * lines, (len(looked_at), lines)
+
+
+DATA_FOR_NAMES = np.arange(6.0).reshape(2, 3) / 7
+
+
+def test_a_constant_array_is_named_after_the_global_or_closure_variable_that_holds_it():
+    scale = np.array([1.0, 2.0])  # a closure's array
+
+    def f(w):
+        return np.sum(np.tanh(DATA_FOR_NAMES @ w) * scale)
+
+    w = np.array([0.5, -0.25, 1.0])
+    compiled = ds.jit(ds.grad(f))
+    assert _bits([compiled(w)]) == _bits([ds.grad(f)(w)])
+    # by hand: D @ w reads D as it is, its adjoint Dᵀ (a transposed view of D); the closure's scale
+    assert "(_DATA_FOR_NAMES @ w)" in compiled.source, compiled.source
+    assert "_DATA_FOR_NAMES_T @ " in compiled.source, compiled.source
+    assert "* _scale)" in compiled.source and not re.search(r"\b_c(_\d+)?\b", compiled.source), compiled.source
+    t = np.tanh(DATA_FOR_NAMES @ w)
+    np.testing.assert_allclose(compiled(w), DATA_FOR_NAMES.T @ (scale * (1 - t * t)), rtol=1e-14)

@@ -119,6 +119,7 @@ class Script:
     lines: list[tuple[str, int] | None]
     guards: list[Guard]
     unfollowable: str | None = None  # why the recording's path cannot be checked at another point
+    arrays: dict[int, tuple[str, np.ndarray]] = field(default_factory=dict)  # id → a global array's name, and it
 
     @property
     def size(self) -> int:
@@ -136,6 +137,8 @@ class _Watcher:
         self.line: tuple[str, int] | None = None
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
         self.caught: str | None = None  # the first exception that reached the program's code
+        self.arrays: dict[int, tuple[str, np.ndarray]] = {}  # id → a global or closure array's name, and it
+        self._scanned: set[int] = set()  # the globals dicts looked through
 
     def compared(self, symbol: str, left: Any, right: Any, result: Any) -> None:
         self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result, self.line))
@@ -156,7 +159,23 @@ class _Watcher:
             self.line = (frame.f_code.co_filename, frame.f_lineno)
         elif event == "exception":
             self.exceptions(frame, event, arg)
+        elif event == "call":
+            self._name_arrays(frame)
         return self.trace
+
+    def _name_arrays(self, frame: Any) -> None:
+        """Note the arrays of the program's globals (once per module) and of its closure by name:
+        a constant the code refers to is named after the one it is (``_data``), not ``_c``."""
+        if id(frame.f_globals) not in self._scanned:
+            self._scanned.add(id(frame.f_globals))
+            for name, value in list(frame.f_globals.items()):
+                if value.__class__ is np.ndarray:
+                    self.arrays.setdefault(id(value), (name, value))
+        if frame.f_code.co_freevars:
+            for name in frame.f_code.co_freevars:
+                value = frame.f_locals.get(name)
+                if value.__class__ is np.ndarray:
+                    self.arrays.setdefault(id(value), (name, value))
 
     def exceptions(self, frame: Any, event: str, arg: Any) -> Any:
         """Note an exception that reaches the program's code: if f goes on, it caught it."""
@@ -219,7 +238,7 @@ def trace(
         unfollowable = "f differentiates inside itself, and the inner rules decide on values no check sees"
     elif watcher.caught is not None:
         unfollowable = f"f caught an exception while traced, {watcher.caught}: its path may depend on it"
-    return Script(recording, list(inputs), names, lines, watcher.guards, unfollowable)
+    return Script(recording, list(inputs), names, lines, watcher.guards, unfollowable, watcher.arrays)
 
 
 def _file_of(f: Callable[..., Any]) -> str:
@@ -351,6 +370,8 @@ class _Writer:
         differentiation), ``_<hint>`` or ``_<hint>_<n>``."""
         name = self._by_id.get(id(x))
         if name is None:
+            if hint == "c" and x.__class__ is np.ndarray:
+                hint = _named_array(self.script.arrays, x) or hint
             name = f"_{hint}"
             while name in self.namespace:
                 name = f"_{hint}_{next(self._counter)}"
@@ -685,6 +706,20 @@ _MAY_GIVE_A_CONSTANT = frozenset({"maximum", "minimum", "sign", "heaviside", "di
 
 # The operations through which an inf or nan always reaches the result.
 _PROPAGATING = frozenset({"add", "sub", "mul", "neg"})
+
+
+def _named_array(arrays: dict[int, tuple[str, np.ndarray]], x: np.ndarray) -> str | None:
+    """The name of the program's global or closure array ``x`` is (``data``), or is the
+    transpose of (``data_T``) or another view of (``data_view``); None for any other array."""
+    named = arrays.get(id(x))
+    if named is not None and named[1] is x:
+        return named[0]
+    base = x.base
+    named = arrays.get(id(base)) if base is not None else None
+    if named is None or named[1] is not base:
+        return None
+    transposed = x.ndim == 2 and x.shape == base.shape[::-1] and x.strides == base.strides[::-1]
+    return f"{named[0]}_T" if transposed else f"{named[0]}_view"
 
 
 def _adds_nothing(linear_map: array_primitives.LinearMap) -> bool:
