@@ -1183,3 +1183,26 @@ def test_a_constant_array_is_named_after_the_global_or_closure_variable_that_hol
     assert "* _scale)" in compiled.source and not re.search(r"\b_c(_\d+)?\b", compiled.source), compiled.source
     t = np.tanh(DATA_FOR_NAMES @ w)
     np.testing.assert_allclose(compiled(w), DATA_FOR_NAMES.T @ (scale * (1 - t * t)), rtol=1e-14)
+
+
+def test_x_times_x_into_an_adjoint_that_holds_a_number_makes_its_term_once():
+    def f(x):
+        return np.sum(x * x / (1 + x * x)) / np.sum(1 / (2 + x))
+
+    x = np.random.default_rng(2).uniform(0.1, 2, 5000)
+    compiled = ds.jit(ds.grad(f))
+    assert _bits([compiled(x)]) == _bits([ds.grad(f)(x)])
+    # by hand: x * x twice, each into x̄ after 1/(2 + x) gave it a number: each term made once
+    made = re.findall(r"_twice = \(x \* (v\d+_bar)\)", compiled.source)
+    assert len(made) == 2 and all(compiled.source.count(f"(x * {bar})") == 1 for bar in made), compiled.source
+    s1, s2 = np.sum(x * x / (1 + x * x)), np.sum(1 / (2 + x))
+    by_hand = (2 * x / (1 + x * x) ** 2) / s2 + s1 / s2**2 / (2 + x) ** 2
+    np.testing.assert_allclose(compiled(x), by_hand, rtol=1e-12)
+
+
+def test_a_program_exec_d_from_a_string_has_its_own_lines_in_the_comments():
+    namespace: dict = {"np": np}
+    exec(compile("\n\ndef f(x):\n    y = x * x\n    return np.sum(y / (1 + y))\n", "<string>", "exec"), namespace)
+    source = ds.code(ds.grad(namespace["f"]), np.array([0.5, 2.0]))
+    # by hand: lines 4 and 5 of the string, each block under its own; nothing from other <string> code
+    assert re.findall(r"# <string>:(\d+)", source) == ["4", "5", "5", "4"], source

@@ -130,8 +130,9 @@ class Script:
 class _Watcher:
     """Told of each comparison by the tape, and of each line by Python's tracer: what a script keeps."""
 
-    def __init__(self, tape: reverse.Tape, files: set[str]) -> None:
+    def __init__(self, tape: reverse.Tape, files: set[str], module: dict[str, Any] | None = None) -> None:
         self.tape, self.files = tape, files
+        self.module = module  # where the program's file is no file (<string>): its globals, which its frames share
         self.guards: list[Guard] = []
         self.lines: list[tuple[str, int] | None] = []
         self.line: tuple[str, int] | None = None
@@ -149,7 +150,8 @@ class _Watcher:
         self.guards.append(Guard(len(self.tape) - 1, DECIDES, argument, rule, result, self.line))
 
     def trace(self, frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename not in self.files:
+        module = self.module
+        if frame.f_code.co_filename not in self.files or (module is not None and frame.f_globals is not module):
             if not frame.f_code.co_filename.startswith(_NOT_THE_USERS):  # the user's other files
                 frame.f_trace_lines = False
                 return self.exceptions
@@ -212,7 +214,11 @@ def trace(
     from the frames of ``program``'s file (f's own by default; the user's function where f is a
     wrapper around it) by Python's tracer, which costs most of the recording's time."""
     tape = (_ScriptTape if readable else reverse.Tape)([(None, v, None, None, None, None) for v in point])
-    watcher = _Watcher(tape, {_file_of(program or f)})
+    file = _file_of(program or f)
+    # code exec'd from a string shares its file name, <string>, with code other modules made so
+    # (a dataclass's __init__): the program's frames are told apart by their globals
+    module = getattr(program or f, "__globals__", None) if file.startswith("<") else None
+    watcher = _Watcher(tape, {file}, module)
     watcher.lines.extend([None] * len(point))
     tape.observer = watcher
     kinds = [reverse.VarArray if np.ndim(v) else reverse.Var for v in point]
@@ -752,6 +758,21 @@ def _source_line(line: tuple[str, int]) -> str:
     return f"{_file_name(line[0])}:{line[1]}: {text}" if text else f"{_file_name(line[0])}:{line[1]}"
 
 
+_BLOCK = re.compile(r"\s*# (.+?):(\d+)(?:: |$)")  # a block's comment: the program's file and line
+
+
+def program_line(filename: str, lineno: int) -> tuple[str, int] | None:
+    """The program's file name and line that line ``lineno`` of code this module compiled (see
+    build) comes under, read from its block's comment; None for any other file."""
+    if not (filename.startswith("<") and ", compiled #" in filename):
+        return None
+    for text in reversed(linecache.getlines(filename)[:lineno]):
+        block = _BLOCK.match(text)
+        if block is not None:
+            return block.group(1), int(block.group(2))
+    return None
+
+
 def _file_name(path: str) -> str:
     """A file's name as a comment shows it; code this module compiled by its function's name."""
     if path.startswith("<") and ", compiled #" in path:  # see build
@@ -1144,6 +1165,17 @@ def _backward(
                     if m is not None and m.text is not None:
                         text = m.text.replace(repeated, made_once)
                         maps[p] = m._replace(text=text, fresh=m.fresh and text != made_once)  # not the bare name
+            twice = [p for p in positions if maps[p] is not None and maps[p].text is not None]
+            if (
+                len(twice) == 2
+                and entry.operands[twice[0]] == entry.operands[twice[1]]
+                and entry.operands[twice[0]] in adjoint
+                and maps[twice[0]][:2] == maps[twice[1]][:2]
+                and not maps[twice[0]].text.isidentifier()
+            ):  # x * x into an adjoint that holds a number already: its term made once, added twice
+                writer.emit(f"_twice = {maps[twice[0]].text}")
+                for p in twice:
+                    maps[p] = maps[p]._replace(text="_twice", fresh=False)
             given: dict[int, tuple[str, bool]] = {}  # an adjoint this entry gave its first number: that term
             for position in positions:
                 index = entry.operands[position]
