@@ -113,21 +113,28 @@ class _Split:
 
     @contextlib.contextmanager
     def explained(self) -> Iterator[None]:
-        """A result that is not finite said to come from an argument not differentiated by that
-        holds inf or nan, where one does (rather than from an overflow on the way)."""
+        """A result that is not finite said to come from an argument not differentiated by, or an
+        array or number f reads as a global or from its closure, that holds inf or nan, where one
+        does (rather than from an overflow on the way), with the place in it that does."""
         try:
             yield
         except ResultNotFinite as error:
-            given = [(f"argument {i}", a) for i, a in enumerate(self.args) if i not in self.chosen]
-            for name, value in [*given, *((f"keyword argument {k}", v) for k, v in self.kwargs.items())]:
+            given = [
+                (f"argument {i}", ", not differentiated by,", a)
+                for i, a in enumerate(self.args)
+                if i not in self.chosen
+            ]
+            given += [(f"keyword argument {k}", ", not differentiated by,", v) for k, v in self.kwargs.items()]
+            for name, why, value in [*given, *_read_by(self.f)]:
                 try:
-                    leaves, _ = flatten(value)
+                    leaves, structure = flatten(value)
                 except (TypeError, ValueError):  # not numbers: a string, a function
                     continue
                 bad = _first_not_finite_leaf(leaves)
                 if bad is not None:
-                    said = f"the result is not finite ({error.value}): {name}, not differentiated by, holds {bad[1]}"
-                    raise DomainError(said) from None
+                    place = place_of(structure, bad[0], _entry_not_finite(leaves[bad[0]]))
+                    where = f"{name}{f' at {place}' if place else ''}{why}"
+                    raise DomainError(f"the result is not finite ({error.value}): {where} holds {bad[1]}") from None
             raise
 
     def call(self, *leaves: Any) -> tuple[Any, ...]:
@@ -294,6 +301,20 @@ def _first_not_finite(value: Any) -> float | None:
     if isinstance(value, np.floating):
         return None if np.isfinite(value) else float(value)
     return None
+
+
+def _read_by(f: Any) -> list[tuple[str, str, Any]]:
+    """The arrays and numbers ``f``'s own code reads as globals or from its closure: each one's
+    name, how f reads it, and it."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return []
+    read = [(f"the global {name}", ", which f reads,", f.__globals__[name]) for name in code.co_names
+            if name in f.__globals__]  # fmt: skip
+    for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+        with contextlib.suppress(ValueError):  # (a cell not yet filled)
+            read.append((name, ", which f reads from its closure,", cell.cell_contents))
+    return [(name, how, value) for name, how, value in read if isinstance(value, (float, np.ndarray, np.floating))]
 
 
 def _entry_not_finite(leaf: Any) -> tuple[int, ...]:

@@ -343,10 +343,14 @@ def test_a_float_overflow_is_not_presented_as_right(capsys, tmp_path):
     status, out, _ = compare_folder(capsys, tmp_path)
     records = records_of(out)
     assert status == 1
-    for method in ("forward", "reverse"):
+    for method in (
+        "forward",
+        "reverse",
+        "generated",
+    ):  # (the generated code's line: the one its block was written from)
         assert records[("overflow", method)]["status"] == "error"
         assert "overflows a float" in records[("overflow", method)]["error"]
-        assert "overflow.py:5" in records[("overflow", method)]["error"]
+        assert "overflow.py:5 (`return x * 1e308 * 10`)" in records[("overflow", method)]["error"]
     # sympy's exact value is beyond the float range, and right: 2·(the float 1e308)·10, counted exactly.
     assert records[("overflow", "symbolic")]["status"] == "ok"
     assert Fraction(records[("overflow", "symbolic")]["value_exact"]) == 20 * Fraction(1e308)
@@ -593,12 +597,12 @@ def test_an_inf_in_data_not_differentiated_by_is_said_plainly():
     import numpy as np
 
     f = diffstudy.grad(lambda w, d: np.sum(w * d))
-    said = r"^the result is not finite \(inf\): argument 1, not differentiated by, holds inf$"
+    said = r"^the result is not finite \(inf\): argument 1 at \[1\], not differentiated by, holds inf$"
     for g in (f, diffstudy.jit(f)):
         with pytest.raises(diffstudy.DomainError, match=said):
             g(np.ones(2), np.array([1.0, np.inf]))
     loss = diffstudy.grad(lambda W, b, X: np.sum((X @ W + b) ** 2), argnums=(0, 1))
-    said = r"^the result is not finite \(nan\): argument 2, not differentiated by, holds nan$"
+    said = r"^the result is not finite \(nan\): argument 2 at \[0, 1\], not differentiated by, holds nan$"
     for g in (loss, diffstudy.jit(loss)):
         with pytest.raises(diffstudy.DomainError, match=said):
             g(np.ones((2, 2)), np.ones(2), np.array([[1.0, np.nan], [0.0, 1.0]]))
@@ -668,3 +672,22 @@ def test_an_array_operation_not_entry_by_entry_that_overflows_says_numpys_word()
     for gradient in (diffstudy.grad(lambda x: x @ x), diffstudy.jit(diffstudy.grad(lambda x: x @ x))):
         with pytest.raises(diffstudy.DomainError, match=r"^matmul of arrays \(2,\) and \(2,\): overflow encountered"):
             gradient(np.array([1e200, 1.0]))
+
+
+GLOBAL_WITH_NAN = np.array([[1.0, np.nan], [0.0, 1.0]])
+
+
+def test_an_inf_or_nan_in_an_array_f_reads_as_a_global_or_from_its_closure_is_named_with_its_place():
+    def make():
+        scale = np.array([1.0, np.inf])
+        return lambda w: np.sum(scale * w)
+
+    cases = {
+        "the global GLOBAL_WITH_NAN at [0, 1], which f reads,": (lambda w: np.sum(GLOBAL_WITH_NAN @ w), "nan"),
+        "scale at [1], which f reads from its closure,": (make(), "inf"),
+    }
+    for where, (f, value) in cases.items():
+        for gradient in (diffstudy.grad(f), diffstudy.jit(diffstudy.grad(f))):
+            with pytest.raises(diffstudy.DomainError) as refused:
+                gradient(np.ones(2))
+            assert str(refused.value) == f"the result is not finite ({value}): {where} holds {value}"

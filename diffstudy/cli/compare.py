@@ -49,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=int,
         choices=(1, 2),
         default=1,
-        help="1: gradients (default); 2: Hessians, four ways (sympy, and the modes nested)",
+        help="1: gradients (default); 2: Hessians, five ways (sympy, the modes nested, forward over generated code)",
     )
     parser.add_argument(
         "--method",

@@ -1,4 +1,4 @@
-"""Second derivatives, measured: the Hessian four ways, each on counting numbers.
+"""Second derivatives, measured: the Hessian five ways, each on counting numbers.
 
 * ``symbolic``: sympy differentiates its gradient expressions once more; the value, gradient and
   Hessian expressions are evaluated as trees and after ``sympy.cse`` (counted), and exactly;

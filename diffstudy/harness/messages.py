@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import linecache
+import os
 import traceback
 
+from ..engine import generate
 from ..errors import DiffstudyError
 from .cases import Case, display_path
 
@@ -25,12 +27,19 @@ def last_frame_in(error: BaseException, filename: str | None) -> traceback.Frame
 
 
 def locate(error: BaseException, case: Case) -> str:
-    """``file:line (`source`)`` of the case-file line where ``error`` arose, or ``""``."""
+    """``file:line (`source`)`` of the case-file line where ``error`` arose, or ``""``: in the
+    case's own code, or in code written from it (the line its block's comment names)."""
     frame = last_frame_in(error, case.file)
-    if frame is None:
-        return ""
-    source = linecache.getline(frame.filename, frame.lineno or 0).strip()
-    return f"{display_path(frame.filename)}:{frame.lineno}" + (f" (`{source}`)" if source else "")
+    if frame is not None:
+        filename, lineno = frame.filename, frame.lineno or 0
+    else:
+        written = [generate.program_line(f.filename, f.lineno or 0) for f in _frames(error)]
+        named = [line for line in written if line is not None]
+        if not named or case.file is None or named[-1][0] != os.path.basename(case.file):
+            return ""
+        filename, lineno = case.file, named[-1][1]
+    source = linecache.getline(filename, lineno).strip()
+    return f"{display_path(filename)}:{lineno}" + (f" (`{source}`)" if source else "")
 
 
 def describe(error: BaseException, case: Case) -> str:
