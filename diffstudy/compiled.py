@@ -249,13 +249,13 @@ class Program:
         first, last = (self.differentiated[0], self.differentiated[-1] + 1) if self.differentiated else (0, 0)
         self.contiguous = self.differentiated == list(range(first, last))
         self.everything = self.contiguous and (first, last) == (0, len(leaves))  # every input differentiated
-        # One float array differentiated: its adjoint is the gradient as it is.
+        # One float array, or one float, differentiated: its adjoint is the gradient as it is.
         self.bare = (
             self.outer is not None
             and self.outer.single
             and len(self.differentiated) == 1
             and self.outer.structures == [flatten(leaves[self.differentiated[0]])[1]]
-            and isinstance(leaves[self.differentiated[0]], np.ndarray)
+            and isinstance(leaves[self.differentiated[0]], (np.ndarray, float))
             and not any(self.outer.dtypes)
         )
         self.span = slice(first, last)
