@@ -349,7 +349,8 @@ class _Writer:
         self.namespace.update(Fraction=Fraction, np=np, power=power, divide=divide, PathChanged=PathChanged)
         if numpy:  # code for floats: a power and a quotient of floats at C speed (x ** 2 is pow(x, 2))
             self.namespace.update(pow=power_fast, div=divide_fast)
-        self.namespace.update(_pull=array_primitives.pull, _scaled=_scaled, _push=_push, _plus=_plus, ops=OPS)
+        self.namespace.update(_pull=array_primitives.pull, _pull_into=_pull_into, _scaled=_scaled, _push=_push)
+        self.namespace.update(_plus=_plus, ops=OPS)
         self.namespace.update(_finite=_finite, _largest=_largest, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
         self.namespace.update(_float_errors_raised=float_errors_raised)
@@ -370,6 +371,7 @@ class _Writer:
         self.input_bars = input_bars  # the inputs' adjoints are the entries of a list, _input_bars (INDEXED_FROM)
         self.copies: list[str] = []  # lines after a rolled loop naming its last turn's numbers
         self._hidden: list[int] | None = None
+        self.reaches: list[bool] | None = None  # the entries that depend on an input differentiated by (reverse mode)
 
     def constant(self, x: Any, hint: str = "c") -> str:
         """A constant the code refers to by name (an array, a rule, a number of an outer
@@ -482,7 +484,8 @@ class _Writer:
         if entry.__class__ is reverse.ArrayEntry:
             operands = zip(entry.operands, entry.constants)
             shapes = [np.shape(self.tape[o][1] if isinstance(o, int) else c) for o, c in operands]
-            source = array_source(entry.primitive, texts, entry.params, self.constant, self.numpy, shapes)
+            numpy = self.numpy and not self.of_numbers(k)
+            source = array_source(entry.primitive, texts, entry.params, self.constant, numpy, shapes)
             variables = [o for o in entry.operands if o is not None]
             if entry.primitive.name in VIEWS and variables and max(variables) < self.script.recording.n_inputs:
                 # the same view of an input again (x[::2] twice) is the view made before: inputs
@@ -603,15 +606,28 @@ class _Writer:
             for k in read
         )
 
+    def of_numbers(self, k: int) -> bool:
+        """Whether entry k is an operation entry by entry on numbers, not arrays (np.tanh(np.sum(x))):
+        the tape computes it and its partials by the number rule (math.tanh), whose last bit numpy's
+        own may not share, so the code calls the rule too."""
+        entry = self.tape[k]
+        if entry.__class__ is not reverse.ArrayEntry or entry.primitive.scalar is None:
+            return False
+        if self.reaches is not None and not self.reaches[k]:
+            return False  # of data not differentiated by only: the tape leaves it to numpy, as f computes it
+        values = [self.tape[o][1] if isinstance(o, int) else c for o, c in zip(entry.operands, entry.constants)]
+        return not any(v.__class__ is np.ndarray for v in values)
+
     def code_arguments(self, k: int) -> list[Any]:
         """Entry k's arguments as code arrays (of their recorded shapes) or as the constants they were."""
         entry = self.tape[k]
+        numpy = self.numpy and not self.of_numbers(k)
         return [
             CodeArray(
                 self.names[operand],
                 np.shape(self.tape[operand][1]),
                 self.constant,
-                self.numpy,
+                numpy,
                 compact=self.compact(operand),
             )  # fmt: skip
             if isinstance(operand, int)
@@ -634,14 +650,15 @@ class _Writer:
         then calls the map. The term also says whether it is a new array that nothing else holds,
         and whether its entries are all 1."""
         entry = self.tape[k]
-        out = CodeArray(self.names[k], np.shape(entry[1]), self.constant, self.numpy)
+        numpy = self.numpy and not self.of_numbers(k)
+        out = CodeArray(self.names[k], np.shape(entry[1]), self.constant, numpy)
         operand = entry.operands[position]
         try:
             linear_map = entry.primitive.partial(position, self.code_arguments(k), out, entry.params)
             if isinstance(linear_map, array_primitives.Select):
                 return self.select(linear_map, vector) if direction == "transpose" else None
             shape = np.shape(entry[1]) if direction == "transpose" else np.shape(self.tape[operand][1])
-            vector_code = CodeArray(vector, shape, self.constant, self.numpy, ones=vector in self.ones, alias=True)
+            vector_code = CodeArray(vector, shape, self.constant, numpy, ones=vector in self.ones, alias=True)
             result = getattr(linear_map, direction)(vector_code)
         except (NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError, DiffstudyError):
             return None
@@ -790,6 +807,13 @@ def _finite(*values: float) -> None:
             raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
 
 
+def _pull_into(total: Any, linear_map: array_primitives.LinearMap, g: Any) -> Any:
+    """total + Jᵀ·g where the code owns ``total``: added into its array, as the tape adds into an
+    adjoint its sweep owns (array_primitives.pull_owned), so the sum keeps total's layout, and a
+    later sum over an axis adds in the tape's order."""
+    return array_primitives.pull_owned(total, linear_map, g, True)[0]
+
+
 def _scaled(local: Any, g: np.ndarray) -> Any:
     """The adjoint term of an operation entry by entry whose argument has the result's shape, from
     its rule's value ``local``: what pull(None, Scale(local, …), g) gives, local · g (a structural
@@ -936,6 +960,7 @@ def write(
     else:
         writer.emit(f"def {name}({', '.join(parameters)}):", 0)
         writer.emit(f'"""{doc}."""')
+    writer.reaches = reaches
     writer.forward_sweep()
     if floats:
         writer.check_finite(writer.hidden())
@@ -1238,7 +1263,10 @@ def _backward(
                         f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
                         f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
                     )
-                    writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
+                    if exists and writer.numpy and target in writer.fresh:  # added into it, as the tape adds
+                        writer.emit(f"{target} = _pull_into({target}, {linear_map}, {g})")
+                    else:
+                        writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
                     if exists or entry.primitive is array_primitives.INDEX:  # a sum, or a scatter into zeros
                         writer.fresh.add(target)
                     continue
@@ -1558,20 +1586,24 @@ def _reused_in_place(lines: list[str], layouts: dict[str, tuple[tuple[int, ...],
             continue
         target = statement.targets[0].id
         value = statement.value
-        owned.discard(target)
-        aliases.pop(target, None)
-        if not _fresh(value):
-            continue
-        owned.add(target)
+        fresh = _fresh(value)
+        if fresh:  # (decided on the names as they stand before the target takes its new array)
 
-        def dies(name: str, here: int = i) -> bool:  # its array read for the last time here, by every name it has
-            root = aliases.get(name, name)
-            names = [root, *(other for other, made in aliases.items() if made == root)]
-            return root in owned and all(last.get(other, here) <= here for other in names)
+            def dies(name: str, here: int = i) -> bool:  # its array read for the last time here, by every name it has
+                root = aliases.get(name, name)
+                names = [root, *(other for other, made in aliases.items() if made == root)]
+                return root in owned and all(last.get(other, here) <= here for other in names)
 
-        rewritten = _into_dying(value, target, dies, aliases, layouts)
-        if rewritten is not None:
-            kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
+            rewritten = _into_dying(value, target, dies, aliases, layouts)
+            if rewritten is not None:
+                kept[i] = f"{line[: len(line) - len(text)]}{target} = {rewritten}"
+        # The target names another array now: its old one is no longer owned by that name, and the
+        # other names of it (v5 = v2, then v2 = …) are taken as arrays of unknown owners.
+        owned.discard(aliases.pop(target, target))
+        for other in [other for other, made in aliases.items() if made == target]:
+            del aliases[other]
+        if fresh:
+            owned.add(target)
     return kept
 
 
