@@ -648,6 +648,16 @@ ENTRIES_NOT_FINITE = {
         [2.0, 1.0],
         r"div of arrays \(2,\) and \(2,\): at entry \(1,\), division by zero \(1\.0 / 0",
     ),
+    "an overflow beside an inf given": (
+        lambda x: np.sum(x * np.array([np.inf, 1.0]) * 1e10),
+        [1.0, 1e300],
+        r"mul of arrays \(2,\) and \(\): at entry \(1,\), mul of 1e\+300 and 10000000000\.0 overflows a float",
+    ),
+    "its derivative's": (
+        lambda x: np.sum(x / x),  # 1/x overflows at 1e-310, x/x is 1
+        [1e-310, 1.0, 2.0],
+        r"div of arrays \(3,\) and \(3,\): overflow encountered in divide in computing its derivative \(its value is",
+    ),
     "a power's": (
         lambda x: np.sum(x**400.0),
         [2.0, 10.0],

@@ -507,12 +507,18 @@ def _float_error(primitive: ArrayPrimitive, args: Sequence[Any], params: Params,
     if ufunc is not None and all(v.dtype.kind in "biuf" for v in values):
         with np.errstate(all="ignore"):
             broadcast = np.broadcast_arrays(*values)
-            wrong = np.argwhere(~np.isfinite(ufunc(*broadcast)))
-        if len(wrong):
-            at = tuple(int(i) for i in wrong[0])
+            wrong = ~np.isfinite(ufunc(*broadcast))
+            given = np.logical_and.reduce([np.isfinite(v) for v in broadcast]) if broadcast else True
+        # an entry that overflowed of finite operands first (what numpy raised for), then one an
+        # inf or nan came into
+        entries = np.argwhere(wrong & given) if (wrong & given).any() else np.argwhere(wrong)
+        if len(entries):
+            at = tuple(int(i) for i in entries[0])
             said = _said_by_the_rule(primitive.scalar, [float(v[at]) for v in broadcast])
             if said is not None:
-                return DomainError(f"{what}: at entry {at}, {said}")
+                return DomainError(f"{what}: {f'at entry {at}, ' if at else ''}{said}")
+        else:  # every entry of the value is finite: numpy raised in computing its derivative
+            return DomainError(f"{what}: {error} in computing its derivative (its value is finite)")
     return DomainError(f"{what}: {error} (a float overflowed to inf or nan, or an array f reads holds one)")
 
 
