@@ -1190,16 +1190,16 @@ def _backward(
                     if m is not None and m.text is not None:
                         text = m.text.replace(repeated, made_once)
                         maps[p] = m._replace(text=text, fresh=m.fresh and text != made_once)  # not the bare name
-            twice = [p for p in positions if maps[p] is not None and maps[p].text is not None]
+            both = [p for p in positions if maps[p] is not None and maps[p].text is not None]
             if (
-                len(twice) == 2
-                and entry.operands[twice[0]] == entry.operands[twice[1]]
-                and entry.operands[twice[0]] in adjoint
-                and maps[twice[0]][:2] == maps[twice[1]][:2]
-                and not maps[twice[0]].text.isidentifier()
+                len(both) == 2
+                and entry.operands[both[0]] == entry.operands[both[1]]
+                and entry.operands[both[0]] in adjoint
+                and maps[both[0]][:2] == maps[both[1]][:2]
+                and not maps[both[0]].text.isidentifier()
             ):  # x * x into an adjoint that holds a number already: its term made once, added twice
-                writer.emit(f"_twice = {maps[twice[0]].text}")
-                for p in twice:
+                writer.emit(f"_twice = {maps[both[0]].text}")
+                for p in both:
                     maps[p] = maps[p]._replace(text="_twice", fresh=False)
             given: dict[int, tuple[str, bool]] = {}  # an adjoint this entry gave its first number: that term
             for position in positions:
@@ -1907,13 +1907,15 @@ def _into_dying(
         among = sum(isinstance(a, ast.Name) and aliases.get(a.id, a.id) == root for a in arguments)
         return layouts.get(name) == laid_out and roots.count(root) == among and dies(name)
 
-    return _written_into(value, writable)
+    written = _written_into(value, writable)
+    return None if written is None else written[0]
 
 
-def _written_into(value: ast.expr, writable: Callable[[str, list[ast.expr]], bool]) -> str | None:
+def _written_into(value: ast.expr, writable: Callable[[str, list[ast.expr]], bool]) -> tuple[str, str] | None:
     """An operation entry by entry as a numpy call into the array of an argument that is
     ``writable``, or of an operation inside it written so (every operation between has the
-    result's shape: broadcasting only adds to a shape, and the argument's is the result's)."""
+    result's shape: broadcasting only adds to a shape, and the argument's is the result's); and
+    the name of the array written into."""
     if isinstance(value, ast.BinOp):
         if isinstance(value.op, ast.Pow) and isinstance(value.right, ast.Constant) and value.right.value == 2:
             function, arguments = "square", [value.left]  # what numpy computes for x ** 2
@@ -1934,13 +1936,12 @@ def _written_into(value: ast.expr, writable: Callable[[str, list[ast.expr]], boo
     texts = [ast.unparse(a) for a in arguments]
     for argument in arguments:
         if isinstance(argument, ast.Name) and writable(argument.id, arguments):
-            return f"np.{function}({', '.join(texts)}, out={argument.id})"
+            return f"np.{function}({', '.join(texts)}, out={argument.id})", argument.id
     for position, argument in enumerate(arguments):
         inner = None if isinstance(argument, ast.Name) else _written_into(argument, writable)
         if inner is not None:
-            out = inner.rsplit("out=", 1)[1].removesuffix(")")
-            texts[position] = inner
-            return f"np.{function}({', '.join(texts)}, out={out})"
+            texts[position], out = inner
+            return f"np.{function}({', '.join(texts)}, out={out})", out
     return None
 
 
