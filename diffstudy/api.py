@@ -18,6 +18,7 @@ For measuring what a method costs, use :func:`diffstudy.gradient` instead.
 from __future__ import annotations
 
 import contextlib
+import dis
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -309,7 +310,8 @@ def _read_by(f: Any) -> list[tuple[str, str, Any]]:
     code = getattr(f, "__code__", None)
     if code is None:
         return []
-    read = [(f"the global {name}", ", which f reads,", f.__globals__[name]) for name in code.co_names
+    loaded = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    read = [(f"the global {name}", ", which f reads,", f.__globals__[name]) for name in sorted(loaded)
             if name in f.__globals__]  # fmt: skip
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         with contextlib.suppress(ValueError):  # (a cell not yet filled)

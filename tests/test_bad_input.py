@@ -701,3 +701,13 @@ def test_an_inf_or_nan_in_an_array_f_reads_as_a_global_or_from_its_closure_is_na
             with pytest.raises(diffstudy.DomainError) as refused:
                 gradient(np.ones(2))
             assert str(refused.value) == f"the result is not finite ({value}): {where} holds {value}"
+
+
+T = np.array([1.0, np.nan])  # a global named as the attribute f reads (x.T), never read by f
+
+
+def test_an_attribute_named_as_a_global_is_not_blamed_for_a_result_not_finite():
+    with pytest.raises(diffstudy.DomainError) as refused:
+        diffstudy.grad(lambda x: np.sum(x.T * x) + np.inf)(np.ones(2))
+    assert "global" not in str(refused.value), str(refused.value)
+    assert str(refused.value).startswith("the result is not finite (inf): a float overflowed")

@@ -1187,9 +1187,9 @@ def test_a_constant_array_is_named_after_the_global_or_closure_variable_that_hol
     compiled = ds.jit(ds.grad(f))
     assert _bits([compiled(w)]) == _bits([ds.grad(f)(w)])
     # by hand: D @ w reads D as it is, its adjoint Dᵀ (a transposed view of D); the closure's scale
-    assert "(_DATA_FOR_NAMES @ w)" in compiled.source, compiled.source
-    assert "_DATA_FOR_NAMES_T @ " in compiled.source, compiled.source
-    assert "* _scale)" in compiled.source and not re.search(r"\b_c(_\d+)?\b", compiled.source), compiled.source
+    assert "(_c_DATA_FOR_NAMES @ w)" in compiled.source, compiled.source
+    assert "_c_DATA_FOR_NAMES_T @ " in compiled.source, compiled.source
+    assert "* _c_scale)" in compiled.source and not re.search(r"\b_c(_\d+)?\b", compiled.source), compiled.source
     t = np.tanh(DATA_FOR_NAMES @ w)
     np.testing.assert_allclose(compiled(w), DATA_FOR_NAMES.T @ (scale * (1 - t * t)), rtol=1e-14)
 
@@ -1263,3 +1263,36 @@ def test_a_function_of_numbers_made_from_data_not_differentiated_by_is_numpys_as
         x, y = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 4)
         assert _bits([compiled(x, y)]) == _bits([ds.grad(f)(x, y)]), (x, y)
     assert "np.tanh(" in compiled.source and "np.cosh(" in compiled.source, compiled.source
+
+
+u0 = np.array([2.0, 3.0, 4.0])  # a global named as the code's seed is, but for its underscore
+view = np.arange(2048.0) / 100  # and as the code's view of an index's entries
+twice = np.linspace(0.0, 1.0, 4096)  # and as x * x's term made once
+
+
+@pytest.mark.parametrize(
+    "f, n",
+    [
+        (lambda x: np.sum(x * u0), 3),
+        (lambda x: np.sum((x * twice)[::2] * view) + np.sum(x * twice * twice), 4096),
+        (lambda x: np.sum(np.sin(x * twice) ** 2 * x) + np.sum(np.sin(x * twice) * x), 4096),
+    ],
+)
+def test_a_global_named_as_a_name_the_code_makes_keeps_the_tapes_gradient(f, n):
+    x = np.random.default_rng(n).uniform(0.5, 1.5, n)
+    compiled = ds.jit(ds.grad(f))
+    assert _bits([compiled(x)]) == _bits([ds.grad(f)(x)])
+    if n == 3:
+        assert compiled(np.ones(3)).tolist() == [2.0, 3.0, 4.0]  # by hand: ∂Σxᵢuᵢ/∂x = u
+
+
+def test_forward_mode_leaves_a_number_made_from_data_to_numpy_as_f_does():
+    def f(x, d):
+        return x * np.tanh(np.sum(d))
+
+    compiled = ds.jit(ds.jacfwd(f, argnums=0))
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        x, d = rng.uniform(-1, 1, 2), rng.uniform(-1, 1, 1)
+        # (the diagonal, tanh of the sum at each entry: the zeros off it may differ in sign, an older matter)
+        assert _bits([np.diag(compiled(x, d))]) == _bits([np.diag(ds.jacfwd(f, argnums=0)(x, d))]), d

@@ -378,8 +378,9 @@ class _Writer:
         differentiation), ``_<hint>`` or ``_<hint>_<n>``."""
         name = self._by_id.get(id(x))
         if name is None:
-            if hint == "c" and x.__class__ is np.ndarray:
-                hint = _named_array(self.script.arrays, x) or hint
+            if hint == "c" and x.__class__ is np.ndarray:  # (_c_data: no name the code makes begins _c_)
+                named = _named_array(self.script.arrays, x)
+                hint = f"c_{named}" if named is not None else hint
             name = f"_{hint}"
             while name in self.namespace:
                 name = f"_{hint}_{next(self._counter)}"
@@ -613,8 +614,8 @@ class _Writer:
         entry = self.tape[k]
         if entry.__class__ is not reverse.ArrayEntry or entry.primitive.scalar is None:
             return False
-        if self.reaches is not None and not self.reaches[k]:
-            return False  # of data not differentiated by only: the tape leaves it to numpy, as f computes it
+        if self.reaches is None or not self.reaches[k]:
+            return False  # of data not differentiated by only (or not known to be): left to numpy, as f computes it
         values = [self.tape[o][1] if isinstance(o, int) else c for o, c in zip(entry.operands, entry.constants)]
         return not any(v.__class__ is np.ndarray for v in values)
 
