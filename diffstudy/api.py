@@ -18,7 +18,6 @@ For measuring what a method costs, use :func:`diffstudy.gradient` instead.
 from __future__ import annotations
 
 import contextlib
-import dis
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import watched
 from .engine import forward, reverse
 from .engine.active import Active, plain
 from .engine.ndarrays import numpy_errors_explained, object_array
@@ -310,8 +310,8 @@ def _read_by(f: Any) -> list[tuple[str, str, Any]]:
     code = getattr(f, "__code__", None)
     if code is None:
         return []
-    loaded = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-    read = [(f"the global {name}", ", which f reads,", f.__globals__[name]) for name in sorted(loaded)
+    loaded, _ = watched.names_read(code)  # (the names f loads as globals: not x.T's T)
+    read = [(f"the global {name}", ", which f reads,", f.__globals__[name]) for name in loaded
             if name in f.__globals__]  # fmt: skip
     for name, cell in zip(code.co_freevars, f.__closure__ or ()):
         with contextlib.suppress(ValueError):  # (a cell not yet filled)

@@ -99,7 +99,7 @@ _LIBRARIES = tuple(
 def _read_by_function(f: FunctionType) -> list[Read]:
     found = []
     names = f.__globals__
-    read, attributes = _names_read(f.__code__)
+    read, attributes = names_read(f.__code__)
     held: list[Any] = []
     for name in read:
         if name in names:
@@ -124,7 +124,7 @@ def _class_attributes(owner: Any, code: Any) -> list[Read]:
     derives from, holds (a class attribute, changed on the class)."""
     if code is None:
         return []
-    _, attributes = _names_read(code)
+    _, attributes = names_read(code)
     classes = owner.__mro__ if isinstance(owner, type) else type(owner).__mro__
     return [read for cls in classes if cls is not object for read in _attributes_read(vars(cls), attributes)]
 
@@ -163,7 +163,7 @@ def _read(
         ) from None
 
 
-def _names_read(code: Any) -> tuple[dict[str, None], dict[str, None]]:
+def names_read(code: Any) -> tuple[dict[str, None], dict[str, None]]:
     """The global names the code (and the code written inside it) reads, and the attribute names."""
     globals_read: dict[str, None] = {}
     attributes: dict[str, None] = {}

@@ -139,7 +139,7 @@ class _Watcher:
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
         self.caught: str | None = None  # the first exception that reached the program's code
         self.arrays: dict[int, tuple[str, np.ndarray]] = {}  # id → a global or closure array's name, and it
-        self._scanned: set[int] = set()  # the globals dicts looked through
+        self._scanned: set[int] = set()  # the globals dicts and the closures' code looked through
 
     def compared(self, symbol: str, left: Any, right: Any, result: Any) -> None:
         self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result, self.line))
@@ -173,7 +173,8 @@ class _Watcher:
             for name, value in list(frame.f_globals.items()):
                 if value.__class__ is np.ndarray:
                     self.arrays.setdefault(id(value), (name, value))
-        if frame.f_code.co_freevars:
+        if frame.f_code.co_freevars and id(frame.f_code) not in self._scanned:  # (once a function: f_locals copies)
+            self._scanned.add(id(frame.f_code))
             for name in frame.f_code.co_freevars:
                 value = frame.f_locals.get(name)
                 if value.__class__ is np.ndarray:
