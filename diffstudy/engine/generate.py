@@ -1267,8 +1267,10 @@ def _backward(
                     )
                     if exists and writer.numpy and target in writer.fresh:  # added into it, as the tape adds
                         writer.emit(f"{target} = _pull_into({target}, {linear_map}, {g})")
-                    else:
-                        writer.emit(f"{target} = _pull({target if exists else 'None'}, {linear_map}, {g})")
+                    elif exists:
+                        writer.emit(f"{target} = _pull({target}, {linear_map}, {g})")
+                    else:  # (a kink's side not taken gives no term: max(x, y) by y where x > y, |x| at 0)
+                        writer.emit(f"{target} = _or_zero(_pull(None, {linear_map}, {g}), {texts[position]})")
                     if exists or entry.primitive is array_primitives.INDEX:  # a sum, or a scatter into zeros
                         writer.fresh.add(target)
                     continue
