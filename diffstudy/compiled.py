@@ -286,9 +286,12 @@ class Program:
                     f"this one returned shapes {[np.shape(v) for v in values]}"
                 )
 
-    def __call__(self, leaves: Sequence[Any]) -> Any:
+    def __call__(self, leaves: Sequence[Any], seed: Any = None) -> Any:
+        """What the transform gives at these leaves; a gradient's output adjoint seeded with ``seed``
+        (by default 1 in the type the code was written for)."""
+        seed = self.seed if seed is None else seed
         if self.one_array:
-            adjoint = self.function(*leaves, self.seed)[1][0]
+            adjoint = self.function(*leaves, seed)[1][0]
             return adjoint if adjoint.flags.writeable else adjoint.copy()  # (a broadcast view: copied)
         kind = self.transform.kind
         if kind == "value":
@@ -301,7 +304,7 @@ class Program:
             return self._jacfwd(leaves)
         if kind == "jacrev":
             return self._jacrev(leaves)
-        values, adjoints = self.function(*leaves, self.seed)
+        values, adjoints = self.function(*leaves, seed)
         chosen = (
             adjoints
             if self.everything
@@ -346,12 +349,13 @@ class Program:
         return api._jacobian_blocks(self.outer, rows)
 
 
-def _gradient_of(program: Program) -> Callable[..., Any]:
-    """The gradient ``program``'s code computes, as a function of f's arguments (of any numbers)."""
+def _gradient_of(program: Program, seed: Any) -> Callable[..., Any]:
+    """The gradient ``program``'s code computes, as a function of f's arguments (of any numbers),
+    its output's adjoint seeded with ``seed``."""
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
         _, leaves, _ = _inspect(args, kwargs, program.chosen)
-        return program(leaves)
+        return program(leaves, seed)
 
     return gradient
 
@@ -535,7 +539,9 @@ class Jitted:
 
     def _hessian(self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Any) -> Any:
         """The Hessian: forward mode's dual numbers run through this gradient's code, written for
-        any numbers (the float code checks its floats), one pass per input entry."""
+        any numbers (the float code checks its floats), one pass per input entry. The inputs are
+        floats, so the output's adjoint is seeded with 1.0, as the tape seeds it: a gradient that
+        does not depend on them (f linear) is then a float, not an exact 1 and 0s."""
         lists = _lists_of_numbers(args, kwargs)
         chosen = api._selected(self.transform.argnums, len(args))
         by_the_tape = api.jacfwd(self.fn, argnums)
@@ -551,7 +557,7 @@ class Jitted:
                 programs.clear()
                 break
             try:
-                result = api.jacfwd(_gradient_of(program), argnums)(*args, **kwargs)
+                result = api.jacfwd(_gradient_of(program, 1.0), argnums)(*args, **kwargs)
             except generate.PathChanged:
                 continue
             self.last = program
@@ -559,7 +565,7 @@ class Jitted:
         program = self._traced(key, args, kwargs, floats=False)
         if program is None:
             return by_the_tape(*args, **kwargs)
-        return api.jacfwd(_gradient_of(program), argnums)(*args, **kwargs)
+        return api.jacfwd(_gradient_of(program, 1.0), argnums)(*args, **kwargs)
 
     def _chosen(self, count: int) -> tuple[int, ...]:
         """The differentiated positions among ``count`` arguments (kept for the next call)."""

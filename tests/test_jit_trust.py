@@ -233,6 +233,13 @@ def test_a_compiled_hessian_runs_dual_numbers_through_the_gradients_code():
     assert hessian(0.5) == -math.sin(0.5) and hessian.hessian_of.traces == 2
 
 
+@pytest.mark.parametrize("f", [lambda x: np.sum(3 * x), lambda x: 3.0 * x[0] + x[1]])
+def test_a_compiled_hessian_of_a_linear_function_is_float_zeros(f):
+    # The gradient does not depend on x: its derivative is 0, in floats as the inputs are.
+    hessian = ds.jit(ds.hessian(f))(np.array([1.0, 2.0]))
+    assert hessian.dtype == np.float64 and hessian.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
 class Counted:
     s = 2.0
 
