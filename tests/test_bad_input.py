@@ -711,3 +711,68 @@ def test_an_attribute_named_as_a_global_is_not_blamed_for_a_result_not_finite():
         diffstudy.grad(lambda x: np.sum(x.T * x) + np.inf)(np.ones(2))
     assert "global" not in str(refused.value), str(refused.value)
     assert str(refused.value).startswith("the result is not finite (inf): a float overflowed")
+
+
+REFILLED = """
+    import numpy as np
+    from diffstudy import case
+
+    DATA = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    @case(at={"x": np.array([1.0, 1.0])})
+    def refilled(x):
+        buffer = np.zeros(2)
+        total = 0.0
+        for row in DATA:
+            buffer[:] = row
+            total = total + np.sum(x * buffer)
+        return total
+
+    @case(at={"x": np.array([1.0, 1.0])})
+    def made_anew(x):
+        total = 0.0
+        for row in DATA:
+            buffer = row.copy()
+            total = total + np.sum(x * buffer)
+        return total
+"""
+
+
+def test_an_array_f_changes_in_place_after_using_it_is_an_error_not_a_wrong_gradient(capsys, tmp_path):
+    # Both sweeps would read the buffer's last row twice: [6, 8] for the sum of the rows' [4, 6].
+    write(tmp_path, "refilled", REFILLED)
+    status, out, _ = compare_folder(capsys, tmp_path)
+    records = records_of(out)
+    assert status == 1
+    for method in ("reverse", "generated"):
+        error = records[("refilled", method)]["error"]
+        assert error.startswith("f changes an array in place at refilled.py:11 (`buffer[:] = row`) after using it")
+    for method in ("symbolic", "forward", "reverse", "generated"):
+        assert records[("made_anew", method)]["gradient"] == {"x": [4, 6]}  # by hand: the rows' sum
+    for method in ("symbolic", "forward"):  # (they use the buffer's entries at once)
+        assert records[("refilled", method)]["gradient"] == {"x": [4, 6]}
+
+
+def test_a_write_after_use_is_refused_through_a_view_and_the_arrays_are_writable_again():
+    data = np.array([[1.0, 2.0], [3.0, 4.0]])
+    first = data[0]
+
+    def through_the_base(x):
+        y = x * first
+        data[1, 0] = 7.0  # first views data's memory: changing data may change it
+        return np.sum(y)
+
+    def before_use(x):
+        d = np.zeros(2)
+        d[:] = first  # written before any operation reads it: fine
+        return np.sum(x * d)
+
+    for transform in (diffstudy.grad, lambda f: diffstudy.jit(diffstudy.grad(f))):
+        with pytest.raises(diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`data\[1, 0\]"):
+            transform(through_the_base)(np.array([1.0, 1.0]))
+        assert data.flags.writeable and first.flags.writeable and data[1, 0] == 3.0
+        assert transform(before_use)(np.array([5.0, 6.0])).tolist() == [1.0, 2.0]
+    readonly = np.array([1.0, 2.0])
+    readonly.flags.writeable = False  # the user's own read-only array stays so
+    assert diffstudy.grad(lambda x: np.sum(x * readonly))(np.array([1.0, 1.0])).tolist() == [1.0, 2.0]
+    assert not readonly.flags.writeable

@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DiffstudyError, DomainError
-from . import array_primitives, non_finite, reverse, rolled
+from . import array_primitives, non_finite, reverse, rolled, unchanged
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import nested_count, plain
@@ -229,7 +229,8 @@ def trace(
     if readable:
         sys.settrace(watcher.trace)
     try:
-        outputs = outputs_of(f(*variables))
+        with unchanged.kept_while(tape.kept):
+            outputs = outputs_of(f(*variables))
     finally:
         if readable:
             sys.settrace(previous)

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import NestingError
-from . import array_primitives
+from . import array_primitives, unchanged
 from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .levels import next_level, note_nested
 from .primitives import Argument, Primitive, Unit, accumulate
@@ -114,12 +114,13 @@ class Tape(list):
     constant to it, so the two never mix (reverse over reverse, reverse over forward).
     """
 
-    __slots__ = ("level", "observer")
+    __slots__ = ("level", "observer", "kept")
 
     def __init__(self, entries: Iterable[tuple] = (), observer: Any = None) -> None:
         super().__init__(entries)
         self.level = next_level()
         self.observer = observer  # told of every comparison of its variables (the path taken), or None
+        self.kept: list[np.ndarray] = []  # the plain arrays its entries read, read-only while f runs
 
 
 class ClosedTape(Tape):
@@ -312,6 +313,10 @@ class VarArray(ActiveArray):
                 values.append(a)
                 operands.append(Constant(a) if np.ndim(a) == 0 else None)
                 constants.append(a)
+                if isinstance(a, np.ndarray):
+                    unchanged.keep(tape.kept, a)
+        if params:
+            unchanged.keep_params(tape.kept, params)
         out = primitive.evaluate(*values, **params)
         partial = primitive.partial
         maps = tuple([(index, partial(position, values, out, params)) for position, index in variables])
@@ -422,7 +427,8 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
             inputs.append(var)
     else:
         inputs = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
-    outputs = outputs_of(f(*inputs))
+    with unchanged.kept_while(tape.kept):
+        outputs = outputs_of(f(*inputs))
     for out in outputs:
         if isinstance(out, Active) and out.priority > tape.level:
             raise NestingError(f"the function returned a {out.kind} of a differentiation nested inside this one")

@@ -57,4 +57,6 @@ def describe(error: BaseException, case: Case) -> str:
     # Where the case's own code did not raise it (sympy's expression, the result's shape), the
     # case's definition is the place to look.
     where = locate(error, case) or (case.where if case.file else "")
+    if where and os.path.basename(where.split(" ", 1)[0]) in what:  # the message names its line itself
+        where = ""
     return " ".join((f"{where}: {what}" if where else what).split())
