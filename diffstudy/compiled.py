@@ -39,7 +39,7 @@ from .engine import generate
 from .engine.levels import Leveled
 from .engine.ndarrays import numpy_errors_explained
 from .engine.trees import flatten, size_of, unflatten
-from .errors import ArgumentError, CaseError, DiffstudyError, DomainError, JitWarning, NotFinite
+from .errors import ArgumentError, CaseError, DiffstudyError, DomainError, JitWarning, NotFinite, UnsupportedOperation
 
 
 def _dynamic(value: Any) -> bool:
@@ -487,7 +487,15 @@ class Jitted:
         result = self._run(programs, leaves)
         if result is not _NOT_RUN:
             return result
-        program = self._traced(key, args, kwargs, floats)
+        try:
+            program = self._traced(key, args, kwargs, floats)
+        except UnsupportedOperation as unsupported:
+            # The code traces every float argument, so numpy's call on data that f is not
+            # differentiated by (np.cbrt(y)) is refused, where the tape leaves it to numpy. The
+            # tape decides: its own error where f truly cannot be differentiated.
+            result = self.fn(*args, **kwargs)
+            self._on_tape(key, f"the code cannot follow f: {str(unsupported).split(';')[0]}", stacklevel=4)
+            return result
         if program is None:
             return self.fn(*args, **kwargs)
         return program(leaves)
@@ -530,12 +538,14 @@ class Jitted:
         self.last = program
         return program
 
-    def _on_tape(self, key: tuple, reason: str) -> None:
-        """f differentiated by the tape at every call of this input structure from now on, said once."""
+    def _on_tape(self, key: tuple, reason: str, stacklevel: int = 5) -> None:
+        """f differentiated by the tape at every call of this input structure from now on, said once
+        (at the user's line: ``stacklevel`` counts the calls from there)."""
         dropped = self.cache.get(key)
         self.by_layout = {layout: kept for layout, kept in self.by_layout.items() if kept is not dropped}
         self.on_tape[key] = reason = reason.removesuffix(": the tape is used")
-        warnings.warn(f"ds.jit: {reason}; the tape differentiates f at these arguments", JitWarning, stacklevel=5)
+        message = f"ds.jit: {reason}; the tape differentiates f at these arguments"
+        warnings.warn(message, JitWarning, stacklevel=stacklevel)
 
     def _hessian(self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Any) -> Any:
         """The Hessian: forward mode's dual numbers run through this gradient's code, written for

@@ -428,3 +428,18 @@ def test_a_logger_f_reads_and_a_dict_holding_itself_keep_f_compiled():
         warnings.simplefilter("error")  # no JitWarning: the logger's depths are the library's own
         assert compiled_gradient(np.ones(2)).tolist() == [4.0, 4.0]
     assert compiled_gradient.last is not None and compiled_gradient.traces == 1
+
+
+def test_numpys_call_on_data_the_code_cannot_follow_is_left_to_the_tape_with_a_warning():
+    # The code traces y too; the tape leaves np.cbrt(y) to numpy: d/dx = ∛y for each entry, by hand.
+    compiled = ds.jit(ds.grad(lambda x, y: np.cbrt(y) * np.sum(x)))
+    with pytest.warns(ds.JitWarning, match=r"the code cannot follow f: numpy's cbrt is not supported") as caught:
+        gradient = compiled(np.array([1.0, 2.0]), 0.7)
+    assert caught[0].filename == __file__
+    assert gradient == pytest.approx([0.7 ** (1 / 3)] * 2, rel=1e-15)
+    assert compiled(np.array([1.0, 2.0]), 0.8) == pytest.approx([0.8 ** (1 / 3)] * 2, rel=1e-15)
+    # where the tape cannot either (cbrt of x), its own error, and no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ds.UnsupportedOperation, match="numpy's cbrt is not supported"):
+            ds.jit(ds.grad(lambda x: np.cbrt(x) * 2))(0.7)
