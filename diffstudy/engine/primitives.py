@@ -687,28 +687,32 @@ def _tie_rule(bigger: bool, by_first: bool) -> Callable[[Any, Any, Any], Any]:
 def _sech_squared(x: Any, out: Any) -> Any:
     """d tanh(x)/dx = sech²x, without the cancellation of 1 − tanh²x once |x| is large.
 
-    For |x| < ½ the textbook 1 − out² loses nothing (out² < 0.22). Beyond, tanh x rounds towards
-    ±1 and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x,
-    and past |x| = 20 4e/(1 + e)² with e = exp(−2|x|): the derivative of 1/cosh² divides by
-    cosh⁴, which overflows from |x| = 178 on and would make a second derivative 0.
+    For |x| < 1 the textbook 1 − out² is as accurate as any other form (against mpmath, its largest
+    relative error on [0.75, 1) is 4.2e-16, 1/cosh²x's 4.6e-16). Beyond, tanh x rounds towards ±1
+    and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x, and
+    past |x| = 20 4e/(1 + e)² with e = exp(−2|x|): the derivative of 1/cosh² divides by cosh⁴,
+    which overflows from |x| = 178 on and would make a second derivative 0. A float array takes
+    each entry's form as a number would; other arrays the form of their largest |x|.
     Symbolically the textbook form is exact.
     """
     if not is_concrete(x):
         return 1 - out * out
     if x.__class__ is np.ndarray and x.dtype == np.float64 and x.ndim and x.size:  # (0-d: numpy gives scalars)
-        # the same numbers at C speed: |x|'s largest without an array of |x|, and 1/cosh² in one array
-        size = np.maximum(x.max(), -x.min())
-        if 0.5 <= size <= 20:
-            c = np.cosh(x)
-            return np.divide(1, np.multiply(c, c, out=c), out=c)
-        if size > 20:  # (|x| held at 400: exp(−800) is 0 as exp(−2|x|) is past 373, and −2|x| cannot overflow)
-            e = np.exp(np.multiply(-2, np.minimum(np.abs(x), 400.0)))
-            square = np.add(1, e)
-            np.multiply(square, square, out=square)
-            return np.divide(np.multiply(4, e, out=e), square, out=e)
-    else:
-        size = np.max(np.abs(plain(x)))
-    if size < 0.5:
+        # |x|'s largest without an array of |x|; then the far entries alone, taken out and put back
+        largest = np.maximum(x.max(), -x.min())
+        if largest < 1:
+            return 1 - out * out
+        d = np.multiply(out, out)
+        np.subtract(1, d, out=d)
+        far = np.flatnonzero(np.abs(x) >= 1)
+        sech_squared = _sech_squared_far(np.take(x, far), largest)
+        if d.flags.c_contiguous:
+            d.reshape(-1)[far] = sech_squared  # (a view: a third of np.put's time)
+        else:
+            np.put(d, far, sech_squared)
+        return d
+    size = np.max(np.abs(plain(x)))
+    if size < 1:
         return 1 - out * out
     if size <= 20:
         c = cosh(x)
@@ -716,6 +720,26 @@ def _sech_squared(x: Any, out: Any) -> Any:
     sign = np.where(np.asarray(plain(x)) < 0, -1, 1) if _is_array_like(x) else (-1 if x < 0 else 1)
     e = exp(-2 * (sign * x))
     return 4 * e / ((1 + e) * (1 + e))
+
+
+def _sech_squared_far(x: np.ndarray, largest: float) -> np.ndarray:
+    """sech² of a float vector whose entries are 1 or more in size, at most ``largest``: 1/cosh²
+    up to 20, 4e/(1 + e)² beyond, as for a number (|x| held at 400 there: exp(−800) is 0 as
+    exp(−2|x|) is past 373, and −2|x| cannot overflow)."""
+    if largest <= 20:
+        c = np.cosh(x)
+        return np.divide(1, np.multiply(c, c, out=c), out=c)
+    size = np.abs(x)
+    result = np.empty_like(x)
+    near = size <= 20
+    c = np.cosh(x[near])
+    result[near] = np.divide(1, np.multiply(c, c, out=c), out=c)
+    if not near.all():
+        e = np.exp(np.multiply(-2, np.minimum(size[~near], 400.0)))
+        square = np.add(1, e)
+        np.multiply(square, square, out=square)
+        result[~near] = np.divide(np.multiply(4, e, out=e), square, out=e)
+    return result
 
 
 def _one_minus_square(x: Any) -> Any:

@@ -35,6 +35,7 @@ class Step:
     step: Callable[..., Any]
     start: float
     binary: bool = False
+    lengths: tuple[int, int] = (2, 3)  # the chains whose difference is one step, taken at the later one's last step
 
 
 STEPS = [
@@ -51,9 +52,10 @@ STEPS = [
     Step("sin", "sin(y)", fn.sin, 0.5),
     Step("cos", "cos(y)", fn.cos, 0.5),
     Step("tan", "tan(y)", fn.tan, 0.3),
-    Step("tanh", "tanh(y), y < ½", fn.tanh, 0.3),
-    # Beyond ½ the rule takes 1/cosh² to avoid the cancellation of 1 − tanh², at a price.
-    Step("tanh", "tanh(y), y ≥ ½", fn.tanh, 2.0),
+    Step("tanh", "tanh(y), y < 1", fn.tanh, 0.3),
+    # From 1 on the rule takes 1/cosh² to avoid the cancellation of 1 − tanh², at a price. A
+    # chain of tanh falls below 1 after its first step: that step is the one measured.
+    Step("tanh", "tanh(y), y ≥ 1", fn.tanh, 2.0, lengths=(0, 1)),
     Step("sinh", "sinh(y)", fn.sinh, 0.5),
     Step("cosh", "cosh(y)", fn.cosh, 0.5),
     Step("asin", "asin(y)", fn.asin, 0.5),
@@ -83,7 +85,7 @@ def _counts(step: Step, length: int) -> tuple[int, int, int]:
 
 def measure(step: Step) -> dict[str, Any]:
     """One row: what one more step of ``step`` costs f, forward mode per pass and reverse mode."""
-    short, long = _counts(step, 2), _counts(step, 3)
+    short, long = (_counts(step, length) for length in step.lengths)
     own, forward, reverse = (b - a for a, b in zip(short, long))
     passes = 2 if step.binary else 1
     return {
