@@ -230,6 +230,26 @@ def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
     assert status == 0 and not shown_values(out, "gradient_of_two_layer") and "The comment after" not in out
 
 
+def test_an_adjoint_added_into_in_place_shows_its_value_at_each_line(capsys, tmp_path):
+    path = write_case(
+        tmp_path,
+        "mine",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"x": [1.0, 2.0, 3.0]})
+        def log_less(x):
+            return np.sum(np.log(x) - x)
+    """,
+    )
+    status, out, _ = run(capsys, "code", "log_less", "--cases", str(path), "--no-sympy")
+    lines = [line.strip() for line in out.split("def gradient_of_log_less(")[1].splitlines()]
+    # by hand: x̄ = −1 from the subtraction, then 1/x − 1 once the log's term is added into it
+    assert next(line for line in lines if line.startswith("x_bar = ")).endswith("# [-1, -1, -1]")
+    assert next(line for line in lines if line.startswith("x_bar += ")).endswith("# [0, -0.5, -0.6667]")
+
+
 @pytest.mark.parametrize("module", ["diffstudy.harness.methods", "diffstudy.engine.reverse"])
 def test_the_examples_in_the_docstrings(module):
     import doctest

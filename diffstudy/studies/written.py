@@ -136,18 +136,29 @@ def _with_values(source: generate.Source, arguments: Sequence[Any]) -> tuple[str
             note = ast.parse(f"_seen({node.lineno}, {target.id})").body[0]
             return [node, ast.copy_location(note, node)]
 
+        def visit_AugAssign(self, node: ast.AugAssign) -> Any:  # (x_bar += …: the sum it holds now)
+            if not isinstance(node.target, ast.Name):
+                return node
+            note = ast.parse(f"_seen({node.lineno}, {node.target.id})").body[0]
+            return [node, ast.copy_location(note, node)]
+
         def visit_For(self, node: ast.For) -> Any:
             return node  # a turn's values change at each turn
 
+    def note(line: int, value: Any) -> None:
+        # a copy: a later line may add into the same array in place (x_bar += …)
+        if np.ndim(value) == 0 or _short(value):
+            seen[line] = value.copy() if isinstance(value, np.ndarray) else value
+
     tree = ast.fix_missing_locations(Noted().visit(tree))
-    namespace = {**source.namespace, "_seen": lambda line, value: seen.__setitem__(line, value)}
+    namespace = {**source.namespace, "_seen": note}
     try:
         exec(compile(tree, f"<{source.function}, values>", "exec"), namespace)  # noqa: S102 - the code written above
         namespace[source.function](*arguments)
     except (ArithmeticError, ValueError, TypeError, DiffstudyError) as error:
         return source.text, f"{type(error).__name__}: {error}"
     lines = source.text.splitlines()
-    numbers = {line: value for line, value in seen.items() if np.ndim(value) == 0 or _short(value)}
+    numbers = seen
     width = min(max((len(lines[line - 1]) for line in numbers), default=0), _VALUE_COLUMN)
     for line, value in numbers.items():
         lines[line - 1] = f"{lines[line - 1].ljust(width)}  # {_number(value)}"
