@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -185,8 +187,22 @@ def test_writing_into_a_plain_array_says_to_build_a_new_one():
     for transform in (ds.grad, ds.jacfwd):
         with pytest.raises(UnsupportedOperation, match="build a new array instead, e.g. np.stack or np.array"):
             transform(fill)(np.array([1.0, 2.0, 3.0]))
-        with pytest.raises(UnsupportedOperation, match="writing it into a plain array, out.i. = x"):
+        with pytest.raises(UnsupportedOperation, match="writing it into a plain array, out.i. = x") as raised:
             transform(fill_numbers)(1.0, 2.0)
+        assert re.search(r"at test_api.py:\d+ \(`out\[0\], out\[1\] = a \* b, a \+ b`\)", str(raised.value))
+        assert "math" not in str(raised.value)
+
+
+def test_a_math_function_on_a_traced_number_names_its_line_and_the_function_to_use():
+    def wave(x):
+        return math.sin(x) * x
+
+    for transform in (ds.grad, ds.jacfwd, lambda f: ds.jit(ds.grad(f))):
+        with pytest.raises(UnsupportedOperation) as raised:
+            transform(wave)(0.5)
+        message = str(raised.value)
+        assert re.match(r"float\(\) at test_api.py:\d+ \(`return math.sin\(x\) \* x`\) of one of diffstudy's", message)
+        assert "use diffstudy.fn's or numpy's of the same name" in message and "np.stack" not in message
 
 
 def test_a_list_of_entries_of_an_array_input_is_an_array_as_a_list_of_numbers_is():

@@ -18,6 +18,7 @@ ufunc and function it supports to the table of array primitives, and refuses the
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -26,7 +27,7 @@ import numpy as np
 import sympy
 
 from ..errors import UnsupportedOperation
-from . import array_primitives, kinks, linear_algebra
+from . import array_primitives, kinks, linear_algebra, users_code
 from . import primitives as scalar
 from .levels import Leveled, next_level, owner_of, plain, value_of
 from .ndarrays import BUILD_A_NEW_ARRAY
@@ -77,11 +78,22 @@ class Active(Leveled):
         raise UnsupportedOperation(f"{conversion} of one of diffstudy's {self.family} would drop its derivative {hint}")
 
     def __float__(self) -> float:
-        return self._refuse(
-            "float()",
-            "(Python's math functions ask for it, and so does writing it into a plain array, out[i] = x): "
-            f"use diffstudy.fn's or numpy's of the same name (np.exp for math.exp); {BUILD_A_NEW_ARRAY}",
+        # Two kinds of line ask for it; the advice is the one the user's line needs, where it tells.
+        where, source = users_code.calling_line()
+        math_call = (
+            "(a math function asks for it): use diffstudy.fn's or numpy's of the same name (np.exp for math.exp)"
         )
+        array_write = f"(writing it into a plain array, out[i] = x, asks for it): {BUILD_A_NEW_ARRAY}"
+        if "math." in source:
+            hint = math_call
+        elif re.search(r"\]\s*[-+*/]?=[^=]", source):
+            hint = array_write
+        else:
+            hint = (
+                "(Python's math functions ask for it, and so does writing it into a plain array, out[i] = x): "
+                f"use diffstudy.fn's or numpy's of the same name (np.exp for math.exp); {BUILD_A_NEW_ARRAY}"
+            )
+        return self._refuse("float()" if not where else f"float() at {where}", hint)
 
     def __int__(self) -> int:
         return self._refuse("int()", _WHOLE)

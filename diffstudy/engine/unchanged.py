@@ -12,20 +12,13 @@ says where. They are made writable again when f returns, however it returns.
 from __future__ import annotations
 
 import contextlib
-import linecache
-import os
-import traceback
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedOperation
-
-# Where a write into a kept array is not the user's own line: numpy's code, diffstudy's, Python's.
-_NOT_THE_USERS = tuple(
-    os.path.dirname(path) + os.sep for path in (np.__file__, os.path.dirname(__file__), os.__file__)
-) + ("<frozen",)
+from . import users_code
 
 
 def keep(kept: list[np.ndarray], a: np.ndarray) -> None:
@@ -64,13 +57,9 @@ def kept_while(kept: list[np.ndarray]) -> Iterator[None]:
 
 
 def _changed_after_use(error: ValueError) -> str:
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(_NOT_THE_USERS)]
-    where = ""
-    if frames:
-        frame = frames[-1]
-        source = linecache.getline(frame.filename, frame.lineno or 0).strip()
-        where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" + (f" (`{source}`)" if source else "")
+    where = users_code.line_of(error.__traceback__)
     return (
-        f"f changes an array in place{where} after using it with a variable it is differentiated by, "
-        f"whose derivative would then read the new entries: make a new array there instead (numpy: {error})"
+        f"f changes an array in place{f' at {where}' if where else ''} after using it with a variable it is "
+        f"differentiated by, whose derivative would then read the new entries: make a new array there instead "
+        f"(numpy: {error})"
     )

@@ -76,7 +76,9 @@ def derivative_code(
     called = sorted(n[3:] for n in source.namespace if n.startswith("_d_"))
     if called:
         result.notes.append(
-            "the partials of " + ", ".join(called) + " read their argument's value to choose a form (a kink's side, a form that keeps its digits): "
+            "the partials of "
+            + ", ".join(called)
+            + " read their argument's value to choose a form (a kink's side, a form that keeps its digits): "
             "the code calls the rule by name (_d_…) instead of writing one formula"
         )
     if order == 2:

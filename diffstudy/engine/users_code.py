@@ -1,0 +1,40 @@
+"""Where in the user's code something happened: the innermost frame outside numpy, diffstudy and
+Python's own library, as ``file.py:12 (`source line`)``, for a message to name."""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import traceback
+from types import TracebackType
+
+import numpy as np
+
+_NOT_THE_USERS = tuple(
+    os.path.dirname(path) + os.sep for path in (np.__file__, os.path.dirname(__file__), os.__file__)
+) + ("<frozen",)
+
+
+def _said(filename: str, lineno: int) -> str:
+    source = linecache.getline(filename, lineno).strip()
+    source = source if len(source) <= 80 else source[:79] + "…"
+    return f"{os.path.basename(filename)}:{lineno}" + (f" (`{source}`)" if source else "")
+
+
+def line_of(error_traceback: TracebackType | None) -> str:
+    """The user's line an error passed through last, or ``""``."""
+    frames = [f for f in traceback.extract_tb(error_traceback) if not f.filename.startswith(_NOT_THE_USERS)]
+    return _said(frames[-1].filename, frames[-1].lineno or 0) if frames else ""
+
+
+def calling_line() -> tuple[str, str]:
+    """The user's line running now, innermost: ``(file.py:12 (`source`), source)``, or ``("", "")``."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_NOT_THE_USERS):
+        frame = frame.f_back
+    if frame is None:
+        return "", ""
+    return _said(frame.f_code.co_filename, frame.f_lineno), linecache.getline(
+        frame.f_code.co_filename, frame.f_lineno
+    ).strip()
