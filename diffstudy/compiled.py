@@ -435,6 +435,16 @@ class Jitted:
         self.on_tape: dict[tuple, str] = {}  # input structures the code cannot follow, and why
         self.arity, self.chosen = -1, ()
 
+    def __repr__(self) -> str:
+        inner = self.hessian_of or self
+        kind, name = inner.transform.kind, _function_name(inner.transform.f, "value")
+        what = name if kind == "value" else f"{kind}({name})"
+        if self.hessian_of is not None:  # (its .source is the gradient's code)
+            what = f"hessian({name}): dual numbers run through the code of {what}"
+        paths = sum(len(programs) for programs in inner.cache.values())
+        left = f", {len(inner.on_tape)} input structure(s) left to the tape" if inner.on_tape else ""
+        return f"<ds.jit of {what}: {paths} path{'s' * (paths != 1)} written out{left}>"
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.hessian_of is not None:
             argnums = self.fn.__diffstudy_transform__.argnums

@@ -443,3 +443,19 @@ def test_numpys_call_on_data_the_code_cannot_follow_is_left_to_the_tape_with_a_w
         warnings.simplefilter("error")
         with pytest.raises(ds.UnsupportedOperation, match="numpy's cbrt is not supported"):
             ds.jit(ds.grad(lambda x: np.cbrt(x) * 2))(0.7)
+
+
+def test_a_jitted_function_says_what_it_is_and_what_it_has_written():
+    def loss(x):
+        return np.sum(x * x)
+
+    gradient, hessian = ds.jit(ds.grad(loss)), ds.jit(ds.hessian(loss))
+    assert repr(gradient) == "<ds.jit of grad(loss): 0 paths written out>"
+    gradient(np.array([1.0, 2.0]))
+    gradient(np.array([1.0, 2.0, 3.0]))  # another shape: another program
+    assert repr(gradient) == "<ds.jit of grad(loss): 2 paths written out>"
+    hessian(np.array([1.0, 2.0]))
+    assert (
+        repr(hessian)
+        == "<ds.jit of hessian(loss): dual numbers run through the code of grad(loss): 1 path written out>"
+    )
