@@ -37,8 +37,8 @@ JIT = {
 
 
 def header(code: DerivativeCode) -> str:
-    """What the names in the code stand for (those it uses), what the comments after its lines
-    are, and how the code ds.jit runs differs: comment lines of at most 99 columns."""
+    """What the names in the code stand for (those it uses) and what the comments after its lines
+    are: comment lines of at most 99 columns."""
     names = [SEED[code.mode], CALLS]
     listing = "\n".join(source for _, source in code.blocks)
     used = [said for shown, said in ARRAY_NAMES if shown in listing]
@@ -46,7 +46,7 @@ def header(code: DerivativeCode) -> str:
         names.append("In numpy code, " + "; ".join(used) + ".")
     if code.values is not None:
         names.append(f"The comment after a line is the number, or short array, it gives at the point ({code.values}).")
-    return "\n".join(_comment(" ".join(paragraph)) for paragraph in (names, [JIT[code.mode]]))
+    return _comment(" ".join(names))
 
 
 def _comment(text: str) -> str:
@@ -54,11 +54,12 @@ def _comment(text: str) -> str:
 
 
 def to_text(code: DerivativeCode) -> str:
-    """A header on the names the code uses, each block under its title as a comment, then the notes."""
+    """A header on the names the code uses, each block under its title as a comment, then the notes
+    and how the code ds.jit runs differs."""
     parts = [header(code)]
     for title, source in code.blocks:
         parts.append(f"# {title}\n{source}")
     text = "\n".join(parts)
     if code.notes:
         text += "\n" + "\n".join(_comment(f"Note: {note.rstrip('.')}.") for note in code.notes)
-    return text.rstrip("\n")
+    return text.rstrip("\n") + "\n\n" + _comment(JIT[code.mode])
