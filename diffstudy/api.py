@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from . import watched
-from .engine import forward, reverse
+from .engine import forward, reverse, unchanged
 from .engine.active import Active, plain
 from .engine.ndarrays import numpy_errors_explained, object_array
 from .engine.primitives import overflow, shown
 from .engine.trees import Structure, flatten, place_of, size_of, unflatten
-from .errors import ArgumentError, CaseError, DomainError, NotFinite
+from .errors import ArgumentError, CaseError, DomainError, NotFinite, UnsupportedOperation
 
 ArgNums = int | Sequence[int]
 
@@ -494,11 +494,18 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         recording = _record(split)
         output_structure = split.output_structure
         out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
+    read = unchanged.snapshot(recording.tape.kept)  # the tape refers to them: a change would change the sweep
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         weights, structure = flatten(cotangent)
         if structure != output_structure:
             raise CaseError("the cotangent must have the structure and shapes of the function's output")
+        changed = unchanged.changed_since(read)
+        if changed is not None:
+            raise UnsupportedOperation(
+                f"an array of shape {changed.shape} that f read has changed in place since vjp recorded f: "
+                "its tape would read the new entries; call vjp again"
+            )
         _require_finite(weights, "the cotangent")
         with numpy_errors_explained():
             return split.arranged(_finish_all(reverse.pullback(recording, split.spread(weights))))

@@ -776,3 +776,14 @@ def test_a_write_after_use_is_refused_through_a_view_and_the_arrays_are_writable
     readonly.flags.writeable = False  # the user's own read-only array stays so
     assert diffstudy.grad(lambda x: np.sum(x * readonly))(np.array([1.0, 1.0])).tolist() == [1.0, 2.0]
     assert not readonly.flags.writeable
+
+
+def test_vjps_function_refuses_to_sweep_once_an_array_f_read_has_changed():
+    data = np.array([1.0, 2.0])
+    _, pull_back = diffstudy.vjp(lambda x: np.sum(x * data), np.array([1.0, 1.0]))
+    assert pull_back(1.0)[0].tolist() == [1.0, 2.0]  # by hand: the data
+    data[0] = 5.0
+    with pytest.raises(diffstudy.UnsupportedOperation, match=r"shape \(2,\) that f read has changed in place"):
+        pull_back(1.0)
+    data[0] = 1.0  # as recorded again
+    assert pull_back(2.0)[0].tolist() == [2.0, 4.0]

@@ -53,7 +53,19 @@ def kept_while(kept: list[np.ndarray]) -> Iterator[None]:
         for a in reversed(kept):  # (a view after the array it views: numpy wants that one writable first)
             with contextlib.suppress(ValueError):
                 a.flags.writeable = True
-        kept.clear()
+
+
+def snapshot(kept: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each kept array beside a copy of it, for :func:`changed_since` to compare with later."""
+    return [(a, a.copy()) for a in kept]
+
+
+def changed_since(copies: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """The first array that no longer holds what its copy holds, or None."""
+    for a, copy in copies:
+        if not np.array_equal(a, copy, equal_nan=a.dtype.kind in "fc"):
+            return a
+    return None
 
 
 def _changed_after_use(error: ValueError) -> str:
