@@ -319,3 +319,11 @@ def test_the_gradient_of_tanh_of_a_0_d_array(x):
         exact = float(mpmath.sech(mpmath.mpf(x)) ** 2)
     assert float(ds.grad(np.tanh)(np.array(x))) == pytest.approx(exact, rel=1e-15)
     assert float(ds.jit(ds.grad(np.tanh))(np.array(x))) == pytest.approx(exact, rel=1e-15)
+
+
+def test_tanh_of_an_array_of_no_entries_has_no_derivative_to_give():
+    # np.sum of nothing is 0: f = x₀ + x₁, gradient (1, 1) by hand, in every transform
+    f = lambda v: np.sum(np.tanh(v[:0])) + np.sum(v)  # noqa: E731
+    x = np.array([1.0, 2.0])
+    assert ds.grad(f)(x).tolist() == ds.jit(ds.grad(f))(x).tolist() == ds.jacfwd(f)(x).tolist() == [1.0, 1.0]
+    assert ds.hessian(f)(x).tolist() == [[0.0, 0.0], [0.0, 0.0]]

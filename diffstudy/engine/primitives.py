@@ -711,7 +711,7 @@ def _sech_squared(x: Any, out: Any) -> Any:
         else:
             np.put(d, far, sech_squared)
         return d
-    size = np.max(np.abs(plain(x)))
+    size = np.max(np.abs(plain(x)), initial=0)  # (0 for an array of no entries)
     if size < 1:
         return 1 - out * out
     if size <= 20:
