@@ -787,3 +787,37 @@ def test_vjps_function_refuses_to_sweep_once_an_array_f_read_has_changed():
         pull_back(1.0)
     data[0] = 1.0  # as recorded again
     assert pull_back(2.0)[0].tolist() == [2.0, 4.0]
+
+
+def test_views_made_before_f_runs_are_all_writable_again_and_a_strided_views_source_is_kept():
+    batch = np.ones((4, 3))
+    X, y = batch[:, :2], batch[:, 2]  # two views of one buffer, as a batch is often split
+    window = np.lib.stride_tricks.as_strided(batch[0], shape=(3,), strides=(8,))  # a view numpy lets write
+    gradient = diffstudy.grad(lambda w: np.sum((X @ w - y) ** 2) + np.sum(window * w[0]))(np.zeros(2))
+    assert gradient.tolist() == [-8.0 + 3.0, -8.0]  # by hand: 2Xᵀ(Xw − y) at w = 0, and the window's sum
+    assert X.flags.writeable and y.flags.writeable and batch.flags.writeable and window.flags.writeable
+    signal = np.array([1.0, 2.0, 3.0, 4.0])
+
+    def windows(x):
+        y = np.sum(np.lib.stride_tricks.sliding_window_view(signal, 3) @ x)
+        signal[:] = 0.0  # the windows view it through an object of numpy's own
+        return y
+
+    with pytest.raises(
+        diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`signal\[:\] = 0.0  #"
+    ):
+        diffstudy.grad(windows)(np.zeros(3))
+    assert signal.flags.writeable and signal.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_an_inner_differentiation_leaves_what_the_outer_one_read_read_only():
+    buffer = np.array([1.0, 2.0])
+
+    def outer(x):
+        value, _ = diffstudy.value_and_grad(lambda w: np.sum(w * w * buffer))(x)  # its tape reads buffer first
+        buffer[:] = 0.0  # the outer tape's product by x still reads it
+        return value
+
+    with pytest.raises(diffstudy.UnsupportedOperation, match="in place at"):
+        diffstudy.grad(outer)(np.array([1.0, 1.0]))
+    assert buffer.flags.writeable and buffer.tolist() == [1.0, 2.0]

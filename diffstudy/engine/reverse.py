@@ -120,7 +120,7 @@ class Tape(list):
         super().__init__(entries)
         self.level = next_level()
         self.observer = observer  # told of every comparison of its variables (the path taken), or None
-        self.kept: list[np.ndarray] = []  # the plain arrays its entries read (read-only while f ran)
+        self.kept: dict[int, np.ndarray] = {}  # the plain arrays its entries read (read-only while f ran)
 
 
 class ClosedTape(Tape):

@@ -20,18 +20,32 @@ import numpy as np
 from ..errors import UnsupportedOperation
 from . import users_code
 
-
-def keep(kept: list[np.ndarray], a: np.ndarray) -> None:
-    """Make ``a``, and the arrays whose memory it views, read-only until :func:`kept_while` ends
-    (those already read-only are left alone: they are not made writable afterwards either)."""
-    while isinstance(a, np.ndarray):
-        if a.flags.writeable:
-            a.flags.writeable = False
-            kept.append(a)
-        a = a.base
+# How many recordings hold each array read-only now (by id; the recordings keep the arrays alive):
+# an inner differentiation inside f leaves an array the outer one read read-only when it returns.
+_holders: dict[int, int] = {}
 
 
-def keep_params(kept: list[np.ndarray], params: dict[str, Any]) -> None:
+def keep(kept: dict[int, np.ndarray], a: np.ndarray) -> None:
+    """Make ``a``, and the arrays whose memory it views, read-only until :func:`kept_while` ends.
+    Those read-only already and held by no recording (the user's own) are left alone: they are
+    not made writable afterwards either."""
+    while a is not None:
+        # (a view of memory another object holds, as a strided view is, could not be made
+        # writable again: the array it views, further down, is kept instead)
+        lockable = isinstance(a, np.ndarray) and (a.base is None or isinstance(a.base, np.ndarray))
+        if lockable and id(a) not in kept:
+            held = _holders.get(id(a))
+            if held is not None:
+                _holders[id(a)] = held + 1
+                kept[id(a)] = a
+            elif a.flags.writeable:
+                a.flags.writeable = False
+                _holders[id(a)] = 1
+                kept[id(a)] = a
+        a = getattr(a, "base", None)  # (a strided view's base is numpy's holder of the array it views)
+
+
+def keep_params(kept: dict[int, np.ndarray], params: dict[str, Any]) -> None:
     """Keep the arrays among an operation's parameters (an index array: its map refers to it)."""
     for value in params.values():
         for item in value if value.__class__ is tuple else (value,):
@@ -40,9 +54,9 @@ def keep_params(kept: list[np.ndarray], params: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def kept_while(kept: list[np.ndarray]) -> Iterator[None]:
+def kept_while(kept: dict[int, np.ndarray]) -> Iterator[None]:
     """Run f's recording: a write into a kept array becomes an :class:`UnsupportedOperation` that
-    says where, and every kept array is made writable again at the end."""
+    says where, and every kept array no other recording holds is made writable again at the end."""
     try:
         yield
     except ValueError as error:
@@ -50,14 +64,30 @@ def kept_while(kept: list[np.ndarray]) -> Iterator[None]:
             raise UnsupportedOperation(_changed_after_use(error)) from error
         raise
     finally:
-        for a in reversed(kept):  # (a view after the array it views: numpy wants that one writable first)
+        released = []
+        for key, a in kept.items():
+            held = _holders.pop(key) - 1
+            if held:
+                _holders[key] = held
+            else:
+                released.append(a)
+        # an array before the views of it: numpy makes a view writable only where its base is
+        for a in sorted(released, key=_depth):
             with contextlib.suppress(ValueError):
                 a.flags.writeable = True
 
 
-def snapshot(kept: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _depth(a: np.ndarray) -> int:
+    """How many arrays ``a``'s memory is a view of, one inside the other."""
+    depth = 0
+    while (a := getattr(a, "base", None)) is not None:
+        depth += 1
+    return depth
+
+
+def snapshot(kept: dict[int, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each kept array beside a copy of it, for :func:`changed_since` to compare with later."""
-    return [(a, a.copy()) for a in kept]
+    return [(a, a.copy()) for a in kept.values()]
 
 
 def changed_since(copies: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
