@@ -582,7 +582,12 @@ class Jitted:
                 continue
             self.last = program
             return result
-        program = self._traced(key, args, kwargs, floats=False)
+        try:
+            program = self._traced(key, args, kwargs, floats=False)
+        except UnsupportedOperation as unsupported:  # (as for a gradient: see _compiled)
+            result = by_the_tape(*args, **kwargs)
+            self._on_tape(key, f"the code cannot follow f: {str(unsupported).split(';')[0]}", stacklevel=4)
+            return result
         if program is None:
             return by_the_tape(*args, **kwargs)
         return api.jacfwd(_gradient_of(program, 1.0), argnums)(*args, **kwargs)
