@@ -821,3 +821,21 @@ def test_an_inner_differentiation_leaves_what_the_outer_one_read_read_only():
     with pytest.raises(diffstudy.UnsupportedOperation, match="in place at"):
         diffstudy.grad(outer)(np.array([1.0, 1.0]))
     assert buffer.flags.writeable and buffer.tolist() == [1.0, 2.0]
+
+
+def test_a_buffer_refilled_after_a_difference_read_it_is_fine_for_the_tape_and_left_to_it_by_jit():
+    # The difference's derivative by x is 1: the tape never reads the buffer again; the generated
+    # code would (it names the array), so jit leaves f to the tape, and says so.
+    data = np.arange(12.0).reshape(4, 3)
+
+    def f(x):
+        buffer, loss = np.empty(3), 0.0
+        for row in data:
+            buffer[:] = row
+            loss = loss + np.sum((x - buffer) ** 2)
+        return loss
+
+    by_hand = (-2 * data.sum(axis=0)).tolist()  # Σ 2(x − row) at x = 0
+    assert diffstudy.grad(f)(np.zeros(3)).tolist() == by_hand
+    with pytest.warns(diffstudy.JitWarning, match=r"the code cannot follow f: f changes an array in place at"):
+        assert diffstudy.jit(diffstudy.grad(f))(np.zeros(3)).tolist() == by_hand

@@ -222,6 +222,7 @@ def trace(
     watcher = _Watcher(tape, {file}, module)
     watcher.lines.extend([None] * len(point))
     tape.observer = watcher
+    tape.keep_all = True  # the code refers to every array f gives an operation, not to a copy
     kinds = [reverse.VarArray if np.ndim(v) else reverse.Var for v in point]
     variables = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     previous = sys.gettrace()

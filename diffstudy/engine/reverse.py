@@ -114,13 +114,14 @@ class Tape(list):
     constant to it, so the two never mix (reverse over reverse, reverse over forward).
     """
 
-    __slots__ = ("level", "observer", "kept")
+    __slots__ = ("level", "observer", "kept", "keep_all")
 
     def __init__(self, entries: Iterable[tuple] = (), observer: Any = None) -> None:
         super().__init__(entries)
         self.level = next_level()
         self.observer = observer  # told of every comparison of its variables (the path taken), or None
-        self.kept: dict[int, np.ndarray] = {}  # the plain arrays its entries read (read-only while f ran)
+        self.kept: dict[int, np.ndarray] = {}  # the plain arrays its maps read (read-only while f ran)
+        self.keep_all = False  # every plain array an entry is given kept so (code written from it names them)
 
 
 class ClosedTape(Tape):
@@ -313,13 +314,14 @@ class VarArray(ActiveArray):
                 values.append(a)
                 operands.append(Constant(a) if np.ndim(a) == 0 else None)
                 constants.append(a)
-                if isinstance(a, np.ndarray):
-                    unchanged.keep(tape.kept, a)
         if params:
             unchanged.keep_params(tape.kept, params)
         out = primitive.evaluate(*values, **params)
         partial = primitive.partial
         maps = tuple([(index, partial(position, values, out, params)) for position, index in variables])
+        for a in constants:
+            if isinstance(a, np.ndarray) and (tape.keep_all or unchanged.held_by(maps, a)):
+                unchanged.keep(tape.kept, a)
         tape.append(_new_entry(ArrayEntry, (primitive, out, maps, tuple(operands), tuple(constants), params)))
         return VarArray(out, len(tape) - 1, tape)
 

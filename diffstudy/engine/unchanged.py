@@ -45,6 +45,21 @@ def keep(kept: dict[int, np.ndarray], a: np.ndarray) -> None:
         a = getattr(a, "base", None)  # (a strided view's base is numpy's holder of the array it views)
 
 
+def held_by(maps: tuple[tuple[int, Any], ...], a: np.ndarray) -> bool:
+    """Whether one of an entry's linear maps refers to ``a`` or to a view of it (a product's factor,
+    a matrix product's other matrix), so that the backward sweep reads its entries; a sum's or a
+    difference's maps refer to nothing of their constants."""
+    for _, linear_map in maps:
+        for name in getattr(linear_map, "__dataclass_fields__", ()):
+            value = getattr(linear_map, name)
+            for item in value if value.__class__ is tuple else (value,):
+                while isinstance(item, np.ndarray):
+                    if item is a:
+                        return True
+                    item = item.base
+    return False
+
+
 def keep_params(kept: dict[int, np.ndarray], params: dict[str, Any]) -> None:
     """Keep the arrays among an operation's parameters (an index array: its map refers to it)."""
     for value in params.values():
