@@ -839,3 +839,20 @@ def test_a_buffer_refilled_after_a_difference_read_it_is_fine_for_the_tape_and_l
     assert diffstudy.grad(f)(np.zeros(3)).tolist() == by_hand
     with pytest.warns(diffstudy.JitWarning, match=r"the code cannot follow f: f changes an array in place at"):
         assert diffstudy.jit(diffstudy.grad(f))(np.zeros(3)).tolist() == by_hand
+
+
+def test_a_loops_last_stretch_keeps_the_buffer_it_read_until_f_returns():
+    data = np.linspace(0.5, 1.5, 32).reshape(4, 4, 2)
+
+    def f(x):
+        buffer, carry = np.empty((4, 2)), x
+        for chunk in data:
+            buffer[:] = chunk  # its rows are the loop's xs: the last stretch's tape reads them
+            carry = diffstudy.loop(lambda c, row: np.tanh(c * row), carry, xs=buffer, schedule="every", every=4)
+        return np.sum(carry)
+
+    with pytest.raises(
+        diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`buffer\[:\] = chunk"
+    ):
+        diffstudy.grad(f)(np.array([0.5, -1.0]))
+    assert data.flags.writeable

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CaseError, DomainError, NestingError
-from . import forward, kept, reverse
+from . import forward, kept, reverse, unchanged
 from .counting import Counting, CountingArray, Tally, counting
 from .levels import Leveled, plain
 from .trees import flatten, unflatten
@@ -400,6 +400,8 @@ class Block:
             del self._snapshots[action[1]]
         elif forward:  # the last stretch, recorded now and swept first in the backward sweep
             self._pending = self._record(self._position, action[1], self._state)
+            for read in self._pending.recording.tape.kept.values():  # (read-only until f returns)
+                unchanged.keep(self.tape.kept, read)
             self._position = action[1]
             if self._count_bytes:
                 self._count_held()
