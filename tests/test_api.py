@@ -216,6 +216,19 @@ def test_a_list_of_entries_of_an_array_input_is_an_array_as_a_list_of_numbers_is
     np.testing.assert_array_equal(ds.jacrev(lambda x: np.array([x[0] * x[1], x[2]]))(x), [[2, 1, 0], [0, 0, 1]])
 
 
+def test_numpys_array_of_entries_times_a_traced_number_keeps_the_entries_derivatives():
+    # x₀(x₂ + x₁): gradient (x₁ + x₂, x₀, x₀, 0) = (0.6, −1.2, −1.2, 0) at x below, by hand.
+    x = np.array([-1.2, -0.9, 1.5, -0.5])
+    by_hand = [-0.9 + 1.5, -1.2, -1.2, 0.0]
+    for f in (
+        lambda x: np.sum(np.array([x[2], x[1]]) * x[0]),
+        lambda x: np.sum(x[0] * np.array([[x[2]], [x[1]]])),  # two dimensions
+        lambda x: np.array([x[2], x[1]]) @ np.array([x[0], x[0]]),
+    ):
+        for transform in (ds.grad, ds.jacfwd, lambda f: ds.jit(ds.grad(f))):
+            assert transform(f)(x).tolist() == pytest.approx(by_hand, rel=1e-15)
+
+
 def test_an_argument_that_is_not_finite_is_named_as_such_not_as_an_overflow():
     with pytest.raises(CaseError, match="^argument 0: nan is not a finite number$"):
         ds.grad(lambda x: x * x)(float("nan"))

@@ -480,6 +480,9 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
     params = params or {}
     # A list or tuple among the arguments is data: a constant array (np.dot(w, [1, 2, 3])).
     args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
+    # numpy's array of diffstudy's numbers (np.array([x[0] * x[1], x[2]])) holds them as objects:
+    # as an argument, it is their array (np.stack's), not a constant
+    args = [_of_entries(a) if a.__class__ is np.ndarray and a.dtype == object else a for a in args]
     owner = owner_of(args)
     if owner is not None and not owner.is_array:
         owner = owner.lifted()  # a number outranking the arrays (of an outer differentiation) acts as an array
@@ -494,6 +497,16 @@ def apply(primitive: ArrayPrimitive, args: Sequence[Any], params: Params | None 
         raise ShapeError(f"{primitive.name} of shapes {shapes}: {error}") from None
     except FloatingPointError as error:  # numpy's, raised where an entry became inf or nan
         raise _float_error(primitive, args, params, error) from None
+
+
+def _of_entries(a: np.ndarray) -> Any:
+    """An object array holding one of diffstudy's numbers as the array of its entries, stacked
+    (exact arrays, of Fractions, are left as they are)."""
+    if not any(isinstance(entry, Leveled) for entry in a.flat):
+        return a
+    if a.ndim == 0:
+        return a[()]
+    return apply(JOIN, tuple(a.reshape(-1)), {"axis": 0, "stacked": True}).reshape(a.shape)
 
 
 def _float_error(primitive: ArrayPrimitive, args: Sequence[Any], params: Params, error: Exception) -> DomainError:
