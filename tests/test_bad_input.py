@@ -856,3 +856,19 @@ def test_a_loops_last_stretch_keeps_the_buffer_it_read_until_f_returns():
     ):
         diffstudy.grad(f)(np.array([0.5, -1.0]))
     assert data.flags.writeable
+
+
+def test_f_writing_into_the_array_it_is_differentiated_at_is_refused():
+    W = np.array([1.0, 2.0, 3.0])
+
+    def f(w):
+        y = np.sum(w * w)  # the tape keeps w's value: W itself
+        W[0] = 10.0
+        return y
+
+    for transform in (diffstudy.grad, lambda f: diffstudy.jit(diffstudy.grad(f))):
+        with pytest.raises(
+            diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`W\[0\] = 10.0`"
+        ):
+            transform(f)(W)
+        assert W.flags.writeable and W.tolist() == [1.0, 2.0, 3.0]
