@@ -500,12 +500,7 @@ class Jitted:
         try:
             program = self._traced(key, args, kwargs, floats)
         except UnsupportedOperation as unsupported:
-            # The code traces every float argument, so numpy's call on data that f is not
-            # differentiated by (np.cbrt(y)) is refused, where the tape leaves it to numpy. The
-            # tape decides: its own error where f truly cannot be differentiated.
-            result = self.fn(*args, **kwargs)
-            self._on_tape(key, f"the code cannot follow f: {str(unsupported).split(';')[0]}", stacklevel=4)
-            return result
+            return self._by_the_tape_instead(key, unsupported, self.fn, args, kwargs)
         if program is None:
             return self.fn(*args, **kwargs)
         return program(leaves)
@@ -548,14 +543,26 @@ class Jitted:
         self.last = program
         return program
 
-    def _on_tape(self, key: tuple, reason: str, stacklevel: int = 5) -> None:
+    def _by_the_tape_instead(
+        self, key: tuple, unsupported: UnsupportedOperation, by_the_tape: Callable[..., Any], args: Any, kwargs: Any
+    ) -> Any:
+        """The tape's result where the trace refused f. The code traces every float argument, so
+        numpy's call on data f is not differentiated by (np.cbrt(y)) is refused, where the tape
+        leaves it to numpy; and it names every array f gives an operation, where the tape keeps
+        only those its derivative reads. The tape decides: its own error where f truly cannot be
+        differentiated; else this input structure is left to it, said once."""
+        result = by_the_tape(*args, **kwargs)
+        self._on_tape(key, f"the code cannot follow f: {str(unsupported).split(';')[0]}")
+        return result
+
+    def _on_tape(self, key: tuple, reason: str) -> None:
         """f differentiated by the tape at every call of this input structure from now on, said once
-        (at the user's line: ``stacklevel`` counts the calls from there)."""
+        (at the user's line, four calls up)."""
         dropped = self.cache.get(key)
         self.by_layout = {layout: kept for layout, kept in self.by_layout.items() if kept is not dropped}
         self.on_tape[key] = reason = reason.removesuffix(": the tape is used")
         message = f"ds.jit: {reason}; the tape differentiates f at these arguments"
-        warnings.warn(message, JitWarning, stacklevel=stacklevel)
+        warnings.warn(message, JitWarning, stacklevel=5)
 
     def _hessian(self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Any) -> Any:
         """The Hessian: forward mode's dual numbers run through this gradient's code, written for
@@ -584,10 +591,8 @@ class Jitted:
             return result
         try:
             program = self._traced(key, args, kwargs, floats=False)
-        except UnsupportedOperation as unsupported:  # (as for a gradient: see _compiled)
-            result = by_the_tape(*args, **kwargs)
-            self._on_tape(key, f"the code cannot follow f: {str(unsupported).split(';')[0]}", stacklevel=4)
-            return result
+        except UnsupportedOperation as unsupported:
+            return self._by_the_tape_instead(key, unsupported, by_the_tape, args, kwargs)
         if program is None:
             return by_the_tape(*args, **kwargs)
         return api.jacfwd(_gradient_of(program, 1.0), argnums)(*args, **kwargs)

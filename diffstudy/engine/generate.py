@@ -231,9 +231,7 @@ def trace(
         sys.settrace(watcher.trace)
     try:
         with unchanged.kept_while(tape.kept):
-            for v in point:  # (the caller's arrays, which f may reach as globals too)
-                if v.__class__ is np.ndarray:
-                    unchanged.keep(tape.kept, v)
+            unchanged.keep_inputs(tape.kept, point)
             outputs = outputs_of(f(*variables))
     finally:
         if readable:

@@ -430,9 +430,7 @@ def record(f: Callable[..., Any], point: Sequence[Any]) -> Recording:
     else:
         inputs = [kind(v, i, tape) for i, (kind, v) in enumerate(zip(kinds, point))]
     with unchanged.kept_while(tape.kept):
-        for v in point:  # (the tape holds the caller's arrays as the inputs' values: f may reach them too)
-            if v.__class__ is np.ndarray:
-                unchanged.keep(tape.kept, v)
+        unchanged.keep_inputs(tape.kept, point)
         outputs = outputs_of(f(*inputs))
     for out in outputs:
         if isinstance(out, Active) and out.priority > tape.level:

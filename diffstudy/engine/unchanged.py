@@ -60,6 +60,14 @@ def held_by(maps: tuple[tuple[int, Any], ...], a: np.ndarray) -> bool:
     return False
 
 
+def keep_inputs(kept: dict[int, np.ndarray], point: Any) -> None:
+    """Keep the arrays a recording's inputs hold as their values: the caller's own, which f may
+    reach by another name (a global) and change."""
+    for value in point:
+        if value.__class__ is np.ndarray:
+            keep(kept, value)
+
+
 def keep_params(kept: dict[int, np.ndarray], params: dict[str, Any]) -> None:
     """Keep the arrays among an operation's parameters (an index array: its map refers to it)."""
     for value in params.values():
