@@ -354,7 +354,6 @@ class _Writer:
         if numpy:  # code for floats: a power and a quotient of floats at C speed (x ** 2 is pow(x, 2))
             self.namespace.update(pow=power_fast, div=divide_fast)
         self.namespace.update(_pull=array_primitives.pull, _pull_into=_pull_into, _scaled=_scaled, _push=_push)
-        self.namespace.update(_pull_term=_pull_term, _no_term=_no_term)
         self.namespace.update(_plus=_plus, ops=OPS)
         self.namespace.update(_finite=_finite, _largest=_largest, _zero=_zero, _same=_same, _or_zero=_or_zero)
         self.namespace.update(_accumulate=_accumulate, _ONE=ONE, _MINUS_ONE=MINUS_ONE)
@@ -811,24 +810,6 @@ def _finite(*values: float) -> None:
         bad = next((v for v in values if not math.isfinite(v)), None)
         if bad is not None:
             raise DomainError(f"a float of the generated code is {bad}: it overflowed on the way")
-
-
-def _gives_no_term(linear_map: array_primitives.LinearMap) -> bool:
-    """Whether the map is a kink's side not taken (its partial the structural 0): no term at all."""
-    return linear_map.__class__ is array_primitives.Scale and linear_map.p.__class__ is Unit and linear_map.p.sign == 0
-
-
-def _pull_term(linear_map: array_primitives.LinearMap, g: Any) -> Any:
-    """Jᵀ·g of a map the code was written to take a term from: another path where it gives none."""
-    if _gives_no_term(linear_map):
-        raise PathChanged("a kink's side taken when recorded is not taken here")
-    return array_primitives.pull(None, linear_map, g)
-
-
-def _no_term(linear_map: array_primitives.LinearMap) -> None:
-    """The check of a map the code was written to take no term from (a kink's side not taken)."""
-    if not _gives_no_term(linear_map):
-        raise PathChanged("a kink's side not taken when recorded is taken here")
 
 
 def _pull_into(total: Any, linear_map: array_primitives.LinearMap, g: Any) -> Any:
@@ -1291,14 +1272,12 @@ def _backward(
                         writer.emit(f"{target} = _pull_into({target}, {linear_map}, {g})")
                     elif exists:  # (no term, a kink's side not taken: the sum as it is, as on the tape)
                         writer.emit(f"{target} = _pull({target}, {linear_map}, {g})")
-                    elif _gives_no_term(dict(zip(_variable_positions(entry), entry.arguments))[position][1]):
-                        # A kink's side not taken (max(x, y) by y where x > y, |x| at 0) gives no
-                        # term, and the tape then nothing to what it reaches: a path, checked.
-                        writer.emit(f"_no_term({linear_map})")
-                        del adjoint[index]
-                        continue
                     else:
-                        writer.emit(f"{target} = _pull_term({linear_map}, {g})")
+                        # A kink's side not taken (max(x, y) by y where x > y, |x| at 0) gives no
+                        # term, where the tape then gives nothing to what it reaches: a 0 in its
+                        # place, which adds nothing, but for the sign of a 0 (−0 + 0 is +0). Not a
+                        # path: a hinge loss over samples would be one path per set of active ones.
+                        writer.emit(f"{target} = _or_zero(_pull(None, {linear_map}, {g}), {texts[position]})")
                     if exists or entry.primitive is array_primitives.INDEX:  # a sum, or a scatter into zeros
                         writer.fresh.add(target)
                     continue

@@ -21,9 +21,7 @@ ARRAY_NAMES = (  # (what the listing shows, what it is)
     ("_scaled(", "_scaled(_d_tanh(x, out), g) is a rule that looks at values (tanh's stable one), called by "
      "name, times g"),
     ("_pull(", "_pull(ḡ, _max.partial(…), g) adds the transpose of an operation's linear map applied to g to ḡ"),
-    ("_pull_term(", "_pull_term(_max.partial(…), g) is the transpose of an operation's linear map applied to g, "
-     "where a kink's side was taken when recorded (PathChanged where it is not)"),
-    ("_no_term(", "_no_term(_max.partial(…)) checks that a kink's side not taken when recorded is still not taken"),
+    ("_or_zero(", "_or_zero(t, x) is t, or 0 in x's type where a kink's side not taken gave no term"),
     ("_push(", "_push(ṫ, _max.partial(…), t) adds the linear map applied to a tangent t to ṫ"),
 )  # fmt: skip
 JIT = {
