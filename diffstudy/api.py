@@ -494,7 +494,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         recording = _record(split)
         output_structure = split.output_structure
         out = unflatten(output_structure, _finish_all(split.regroup(recording.values)))
-    read = unchanged.snapshot(recording.tape.kept)  # the tape refers to them: a change would change the sweep
+    # the arrays of the caller's that the tape's maps refer to: a change would change the sweep
+    maps = (m for entry in recording.tape if entry.__class__ is reverse.ArrayEntry for _, m in entry.arguments)
+    read = unchanged.snapshot(recording.tape.kept, maps)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         weights, structure = flatten(cotangent)

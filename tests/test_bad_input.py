@@ -872,3 +872,19 @@ def test_f_writing_into_the_array_it_is_differentiated_at_is_refused():
         ):
             transform(f)(W)
         assert W.flags.writeable and W.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_vjp_keeps_only_what_its_sweep_reads_and_a_view_an_outer_recording_holds_is_writable_after():
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = np.array([1.0, 1.0])
+    _, pull_back = diffstudy.vjp(lambda v: W @ v, x)  # its Jacobian is W: x is not read again
+    x += 1.0
+    assert pull_back(np.array([1.0, 0.0]))[0].tolist() == [1.0, 2.0]  # by hand: Wᵀ e₀
+    row = W[0]  # a view made before
+
+    def outer(v):
+        inner = diffstudy.grad(lambda y: np.sum(y * row))(np.ones(2))  # holds row, and W again
+        return np.sum(v * W[1]) + np.sum(inner * v)
+
+    assert diffstudy.grad(outer)(np.array([1.0, 2.0])).tolist() == [3.0 + 1.0, 4.0 + 2.0]
+    assert W.flags.writeable and row.flags.writeable

@@ -12,13 +12,14 @@ says where. They are made writable again when f returns, however it returns.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedOperation
 from . import users_code
+from .bits import same_bits
 
 # How many recordings hold each array read-only now (by id; the recordings keep the arrays alive):
 # an inner differentiation inside f leaves an array the outer one read read-only when it returns.
@@ -94,29 +95,51 @@ def kept_while(kept: dict[int, np.ndarray]) -> Iterator[None]:
                 _holders[key] = held
             else:
                 released.append(a)
-        # an array before the views of it: numpy makes a view writable only where its base is
-        for a in sorted(released, key=_depth):
-            with contextlib.suppress(ValueError):
+        # an array before the views of it: numpy makes a view writable only where its base is; a
+        # view of an array another recording still holds waits for that one to let it go
+        waiting = []
+        for a in sorted(released + _waiting, key=_depth):
+            try:
                 a.flags.writeable = True
+            except ValueError:
+                if any(id(base) in _holders for base in _bases(a)):
+                    waiting.append(a)
+        _waiting[:] = waiting
+
+
+_waiting: list[np.ndarray] = []  # views let go of whose base another recording holds still
+
+
+def _bases(a: Any) -> list[Any]:
+    """The objects whose memory ``a`` views, one inside the other."""
+    bases = []
+    while (a := getattr(a, "base", None)) is not None:
+        bases.append(a)
+    return bases
 
 
 def _depth(a: np.ndarray) -> int:
     """How many arrays ``a``'s memory is a view of, one inside the other."""
-    depth = 0
-    while (a := getattr(a, "base", None)) is not None:
-        depth += 1
-    return depth
+    return len(_bases(a))
 
 
-def snapshot(kept: dict[int, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each kept array beside a copy of it, for :func:`changed_since` to compare with later."""
-    return [(a, a.copy()) for a in kept.values()]
+def snapshot(kept: dict[int, np.ndarray], maps: Iterable[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The kept arrays one of the linear maps refers to (those a backward sweep reads), each beside
+    a copy of it, for :func:`changed_since` to compare with later."""
+    read: dict[int, np.ndarray] = {}
+    for linear_map in maps:
+        for name in getattr(linear_map, "__dataclass_fields__", ()):
+            value = getattr(linear_map, name)
+            for item in value if value.__class__ is tuple else (value,):
+                if isinstance(item, np.ndarray) and id(item) in kept:
+                    read[id(item)] = item
+    return [(a, a.copy()) for a in read.values()]
 
 
 def changed_since(copies: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
-    """The first array that no longer holds what its copy holds, or None."""
+    """The first array that no longer holds what its copy holds (to the bit), or None."""
     for a, copy in copies:
-        if not np.array_equal(a, copy, equal_nan=a.dtype.kind in "fc"):
+        if not same_bits(a, copy):
             return a
     return None
 
