@@ -327,3 +327,14 @@ def test_tanh_of_an_array_of_no_entries_has_no_derivative_to_give():
     x = np.array([1.0, 2.0])
     assert ds.grad(f)(x).tolist() == ds.jit(ds.grad(f))(x).tolist() == ds.jacfwd(f)(x).tolist() == [1.0, 1.0]
     assert ds.hessian(f)(x).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_tanhs_derivative_on_a_short_array_takes_each_entrys_form_as_on_a_long_one():
+    # the same forms whatever the array's length: 1 − tanh² below 1, 1/cosh² from 1 to 20
+    x = np.linspace(-3, 3, 13)
+    long = np.tile(x, 40)  # 520 entries: the far entries taken out and put back
+    short, tiled = ds.grad(lambda v: np.sum(np.tanh(v)))(x), ds.grad(lambda v: np.sum(np.tanh(v)))(long)
+    assert tiled.tobytes() == np.tile(short, 40).tobytes()
+    near = np.abs(x) < 1
+    assert short[near].tolist() == (1 - np.tanh(x[near]) * np.tanh(x[near])).tolist()
+    assert short[~near].tolist() == (1 / (np.cosh(x[~near]) * np.cosh(x[~near]))).tolist()

@@ -84,9 +84,11 @@ class Active(Leveled):
             "(a math function asks for it): use diffstudy.fn's or numpy's of the same name (np.exp for math.exp)"
         )
         array_write = f"(writing it into a plain array, out[i] = x, asks for it): {BUILD_A_NEW_ARRAY}"
-        if "math." in source:
+        if "math.fsum" in source:
+            hint = "(math.fsum asks for it): use sum() or np.sum"
+        elif "math." in source:
             hint = math_call
-        elif re.search(r"\]\s*[-+*/]?=[^=]", source):
+        elif "float(" not in source and re.search(r"\]\s*[-+*/]?=[^=]", source):
             hint = array_write
         else:
             hint = (

@@ -687,8 +687,9 @@ def _tie_rule(bigger: bool, by_first: bool) -> Callable[[Any, Any, Any], Any]:
 def _sech_squared(x: Any, out: Any) -> Any:
     """d tanh(x)/dx = sech²x, without the cancellation of 1 − tanh²x once |x| is large.
 
-    For |x| < 1 the textbook 1 − out² is as accurate as any other form (against mpmath, its largest
-    relative error on [0.75, 1) is 4.2e-16, 1/cosh²x's 4.6e-16). Beyond, tanh x rounds towards ±1
+    For |x| < 1 the textbook 1 − out² keeps its digits (against mpmath, its largest relative error
+    on [0.75, 1) is 4.2e-16 with numpy's tanh, 1/cosh²x's 4.6e-16; 7.8e-16 with Python's math.tanh,
+    against 4.5e-16). Beyond, tanh x rounds towards ±1
     and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x, and
     past |x| = 20 4e/(1 + e)² with e = exp(−2|x|): the derivative of 1/cosh² divides by cosh⁴,
     which overflows from |x| = 178 on and would make a second derivative 0. A float array takes
@@ -702,6 +703,9 @@ def _sech_squared(x: Any, out: Any) -> Any:
         largest = np.maximum(x.max(), -x.min())
         if largest < 1:
             return 1 - out * out
+        if x.size <= 256 and largest <= 20:  # (a short array: both forms whole, then picked, in fewer calls)
+            c = np.cosh(x)
+            return np.where(np.abs(x) < 1, 1 - out * out, np.divide(1, np.multiply(c, c, out=c), out=c))
         d = np.multiply(out, out)
         np.subtract(1, d, out=d)
         far = np.flatnonzero(np.abs(x) >= 1)

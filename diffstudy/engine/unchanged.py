@@ -12,6 +12,7 @@ says where. They are made writable again when f returns, however it returns.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from .bits import same_bits
 # How many recordings hold each array read-only now (by id; the recordings keep the arrays alive):
 # an inner differentiation inside f leaves an array the outer one read read-only when it returns.
 _holders: dict[int, int] = {}
+_lock = threading.Lock()  # (two threads differentiating functions that read one array)
 
 
 def keep(kept: dict[int, np.ndarray], a: np.ndarray) -> None:
@@ -35,14 +37,15 @@ def keep(kept: dict[int, np.ndarray], a: np.ndarray) -> None:
         # writable again: the array it views, further down, is kept instead)
         lockable = isinstance(a, np.ndarray) and (a.base is None or isinstance(a.base, np.ndarray))
         if lockable and id(a) not in kept:
-            held = _holders.get(id(a))
-            if held is not None:
-                _holders[id(a)] = held + 1
-                kept[id(a)] = a
-            elif a.flags.writeable:
-                a.flags.writeable = False
-                _holders[id(a)] = 1
-                kept[id(a)] = a
+            with _lock:
+                held = _holders.get(id(a))
+                if held is not None:
+                    _holders[id(a)] = held + 1
+                    kept[id(a)] = a
+                elif a.flags.writeable:
+                    a.flags.writeable = False
+                    _holders[id(a)] = 1
+                    kept[id(a)] = a
         a = getattr(a, "base", None)  # (a strided view's base is numpy's holder of the array it views)
 
 
@@ -88,23 +91,29 @@ def kept_while(kept: dict[int, np.ndarray]) -> Iterator[None]:
             raise UnsupportedOperation(_changed_after_use(error)) from error
         raise
     finally:
-        released = []
-        for key, a in kept.items():
-            held = _holders.pop(key) - 1
-            if held:
-                _holders[key] = held
-            else:
-                released.append(a)
-        # an array before the views of it: numpy makes a view writable only where its base is; a
-        # view of an array another recording still holds waits for that one to let it go
-        waiting = []
-        for a in sorted(released + _waiting, key=_depth):
-            try:
-                a.flags.writeable = True
-            except ValueError:
-                if any(id(base) in _holders for base in _bases(a)):
-                    waiting.append(a)
-        _waiting[:] = waiting
+        with _lock:
+            _let_go(kept)
+
+
+def _let_go(kept: dict[int, np.ndarray]) -> None:
+    """One holder fewer for each kept array; those no recording holds now made writable again."""
+    released = []
+    for key, a in kept.items():
+        held = _holders.pop(key) - 1
+        if held:
+            _holders[key] = held
+        else:
+            released.append(a)
+    # an array before the views of it: numpy makes a view writable only where its base is; a
+    # view of an array another recording still holds waits for that one to let it go
+    waiting = []
+    for a in sorted(released + _waiting, key=_depth):
+        try:
+            a.flags.writeable = True
+        except ValueError:
+            if any(id(base) in _holders for base in _bases(a)):
+                waiting.append(a)
+    _waiting[:] = waiting
 
 
 _waiting: list[np.ndarray] = []  # views let go of whose base another recording holds still
