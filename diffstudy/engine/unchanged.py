@@ -4,7 +4,8 @@ A tape entry refers to the plain arrays its operation read (``x * d`` keeps ``d`
 by x), and the generated code names them as its constants; neither copies them. Were f to change
 such an array in place afterwards (a buffer refilled in a loop, ``d[:] = 0``), the backward sweep
 would read the new entries and give a wrong derivative, and the generated code a wrong value. So
-while f runs on a tape, each such array, and every array whose memory it views, is made
+while f runs on a tape, each such array (on the tape, those a linear map refers to; in a trace
+for code, every one an operation reads), and every array whose memory it views, is made
 read-only: numpy refuses the write, and :func:`kept_while` turns its error into one line that
 says where. They are made writable again when f returns, however it returns.
 """
@@ -54,14 +55,21 @@ def held_by(maps: tuple[tuple[int, Any], ...], a: np.ndarray) -> bool:
     a matrix product's other matrix), so that the backward sweep reads its entries; a sum's or a
     difference's maps refer to nothing of their constants."""
     for _, linear_map in maps:
-        for name in getattr(linear_map, "__dataclass_fields__", ()):
-            value = getattr(linear_map, name)
-            for item in value if value.__class__ is tuple else (value,):
-                while isinstance(item, np.ndarray):
-                    if item is a:
-                        return True
-                    item = item.base
+        for item in _arrays_of(linear_map):
+            while isinstance(item, np.ndarray):
+                if item is a:
+                    return True
+                item = item.base
     return False
+
+
+def _arrays_of(linear_map: Any) -> Iterator[np.ndarray]:
+    """The arrays a linear map holds in its fields (one level into a tuple of them)."""
+    for name in getattr(linear_map, "__dataclass_fields__", ()):
+        value = getattr(linear_map, name)
+        for item in value if value.__class__ is tuple else (value,):
+            if isinstance(item, np.ndarray):
+                yield item
 
 
 def keep_inputs(kept: dict[int, np.ndarray], point: Any) -> None:
@@ -135,13 +143,7 @@ def _depth(a: np.ndarray) -> int:
 def snapshot(kept: dict[int, np.ndarray], maps: Iterable[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The kept arrays one of the linear maps refers to (those a backward sweep reads), each beside
     a copy of it, for :func:`changed_since` to compare with later."""
-    read: dict[int, np.ndarray] = {}
-    for linear_map in maps:
-        for name in getattr(linear_map, "__dataclass_fields__", ()):
-            value = getattr(linear_map, name)
-            for item in value if value.__class__ is tuple else (value,):
-                if isinstance(item, np.ndarray) and id(item) in kept:
-                    read[id(item)] = item
+    read = {id(a): a for linear_map in maps for a in _arrays_of(linear_map) if id(a) in kept}
     return [(a, a.copy()) for a in read.values()]
 
 
