@@ -401,3 +401,15 @@ def test_a_nested_gradient_by_an_array_argument_is_an_array_of_numbers():
         result = transform(inner)(s)
         assert result.dtype == float
         assert np.allclose(result, expected, rtol=1e-13)
+
+
+def test_a_hessian_through_a_tie_of_an_array_with_itself_is_computed():
+    # min(2x₀, 2x₀) is 2x₀ (its tie gives each side ½); then min(x₁, 2x₀) + 2x₀ = x₁ + 2x₀ at the
+    # point, linear: gradient (2, 1) and Hessian 0, by hand.
+    def g(x):
+        twice = np.minimum(x[0] * 2.0, x[0] * 2.0)
+        return np.minimum(x[1], twice) + twice
+
+    x = np.array([1.0, 0.5])
+    assert ds.grad(g)(x).tolist() == [2.0, 1.0]
+    assert ds.hessian(g)(x).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -215,10 +215,11 @@ class Scale(LinearMap):
         Returns the term (with its sign left off, as ``negative`` says), or None to give up.
         """
         p = self.p
-        if p.__class__ is Unit or isinstance(p, Leveled):
+        if p.__class__ is Unit or p.__class__ is Fraction or isinstance(p, Leveled):
             # ±1 needs no arithmetic, and the term would be g itself, which another argument of the
             # same entry may hold already (y = a + b): owned by one, it must not be written by both.
-            # A partial of an outer differentiation is no plain number to multiply into g.
+            # A partial of an outer differentiation is no plain number to multiply into g, nor an
+            # exact one (a tie's ½) a number numpy knows.
             return None
         if g.ndim > 1 and not (g.flags.c_contiguous and (np.ndim(p) <= 1 or p.flags.c_contiguous)):
             # Written into, the term keeps g's layout; a new product is laid out as numpy lays it
