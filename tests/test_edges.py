@@ -363,3 +363,12 @@ def test_a_count_that_settles_into_a_polynomial_says_from_where():
     counts = [1, 2, 5] + [9 * k - 12 for k in range(4, 12)]
     assert str(growth(list(range(1, 12)), counts)) == "linear: 9k − 12 (k ≥ 4)"
     assert str(growth(list(range(1, 12)), [3 * k for k in range(1, 12)])) == "linear: 3k"
+
+
+@pytest.mark.parametrize("small", [1e-3, 1e-6, 1e-9])
+def test_the_second_derivative_of_tanh_near_0_beside_an_entry_past_20(small):
+    # tanh'' = −2 tanh x sech²x: each entry its own form, so the one near 0 keeps its digits
+    with mpmath.workdps(50):
+        exact = float(-2 * mpmath.tanh(mpmath.mpf(small)) * mpmath.sech(mpmath.mpf(small)) ** 2)
+    hessian = ds.hessian(lambda v: np.sum(np.tanh(v)))(np.array([small, 25.0]))
+    assert hessian[0, 0] == pytest.approx(exact, rel=1e-14, abs=0)
