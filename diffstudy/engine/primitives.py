@@ -693,7 +693,8 @@ def _sech_squared(x: Any, out: Any) -> Any:
     and 1 − out² towards 0 (at x = 20 it gives 0 for 1.7e-17), so the rule takes 1/cosh²x, and
     past |x| = 20 4e/(1 + e)² with e = exp(−2|x|): the derivative of 1/cosh² divides by cosh⁴,
     which overflows from |x| = 178 on and would make a second derivative 0. A float array takes
-    each entry's form as a number would; other arrays the form of their largest |x|.
+    each entry's form as a number would; other arrays (of dual or counting numbers) the form of
+    their largest |x|, save that past 20 the entries up to 20 keep 1/cosh².
     Symbolically the textbook form is exact.
     """
     if not is_concrete(x):
