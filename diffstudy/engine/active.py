@@ -58,6 +58,7 @@ COMPARISONS: dict[np.ufunc, Callable[[Any, Any], Any]] = {
 
 
 # Why a whole number cannot be made of one being differentiated.
+_USE_FN = "use diffstudy.fn's or numpy's of the same name (np.exp for math.exp)"
 _WHOLE = "(a whole number is a step of x, whose derivative is 0 or undefined): compute with the number itself"
 
 
@@ -80,20 +81,16 @@ class Active(Leveled):
     def __float__(self) -> float:
         # Two kinds of line ask for it; the advice is the one the user's line needs, where it tells.
         where, source = users_code.calling_line()
-        math_call = (
-            "(a math function asks for it): use diffstudy.fn's or numpy's of the same name (np.exp for math.exp)"
-        )
-        array_write = f"(writing it into a plain array, out[i] = x, asks for it): {BUILD_A_NEW_ARRAY}"
         if "math.fsum" in source:
             hint = "(math.fsum asks for it): use sum() or np.sum"
         elif "math." in source:
-            hint = math_call
+            hint = f"(a math function asks for it): {_USE_FN}"
         elif "float(" not in source and re.search(r"\]\s*[-+*/]?=[^=]", source):
-            hint = array_write
+            hint = f"(writing it into a plain array, out[i] = x, asks for it): {BUILD_A_NEW_ARRAY}"
         else:
             hint = (
                 "(Python's math functions ask for it, and so does writing it into a plain array, out[i] = x): "
-                f"use diffstudy.fn's or numpy's of the same name (np.exp for math.exp); {BUILD_A_NEW_ARRAY}"
+                f"{_USE_FN}; {BUILD_A_NEW_ARRAY}"
             )
         return self._refuse("float()" if not where else f"float() at {where}", hint)
 

@@ -16,16 +16,17 @@ _NOT_THE_USERS = tuple(
 ) + ("<frozen",)
 
 
-def _said(filename: str, lineno: int) -> str:
+def _said(filename: str, lineno: int) -> tuple[str, str]:
+    """``file.py:12 (`source`)`` (the source cut at 80 characters), and the whole source line."""
     source = linecache.getline(filename, lineno).strip()
-    source = source if len(source) <= 80 else source[:79] + "…"
-    return f"{os.path.basename(filename)}:{lineno}" + (f" (`{source}`)" if source else "")
+    shown = source if len(source) <= 80 else source[:79] + "…"
+    return f"{os.path.basename(filename)}:{lineno}" + (f" (`{shown}`)" if shown else ""), source
 
 
 def line_of(error_traceback: TracebackType | None) -> str:
     """The user's line an error passed through last, or ``""``."""
     frames = [f for f in traceback.extract_tb(error_traceback) if not f.filename.startswith(_NOT_THE_USERS)]
-    return _said(frames[-1].filename, frames[-1].lineno or 0) if frames else ""
+    return _said(frames[-1].filename, frames[-1].lineno or 0)[0] if frames else ""
 
 
 def calling_line() -> tuple[str, str]:
@@ -35,6 +36,4 @@ def calling_line() -> tuple[str, str]:
         frame = frame.f_back
     if frame is None:
         return "", ""
-    return _said(frame.f_code.co_filename, frame.f_lineno), linecache.getline(
-        frame.f_code.co_filename, frame.f_lineno
-    ).strip()
+    return _said(frame.f_code.co_filename, frame.f_lineno)
