@@ -106,6 +106,8 @@ class _Split:
                 f"argument {self.chosen[k]}{f' at {place}' if place else ''}: {bad[1]} is not a finite number"
             )
         self.dtypes = _derivative_dtypes([args[i] for i in self.chosen])
+        # each chosen argument a number or an array itself: its leaf is its derivative as it is
+        self.bare_leaves = not any(self.dtypes) and all(s[0] == "leaf" for s in self.structures)
         self.output_structure: Structure | None = None
         self.output_shapes: list[tuple[int, ...]] = []
         self.entrywise: list[bool] = []
@@ -190,6 +192,8 @@ class _Split:
         A derivative by a float32 (or float16) leaf is given in its dtype, as JAX gives a
         cotangent its primal's dtype; it is computed in float64.
         """
+        if self.bare_leaves:
+            return per_leaf[0] if self.single else tuple(per_leaf)
         if any(self.dtypes):
             per_leaf = [v if d is None else _in_dtype(v, d) for v, d in zip(per_leaf, self.dtypes)]
         rebuilt, start = [], 0

@@ -170,6 +170,11 @@ def _as_floats(values: list[Any] | tuple[Any, ...]) -> Sequence[float] | None:
 def _layout(args: Sequence[Any]) -> tuple | None:
     """The shapes and strides of ``args`` where each is a float64 array (the commonest call of a
     numpy program), else None: such a call's cache key, in one look at each argument."""
+    if len(args) == 1:  # (the commonest: one array)
+        a = args[0]
+        if a.__class__ is not np.ndarray or a.dtype is not _FLOAT64:
+            return None
+        return (a.shape, a.strides)
     layout = []
     for a in args:
         if a.__class__ is not np.ndarray or a.dtype is not _FLOAT64:
@@ -259,15 +264,15 @@ class Program:
             and not any(self.outer.dtypes)
         )
         self.span = slice(first, last)
-        # A gradient by one float array of one or more dimensions, which numpy code checked: its
-        # adjoint returned as it is (copied where the user may not write into it), nothing else to do.
-        self.one_array = (
+        # A gradient by float arrays, each an argument of its own, which numpy code checked: their
+        # adjoints returned as they are (copied where the user may not write into one), nothing else to do.
+        self.as_they_are = (
             transform.kind == "grad"
-            and self.bare
             and self.everything
             and self.floats
             and self.source.derivatives_checked
-            and np.ndim(leaves[self.differentiated[0]]) > 0
+            and self.outer.bare_leaves
+            and all(np.ndim(leaf) > 0 for leaf in leaves)
         )
         structures = self.outer.structures if self.outer is not None else []
         self.one_list = (
@@ -290,9 +295,9 @@ class Program:
         """What the transform gives at these leaves; a gradient's output adjoint seeded with ``seed``
         (by default 1 in the type the code was written for)."""
         seed = self.seed if seed is None else seed
-        if self.one_array:
-            adjoint = self.function(*leaves, seed)[1][0]
-            return adjoint if adjoint.flags.writeable else adjoint.copy()  # (a broadcast view: copied)
+        if self.as_they_are:
+            adjoints = api._separate(self.function(*leaves, seed)[1])
+            return adjoints[0] if self.outer.single else tuple(adjoints)
         kind = self.transform.kind
         if kind == "value":
             values, _ = self.function(*leaves)

@@ -751,6 +751,25 @@ def test_two_gradients_are_never_one_array():
         assert gb.tolist() == [4.0, 4.0, 4.0]  # by hand: 2(a + b)
 
 
+def test_gradients_by_arrays_come_as_the_tape_gives_them():
+    # Σa + Σb²: a's adjoint is a broadcast view of one number, which the user gets as an array of their own
+    def f(a, b):
+        return np.sum(a) + np.sum(b * b)
+
+    a, b = np.ones((2, 2)), np.array([1.0, -2.0])
+    for argnums, by_hand in (((0,), (np.ones((2, 2)),)), ((0, 1), (np.ones((2, 2)), 2 * b)), (0, np.ones((2, 2)))):
+        compiled = ds.jit(ds.grad(f, argnums=argnums))
+        for _ in range(2):  # traced, then run
+            gradient = compiled(a, b)
+            assert type(gradient) is type(ds.grad(f, argnums=argnums)(a, b)) is type(by_hand)
+            for got, expected in zip(
+                gradient if isinstance(gradient, tuple) else [gradient],
+                by_hand if isinstance(by_hand, tuple) else [by_hand],
+            ):
+                assert got.tolist() == expected.tolist()
+                got *= 2  # the user's own array, writable
+
+
 def test_the_code_makes_no_adjoint_of_an_argument_not_differentiated():
     rng = np.random.default_rng(7)
     X, y, w = rng.normal(size=(50, 4)), rng.normal(size=50), rng.normal(size=4)
