@@ -26,6 +26,7 @@ with this one's code.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import linecache
 import math
@@ -324,6 +325,7 @@ class Source:
     namespace: dict[str, Any] = field(default_factory=dict)
     function: str = "generated"
     derivatives_checked: bool = False  # the code itself raises where an adjoint is inf or nan
+    inputs_in_one: int = 0  # n: the function takes its n inputs as one sequence, then its seeds (see INDEXED_FROM)
 
     @property
     def statements(self) -> int:
@@ -957,9 +959,9 @@ def write(
     if indexed:
         # a writer of its own, which nothing has asked for a line under the inputs' names
         writer = _Writer(script, numpy=floats, indexed=True, input_bars=mode == "reverse")
-        writer.emit(f"def {name}(*_inputs):", 0)
+        writer.emit(f"def {name}({', '.join(['_inputs', *extra])}):", 0)
         writer.emit(f'"""{doc}."""')
-        writer.emit(_inputs_shown(parameters))
+        writer.emit(_inputs_shown(script.names[:n]))
         if writer.input_bars:
             writer.emit(f"_input_bars = [None] * {n}")
     else:
@@ -977,7 +979,7 @@ def write(
         derivatives: list[str] = []
     elif mode == "reverse":
         one = unit_seed and floats and len(outputs) == 1
-        seeds = ["1.0" if one else f"_inputs[{n + j}]" if indexed else f"_u{j}" for j in range(len(outputs))]
+        seeds = ["1.0" if one else f"_u{j}" for j in range(len(outputs))]
         try:
             derivatives = _backward(writer, script, seeds, compact, reaches, live)
         except rolled.NotRolled:  # an adjoint a loop begins with may be nothing: written out instead
@@ -1014,7 +1016,7 @@ def write(
         unread = {line for line in writer.copies if read[line.split(" = ")[0].strip()] == 1}
         lines = [line for line in lines if line not in unread]
     if writer.has_input_tuple:
-        lines = _taking_a_tuple(lines, [*script.names[:n], *extra], name)
+        lines = _taking_a_tuple(lines, script.names[:n], extra, name)
     elif indexed:  # the registers first, numbered below 256 (see INDEXED_FROM)
         registers = sorted(set(_REGISTER.findall("\n".join(lines))), key=lambda r: int(r[2:]))[:_REGISTERS]
         lines[2:2] = [f"    {' = '.join(registers)} = None"] if registers else []
@@ -1039,12 +1041,14 @@ def write(
         # numpy's float arrays say nothing where an entry overflows or is nan: here they raise.
         body = [f"    {line}" for line in lines[2:]]
         lines = [*lines[:2], f"    {RAISING}", *body]
-    return Source("\n".join(lines) + "\n", writer.namespace, name, checked)
+    in_one = n if writer.has_input_tuple or indexed else 0
+    return Source("\n".join(lines) + "\n", writer.namespace, name, checked, in_one)
 
 
 # Entries of the tape (inputs and operations) from which scalar float code takes its inputs as
-# one tuple, _inputs, read by index where used, and puts their adjoints into a list it returns,
-# _input_bars, so that neither is a variable of its own: CPython's frame of a function of more
+# one sequence, _inputs (its caller's list as it is), read by index where used, and puts their
+# adjoints into a list it returns, _input_bars, so that neither is a variable of its own: CPython's
+# frame of a function of more
 # than about 1,900 variables does not fit the memory it keeps for frames and is allocated and
 # freed at every call (about 12 µs of the 90 the gradient of the Speelpenning loop of 1,000, with
 # 3,000 variables, took), and every variable past the 255th takes an extra instruction to read,
@@ -1056,14 +1060,15 @@ _REGISTER = re.compile(r"\b_a\d+\b")
 _REGISTERS = 16  # registers made first at most
 
 
-def _taking_a_tuple(lines: list[str], parameters: list[str], name: str) -> list[str]:
-    """The function taking its inputs as one tuple, ``_inputs``, which a rolled loop slices (the
+def _taking_a_tuple(lines: list[str], inputs: list[str], seeds: list[str], name: str) -> list[str]:
+    """The function taking its inputs as one sequence, ``_inputs``, which a rolled loop slices (the
     inputs of the Rosenbrock loop of 1,000, listed again, would cost half its compile time), each
-    input the code reads by name given it."""
+    input the code reads by name given it; then its ``seeds``."""
     read = set(_NAME.findall("\n".join(lines[2:])))
-    given = [f"    {p} = _inputs[{i}]" for i, p in enumerate(parameters) if p in read]
-    shown = f"    {_inputs_shown(parameters)}" if len(parameters) > 4 else ""
-    return [f"def {name}(*_inputs):", lines[1], *([shown] if shown else []), *given, *lines[2:]]
+    given = [f"    {p} = _inputs[{i}]" for i, p in enumerate(inputs) if p in read]
+    shown = f"    {_inputs_shown(inputs)}" if len(inputs) > 4 else ""
+    heading = f"def {name}({', '.join(['_inputs', *seeds])}):"
+    return [heading, lines[1], *([shown] if shown else []), *given, *lines[2:]]
 
 
 def _inputs_shown(parameters: list[str]) -> str:
@@ -2073,9 +2078,20 @@ _compiled = count(1)
 
 def build(source: Source) -> Callable[..., Any]:
     """Compile ``source`` with Python's own ``compile``; its text is kept where tracebacks and
-    ``inspect`` find it."""
+    ``inspect`` find it. The function returned takes its inputs and then its seeds (or tangents)
+    one by one; code that takes its inputs as one sequence (:attr:`Source.inputs_in_one`) is
+    called so by it, and is its ``__wrapped__``."""
     filename = f"<{source.function}, compiled #{next(_compiled)}>"
     linecache.cache[filename] = (len(source.text), None, source.text.splitlines(True), filename)
     namespace = dict(source.namespace)
     exec(compile(source.text, filename, "exec"), namespace)
-    return namespace[source.function]
+    function = namespace[source.function]
+    n = source.inputs_in_one
+    if not n:
+        return function
+
+    @functools.wraps(function)
+    def one_by_one(*arguments: Any) -> Any:
+        return function(arguments[:n], *arguments[n:])
+
+    return one_by_one

@@ -524,7 +524,7 @@ def write_forward(writer: _Writer, script: Script, region: Region) -> None:
     names, p, turns = script.names, region.period, region.turns
     streams = "".join(f"; {name} is {_stem(names[b])}_{_index(b - s, s)}" for (b, s), name in region.streams.items())
     writer.emit(f"# {turns} turns of a loop, written once (turn _t = 1, 2, …{streams})")
-    writer.has_input_tuple = writer.has_input_tuple or bool(region.streams)  # the function takes *_inputs
+    writer.has_input_tuple = writer.has_input_tuple or bool(region.streams)  # its inputs taken as one sequence
     kept = _kept(region)
     if kept:
         writer.emit(f"{region.kept_name} = [None] * {turns + 1}")
