@@ -888,3 +888,39 @@ def test_vjp_keeps_only_what_its_sweep_reads_and_a_view_an_outer_recording_holds
 
     assert diffstudy.grad(outer)(np.array([1.0, 2.0])).tolist() == [3.0 + 1.0, 4.0 + 2.0]
     assert W.flags.writeable and row.flags.writeable
+
+
+def test_numpys_statistics_of_an_array_of_entries_name_the_line_and_the_way_that_keeps_derivatives():
+    # np.mean computes the sum of an array of objects in Python, then makes a float of it
+    statistics = {
+        "mean": lambda x: np.mean(np.array([x[0] * x[1], x[1]])),
+        "mean ": lambda x: np.average(np.array([x[0] * x[1], x[1]])),  # (np.average calls np.mean)
+        "var": lambda x: np.var(np.array([x[0] * x[1], x[1]])),
+        "std": lambda x: np.std(np.array([x[0] * x[1], x[1]])),
+    }
+    x = np.array([2.0, 3.0])
+    for name, f in statistics.items():
+        for transform in (diffstudy.grad, diffstudy.jacfwd, diffstudy.hessian):
+            with pytest.raises(diffstudy.UnsupportedOperation) as refused:
+                transform(f)(x)
+            message = str(refused.value)
+            assert message.startswith(f"numpy's {name.strip()} at test_bad_input.py:"), message
+            assert "np.stack([x[0], x[1]])" in message and "\n" not in message, message
+    # the way it names works: Σ and the variance of [x0·x1, x1] by hand, (x1, x0 + 1)/2 and (a − b)(x1, x0 − 1)/2
+    stacked = diffstudy.grad(lambda x: np.mean(np.stack([x[0] * x[1], x[1]])))(x)
+    assert stacked.tolist() == [1.5, 1.5]
+    v = lambda x: np.stack([x[0] * x[1], x[1]])  # noqa: E731
+    variance = diffstudy.grad(lambda x: np.mean((v(x) - np.mean(v(x))) ** 2))(x)
+    assert variance.tolist() == [4.5, 1.5]
+
+
+def test_numpys_var_and_std_of_a_list_of_numbers_are_differentiated():
+    # np.var asks each entry of its array of objects for its conjugate; by hand, with a = x·y, b = y:
+    # var = (a − b)²/4, so ∂x = (a − b)y/2 = 4.5, ∂y = (a − b)(x − 1)/2 = 1.5; std = |a − b|/2: y/2, (x − 1)/2
+    for fn, by_hand in ((np.var, (4.5, 1.5)), (np.std, (1.5, 0.5))):
+        f = lambda x, y, fn=fn: fn(np.array([x * y, y]))  # noqa: E731
+        for transform in (diffstudy.grad, diffstudy.jacfwd):
+            assert transform(f, argnums=(0, 1))(2.0, 3.0) == by_hand
+            assert diffstudy.jit(transform(f, argnums=(0, 1)))(2.0, 3.0) == by_hand
+    exact = diffstudy.grad(lambda x, y: np.var(np.array([x * y, y])), argnums=(0, 1))(Fraction(2), Fraction(3))
+    assert exact == (Fraction(9, 2), Fraction(3, 2))

@@ -97,6 +97,11 @@ class Active(Leveled):
     def __int__(self) -> int:
         return self._refuse("int()", _WHOLE)
 
+    def conjugate(self) -> Any:
+        """Itself: a real number is its own conjugate (numpy's np.var asks each entry of an array
+        of objects for it)."""
+        return self
+
     def __index__(self) -> int:
         return self._refuse("an integer index", _WHOLE)
 
@@ -359,6 +364,17 @@ class ActiveArray(Active):
             holder = np.empty((), dtype=object)
             holder[()] = self
             return holder
+        statistic = users_code.numpys_statistic()
+        if statistic is not None:  # its sum of the entries, one of diffstudy's arrays, made a float again
+            where, _ = users_code.calling_line()
+            written = {"mean": "np.mean(v)", "var": "np.mean((v - np.mean(v)) ** 2)"}.get(
+                statistic, "np.sqrt(np.mean((v - np.mean(v)) ** 2))"
+            )
+            raise UnsupportedOperation(
+                f"numpy's {statistic}{f' at {where}' if where else ''} of numpy's array of entries of "
+                "diffstudy's arrays (np.array([x[0], x[1]])) would drop their derivatives: make that array "
+                f"with np.stack (v = np.stack([x[0], x[1]])) and write {written}, which keeps them"
+            )
         return self._refuse(
             "np.array or np.asarray (or a numpy function given a list of diffstudy's arrays)",
             "(a plain array has no derivative): numpy's functions work on it as it is, and np.stack "

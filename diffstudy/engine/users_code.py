@@ -29,6 +29,21 @@ def line_of(error_traceback: TracebackType | None) -> str:
     return _said(frames[-1].filename, frames[-1].lineno or 0)[0] if frames else ""
 
 
+_NUMPYS_STATISTICS = os.path.join(os.path.dirname(np.__file__), "_core", "_methods.py")
+
+
+def numpys_statistic() -> str | None:
+    """The name of numpy's mean, var or std running now (on an array of objects, which numpy
+    computes in Python: np.mean(np.array([x[0], x[1]]))), the outermost (np.std's, not the np.var
+    it calls), or None."""
+    frame, name = sys._getframe(1), None
+    while frame is not None:
+        if frame.f_code.co_filename == _NUMPYS_STATISTICS and frame.f_code.co_name in ("_mean", "_var", "_std"):
+            name = frame.f_code.co_name[1:]
+        frame = frame.f_back
+    return name
+
+
 def calling_line() -> tuple[str, str]:
     """The user's line running now, innermost: ``(file.py:12 (`source`), source)``, or ``("", "")``."""
     frame = sys._getframe(1)
