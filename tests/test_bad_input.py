@@ -924,3 +924,19 @@ def test_numpys_var_and_std_of_a_list_of_numbers_are_differentiated():
             assert diffstudy.jit(transform(f, argnums=(0, 1)))(2.0, 3.0) == by_hand
     exact = diffstudy.grad(lambda x, y: np.var(np.array([x * y, y])), argnums=(0, 1))(Fraction(2), Fraction(3))
     assert exact == (Fraction(9, 2), Fraction(3, 2))
+
+
+def test_an_array_numpys_compiled_code_changes_in_place_is_named_at_the_users_line():
+    rng = np.random.default_rng(0)
+
+    def f(x):
+        buf = np.arange(3.0)
+        y = x * buf  # the tape keeps buf
+        rng.shuffle(buf)  # numpy's Cython code writes into it
+        return np.sum(y * buf)
+
+    for transform in (diffstudy.grad, lambda f: diffstudy.jit(diffstudy.grad(f))):
+        with pytest.raises(
+            diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`rng.shuffle\(buf\)`\)"
+        ):
+            transform(f)(np.ones(3))

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DiffstudyError, DomainError
-from . import array_primitives, non_finite, reverse, rolled, unchanged
+from . import array_primitives, non_finite, reverse, rolled, unchanged, users_code
 from .active import constant_like
 from .code import VIEWS, CodeArray, NeedsValue, array_source, index_source, literal, written
 from .levels import nested_count, plain
@@ -153,7 +153,8 @@ class _Watcher:
     def trace(self, frame: Any, event: str, arg: Any) -> Any:
         module = self.module
         if frame.f_code.co_filename not in self.files or (module is not None and frame.f_globals is not module):
-            if not frame.f_code.co_filename.startswith(_NOT_THE_USERS):  # the user's other files
+            # the user's other files (an exception caught in code not the user's says nothing of f's path)
+            if users_code.is_the_users(frame.f_code.co_filename):
                 frame.f_trace_lines = False
                 return self.exceptions
             return None
@@ -260,11 +261,6 @@ def _file_of(f: Callable[..., Any]) -> str:
 # How a generator or an iteration ends, not an exception a path depends on (next(v for v in …)
 # closes its generator with GeneratorExit).
 _ENDING = (GeneratorExit, StopIteration, StopAsyncIteration)
-
-# Code that is not the user's: an exception caught there says nothing of f's path.
-_NOT_THE_USERS = tuple(
-    os.path.dirname(path) + os.sep for path in (np.__file__, os.path.dirname(__file__), os.__file__)
-) + ("<frozen",)
 
 _RESERVED = {"Fraction", "np", "power", "divide", "PathChanged"} | {p.name for p in REGISTRY}
 

@@ -16,6 +16,12 @@ _NOT_THE_USERS = tuple(
 ) + ("<frozen",)
 
 
+def is_the_users(filename: str) -> bool:
+    """Whether a frame's file is the user's: not numpy's, diffstudy's or Python's own, nor a
+    compiled module's source, which a traceback names by a path of its own (numpy/random/_generator.pyx)."""
+    return not filename.startswith(_NOT_THE_USERS) and not filename.endswith(".pyx")
+
+
 def _said(filename: str, lineno: int) -> tuple[str, str]:
     """``file.py:12 (`source`)`` (the source cut at 80 characters), and the whole source line."""
     source = linecache.getline(filename, lineno).strip()
@@ -25,7 +31,7 @@ def _said(filename: str, lineno: int) -> tuple[str, str]:
 
 def line_of(error_traceback: TracebackType | None) -> str:
     """The user's line an error passed through last, or ``""``."""
-    frames = [f for f in traceback.extract_tb(error_traceback) if not f.filename.startswith(_NOT_THE_USERS)]
+    frames = [f for f in traceback.extract_tb(error_traceback) if is_the_users(f.filename)]
     return _said(frames[-1].filename, frames[-1].lineno or 0)[0] if frames else ""
 
 
@@ -47,7 +53,7 @@ def numpys_statistic() -> str | None:
 def calling_line() -> tuple[str, str]:
     """The user's line running now, innermost: ``(file.py:12 (`source`), source)``, or ``("", "")``."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_NOT_THE_USERS):
+    while frame is not None and not is_the_users(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "", ""
