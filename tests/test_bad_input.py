@@ -931,8 +931,8 @@ def test_an_array_numpys_compiled_code_changes_in_place_is_named_at_the_users_li
 
     def f(x):
         buf = np.arange(3.0)
-        y = x * buf  # the tape keeps buf
-        rng.shuffle(buf)  # numpy's Cython code writes into it
+        y = x * buf  # the tape keeps buf, which numpy's Cython code (rng.shuffle) writes into next
+        rng.shuffle(buf)
         return np.sum(y * buf)
 
     for transform in (diffstudy.grad, lambda f: diffstudy.jit(diffstudy.grad(f))):
