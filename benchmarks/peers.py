@@ -1,6 +1,7 @@
 """diffstudy's tape and generated code beside autograd, PyTorch and JAX (eager and jit), in one run, as ratios.
 
-Run:  python benchmarks/peers.py [--repeat 7] [--rounds 3] [--quick] [--jax-loops] [--format table|markdown|json]
+Run:  python benchmarks/peers.py [--repeat 7] [--rounds 3] [--quick] [--jax-loops] [--one-thread]
+                                 [--format table|markdown|json]
 
 The peers are optional (``pip install ".[peers]"``); a peer that is not installed is skipped
 with a note. f and every gradient are timed the same way (diffstudy.studies.timing.time_it): one
@@ -39,6 +40,7 @@ import argparse
 import functools
 import importlib.metadata
 import json
+import os
 import platform
 import sys
 from collections.abc import Callable
@@ -89,6 +91,14 @@ def first_call(make: Callable[[], Callable[[], Any]], times: int = FIRST_CALLS) 
 # ---------------------------------------------------------------- the peers, when installed
 
 
+ONE_THREAD = {  # (--one-thread) set before numpy and the peers load
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+}
+
+
 def load_peers() -> tuple[dict[str, Any], list[str]]:
     """The peer libraries that import, and a note for each that does not."""
     peers, notes = {}, []
@@ -97,6 +107,8 @@ def load_peers() -> tuple[dict[str, Any], list[str]]:
             peers[name] = __import__(name)
         except ImportError:
             notes.append(f"{name} is not installed: skipped (pip install '.[peers]')")
+    if "torch" in peers and os.environ.get("OMP_NUM_THREADS") == "1":
+        peers["torch"].set_num_threads(1)
     if "jax" in peers:
         peers["jax"].config.update("jax_enable_x64", True)
         peers["jax"].config.update("jax_platform_name", "cpu")
@@ -314,7 +326,13 @@ def machine() -> str:
         if name in sys.modules:
             versions.append(f"{name} {importlib.metadata.version(name)}")
     cpu = platform.processor() or platform.machine()
-    return f"{platform.system()} {cpu}, {__import__('os').cpu_count()} cores; " + ", ".join(versions)
+    if os.environ.get("OMP_NUM_THREADS") == "1":
+        threads = "every library on one thread (--one-thread)"
+    else:
+        threads = "numpy's BLAS on its default threads" + (
+            f", torch on {sys.modules['torch'].get_num_threads()}" if "torch" in sys.modules else ""
+        )
+    return f"{platform.system()} {cpu}, {os.cpu_count()} cores; " + ", ".join(versions) + f"; {threads}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,8 +346,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jax-loops", action="store_true", help="also JAX's jit of the scalar loops (it compiles for minutes)"
     )
+    parser.add_argument(
+        "--one-thread",
+        action="store_true",
+        help="every library on one thread: numpy's BLAS, torch and XLA (by default torch runs its elementwise "
+        "kernels, tanh among them, on every core, and BLAS its products; numpy's own kernels run on one)",
+    )
     parser.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     args = parser.parse_args(argv)
+    if args.one_thread and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        # the thread pools are made when the libraries load: the run begins again with them told
+        given = sys.argv[1:] if argv is None else argv
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *given], {**os.environ, **ONE_THREAD})
     repeat, rounds = (3, 1) if args.quick else (args.repeat, args.rounds)
     peers, notes = load_peers()
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
