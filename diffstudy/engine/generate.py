@@ -211,11 +211,14 @@ def trace(
     inputs: Sequence[str],
     program: Callable[..., Any] | None = None,
     readable: bool = True,
+    endings: tuple[str, ...] = ("_bar", "_dot"),
 ) -> Script:
     """Record ``f`` at ``point`` on the tape, with the comparisons it made; with ``readable``
     also the line that made each entry and the local name each entry was first bound to, read
     from the frames of ``program``'s file (f's own by default; the user's function where f is a
-    wrapper around it) by Python's tracer, which costs most of the recording's time."""
+    wrapper around it) by Python's tracer, which costs most of the recording's time. No name
+    ends as the code's derivatives' names end (``endings``: a program's c_bar is named c_bar_,
+    which c's adjoint c_bar cannot be; tangent code alone can leave it as it is)."""
     tape = (_ScriptTape if readable else reverse.Tape)([(None, v, None, None, None, None) for v in point])
     file = _file_of(program or f)
     # code exec'd from a string shares its file name, <string>, with code other modules made so
@@ -241,7 +244,7 @@ def trace(
         tape.observer = None
         tape.__class__ = reverse.Tape  # the recording is an ordinary tape from here on
     recording = reverse.Recording(tape, len(point), outputs)
-    names = _names(tape, list(inputs), watcher.bound)
+    names = _names(tape, list(inputs), watcher.bound, endings)
     lines = watcher.lines if readable else [None] * len(tape)
     unfollowable = None
     if nested_count() != nested:
@@ -265,7 +268,9 @@ _ENDING = (GeneratorExit, StopIteration, StopAsyncIteration)
 _RESERVED = {"Fraction", "np", "power", "divide", "PathChanged"} | {p.name for p in REGISTRY}
 
 
-def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list[str]:
+def _names(
+    tape: reverse.Tape, inputs: list[str], bound: dict[int, str], endings: tuple[str, ...] = ("_bar", "_dot")
+) -> list[str]:
     """A name per entry: the inputs' own, then the program's local name where one was bound
     (x, x_2, x_3 for a name rebound in a loop), else v<entry>."""
     taken: dict[str, int] = {}  # each base name: the last suffix given it
@@ -279,7 +284,7 @@ def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list
             used.add(name)
             names.append(name)
             continue
-        base = _identifier(given if given is not None else f"v{k}")
+        base = _identifier(given if given is not None else f"v{k}", endings)
         name, suffix = base, taken.get(base, 1)
         while name in used:  # the program's own y_2 is not the second y
             suffix += 1
@@ -290,17 +295,17 @@ def _names(tape: reverse.Tape, inputs: list[str], bound: dict[int, str]) -> list
     return names
 
 
-def _identifier(name: str) -> str:
+def _identifier(name: str, endings: tuple[str, ...] = ("_bar", "_dot")) -> str:
     if (
         name.isidentifier()
         and name.isascii()
-        and not (name[0] == "_" or keyword.iskeyword(name) or name in _RESERVED or name.endswith(("_bar", "_dot")))
+        and not (name[0] == "_" or keyword.iskeyword(name) or name in _RESERVED or name.endswith(endings))
     ):
         return name  # most names (v<entry>, the program's own): checked at C speed
     cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "v"
     if cleaned[0].isdigit() or keyword.iskeyword(cleaned) or cleaned in _RESERVED or cleaned.startswith("_"):
         cleaned = "v_" + cleaned
-    if cleaned.endswith(("_bar", "_dot")):  # the adjoints' and tangents' names
+    if cleaned.endswith(endings):  # the adjoints' and tangents' names
         cleaned += "_"
     return cleaned
 

@@ -108,13 +108,14 @@ def _hessian_code(
             "(the forward-over-generated row)"
         )
     gradient_code = generate.build(source)
-    seed = reverse.seed(script.recording.outputs[0], 0, script.recording.exact)
+    seed = 1  # the output's adjoint: an int keeps exact numbers exact and reads 1, not Fraction(1)
 
     def gradient(*inputs: Any) -> tuple[Any, ...]:
         return gradient_code(*inputs, seed)[1]
 
     names = [f"{n}" for n in case.inputs]
-    second = generate.trace(gradient, list(case.point), names, program=gradient_code)
+    # (a name of the adjoint code, c_bar, kept as it is: the tangent code names only tangents, c_bar_dot)
+    second = generate.trace(gradient, list(case.point), names, program=gradient_code, endings=("_dot",))
     doc = "the gradient, and its tangents along the inputs' (H·v)"
     hessian = generate.write(second, "forward", f"hessian_vector_product_of_{case.name}", floats=False, doc=doc)
     text = hessian.text
