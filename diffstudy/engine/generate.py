@@ -347,7 +347,7 @@ class _Writer:
         self.zeros: dict[str, list[Any]] = {}
         self.ones: set[str] = set()  # adjoints known to be all ones (a gradient's seed, spread)
         self.tape = script.recording.tape
-        self.names = script.names  # with ``indexed`` the inputs read from one tuple (see INDEXED_FROM)
+        self.names = script.names  # with ``indexed`` the inputs read from one sequence (see INDEXED_FROM)
         if indexed:
             n = script.recording.n_inputs
             self.names = [*(f"_inputs[{i}]" for i in range(n)), *script.names[n:]]

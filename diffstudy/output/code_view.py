@@ -30,7 +30,7 @@ JIT = {
         "intermediate adjoint in a register _a0, _a1, …; a gradient without the products by its seed of 1; in "
         "numpy code each array deleted after its last read, and a long vector's operation written into an "
         "argument's array nothing reads after (np.multiply(a, b, out=a)); in scalar code of 2,000 operations or "
-        "more, a loop written as a loop; in long scalar code, the inputs read from one tuple, _inputs[i], and "
+        "more, a loop written as a loop; in long scalar code, the inputs read from one sequence, _inputs[i], and "
         "their adjoints put into a list."
     ),
     "forward": "ds.jit(ds.jacfwd(…)) runs this code, one pass per input entry (its .source).",
