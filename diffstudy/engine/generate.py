@@ -205,13 +205,16 @@ class _ScriptTape(reverse.Tape):
         super().append(entry)
 
 
+DERIVATIVES_ENDINGS = ("_bar", "_dot")  # how the code's adjoints' and tangents' names end (c_bar, c_dot)
+
+
 def trace(
     f: Callable[..., Any],
     point: Sequence[Any],
     inputs: Sequence[str],
     program: Callable[..., Any] | None = None,
     readable: bool = True,
-    endings: tuple[str, ...] = ("_bar", "_dot"),
+    endings: tuple[str, ...] = DERIVATIVES_ENDINGS,
 ) -> Script:
     """Record ``f`` at ``point`` on the tape, with the comparisons it made; with ``readable``
     also the line that made each entry and the local name each entry was first bound to, read
@@ -269,7 +272,7 @@ _RESERVED = {"Fraction", "np", "power", "divide", "PathChanged"} | {p.name for p
 
 
 def _names(
-    tape: reverse.Tape, inputs: list[str], bound: dict[int, str], endings: tuple[str, ...] = ("_bar", "_dot")
+    tape: reverse.Tape, inputs: list[str], bound: dict[int, str], endings: tuple[str, ...] = DERIVATIVES_ENDINGS
 ) -> list[str]:
     """A name per entry: the inputs' own, then the program's local name where one was bound
     (x, x_2, x_3 for a name rebound in a loop), else v<entry>."""
@@ -295,7 +298,7 @@ def _names(
     return names
 
 
-def _identifier(name: str, endings: tuple[str, ...] = ("_bar", "_dot")) -> str:
+def _identifier(name: str, endings: tuple[str, ...] = DERIVATIVES_ENDINGS) -> str:
     if (
         name.isidentifier()
         and name.isascii()
@@ -1017,7 +1020,7 @@ def write(
         unread = {line for line in writer.copies if read[line.split(" = ")[0].strip()] == 1}
         lines = [line for line in lines if line not in unread]
     if writer.has_input_tuple:
-        lines = _taking_a_tuple(lines, script.names[:n], extra, name)
+        lines = _taking_a_sequence(lines, script.names[:n], extra, name)
     elif indexed:  # the registers first, numbered below 256 (see INDEXED_FROM)
         registers = sorted(set(_REGISTER.findall("\n".join(lines))), key=lambda r: int(r[2:]))[:_REGISTERS]
         lines[2:2] = [f"    {' = '.join(registers)} = None"] if registers else []
@@ -1049,11 +1052,11 @@ def write(
 # Entries of the tape (inputs and operations) from which scalar float code takes its inputs as
 # one sequence, _inputs (its caller's list as it is), read by index where used, and puts their
 # adjoints into a list it returns, _input_bars, so that neither is a variable of its own: CPython's
-# frame of a function of more
-# than about 1,900 variables does not fit the memory it keeps for frames and is allocated and
-# freed at every call (about 12 µs of the 90 the gradient of the Speelpenning loop of 1,000, with
-# 3,000 variables, took), and every variable past the 255th takes an extra instruction to read,
-# so the adjoints' registers (_a0, …) are made first, to be numbered below it.
+# frame of a function of more than about 1,900 variables does not fit the memory it keeps for
+# frames and is allocated and freed at every call (about 12 µs of the 90 the gradient of the
+# Speelpenning loop of 1,000, with 3,000 variables, took), and every variable past the 255th takes
+# an extra instruction to read, so the adjoints' registers (_a0, …) are made first, to be numbered
+# below it.
 INDEXED_FROM = 1_200
 
 
@@ -1061,7 +1064,7 @@ _REGISTER = re.compile(r"\b_a\d+\b")
 _REGISTERS = 16  # registers made first at most
 
 
-def _taking_a_tuple(lines: list[str], inputs: list[str], seeds: list[str], name: str) -> list[str]:
+def _taking_a_sequence(lines: list[str], inputs: list[str], seeds: list[str], name: str) -> list[str]:
     """The function taking its inputs as one sequence, ``_inputs``, which a rolled loop slices (the
     inputs of the Rosenbrock loop of 1,000, listed again, would cost half its compile time), each
     input the code reads by name given it; then its ``seeds``."""
