@@ -505,10 +505,13 @@ class Jitted:
         result = self._run(programs, leaves)
         if result is not _NOT_RUN:
             return result
+        refused = None
         try:
             program = self._traced(key, args, kwargs, floats)
-        except UnsupportedOperation as unsupported:
-            return self._by_the_tape_instead(key, unsupported, self.fn, args, kwargs)
+        except UnsupportedOperation as unsupported:  # (the tape run outside this handler: its error shown once)
+            refused = unsupported
+        if refused is not None:
+            return self._by_the_tape_instead(key, refused, self.fn, args, kwargs)
         if program is None:
             return self.fn(*args, **kwargs)
         return program(leaves)
@@ -597,10 +600,13 @@ class Jitted:
                 continue
             self.last = program
             return result
+        refused = None
         try:
             program = self._traced(key, args, kwargs, floats=False)
-        except UnsupportedOperation as unsupported:
-            return self._by_the_tape_instead(key, unsupported, by_the_tape, args, kwargs)
+        except UnsupportedOperation as unsupported:  # (as in _compiled)
+            refused = unsupported
+        if refused is not None:
+            return self._by_the_tape_instead(key, refused, by_the_tape, args, kwargs)
         if program is None:
             return by_the_tape(*args, **kwargs)
         return api.jacfwd(_gradient_of(program, 1.0), argnums)(*args, **kwargs)

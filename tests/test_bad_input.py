@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import traceback
 from fractions import Fraction
 
 import numpy as np
@@ -869,9 +870,12 @@ def test_f_writing_into_the_array_it_is_differentiated_at_is_refused():
     for transform in (diffstudy.grad, lambda f: diffstudy.jit(diffstudy.grad(f))):
         with pytest.raises(
             diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`W\[0\] = 10.0`"
-        ):
+        ) as refused:
             transform(f)(W)
         assert W.flags.writeable and W.tolist() == [1.0, 2.0, 3.0]
+        # one error: neither numpy's nor the trace's (jit's, before the tape said the same) shown before it
+        shown = "".join(traceback.format_exception(refused.value))
+        assert shown.count("Traceback (most recent call last)") == 1, shown
 
 
 def test_vjp_keeps_only_what_its_sweep_reads_and_a_view_an_outer_recording_holds_is_writable_after():
@@ -940,3 +944,20 @@ def test_an_array_numpys_compiled_code_changes_in_place_is_named_at_the_users_li
             diffstudy.UnsupportedOperation, match=r"in place at test_bad_input.py:\d+ \(`rng.shuffle\(buf\)`\)"
         ):
             transform(f)(np.ones(3))
+
+
+def test_forward_mode_refuses_an_f_whose_calls_disagree():
+    # one call per input entry: a column from each; f scaled by how often it ran gives [[1, 0], [0, 2]]
+    # (x·1 then x·2), which is no call's Jacobian (each call's is a multiple of the identity)
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return x * len(calls)
+
+    for transform, f in ((diffstudy.jacfwd, counted), (diffstudy.hessian, lambda x: np.sum(counted(x) ** 2))):
+        calls.clear()
+        with pytest.raises(CaseError, match=r"^f gave another value at the same point on its call 2 of 2"):
+            transform(f)(np.array([1.0, 2.0]))
+    calls.clear()  # a pure f, called as often: no refusal
+    assert diffstudy.jacfwd(lambda x: x * 3.0)(np.array([1.0, 2.0])).tolist() == [[3.0, 0.0], [0.0, 3.0]]

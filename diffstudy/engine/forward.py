@@ -20,7 +20,7 @@ from itertools import repeat
 from math import isfinite
 from typing import Any
 
-from ..errors import NestingError
+from ..errors import CaseError, NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .levels import next_level, note_nested
@@ -246,6 +246,20 @@ def unit_like(x: Any, entry: int) -> Any:
     return array_primitives.unit_like(x, entry)
 
 
+def _same_as_first(found: list[Any], first: list[Any], call: int, calls: int) -> None:
+    """Refuse a Jacobian whose columns would come from calls of f that disagree: an f that
+    depends on something it changes (a buffer it writes, a random draw, a counter)."""
+    for entry, (now, then) in enumerate(zip(found, first)):
+        if not (now == then or (now != now and then != then)):  # (nan is nan again)
+            raise CaseError(
+                f"f gave another value at the same point on its call {call} of {calls} (output entry {entry}: "
+                f"{now}, where its first call gave {then}): forward mode calls f once per input entry, so f must "
+                "not depend on anything it changes (a buffer it writes into, a random draw, a counter)"
+            )
+    if len(found) != len(first):
+        raise CaseError(f"f gave {len(found)} output entries on its call {call} of {calls}, {len(first)} on its first")
+
+
 def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], list[list[Any]]]:
     """Values and Jacobian of ``f`` at ``point``, by one forward pass per entry of the inputs.
 
@@ -254,9 +268,13 @@ def jacobian(f: Callable[..., Any], point: Sequence[Any]) -> tuple[list[Any], li
     """
     values: list[Any] = []
     columns = []
-    for direction in directions(list(point)):
+    every = directions(list(point))
+    for direction in every:
         outputs, derivatives = push(f, point, unit_tangents(point, direction))
-        values = flat_entries(outputs)
+        found = flat_entries(outputs)
+        if columns:  # each column from another call of f: each call must give the first's values
+            _same_as_first(found, values, len(columns) + 1, len(every))
+        values = found
         columns.append(flat_entries(derivatives))
     if not columns:  # inputs with no entries (an empty array): the values, and rows of nothing
         values = flat_entries(push(f, point, [None] * len(point))[0])

@@ -96,7 +96,7 @@ def kept_while(kept: dict[int, np.ndarray]) -> Iterator[None]:
         yield
     except ValueError as error:
         if kept and "read-only" in str(error):
-            raise UnsupportedOperation(_changed_after_use(error)) from error
+            raise UnsupportedOperation(_changed_after_use(error)) from None  # (numpy's words are in it)
         raise
     finally:
         with _lock:
