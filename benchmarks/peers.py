@@ -42,6 +42,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -91,12 +92,18 @@ def first_call(make: Callable[[], Callable[[], Any]], times: int = FIRST_CALLS) 
 # ---------------------------------------------------------------- the peers, when installed
 
 
-ONE_THREAD = {  # (--one-thread) set before numpy and the peers load
+ONE_THREAD = {  # (--one-thread) set before numpy and the peers load, in a process of their own
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
-    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
 }
+ONE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"  # added to XLA_FLAGS
+ON_ONE_THREAD = "DIFFSTUDY_BENCHMARK_ON_ONE_THREAD"  # set in that process
+
+
+def on_one_thread() -> bool:
+    """Whether this run is --one-thread's own process."""
+    return os.environ.get(ON_ONE_THREAD) == "1"
 
 
 def load_peers() -> tuple[dict[str, Any], list[str]]:
@@ -107,7 +114,7 @@ def load_peers() -> tuple[dict[str, Any], list[str]]:
             peers[name] = __import__(name)
         except ImportError:
             notes.append(f"{name} is not installed: skipped (pip install '.[peers]')")
-    if "torch" in peers and os.environ.get("OMP_NUM_THREADS") == "1":
+    if "torch" in peers and on_one_thread():
         peers["torch"].set_num_threads(1)
     if "jax" in peers:
         peers["jax"].config.update("jax_enable_x64", True)
@@ -326,7 +333,7 @@ def machine() -> str:
         if name in sys.modules:
             versions.append(f"{name} {importlib.metadata.version(name)}")
     cpu = platform.processor() or platform.machine()
-    if os.environ.get("OMP_NUM_THREADS") == "1":
+    if on_one_thread():
         threads = "every library on one thread (--one-thread)"
     else:
         threads = "numpy's BLAS on its default threads" + (
@@ -354,10 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     args = parser.parse_args(argv)
-    if args.one_thread and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
-        # the thread pools are made when the libraries load: the run begins again with them told
+    if args.one_thread and not on_one_thread():
+        # the thread pools are made when the libraries load: the run is made again, in a process told
         given = sys.argv[1:] if argv is None else argv
-        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *given], {**os.environ, **ONE_THREAD})
+        xla = " ".join(filter(None, [os.environ.get("XLA_FLAGS", ""), ONE_THREAD_XLA]))
+        told = {**os.environ, **ONE_THREAD, "XLA_FLAGS": xla, ON_ONE_THREAD: "1"}
+        return subprocess.call([sys.executable, os.path.abspath(__file__), *given], env=told)
     repeat, rounds = (3, 1) if args.quick else (args.repeat, args.rounds)
     peers, notes = load_peers()
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])

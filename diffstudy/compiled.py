@@ -249,7 +249,7 @@ class Program:
         self.function = generate.build(self.source)
         # code that takes its inputs as one sequence (a long scalar program), called with the list
         # of them as it is: unpacked into a call, 1,000 floats cost a sixth of f's time
-        self.in_one = getattr(self.function, "__wrapped__", None)
+        self.in_one = getattr(self.function, "taking_one_sequence", None)
         if mode == "reverse":
             self._check_one_number()
         if transform.kind in ("jacrev", "jacfwd"):

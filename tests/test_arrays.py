@@ -368,3 +368,35 @@ def test_writing_into_a_data_array_in_place_says_so():
         diffstudy.grad(f)(np.ones(3))
     with pytest.raises(UnsupportedOperation, match="a whole number is a step"):
         diffstudy.grad(lambda x: round(x[0]))(np.ones(3))
+
+
+def test_var_and_std_of_arrays_by_hand_and_as_numpy_computes_them():
+    # var = Σ(x − x̄)²/(n − ddof): ∂/∂x = 2(x − x̄)/(n − ddof); std = √var: ∂ = (x − x̄)/((n − ddof)·std)
+    x = np.array([1.0, 2.5, 4.0, 0.5])
+    centred = x - 2.0  # x̄ = 2
+    for ddof in (0, 1):
+        variance = float(np.sum(centred**2)) / (4 - ddof)
+        by_hand = {
+            "var": (variance, 2 * centred / (4 - ddof)),
+            "std": (variance**0.5, centred / ((4 - ddof) * variance**0.5)),
+        }
+        for name, (value, gradient) in by_hand.items():
+            f = {"var": lambda x, d=ddof: np.var(x, ddof=d), "std": lambda x, d=ddof: x.std(ddof=d)}[name]
+            got_value, got = diffstudy.value_and_grad(f)(x)
+            assert got_value == getattr(np, name)(x, ddof=ddof)  # numpy's own float, to the bit
+            assert got_value == pytest.approx(value, rel=1e-15)
+            np.testing.assert_allclose(got, gradient, rtol=1e-14)
+            np.testing.assert_allclose(diffstudy.jacfwd(f)(x), gradient, rtol=1e-14)
+            assert diffstudy.jit(diffstudy.grad(f))(x).tobytes() == got.tobytes()
+    # exact: [1, 5/2, 4], x̄ = 5/2, n = 3: 2(x − x̄)/3 = [−1, 0, 1]; the Hessian 2/n (I − 1/n)
+    exact = np.array([Fraction(1), Fraction(5, 2), Fraction(4)])
+    assert diffstudy.grad(np.var)(exact).tolist() == [-1, 0, 1]
+    assert diffstudy.hessian(np.var)(x).tolist() == (0.5 * (np.eye(4) - 0.25)).tolist()
+    # along an axis, kept or not: each row's variance, Σ of them, by hand per row
+    X = np.array([[0.0, 1.0, 5.0], [2.0, 2.0, 8.0]])
+    rows = X - X.mean(axis=1, keepdims=True)
+    for keepdims in (False, True):
+        got = diffstudy.grad(lambda X, k=keepdims: np.sum(np.var(X, axis=1, keepdims=k)))(X)
+        np.testing.assert_allclose(got, 2 * rows / 3, rtol=1e-14)
+    with pytest.raises(diffstudy.UnsupportedOperation, match="numpy's var with where= is not supported"):
+        diffstudy.grad(lambda x: np.var(x, where=x > 1))(x)

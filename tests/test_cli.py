@@ -168,6 +168,31 @@ def shown_values(out: str, function: str) -> dict[str, str]:
     return {m[1]: m[2] for m in found if m}
 
 
+def test_the_tangent_code_of_the_adjoint_code_names_an_input_as_the_adjoint_code_does(capsys, tmp_path):
+    # an input named x_bar is x_bar_ in the adjoint code (x_bar is x's adjoint): so in its tangent code.
+    # F = x²·w at (2, 3): H = [[2w, 2x], [2x, 0]], H·(1, 0) = (6, 4), by hand
+    path = write_case(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import case
+
+        @case(at={"x": 2, "x_bar": 3})
+        def clash(x, x_bar):
+            c = x * x_bar
+            return c * x
+    """,
+    )
+    status, out, _ = run(capsys, "code", "clash", "--order", "2", "--no-sympy", "--no-builtin", "--cases", str(path))
+    assert status == 0
+    assert "def gradient_of_clash(x, x_bar_, _u0):" in out, out
+    assert "def hessian_vector_product_of_clash(x, x_bar_, x_dot, x_bar__dot):" in out, out
+    returned = out.split("def hessian_vector_product_of_clash")[1].split("return ")[1].splitlines()[0]
+    shown = shown_values(out, "hessian_vector_product_of_clash")
+    tangents = returned.split("), (")[1].rstrip(",)").split(", ")
+    assert [shown[name] for name in tangents] == ["6", "4"], out
+
+
 def test_the_code_ends_each_line_in_its_number_the_lectures_by_hand(capsys):
     # F = x³(x + 3y) at (2, 3), by hand: c = 8, s = 11, F = 88; c̄ = s = 11, s̄ = c = 8,
     # x̄ = 8 + 3·2²·11 = 140, ȳ = 3·8 = 24; along x: ċ = 12, Ḟ = 140; F_xx = 12x² + 18xy = 156,

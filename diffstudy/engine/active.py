@@ -367,13 +367,10 @@ class ActiveArray(Active):
         statistic = users_code.numpys_statistic()
         if statistic is not None:  # its sum of the entries, one of diffstudy's arrays, made a float again
             where, _ = users_code.calling_line()
-            written = {"mean": "np.mean(v)", "var": "np.mean((v - np.mean(v)) ** 2)"}.get(
-                statistic, "np.sqrt(np.mean((v - np.mean(v)) ** 2))"
-            )
             raise UnsupportedOperation(
                 f"numpy's {statistic}{f' at {where}' if where else ''} of numpy's array of entries of "
                 "diffstudy's arrays (np.array([x[0], x[1]])) would drop their derivatives: make that array "
-                f"with np.stack (v = np.stack([x[0], x[1]])) and write {written}, which keeps them"
+                f"with np.stack (np.stack([x[0], x[1]])), whose np.{statistic} keeps them"
             )
         return self._refuse(
             "np.array or np.asarray (or a numpy function given a list of diffstudy's arrays)",
@@ -394,6 +391,12 @@ class ActiveArray(Active):
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
         return array_primitives.array_mean(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
+        return array_primitives.array_var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
+        return array_primitives.array_std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def dot(self, other: Any) -> Any:
         return array_primitives.array_dot(self, other)

@@ -843,6 +843,22 @@ def array_mean(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) ->
     return apply(MEAN, (a,), {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims)})
 
 
+def array_var(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any) -> Any:
+    """``np.var`` / ``x.var()``: Σ(x − x̄)² / (n − ddof) as numpy computes it (the same float), made
+    of the primitives above, whose derivatives give its own."""
+    _refuse_keywords("var", rest, ())
+    axes = _axes(axis, len(shape_of(a)))
+    centred = a - array_mean(a, axis=axes, keepdims=True)
+    squares = array_sum(centred * centred, axis=axes, keepdims=keepdims)
+    return squares / max(_summed(shape_of(a), axes) - ddof, 0)
+
+
+def array_std(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any) -> Any:
+    """``np.std`` / ``x.std()``: the square root of :func:`array_var`."""
+    _refuse_keywords("std", rest, ())
+    return np.sqrt(array_var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
 def array_transpose(a: Any, axes: Any = None) -> Any:
     """``np.transpose`` / ``x.T``: the axes reversed, or permuted as ``axes`` says."""
     ndim = len(shape_of(a))
@@ -990,6 +1006,8 @@ def _constant(fill: int) -> Callable[..., Any]:
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: array_sum,
     np.mean: array_mean,
+    np.var: array_var,
+    np.std: array_std,
     np.transpose: array_transpose,
     np.swapaxes: array_swapaxes,
     np.reshape: array_reshape,
@@ -1020,7 +1038,7 @@ def unsupported(name: str) -> UnsupportedOperation:
     return UnsupportedOperation(
         f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
         "supported: elementwise arithmetic and functions, matmul/dot, outer, einsum, linalg.norm/solve/inv/det, "
-        "sum, mean, prod, cumsum, max, min, where, transpose, reshape, indexing, concatenate, stack, "
+        "sum, mean, var, std, prod, cumsum, max, min, where, transpose, reshape, indexing, concatenate, stack, "
         "maximum/minimum/abs"
     )
 

@@ -26,7 +26,6 @@ with this one's code.
 from __future__ import annotations
 
 import ast
-import functools
 import keyword
 import linecache
 import math
@@ -912,7 +911,8 @@ def write(
     alone; "reverse" writes ``name(*inputs, *seeds)`` →
     (outputs, the seeds' weighted gradient by each input), the adjoint code of reverse mode;
     "forward" writes ``name(*inputs, *tangents)`` → (outputs, their tangents), forward mode's.
-    With ``floats`` the code is for float inputs (and float arrays) only: it checks that no float
+    Long scalar code takes its inputs as one sequence, ``name(inputs, *seeds)`` (see INDEXED_FROM
+    and :func:`build`). With ``floats`` the code is for float inputs (and float arrays) only: it checks that no float
     of f overflowed on the way where an operation could hide it, and the results (the caller
     checks the derivatives returned; counting numbers check each operation themselves), and it
     writes array operations as numpy's own calls under numpy's errors raised, adding an index's
@@ -2084,7 +2084,7 @@ def build(source: Source) -> Callable[..., Any]:
     """Compile ``source`` with Python's own ``compile``; its text is kept where tracebacks and
     ``inspect`` find it. The function returned takes its inputs and then its seeds (or tangents)
     one by one; code that takes its inputs as one sequence (:attr:`Source.inputs_in_one`) is
-    called so by it, and is its ``__wrapped__``."""
+    called so by it, and is its ``taking_one_sequence``."""
     filename = f"<{source.function}, compiled #{next(_compiled)}>"
     linecache.cache[filename] = (len(source.text), None, source.text.splitlines(True), filename)
     namespace = dict(source.namespace)
@@ -2094,8 +2094,10 @@ def build(source: Source) -> Callable[..., Any]:
     if not n:
         return function
 
-    @functools.wraps(function)
     def one_by_one(*arguments: Any) -> Any:
         return function(arguments[:n], *arguments[n:])
 
+    one_by_one.__name__ = one_by_one.__qualname__ = function.__name__
+    one_by_one.__doc__ = function.__doc__
+    one_by_one.taking_one_sequence = function  # type: ignore[attr-defined]
     return one_by_one

@@ -35,7 +35,7 @@ def line_of(error_traceback: TracebackType | None) -> str:
     return _said(frames[-1].filename, frames[-1].lineno or 0)[0] if frames else ""
 
 
-_NUMPYS_STATISTICS = os.path.join(os.path.dirname(np.__file__), "_core", "_methods.py")
+_NUMPYS_STATISTICS = ("numpy._core._methods", "numpy.core._methods")  # (numpy 2, numpy 1)
 
 
 def numpys_statistic() -> str | None:
@@ -44,7 +44,7 @@ def numpys_statistic() -> str | None:
     it calls), or None."""
     frame, name = sys._getframe(1), None
     while frame is not None:
-        if frame.f_code.co_filename == _NUMPYS_STATISTICS and frame.f_code.co_name in ("_mean", "_var", "_std"):
+        if frame.f_code.co_name in ("_mean", "_var", "_std") and frame.f_globals.get("__name__") in _NUMPYS_STATISTICS:
             name = frame.f_code.co_name[1:]
         frame = frame.f_back
     return name

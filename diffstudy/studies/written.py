@@ -113,7 +113,7 @@ def _hessian_code(
     def gradient(*inputs: Any) -> tuple[Any, ...]:
         return gradient_code(*inputs, seed)[1]
 
-    names = [f"{n}" for n in case.inputs]
+    names = script.names[: len(case.inputs)]  # the adjoint code's names of its inputs (an input x_bar is x_bar_ there)
     # (a name of the adjoint code, c_bar, kept as it is: the tangent code names only tangents, c_bar_dot)
     second = generate.trace(gradient, list(case.point), names, program=gradient_code, endings=("_dot",))
     doc = "the gradient, and its tangents along the inputs' (H·v)"
