@@ -352,9 +352,10 @@ class ActiveArray(Active):
         return array_primitives.apply(array_primitives.INDEX, (self,), {"index": _plain_index(index)})
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        where, _ = users_code.calling_line()
         raise UnsupportedOperation(
-            "writing into an input array or one computed from the inputs (x[...] = ...) is not supported: "
-            "build a new array instead, e.g. with np.concatenate, np.stack or np.where"
+            f"writing into an input array or one computed from the inputs{f' at {where}' if where else ' (x[i] = …)'}"
+            " is not supported: build a new array instead, e.g. with np.concatenate, np.stack or np.where"
         )
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
