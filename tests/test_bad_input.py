@@ -315,6 +315,31 @@ def test_a_wrong_rule_is_caught_as_disagreement(capsys):
     for method in ("forward", "reverse"):
         assert records[("composition", method)]["status"] == "disagree"
         assert "differs from sympy" in records[("composition", method)]["error"]
+        assert "in the gradient by x: " in records[("composition", method)]["error"]
+
+
+def test_a_disagreement_names_the_input_entry_its_derivative_is_by(capsys, tmp_path):
+    # Σ sin(W)·c: ∂/∂W = c cos W, 1% off everywhere; the largest difference is at the largest cos, cos(0.1): W[1, 0]
+    path = write_case_file(
+        tmp_path,
+        "waves",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"W": [[0.3, 0.2], [0.1, 0.4]], "c": 2.0})
+        def waves(W, c):
+            return np.sum(np.sin(W)) * c
+        """,
+    )
+    original = SIN.partials
+    object.__setattr__(SIN, "partials", (lambda x, out: 1.01 * diffstudy.fn.cos(x),))
+    try:
+        status, out, _ = run(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    finally:
+        object.__setattr__(SIN, "partials", original)
+    assert status == 1
+    assert "in the gradient by W[1, 0]: " in records_of(out)[("waves", "reverse")]["error"], out
 
 
 @pytest.mark.parametrize("inner_method", ["forward", "reverse"])

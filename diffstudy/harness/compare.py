@@ -112,14 +112,33 @@ def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequ
     several = len(reference.values) > 1
     groups = [("the value" + ("s" if several else ""), result.values, reference.values)]
     groups += [
-        (f"the derivatives of output {k + 1}" if several else "the gradient", computed, expected)
+        (f"the derivatives of output [{k}]" if several else "the gradient", computed, expected)
         for k, (computed, expected) in enumerate(zip(result.jacobian, reference.jacobian))
     ]
     groups += [
-        (f"row {i + 1} of the Hessian", computed, expected)
+        (f"the Hessian's row by {_input_entry(result, i)}", computed, expected)
         for i, (computed, expected) in enumerate(zip(result.hessian or [], reference.hessian or []))
     ]
     return groups
+
+
+def _input_entry(result: Measurement, column: int) -> str:
+    """The entry of the inputs a column of the Jacobian is the derivative by: ``x``, or ``W[1, 2]``."""
+    shapes = result.shapes or ((),) * len(result.inputs)
+    for name, shape in zip(result.inputs, shapes):
+        size = math.prod(shape)
+        if column < size:
+            return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(column, shape))}]" if shape else name
+        column -= size
+    return f"column {column}"
+
+
+def _position(label: str, result: Measurement, entry: int, entries: int) -> str:
+    """Where in a group (see :func:`_groups`) an entry is: an output's (0-based, as numpy indexes
+    it), or the input entry a derivative is by."""
+    if label.startswith("the value"):
+        return f" [{entry}]" if entries > 1 else ""
+    return f"{', its entry' if label.startswith('the Hessian') else ''} by {_input_entry(result, entry)}"
 
 
 def _largest(numbers: Iterable[Any]) -> sympy.Basic:
@@ -173,7 +192,7 @@ def _where_it_differs(result: Measurement, reference: Measurement, rtol: float =
     """The group that differs most from the reference, and its most different entry, both numbers."""
     _, label, computed, expected, entries = max(_differences(result, reference, rtol), key=lambda group: group[0])
     entry = max(range(len(expected)), key=lambda i: entries[i])
-    position = f" (entry {entry + 1})" if len(expected) > 1 else ""
+    position = _position(label, result, entry, len(expected))
     return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
 
 
@@ -184,7 +203,7 @@ def _rounded_to_the_range(result: Measurement, reference: Measurement) -> list[s
         for i, (c, r) in enumerate(zip(computed, expected)):
             difference = abs(_exact(c) - _exact(r))
             if difference and _rounded_below_range(c, _exact(r), difference):
-                position = f" (entry {i + 1})" if len(expected) > 1 else ""
+                position = _position(label, result, i, len(expected))
                 rounded.append(f"{label}{position}: {shown(c)} for sympy's {shown(r)}")
     if not rounded:
         return []
