@@ -255,6 +255,12 @@ def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
     assert shown == pytest.approx((2 / 3) * H.T @ (H @ w2 - Y), rel=1e-3)
     status, out, _ = run(capsys, "code", "two_layer", "--no-sympy", "--no-values")
     assert status == 0 and not shown_values(out, "gradient_of_two_layer") and "The comment after" not in out
+    # sympy's code shows the data's floats as the case file writes them (X's last row, −0.3 and 0.8),
+    # not as the exact rationals sympy computed with (0.3 is 5404319552844595/18014398509481984)
+    status, out, _ = run(capsys, "code", "two_layer", "--no-values")
+    sympys = out.split("def sympy_gradient_of_two_layer(")[1]
+    assert status == 0 and "tanh(-0.3*W1_0_0 + 0.8*W1_0_1 + b1_0)" in sympys, sympys
+    assert not re.search(r"\d{10,}/\d{10,}", sympys), sympys
 
 
 def test_an_adjoint_added_into_in_place_shows_its_value_at_each_line(capsys, tmp_path):

@@ -194,6 +194,13 @@ def _number(value: Any) -> str:
         return str(value)
 
 
+def _data_as_floats(expression: sympy.Expr) -> sympy.Expr:
+    """The exact rationals of the floats f's data hold (a power of two of more than 2¹⁶ below:
+    5404319552844595/18014398509481984) shown as those floats (0.3), which they are exactly."""
+    floats = {r: sympy.Float(float(r)) for r in expression.atoms(sympy.Rational) if r.q > 2**16 and not r.q & (r.q - 1)}
+    return expression.xreplace(floats) if floats else expression
+
+
 def _sympy_code(case: Case) -> list[tuple[str, str]]:
     """sympy's value and gradient after sympy.cse, printed as Python by sympy's code printer."""
     try:
@@ -201,7 +208,7 @@ def _sympy_code(case: Case) -> list[tuple[str, str]]:
     except (Declined, BudgetExceeded) as error:
         return [("sympy's gradient", f"# sympy: {error}\n")]
     plain_names = {s: sympy.Symbol(_identifier(s.name), real=True) for s in derivative.symbols}
-    expressions = [e.xreplace(plain_names) for e in derivative.expressions]
+    expressions = [_data_as_floats(e.xreplace(plain_names)) for e in derivative.expressions]
     replacements, reduced = sympy.cse(expressions)
     inputs = ", ".join(str(plain_names[s]) for s in derivative.symbols)
     lines = [f"def sympy_gradient_of_{case.name}({inputs}):"]
@@ -210,7 +217,10 @@ def _sympy_code(case: Case) -> list[tuple[str, str]]:
     values = ", ".join(sympy.pycode(e) for e in reduced[:outputs])
     gradient = ", ".join(sympy.pycode(e) for e in reduced[outputs:])
     lines.append(f"    return ({values},), ({gradient},)")
-    title = f"{case.name}: sympy's value and gradient after sympy.cse, as sympy.pycode prints them"
+    title = (
+        f"{case.name}: sympy's value and gradient after sympy.cse, as sympy.pycode prints them (the data's "
+        "floats as floats, not as their exact fractions)"
+    )
     return [(title, "\n".join(lines) + "\n")]
 
 
