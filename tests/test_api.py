@@ -185,8 +185,11 @@ def test_writing_into_a_plain_array_says_to_build_a_new_one():
         return np.sum(out)
 
     for transform in (ds.grad, ds.jacfwd):
-        with pytest.raises(UnsupportedOperation, match="build a new array instead, e.g. np.stack or np.array"):
+        with pytest.raises(
+            UnsupportedOperation, match="build a new array instead, e.g. np.stack or np.array"
+        ) as raised:
             transform(fill)(np.array([1.0, 2.0, 3.0]))
+        assert re.search(r"into a plain array at test_api.py:\d+ \(`out\[i\] = x\[i\] \*\* 2`\)", str(raised.value))
         with pytest.raises(UnsupportedOperation, match="writing it into a plain array, out.i. = x") as raised:
             transform(fill_numbers)(1.0, 2.0)
         assert re.search(r"at test_api.py:\d+ \(`out\[0\], out\[1\] = a \* b, a \+ b`\)", str(raised.value))

@@ -402,3 +402,5 @@ def test_var_and_std_of_arrays_by_hand_and_as_numpy_computes_them():
         np.testing.assert_allclose(got, 2 * rows / 3, rtol=1e-14)
     with pytest.raises(diffstudy.UnsupportedOperation, match="numpy's var with where= is not supported"):
         diffstudy.grad(lambda x: np.var(x, where=x > 1))(x)
+    with pytest.raises(diffstudy.DomainError, match=r"^numpy's var or std with ddof=4 of 4 entries divides by 0$"):
+        diffstudy.grad(lambda x: np.std(x, ddof=4))(x)

@@ -848,9 +848,12 @@ def array_var(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, *
     of the primitives above, whose derivatives give its own."""
     _refuse_keywords("var", rest, ())
     axes = _axes(axis, len(shape_of(a)))
+    count = _summed(shape_of(a), axes)
+    if count - ddof <= 0:  # (numpy's own gives inf or nan, and warns)
+        raise DomainError(f"numpy's var or std with ddof={ddof} of {count} entries divides by {count - ddof}")
     centred = a - array_mean(a, axis=axes, keepdims=True)
     squares = array_sum(centred * centred, axis=axes, keepdims=keepdims)
-    return squares / max(_summed(shape_of(a), axes) - ddof, 0)
+    return squares / (count - ddof)
 
 
 def array_std(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any) -> Any:

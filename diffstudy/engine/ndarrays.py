@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DomainError, UnsupportedOperation
+from . import users_code
 
 
 def object_array(items: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
@@ -95,9 +96,11 @@ def numpy_errors_explained() -> Iterator[None]:
         except ValueError as error:
             if not str(error).startswith("setting an array element with a sequence"):
                 raise
+            where = users_code.line_of(error.__traceback__)
             raise UnsupportedOperation(
-                f"{str(error).rstrip('.')} (numpy): writing one of diffstudy's arrays, or an entry of one, into "
-                f"a plain array (out[i] = x[i] ** 2) would lose its derivative; {BUILD_A_NEW_ARRAY}"
+                f"writing one of diffstudy's arrays, or an entry of one, into a plain array"
+                f"{f' at {where}' if where else ' (out[i] = x[i] ** 2)'} would lose its derivative (numpy: "
+                f"{str(error).rstrip('.')}); {BUILD_A_NEW_ARRAY}"
             ) from None
 
 
