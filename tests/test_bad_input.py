@@ -985,3 +985,29 @@ def test_forward_mode_refuses_an_f_whose_calls_disagree():
             transform(f)(np.array([1.0, 2.0]))
     calls.clear()  # a pure f, called as often: no refusal
     assert diffstudy.jacfwd(lambda x: x * 3.0)(np.array([1.0, 2.0])).tolist() == [[3.0, 0.0], [0.0, 3.0]]
+
+
+def test_compare_says_why_every_method_disagrees_on_an_f_whose_calls_disagree(capsys, tmp_path):
+    # f counts its calls: each method, calling it anew, differentiates another multiple of x²
+    path = write_case_file(
+        tmp_path,
+        "counted",
+        """
+        from diffstudy import case
+
+        calls = []
+
+
+        @case(at={"x": [1.0, 2.0]})
+        def counted(x):
+            calls.append(1)
+            return (x[0] ** 2 + x[1] ** 2) * len(calls)
+        """,
+    )
+    status, out, _ = run(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    records = records_of(out)
+    assert status == 1
+    assert "f gave another value at the same point on its call 2 of 2" in records[("counted", "forward")]["error"]
+    for method in ("reverse", "generated"):
+        assert records[("counted", method)]["status"] == "disagree"
+        assert "f gave another value when called again" in records[("counted", method)]["error"]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import sympy
 
-from ..engine import float_range
+from ..engine import float_range, forward
 from ..engine.budget import Budget
 from ..engine.primitives import shown
 from ..engine.symbolic import exact_rational
@@ -364,6 +364,8 @@ def compare_case(
     rows = {method: _row(case, method, f_ops) for method in methods}
     for method, error in run.failures.items():
         rows[method].update(status=_status(error), error=describe(error, case))
+    # forward mode's calls of f at the point gave other values: f depends on something it changes
+    impure = any(str(error).startswith(IMPURE) for error in run.failures.values())
     for method, result in run.results.items():
         _fill(rows[method], result)
         if not case.exact:
@@ -388,10 +390,15 @@ def compare_case(
             rows[method]["kinks"] = [*result.kinks, f"both at the kink, its convention differs from sympy's: {where}"]
         elif where:
             why = _disagreement(method, difference, rtol, reference, run.results, where)
+            if impure:
+                why += "; f gave another value when called again (the forward row says): each method met another f"
             rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
         elif exact_reference:
             rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
     return list(rows.values())
+
+
+IMPURE = forward.IMPURE  # how forward mode's refusal of an f whose calls disagree begins
 
 
 def methods_of(order: int) -> Mapping[str, Method]:
