@@ -451,3 +451,32 @@ def test_an_unknown_option_is_answered_with_the_commands_own_usage(capsys):
     assert stopped.value.code == 2
     assert "python -m diffstudy memory: error: unrecognized arguments: --seconds 1" in err
     assert "usage: python -m diffstudy memory" in err
+
+
+def test_sympys_code_shows_each_float_of_the_data_as_python_reads_it_back(capsys, tmp_path):
+    path = write_case(
+        tmp_path,
+        "weighted",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        D = np.array([1 / 3, 0.1 + 0.2])
+
+
+        @case(at={"x": [0.5, 0.25]})
+        def weighted(x):
+            return np.sum(np.sin(x * D))
+    """,
+    )
+    status, out, _ = run(capsys, "code", "weighted", "--cases", str(path), "--no-builtin", "--no-values")
+    assert status == 0
+    code = "def sympy_gradient_of_weighted(" + out.split("def sympy_gradient_of_weighted(")[1].split("\n\n")[0]
+    assert "0.3333333333333333*x_0" in code and "0.30000000000000004*x_1" in code, code  # repr's digits, all of them
+    namespace: dict = {}
+    exec("import math\n" + code, namespace)
+    # by hand in Python's floats: Σ sin(xᵢ dᵢ), and dᵢ cos(xᵢ dᵢ), the data's floats to the bit
+    d = (1 / 3, 0.1 + 0.2)
+    values, gradient = namespace["sympy_gradient_of_weighted"](0.5, 0.25)
+    assert values == (math.sin(0.5 * d[0]) + math.sin(0.25 * d[1]),)
+    assert gradient == (d[0] * math.cos(0.5 * d[0]), d[1] * math.cos(0.25 * d[1]))

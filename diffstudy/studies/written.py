@@ -196,9 +196,16 @@ def _number(value: Any) -> str:
 
 def _data_as_floats(expression: sympy.Expr) -> sympy.Expr:
     """The exact rationals of the floats f's data hold (a power of two of more than 2¹⁶ below:
-    5404319552844595/18014398509481984) shown as those floats (0.3), which they are exactly."""
-    floats = {r: sympy.Float(float(r)) for r in expression.atoms(sympy.Rational) if r.q > 2**16 and not r.q & (r.q - 1)}
+    5404319552844595/18014398509481984) shown as those floats (0.3), which they are exactly: each
+    written with the digits of its repr, which Python reads back as the same float."""
+    floats = {r: _shortest(float(r)) for r in expression.atoms(sympy.Rational) if r.q > 2**16 and not r.q & (r.q - 1)}
     return expression.xreplace(floats) if floats else expression
+
+
+def _shortest(x: float) -> sympy.Float:
+    """``x`` as a sympy Float that prints as ``repr(x)`` does (15 digits would lose its last bits)."""
+    digits = repr(x).split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+    return sympy.Float(repr(x), max(len(digits), 1))
 
 
 def _sympy_code(case: Case) -> list[tuple[str, str]]:
