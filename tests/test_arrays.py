@@ -404,3 +404,19 @@ def test_var_and_std_of_arrays_by_hand_and_as_numpy_computes_them():
         diffstudy.grad(lambda x: np.var(x, where=x > 1))(x)
     with pytest.raises(diffstudy.DomainError, match=r"^numpy's var or std with ddof=4 of 4 entries divides by 0$"):
         diffstudy.grad(lambda x: np.std(x, ddof=4))(x)
+    # numpy's arguments in numpy's order (axis, dtype, out, ddof), and numpy 2's correction= for ddof
+    by_ddof = diffstudy.grad(lambda x: np.var(x, ddof=1))(x)
+    assert diffstudy.grad(lambda x: np.var(x, None, None, None, 1))(x).tolist() == by_ddof.tolist()
+    assert diffstudy.grad(lambda x: np.var(x, correction=1))(x).tolist() == by_ddof.tolist()
+    assert diffstudy.grad(lambda x: x.var(0, None, None, 1))(x).tolist() == by_ddof.tolist()
+    # the spread of equal entries is 0, where std has no derivative: said, not sqrt's message of an np.where
+    with pytest.raises(diffstudy.DomainError, match=r"^numpy's std of entries that are all equal"):
+        diffstudy.grad(lambda X: np.sum(np.std(X, axis=1)))(np.array([[1.0, 2.0], [3.0, 3.0]]))
+
+
+def test_an_axis_out_of_bounds_is_refused_not_taken_for_another():
+    X = np.arange(6.0).reshape(2, 3)
+    for f in (lambda X: np.sum(np.var(X, axis=2)), lambda X: np.sum(X, axis=-3), lambda X: np.sum(X.mean(axis=(0, 2)))):
+        for transform in (diffstudy.grad, diffstudy.jacfwd):
+            with pytest.raises(ShapeError, match=r"^axis -?\d is out of bounds for an array of 2 dimensions$"):
+                transform(f)(X)

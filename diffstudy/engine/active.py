@@ -387,17 +387,17 @@ class ActiveArray(Active):
             self, axes[0] if len(axes) == 1 and np.iterable(axes[0]) else axes or None
         )
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return array_primitives.array_sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, *args: Any, **kwargs: Any) -> Any:
+        return array_primitives.array_sum(self, *args, **kwargs)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return array_primitives.array_mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, *args: Any, **kwargs: Any) -> Any:
+        return array_primitives.array_mean(self, *args, **kwargs)
 
-    def var(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-        return array_primitives.array_var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, *args: Any, **kwargs: Any) -> Any:
+        return array_primitives.array_var(self, *args, **kwargs)
 
-    def std(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-        return array_primitives.array_std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, *args: Any, **kwargs: Any) -> Any:
+        return array_primitives.array_std(self, *args, **kwargs)
 
     def dot(self, other: Any) -> Any:
         return array_primitives.array_dot(self, other)

@@ -822,6 +822,9 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    outside = [int(a) for a in axes if not -max(ndim, 1) <= int(a) < max(ndim, 1)]
+    if outside:  # (numpy's AxisError: never another axis's result)
+        raise ShapeError(f"axis {outside[0]} is out of bounds for an array of {ndim} dimension{'s' * (ndim != 1)}")
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
 
 
@@ -831,22 +834,29 @@ def _refuse_keywords(name: str, given: dict[str, Any], allowed: Sequence[str]) -
         raise UnsupportedOperation(f"numpy's {name} with {', '.join(unknown)}= is not supported on diffstudy's arrays")
 
 
-def array_sum(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) -> Any:
-    """``np.sum`` / ``x.sum()``."""
-    _refuse_keywords("sum", rest, ())
+def array_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **rest: Any) -> Any:
+    """``np.sum`` / ``x.sum()`` (numpy's arguments in numpy's order; a dtype or an out refused)."""
+    _refuse_keywords("sum", {"dtype": dtype, "out": out, **rest}, ())
     return apply(SUM, (a,), {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims)})
 
 
-def array_mean(a: Any, axis: Any = None, keepdims: bool = False, **rest: Any) -> Any:
-    """``np.mean`` / ``x.mean()``."""
-    _refuse_keywords("mean", rest, ())
+def array_mean(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **rest: Any
+) -> Any:
+    """``np.mean`` / ``x.mean()`` (numpy's arguments in numpy's order; a dtype or an out refused)."""
+    _refuse_keywords("mean", {"dtype": dtype, "out": out, **rest}, ())
     return apply(MEAN, (a,), {"axis": _axes(axis, len(shape_of(a))), "keepdims": bool(keepdims)})
 
 
-def array_var(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any) -> Any:
+def array_var(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any
+) -> Any:
     """``np.var`` / ``x.var()``: Σ(x − x̄)² / (n − ddof) as numpy computes it (the same float), made
-    of the primitives above, whose derivatives give its own."""
-    _refuse_keywords("var", rest, ())
+    of the primitives above, whose derivatives give its own (numpy's arguments in numpy's order;
+    ``correction=`` is ``ddof``)."""
+    correction = rest.pop("correction", None)
+    ddof = ddof if correction is None else correction
+    _refuse_keywords("var", {"dtype": dtype, "out": out, **rest}, ())
     axes = _axes(axis, len(shape_of(a)))
     count = _summed(shape_of(a), axes)
     if count - ddof <= 0:  # (numpy's own gives inf or nan, and warns)
@@ -856,10 +866,21 @@ def array_var(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, *
     return squares / (count - ddof)
 
 
-def array_std(a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any) -> Any:
-    """``np.std`` / ``x.std()``: the square root of :func:`array_var`."""
-    _refuse_keywords("std", rest, ())
-    return np.sqrt(array_var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+def array_std(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: bool = False, **rest: Any
+) -> Any:
+    """``np.std`` / ``x.std()``: the square root of :func:`array_var`. Where the entries it spreads
+    over are all equal it is 0, where its derivative 1/(2 std) is not defined: refused in one line."""
+    correction = rest.pop("correction", None)
+    ddof = ddof if correction is None else correction
+    _refuse_keywords("std", {"dtype": dtype, "out": out, **rest}, ())
+    variance = array_var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    if np.any(np.asarray(plain(variance)) == 0):
+        raise DomainError(
+            "numpy's std of entries that are all equal (along its axis) is 0, where it has no derivative "
+            "(the derivative of sqrt at 0)"
+        )
+    return np.sqrt(variance)
 
 
 def array_transpose(a: Any, axes: Any = None) -> Any:
