@@ -1011,3 +1011,26 @@ def test_compare_says_why_every_method_disagrees_on_an_f_whose_calls_disagree(ca
     for method in ("reverse", "generated"):
         assert records[("counted", method)]["status"] == "disagree"
         assert "f gave another value when called again" in records[("counted", method)]["error"]
+
+
+def test_a_plain_number_in_numpys_array_of_objects_is_named_with_the_way_out():
+    # np.maximum(0.0, v) of an object array picks the plain 0.0 where it wins; np.sin then asks
+    # each entry for its sin method, which a float has not (numpy's own TypeError, for objects)
+    def f(x):
+        v = np.array([np.sum(x), x[1]])  # numpy's array of two entries: an array of objects
+        return np.sum(np.sin(np.maximum(0.0, v)))
+
+    def stacked(x):
+        v = np.stack([np.sum(x), x[1]])
+        return np.sum(np.sin(np.maximum(0.0, v)))
+
+    x = np.array([1.0, -2.0])  # Σx = −1 and x₁ = −2: both below 0, so the maximum is 0 and so is the gradient
+    for transform in (diffstudy.grad, diffstudy.jacfwd, lambda f: diffstudy.jit(diffstudy.grad(f))):
+        with pytest.raises(
+            diffstudy.UnsupportedOperation,
+            match=r"^numpy's array of objects at test_bad_input.py:\d+ "
+            r"\(`return np.sum\(np.sin\(np.maximum\(0.0, v\)\)\)`\) holds plain numbers among diffstudy's .*: "
+            r"make it with np.stack",
+        ):
+            transform(f)(x)
+        assert np.asarray(transform(stacked)(x)).tolist() == [0.0, 0.0]

@@ -93,6 +93,17 @@ def numpy_errors_explained() -> Iterator[None]:
             raise DomainError(
                 f"an array operation: {error} (a float overflowed to inf or nan, or an array f reads holds one)"
             ) from None
+        except TypeError as error:
+            if not str(error).startswith("loop of ufunc does not support argument"):
+                raise
+            # numpy computes an array of objects entry by entry, calling each entry's method of the
+            # function's name: a plain number among diffstudy's (np.maximum(0.0, v) picked 0.0) has none
+            where = users_code.line_of(error.__traceback__)
+            raise UnsupportedOperation(
+                f"numpy's array of objects{f' at {where}' if where else ''} holds plain numbers among diffstudy's "
+                f"(numpy: {str(error).rstrip('.')}): make it with np.stack of diffstudy's numbers, not np.array, "
+                "so that numpy's functions meet one of diffstudy's arrays"
+            ) from None
         except ValueError as error:
             if not str(error).startswith("setting an array element with a sequence"):
                 raise
