@@ -98,21 +98,25 @@ def numpy_errors_explained() -> Iterator[None]:
                 raise
             # numpy computes an array of objects entry by entry, calling each entry's method of the
             # function's name: a plain number among diffstudy's (np.maximum(0.0, v) picked 0.0) has none
-            where = users_code.line_of(error.__traceback__)
             raise UnsupportedOperation(
-                f"numpy's array of objects{f' at {where}' if where else ''} holds plain numbers among diffstudy's "
+                f"numpy's array of objects{_at_the_users_line(error)} holds plain numbers among diffstudy's "
                 f"(numpy: {str(error).rstrip('.')}): make it with np.stack of diffstudy's numbers, not np.array, "
                 "so that numpy's functions meet one of diffstudy's arrays"
             ) from None
         except ValueError as error:
             if not str(error).startswith("setting an array element with a sequence"):
                 raise
-            where = users_code.line_of(error.__traceback__)
             raise UnsupportedOperation(
                 f"writing one of diffstudy's arrays, or an entry of one, into a plain array"
-                f"{f' at {where}' if where else ' (out[i] = x[i] ** 2)'} would lose its derivative (numpy: "
+                f"{_at_the_users_line(error) or ' (out[i] = x[i] ** 2)'} would lose its derivative (numpy: "
                 f"{str(error).rstrip('.')}); {BUILD_A_NEW_ARRAY}"
             ) from None
+
+
+def _at_the_users_line(error: BaseException) -> str:
+    """`` at file.py:12 (`source`)``: the user's line ``error`` passed through last, or ""."""
+    where = users_code.line_of(error.__traceback__)
+    return f" at {where}" if where else ""
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:

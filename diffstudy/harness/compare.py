@@ -365,7 +365,7 @@ def compare_case(
     for method, error in run.failures.items():
         rows[method].update(status=_status(error), error=describe(error, case))
     # forward mode's calls of f at the point gave other values: f depends on something it changes
-    impure = any(str(error).startswith(IMPURE) for error in run.failures.values())
+    impure = any(str(error).startswith(forward.IMPURE) for error in run.failures.values())
     for method, result in run.results.items():
         _fill(rows[method], result)
         if not case.exact:
@@ -396,9 +396,6 @@ def compare_case(
         elif exact_reference:
             rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
     return list(rows.values())
-
-
-IMPURE = forward.IMPURE  # how forward mode's refusal of an f whose calls disagree begins
 
 
 def methods_of(order: int) -> Mapping[str, Method]:
