@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from . import watched
-from .engine import forward, reverse, unchanged
+from .engine import forward, reverse, unchanged, users_code
 from .engine.active import Active, plain
 from .engine.ndarrays import numpy_errors_explained, object_array
 from .engine.primitives import overflow, shown
 from .engine.trees import Structure, flatten, place_of, size_of, unflatten
-from .errors import ArgumentError, CaseError, DomainError, NotFinite, UnsupportedOperation
+from .errors import ArgumentError, CaseError, DomainError, NotFinite, ShapeError, UnsupportedOperation
 
 ArgNums = int | Sequence[int]
 
@@ -146,7 +146,11 @@ class _Split:
         for i, structure, count in zip(self.chosen, self.structures, self.counts):
             args[i] = unflatten(structure, list(leaves[start : start + count]))
             start += count
-        result = self.f(*args, **self.kwargs)
+        try:
+            result = self.f(*args, **self.kwargs)
+        except (DomainError, ShapeError) as error:
+            _said_at_the_users_line(error)
+            raise
         if self.has_aux:
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise CaseError("with has_aux=True the function must return a pair: (output, auxiliary data)")
@@ -204,6 +208,14 @@ class _Split:
 
 
 _PLAIN = frozenset({float, int, Fraction, np.float64})
+
+
+def _said_at_the_users_line(error: BaseException) -> None:
+    """A rule's error raised while f ran (log of a negative number, an axis out of bounds) begun
+    with the user's line it passed through last, as compare begins it, where it names none."""
+    where = users_code.line_of(error.__traceback__)
+    if where and error.args and where.split(" ")[0] not in str(error.args[0]):
+        error.args = (f"{where}: {error.args[0]}", *error.args[1:])
 
 
 def _derivative_dtypes(arguments: Sequence[Any]) -> list[np.dtype | None]:

@@ -300,3 +300,22 @@ def test_vjp_of_a_tuple_output_takes_a_tuple_cotangent():
     assert out == (4.0, 6.0) and pull((1.0, 1.0)) == (7.0,) and pull((1.0, 0.0)) == (4.0,)
     with pytest.raises(CaseError, match="structure and shapes of the function's output"):
         pull(1.0)
+
+
+def test_a_rules_error_is_begun_with_the_users_line_once():
+    def f(x):
+        y = np.log(x)
+        return np.sum(y)
+
+    def inner(x):
+        return ds.grad(f)(x) @ x  # the inner grad's error passes through this line too: said once
+
+    at = np.array([1.0, -1.5])
+    for transform, function in ((ds.grad, f), (ds.jacfwd, f), (lambda f: ds.jit(ds.grad(f)), f), (ds.grad, inner)):
+        with pytest.raises(ds.DomainError) as raised:
+            transform(function)(at)
+        said = str(raised.value)
+        assert re.match(
+            r"test_api.py:\d+ \(`y = np.log\(x\)`\): log of a negative number \(-1.5\) at index \[1\]", said
+        )
+        assert said.count("test_api.py:") == 1, said
