@@ -319,3 +319,15 @@ def test_a_rules_error_is_begun_with_the_users_line_once():
             r"test_api.py:\d+ \(`y = np.log\(x\)`\): log of a negative number \(-1.5\) at index \[1\]", said
         )
         assert said.count("test_api.py:") == 1, said
+
+
+def test_a_real_numbers_conjugate_and_real_part_are_itself():
+    # x₀·x₁ + x₂², written with conj and real: ∇ = (x₁, x₀, 2x₂) = (2, 1, 6) at (1, 2, 3), by hand
+    def f(x):
+        return np.conjugate(x[0]) * np.real(x[1]) + np.conj(x).real[2] * x[2].conjugate()
+
+    x = np.array([1.0, 2.0, 3.0])
+    for transform in (ds.grad, ds.jacfwd, lambda f: ds.jit(ds.grad(f))):
+        assert np.asarray(transform(f)(x)).tolist() == [2.0, 1.0, 6.0]
+    assert ds.hessian(f)(x).tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+    assert ds.grad(lambda a, b: np.conjugate(a) * b.real, argnums=(0, 1))(2.0, 3.0) == (3.0, 2.0)

@@ -41,6 +41,7 @@ __all__ = ["Active", "ActiveArray", "next_level", "owner_of", "plain", "value_of
 SCALAR_UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     **{ufunc: p.evaluate for ufunc, p in scalar.BY_UFUNC.items()},
     np.positive: operator.pos,
+    np.conjugate: lambda x: x,  # a real number is its own conjugate
 }
 # numpy's functions on diffstudy's arrays: the array primitives' front doors.
 ARRAY_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
@@ -100,6 +101,11 @@ class Active(Leveled):
     def conjugate(self) -> Any:
         """Itself: a real number is its own conjugate (numpy's np.var asks each entry of an array
         of objects for it)."""
+        return self
+
+    @property
+    def real(self) -> Any:
+        """Itself: a real number's real part (np.real, ``x.real``)."""
         return self
 
     def __index__(self) -> int:
@@ -470,6 +476,8 @@ class ActiveArray(Active):
         comparison = COMPARISONS.get(ufunc)
         if comparison is not None:
             return comparison(*(plain(x) for x in inputs))
+        if ufunc is np.conjugate:  # a real array is its own conjugate
+            return inputs[0]
         primitive = array_primitives.UFUNCS.get(ufunc)
         if primitive is None:
             raise array_primitives.unsupported(ufunc.__name__)
