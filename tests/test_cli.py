@@ -480,3 +480,28 @@ def test_sympys_code_shows_each_float_of_the_data_as_python_reads_it_back(capsys
     values, gradient = namespace["sympy_gradient_of_weighted"](0.5, 0.25)
     assert values == (math.sin(0.5 * d[0]) + math.sin(0.25 * d[1]),)
     assert gradient == (d[0] * math.cos(0.5 * d[0]), d[1] * math.cos(0.25 * d[1]))
+
+
+def test_a_case_run_in_place_of_a_built_in_one_is_said_only_where_it_runs(capsys, tmp_path):
+    path = write_case(
+        tmp_path,
+        "mine",
+        """
+        from diffstudy import case
+
+        @case(at={"x": 2.0, "y": 3.0})
+        def lecture27(x, y):
+            return x * y
+
+        @case(at={"x": 1.5})
+        def other(x):
+            return x * x
+    """,
+    )
+    status, out, err = run(capsys, "compare", "--cases", str(path), "--case", "other", "--format", "json")
+    assert status == 0 and "in place of" not in err, err
+    status, out, err = run(capsys, "compare", "--cases", str(path), "--case", "lecture27", "--format", "json")
+    assert status == 0 and re.search(
+        r"note: case 'lecture27' of \S*mine.py:\d+ is run in place of the built-in one", err
+    )
+    assert {record["value"] for record in json.loads(out)} == {6.0}, out  # the user's x·y at (2, 3), by hand

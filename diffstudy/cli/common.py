@@ -263,9 +263,10 @@ def gather_cases(args: argparse.Namespace, names: Sequence[str] | None) -> tuple
     problems += user_problems
     stop_on_problems(problems, args, "cases")
     cases, notes = in_place_of_builtin(builtin, user)
-    for note in notes:
-        print(f"diffstudy: note: {note}", file=sys.stderr)
     cases = select(cases, names)
+    for case in cases:  # (only of the cases that run)
+        if case.name in notes:
+            print(f"diffstudy: note: {notes[case.name]}", file=sys.stderr)
     if not cases and not problems:
         raise UsageError("no cases to run")
     return cases, problems

@@ -162,19 +162,19 @@ def _named_once(items: list[Any], what: str, where: Callable[[Any], str], proble
     return [item for item in items if len(places[item.name]) == 1]
 
 
-def in_place_of_builtin(builtin: list[Case], user: list[Case]) -> tuple[list[Case], list[str]]:
+def in_place_of_builtin(builtin: list[Case], user: list[Case]) -> tuple[list[Case], dict[str, str]]:
     """The built-in cases and the user's, a user's case taking the place of a built-in one of
-    the same name (the user's file is what the user asked for); and a note for each built-in
-    case so replaced, naming both places. A built-in file the user named again is not a case of
-    the user's."""
+    the same name (the user's file is what the user asked for); and by the name of each built-in
+    case so replaced, a note naming both places. A built-in file the user named again is not a
+    case of the user's."""
     builtin_files = {os.path.realpath(c.file) for c in builtin if c.file}
     own = [c for c in user if not c.file or os.path.realpath(c.file) not in builtin_files]
     by_name = {c.name: c for c in own}
-    notes = [
-        f"case {c.name!r} of {by_name[c.name].where} is run in place of the built-in one at {c.where}"
+    notes = {
+        c.name: f"case {c.name!r} of {by_name[c.name].where} is run in place of the built-in one at {c.where}"
         for c in builtin
         if c.name in by_name
-    ]
+    }
     return [c for c in builtin if c.name not in by_name] + own, notes
 
 
