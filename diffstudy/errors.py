@@ -31,6 +31,11 @@ class CaseError(DiffstudyError):
     """A case is defined wrongly: its point misses or adds an input, or is not numeric."""
 
 
+class CallsDisagree(CaseError):
+    """f gave another value when called again at the same point: it depends on something it
+    changes (a buffer it writes into, a random draw, a counter)."""
+
+
 class NotFinite(CaseError):
     """An argument a method takes numbers from (one differentiated by, or data the generated code reads)
     holds inf or nan."""

@@ -20,7 +20,7 @@ from itertools import repeat
 from math import isfinite
 from typing import Any
 
-from ..errors import CaseError, NestingError
+from ..errors import CallsDisagree, CaseError, NestingError
 from . import array_primitives
 from .active import Active, ActiveArray, constant_like, install_operators, operate
 from .levels import next_level, note_nested
@@ -246,16 +246,13 @@ def unit_like(x: Any, entry: int) -> Any:
     return array_primitives.unit_like(x, entry)
 
 
-IMPURE = "f gave another value at the same point"  # (harness.compare reads it in other methods' notes)
-
-
 def _same_as_first(found: list[Any], first: list[Any], call: int, calls: int) -> None:
     """Refuse a Jacobian whose columns would come from calls of f that disagree: an f that
     depends on something it changes (a buffer it writes, a random draw, a counter)."""
     for entry, (now, then) in enumerate(zip(found, first)):
         if not (now == then or (now != now and then != then)):  # (nan is nan again)
-            raise CaseError(
-                f"{IMPURE} on its call {call} of {calls} (output entry {entry}: "
+            raise CallsDisagree(
+                f"f gave another value at the same point on its call {call} of {calls} (output entry {entry}: "
                 f"{now}, where its first call gave {then}): forward mode calls f once per input entry, so f must "
                 "not depend on anything it changes (a buffer it writes into, a random draw, a counter)"
             )

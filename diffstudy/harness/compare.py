@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 import sympy
 
-from ..engine import float_range, forward
+from ..engine import float_range
 from ..engine.budget import Budget
 from ..engine.primitives import shown
 from ..engine.symbolic import exact_rational
-from ..errors import BudgetExceeded, Declined
+from ..errors import BudgetExceeded, CallsDisagree, Declined
 from .cases import Case
 from .hessians import SECOND_ORDER
 from .messages import describe
@@ -365,7 +365,7 @@ def compare_case(
     for method, error in run.failures.items():
         rows[method].update(status=_status(error), error=describe(error, case))
     # forward mode's calls of f at the point gave other values: f depends on something it changes
-    impure = any(str(error).startswith(forward.IMPURE) for error in run.failures.values())
+    impure = any(isinstance(error, CallsDisagree) for error in run.failures.values())
     for method, result in run.results.items():
         _fill(rows[method], result)
         if not case.exact:
