@@ -383,6 +383,29 @@ def test_a_kinks_side_not_taken_in_numpy_code_is_a_zero_term_on_one_path(f, poin
     assert compiled(np.array(point)).tolist() == by_hand and compiled.traces == 1
 
 
+def _peak(x):
+    z = np.sin(x)[[0, 2, 3]]
+    return np.max(z * x[1:]) + np.sum(np.abs(x))
+
+
+def test_the_tangent_code_of_an_array_program_is_numpy_code_past_an_index_and_a_kink():
+    # By hand: max(sin x₀·x₁, sin x₂·x₂, sin x₃·x₃) takes its middle term at both points, so
+    # the gradient is sign(x) + (0, 0, sin 2 + 2 cos 2, 0); |x₁| at 0 has sign 0.
+    compiled = ds.jit(ds.jacfwd(_peak))
+    for x, signs in (([0.5, -1.0, 2.0, 0.25], [1, -1, 1, 1]), ([0.5, 0.0, 2.0, 0.25], [1, 0, 1, 1])):
+        by_hand = np.array(signs, dtype=float) + [0, 0, math.sin(2) + 2 * math.cos(2), 0]
+        computed = compiled(np.array(x))
+        assert np.allclose(computed, by_hand, rtol=1e-15, atol=0)
+        assert computed.tolist() == ds.jacfwd(_peak)(np.array(x)).tolist()
+    assert compiled.traces == 1
+    # the index, the slice, the product and the sums are written as numpy code; only the maps
+    # that look at values (max's winner, |x|'s signs) are called, and the code goes on after them
+    text = compiled.source
+    assert "z_dot = ops.index(v1_dot, index=_c)" in text and "v3_dot = x_dot[1:]" in text
+    assert "v7_dot = np.add.reduce(v6_dot, axis=None)" in text and "v8_dot = v5_dot + v7_dot" in text
+    assert re.findall(r"_\w+\.partial\(", text) == ["_max.partial("]
+
+
 def test_finite_floats_whose_check_sum_overflows_are_not_an_error():
     f = ds.grad(lambda x, y: fn.sin(x * x) + fn.sin(y * y), argnums=(0, 1))
     x = 1e154  # x² = 1e308 is finite; two of them sum past the float range

@@ -665,8 +665,8 @@ class _Writer:
         operand = entry.operands[position]
         try:
             linear_map = entry.primitive.partial(position, self.code_arguments(k), out, entry.params)
-            if isinstance(linear_map, array_primitives.Select):
-                return self.select(linear_map, vector) if direction == "transpose" else None
+            if isinstance(linear_map, array_primitives.Select) and direction == "transpose":
+                return self.select(linear_map, vector)
             shape = np.shape(entry[1]) if direction == "transpose" else np.shape(self.tape[operand][1])
             vector_code = CodeArray(vector, shape, self.constant, numpy, ones=vector in self.ones, alias=True)
             result = getattr(linear_map, direction)(vector_code)
@@ -1987,33 +1987,10 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
         entry = tape[k]
         pieces: list[tuple[str, bool]] = []  # (term, subtract)
         if entry.__class__ is reverse.ArrayEntry:
-            texts, _ = writer.operands(k)
-            total = "None"
-            for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
-                if index not in tangent:
-                    continue
-                written_map = None
-                if entry.primitive.jvp is None and tangent[index] not in maybe_none:
-                    written_map = writer.linear_map_source(k, position, tangent[index], "apply")
-                if written_map is None or written_map[0] is None:
-                    linear_map = (
-                        f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
-                        f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
-                    )
-                    total = f"_push({total}, {linear_map}, {tangent[index]})"
-                    continue
-                term, negative = written_map.text, written_map.negative
-                if total == "None":
-                    total = f"-{term}" if negative else term
-                elif "_push(" in total:  # what was pushed may be nothing (None)
-                    total = f"_plus({total}, {term}, {negative})"
-                else:
-                    total = f"{total} {'-' if negative else '+'} {term}"
-            if total != "None":
+            total = _array_tangent(writer, k, tangent, maybe_none)
+            if total is not None:
                 tangent[k] = f"{names[k]}_dot"
                 writer.emit(f"{tangent[k]} = {total}")
-                if "_push(" in total:  # a map that is 0 by structure (sign's) pushes nothing: None
-                    maybe_none.add(tangent[k])
             continue
         _, _, first, _, second, _ = entry
         accumulated: list[tuple[str, str]] = []  # (partial, tangent) accumulated as forward mode does
@@ -2058,6 +2035,55 @@ def _tangents(writer: _Writer, script: Script) -> list[str]:
     return results
 
 
+def _array_tangent(writer: _Writer, k: int, tangent: dict[int, str], maybe_none: set[str]) -> str | None:
+    """The text of array entry k's tangent, Σ J·(argument's tangent), or None where no input
+    reaches it. Each term is the linear map written as numpy code where it can be; a map that looks
+    at values (a max's winners, |x|'s signs) is called, and may give nothing (a kink's side not
+    taken): the tangent is then a 0 of the result's kind, as the adjoint code puts one, so the
+    code after it is written as numpy code too."""
+    entry, names = writer.tape[k], writer.names
+    texts, _ = writer.operands(k)
+    total, called = "None", False
+    for position, (index, _) in zip(_variable_positions(entry), entry.arguments):
+        if index not in tangent:
+            continue
+        written_map = None
+        if entry.primitive.jvp is None and tangent[index] not in maybe_none:
+            written_map = writer.linear_map_source(k, position, tangent[index], "apply")
+        if written_map is not None and written_map[0] is not None:
+            term, negative = written_map.text, written_map.negative
+            if total == "None":
+                total = f"-{term}" if negative else term
+            elif called:
+                total = f"_plus({total}, {term}, {negative})"
+            else:
+                total = f"{total} {'-' if negative else '+'} {term}"
+            continue
+        called = True
+        if (
+            writer.numpy
+            and entry.primitive.scalar is not None
+            and np.ndim(entry[1]) > 0
+            and np.shape(writer.tape[index][1]) == np.shape(entry[1])
+        ):
+            # entry by entry, of the result's shape: the rule's value times the tangent, as the
+            # adjoint code writes it (the map, a Scale, applied and transposed alike)
+            scalar = entry.primitive.scalar
+            suffix = "" if scalar.arity == 1 else f"_{position}"
+            rule = writer.constant(scalar.partials[position], f"d_{entry.primitive.name}{suffix}")
+            term = f"_scaled({rule}({', '.join([*texts, names[k]])}), {tangent[index]})"
+            total = term if total == "None" else f"_plus({total}, {term}, False)"
+            continue
+        linear_map = (
+            f"{writer.constant(entry.primitive, entry.primitive.name)}.partial({position}, "
+            f"({', '.join(texts)},), {names[k]}, {writer.constant(entry.params, 'params')})"
+        )
+        total = f"_push({total}, {linear_map}, {tangent[index]})"
+    if total == "None":
+        return None
+    return f"_or_zero({total}, {names[k]})" if called else total
+
+
 def _push(total: Any, partial: Any, tangent: Any) -> Any:
     """Forward mode's ``total + J·tangent`` (:func:`.array_primitives.push`), where the tangent
     may be nothing (None: a map that is 0 by structure pushed it)."""
@@ -2065,7 +2091,9 @@ def _push(total: Any, partial: Any, tangent: Any) -> Any:
 
 
 def _plus(total: Any, term: Any, negative: bool) -> Any:
-    """``total ± term``, where the total may be nothing yet (None)."""
+    """``total ± term``, where the total or the term may be nothing (None)."""
+    if term is None:
+        return total
     if total is None:
         return -term if negative else term
     return total - term if negative else total + term
