@@ -263,6 +263,37 @@ def test_the_codes_numbers_of_floats_and_of_arrays(capsys, tmp_path):
     assert not re.search(r"\d{10,}/\d{10,}", sympys), sympys
 
 
+def test_the_code_breaks_its_long_lines_inside_brackets_into_the_same_program(capsys):
+    import ast
+
+    from cases.two_layer import X, Y
+    from diffstudy.harness.loading import builtin_cases_dir, load_cases
+    from diffstudy.studies.written import derivative_code
+
+    status, out, _ = run(capsys, "code", "two_layer", "--no-values")
+    assert status == 0
+    # sympy's return line was about 600 columns; every line now fits in 99, each broken line
+    # holding whole arguments of the call it is in (the check's sums, sympy's gradient entries)
+    assert max(len(line) for line in out.splitlines()) <= 99
+    finite = re.search(r"\n( +_finite\(.*?\)\n)", out, re.S).group(1)
+    assert all(line.strip().startswith(("_finite(v10, ", "np.add.reduce(")) for line in finite.splitlines())
+    # the same program as the one written on one line: the same syntax tree, and its numbers
+    case = next(c for c in load_cases([builtin_cases_dir()])[0] if c.name == "two_layer")
+    printed = {}
+    for title, source in derivative_code(case, values=False).blocks:
+        name = re.search(r"def (\w+)\(", source).group(1)
+        printed[name] = f"def {name}(" + out.split(f"def {name}(")[1].split("\n\n")[0]
+        assert ast.dump(ast.parse(printed[name])) == ast.dump(ast.parse(source)), title
+    namespace: dict = {}
+    exec("import math\n" + printed["sympy_gradient_of_two_layer"], namespace)
+    point = ([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]], [0.0, 0.1, -0.1], [0.3, -0.6, 0.9])  # the case's at=
+    values, gradient = namespace["sympy_gradient_of_two_layer"](*np.ravel(point[0]), *point[1], *point[2])
+    W1, b1, w2 = map(np.array, point)
+    H = np.tanh(X @ W1.T + b1)
+    assert values[0] == pytest.approx(np.mean((H @ w2 - Y) ** 2), rel=1e-14)
+    assert gradient[-3:] == pytest.approx((2 / 3) * H.T @ (H @ w2 - Y), rel=1e-14)  # w̄₂, by hand
+
+
 def test_an_adjoint_added_into_in_place_shows_its_value_at_each_line(capsys, tmp_path):
     path = write_case(
         tmp_path,

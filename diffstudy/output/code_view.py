@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
+import tokenize
 
 from ..studies.written import DerivativeCode
+
+WIDTH = 99
 
 SEED = {
     "reverse": "_u0 is the seed, the output's adjoint ∂f/∂f: 1 for a gradient, a weight for a vector-Jacobian product.",
@@ -50,8 +54,76 @@ def header(code: DerivativeCode) -> str:
     return _comment(" ".join(names))
 
 
-def _comment(text: str) -> str:
-    return textwrap.fill(text, width=99, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+def _comment(text: str, indent: str = "") -> str:
+    return textwrap.fill(
+        text, width=WIDTH, initial_indent=indent + "# ", subsequent_indent=indent + "# ", break_on_hyphens=False
+    )
+
+
+def wrapped(source: str, width: int = WIDTH) -> str:
+    """``source`` with each line longer than ``width`` broken inside its brackets, after a comma
+    or before a + or −, its next lines indented under it (the same program: Python joins lines
+    inside brackets); a comment line broken between words. A line that cannot be broken so stays
+    as it is."""
+    lines: list[str] = []
+    for line in source.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+        elif line.lstrip().startswith("#"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(_comment(line.lstrip()[1:].strip(), indent))
+        else:
+            lines.extend(_broken(line, width))
+    return "\n".join(lines)
+
+
+def _broken(line: str, width: int) -> list[str]:
+    """A statement broken into lines of at most ``width`` where it can be (see :func:`wrapped`):
+    at the outermost brackets first, and after a comma before a + or −, so that a line holds whole
+    arguments, or whole terms."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return [line]
+    comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
+    code = line[: comment.start[1]].rstrip() if comment else line
+    breaks: list[tuple[int, tuple[int, int]]] = []  # (the column a new line may start at, its rank)
+    depth, previous = 0, None
+    for token, after in zip(tokens, tokens[1:]):
+        kind, text = token.type, token.string
+        if kind == tokenize.OP and text in "([{":
+            depth += 1
+        elif kind == tokenize.OP and text in ")]}":
+            depth -= 1
+        elif depth and kind == tokenize.OP and text == "," and after.string not in ")]}":
+            breaks.append((token.end[1], (depth, 0)))
+        elif depth and kind == tokenize.OP and text in "+-" and _after_an_operand(previous):  # (not a sign)
+            breaks.append((token.start[1], (depth, 1)))
+        if kind not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            previous = token
+    # under the statement, or further in under one that opens a block (a def's parameters)
+    indent = " " * (len(line) - len(line.lstrip()) + (8 if code.endswith(":") else 4))
+    pieces, start = [], 0
+    while len(code) - start + (len(indent) if pieces else 0) > width:
+        limit = start + width - (len(indent) if pieces else 0)
+        fitting = [(column, rank) for column, rank in breaks if start < column <= limit and code[start:column].strip()]
+        if not fitting:
+            break
+        best = min(rank for _, rank in fitting)
+        column = max(column for column, rank in fitting if rank == best)
+        pieces.append(code[start:column].rstrip())
+        start = column
+    if not pieces:
+        return [line]
+    pieces.append(code[start:])
+    result = [pieces[0]] + [indent + piece.lstrip() for piece in pieces[1:]]
+    if comment:
+        result[-1] += "  " + comment.string
+    return result
+
+
+def _after_an_operand(token: tokenize.TokenInfo | None) -> bool:
+    return token is not None and (token.type in (tokenize.NAME, tokenize.NUMBER) or token.string in ")]}")
 
 
 def to_text(code: DerivativeCode) -> str:
@@ -59,7 +131,7 @@ def to_text(code: DerivativeCode) -> str:
     and how the code ds.jit runs differs."""
     parts = [header(code)]
     for title, source in code.blocks:
-        parts.append(f"# {title}\n{source}")
+        parts.append(f"{_comment(title)}\n{wrapped(source)}")
     text = "\n".join(parts)
     if code.notes:
         text += "\n" + "\n".join(_comment(f"Note: {note.rstrip('.')}.") for note in code.notes)

@@ -223,7 +223,7 @@ def _sympy_code(case: Case) -> list[tuple[str, str]]:
     outputs = len(derivative.outputs)
     values = ", ".join(sympy.pycode(e) for e in reduced[:outputs])
     gradient = ", ".join(sympy.pycode(e) for e in reduced[outputs:])
-    lines.append(f"    return ({values},), ({gradient},)")
+    lines.append(f"    return (({values},), ({gradient},))")  # (one pair of brackets: where a long line breaks)
     title = (
         f"{case.name}: sympy's value and gradient after sympy.cse, as sympy.pycode prints them (the data's "
         "floats as floats, not as their exact fractions)"
