@@ -342,6 +342,39 @@ def test_a_disagreement_names_the_input_entry_its_derivative_is_by(capsys, tmp_p
     assert "in the gradient by W[1, 0]: " in records_of(out)[("waves", "reverse")]["error"], out
 
 
+@pytest.mark.parametrize(
+    "returned, where",
+    [
+        # sin's rule off by x²/100: the largest relative difference is at W's largest entry, W[1, 1]
+        ("np.sin(W) * c", "the derivatives of output [1, 1] by W[1, 1]"),
+        ("(np.sum(W) * c, np.sin(W[1]) + c)", "the derivatives of output 1 [1] by W[1, 1]"),
+        ("(np.sum(np.sin(W)) * c, c)", "the derivatives of output 0 by W[1, 1]"),
+    ],
+)
+def test_a_disagreement_names_the_output_entry_as_numpy_indexes_it(capsys, tmp_path, returned, where):
+    path = write_case_file(
+        tmp_path,
+        "waves",
+        f"""
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={{"W": [[0.3, 0.2], [0.1, 0.4]], "c": 2.0}})
+        def waves(W, c):
+            return {returned}
+        """,
+    )
+    original = SIN.partials
+    object.__setattr__(SIN, "partials", (lambda x, out: diffstudy.fn.cos(x) + x * x / 100,))
+    try:
+        status, out, _ = run(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    finally:
+        object.__setattr__(SIN, "partials", original)
+    assert status == 1
+    for method in ("forward", "reverse", "generated"):
+        assert f"in {where}: " in records_of(out)[("waves", method)]["error"], out
+
+
 @pytest.mark.parametrize("inner_method", ["forward", "reverse"])
 @pytest.mark.parametrize("outer_method", ["forward", "reverse", "symbolic"])
 def test_nested_measurements_keep_their_perturbations_apart(outer_method, inner_method):

@@ -107,12 +107,15 @@ def _as_float(ratio: sympy.Basic) -> float:
     return float(ratio) or (float_range.SMALLEST_SUBNORMAL if ratio else 0.0)
 
 
-def _groups(result: Measurement, reference: Measurement) -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
-    """(what it is, computed, reference) for the values, each Jacobian row and each Hessian row."""
+def _groups(
+    result: Measurement, reference: Measurement, outputs: Sequence[tuple[int, ...]] = ()
+) -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
+    """(what it is, computed, reference) for the values, each Jacobian row and each Hessian row;
+    an output entry named as numpy indexes it when the outputs' shapes are known."""
     several = len(reference.values) > 1
     groups = [("the value" + ("s" if several else ""), result.values, reference.values)]
     groups += [
-        (f"the derivatives of output [{k}]" if several else "the gradient", computed, expected)
+        (f"the derivatives of output {_output_entry(outputs, k)}" if several else "the gradient", computed, expected)
         for k, (computed, expected) in enumerate(zip(result.jacobian, reference.jacobian))
     ]
     groups += [
@@ -133,11 +136,25 @@ def _input_entry(result: Measurement, column: int) -> str:
     return f"column {column}"
 
 
-def _position(label: str, result: Measurement, entry: int, entries: int) -> str:
-    """Where in a group (see :func:`_groups`) an entry is: an output's (0-based, as numpy indexes
+def _output_entry(shapes: Sequence[tuple[int, ...]], entry: int) -> str:
+    """An entry of the outputs, counted flat, as numpy indexes it: ``[1, 0]`` of one output of
+    2 × 2; ``1 [2]`` or ``0`` among several outputs; ``[3]`` where their shapes are not known."""
+    for k, shape in enumerate(shapes):
+        size = math.prod(shape)
+        if entry < size:
+            index = f"[{', '.join(str(int(i)) for i in np.unravel_index(entry, shape))}]" if shape else ""
+            return index if len(shapes) == 1 else f"{k} {index}".rstrip()
+        entry -= size
+    return f"[{entry}]"
+
+
+def _position(
+    label: str, result: Measurement, entry: int, entries: int, outputs: Sequence[tuple[int, ...]] = ()
+) -> str:
+    """Where in a group (see :func:`_groups`) an entry is: an output's (from 0, as numpy indexes
     it), or the input entry a derivative is by."""
     if label.startswith("the value"):
-        return f" [{entry}]" if entries > 1 else ""
+        return f" of output {_output_entry(outputs, entry)}" if entries > 1 else ""
     return f"{', its entry' if label.startswith('the Hessian') else ''} by {_input_entry(result, entry)}"
 
 
@@ -170,13 +187,13 @@ def _scale(computed: Sequence[Any], expected: Sequence[Any], size_of_f: sympy.Ba
 
 
 def _differences(
-    result: Measurement, reference: Measurement, rtol: float
+    result: Measurement, reference: Measurement, rtol: float, outputs: Sequence[tuple[int, ...]] = ()
 ) -> list[tuple[float, str, Sequence[Any], Sequence[Any], list[float]]]:
     """For each group: (its relative difference, what it is, computed, reference, each entry's)."""
     peers = not method_named(reference.method).reference
     size_of_f = max(_largest(reference.values), _largest(result.values) if peers else 0) or sympy.S.One
     differences = []
-    for label, computed, expected in _groups(result, reference):
+    for label, computed, expected in _groups(result, reference, outputs):
         entries = _entry_differences(computed, expected, _exact(_scale(computed, expected, size_of_f, peers, rtol)))
         differences.append((max(entries, default=0.0), label, computed, expected, entries))
     return differences
@@ -188,22 +205,28 @@ def agreement(result: Measurement, reference: Measurement, rtol: float = DEFAULT
     return max(difference for difference, *_ in _differences(result, reference, rtol))
 
 
-def _where_it_differs(result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL) -> str:
-    """The group that differs most from the reference, and its most different entry, both numbers."""
-    _, label, computed, expected, entries = max(_differences(result, reference, rtol), key=lambda group: group[0])
+def _where_it_differs(
+    result: Measurement, reference: Measurement, rtol: float = DEFAULT_RTOL, outputs: Sequence[tuple[int, ...]] = ()
+) -> str:
+    """The group that differs most from the reference, and its most different entry, both numbers
+    (an output's entry as numpy indexes it where ``outputs``, their shapes, are known)."""
+    differences = _differences(result, reference, rtol, outputs)
+    _, label, computed, expected, entries = max(differences, key=lambda group: group[0])
     entry = max(range(len(expected)), key=lambda i: entries[i])
-    position = _position(label, result, entry, len(expected))
+    position = _position(label, result, entry, len(expected), outputs)
     return f"{label}{position}: {shown(computed[entry])} against {shown(expected[entry])}"
 
 
-def _rounded_to_the_range(result: Measurement, reference: Measurement) -> list[str]:
+def _rounded_to_the_range(
+    result: Measurement, reference: Measurement, outputs: Sequence[tuple[int, ...]] = ()
+) -> list[str]:
     """A note for the entries that agree with sympy only as its value rounded to the float range."""
     rounded = []
-    for label, computed, expected in _groups(result, reference):
+    for label, computed, expected in _groups(result, reference, outputs):
         for i, (c, r) in enumerate(zip(computed, expected)):
             difference = abs(_exact(c) - _exact(r))
             if difference and _rounded_below_range(c, _exact(r), difference):
-                position = _position(label, result, i, len(expected))
+                position = _position(label, result, i, len(expected), outputs)
                 rounded.append(f"{label}{position}: {shown(c)} for sympy's {shown(r)}")
     if not rounded:
         return []
@@ -366,6 +389,8 @@ def compare_case(
         rows[method].update(status=_status(error), error=describe(error, case))
     # forward mode's calls of f at the point gave other values: f depends on something it changes
     impure = any(isinstance(error, CallsDisagree) for error in run.failures.values())
+    # the outputs' shapes, from a method that saw them (reverse mode's recording, the generated code)
+    outputs = next((result.output_shapes for result in run.results.values() if result.output_shapes), ())
     for method, result in run.results.items():
         _fill(rows[method], result)
         if not case.exact:
@@ -382,7 +407,7 @@ def compare_case(
             continue
         difference = agreement(result, run.results[reference], rtol)
         rows[method].update(agreement=difference, reference=method_named(reference).short)
-        where = _where_it_differs(result, run.results[reference], rtol) if not difference <= rtol else ""
+        where = _where_it_differs(result, run.results[reference], rtol, outputs) if not difference <= rtol else ""
         if where and result.kinks and run.results[reference].kinks and not where.startswith("the value"):
             # Both met the kink: f has no derivative there, and each method gives its convention's
             # number (an equal share per tied entry; sympy's Heaviside(0) = ½ per comparison). The
@@ -394,7 +419,7 @@ def compare_case(
                 why += "; f gave another value when called again (the forward row says): each method met another f"
             rows[method].update(status="disagree", error="; ".join([why, *result.underflows]))
         elif exact_reference:
-            rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference]) or None
+            rows[method]["notes"] = _rounded_to_the_range(result, run.results[reference], outputs) or None
     return list(rows.values())
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..engine import expressions, float_range, forward, generate, kinks, reverse, symbolic
 from ..engine.active import plain
+from ..engine.array_primitives import shape_of
 from ..engine.budget import Budget
 from ..engine.counting import Tally, counting
 from ..engine.ndarrays import numpy_errors_explained
@@ -58,6 +59,7 @@ class Measurement:
     kinks: list[str] = field(default_factory=list)
     hessian: list[list[Any]] | None = None
     underflows: list[str] = field(default_factory=list)
+    output_shapes: tuple[tuple[int, ...], ...] = ()  # each output's shape, where the method saw them
 
     @property
     def value(self) -> Any:
@@ -140,7 +142,12 @@ def measure_reverse(case: Case, budget: Budget | None = None, exact: bool = True
         size=len(recording.tape),
         phases=phases,
         shapes=case.shapes,
+        output_shapes=_output_shapes(recording.values),
     )
+
+
+def _output_shapes(outputs: Sequence[Any]) -> tuple[tuple[int, ...], ...]:
+    return tuple(shape_of(plain(out)) for out in outputs)
 
 
 @dataclass
@@ -254,7 +261,10 @@ def measure_generated(case: Case, budget: Budget | None = None, exact: bool = Tr
     if not recording.positions:  # no output entries: f alone
         outputs, _ = function(*inputs, *[0] * len(recording.outputs))
         values = [plain(v) for value in outputs for v in entries(plain(value))]
-    return Measurement("generated", case.inputs, values, rows, tally, size=source.statements, shapes=case.shapes)
+    shapes = _output_shapes(outputs)
+    return Measurement(
+        "generated", case.inputs, values, rows, tally, size=source.statements, shapes=case.shapes, output_shapes=shapes
+    )
 
 
 def _zero_seed(out: Any) -> Any:
