@@ -239,11 +239,23 @@ def _lower_precision(leaf: Any) -> np.dtype | None:
 
 
 def _in_dtype(value: Any, dtype: np.dtype) -> Any:
-    """A derivative (a number or an array of them) in ``dtype``; one of an outer differentiation as it is."""
-    if isinstance(value, np.ndarray) and value.dtype != object:
-        return value.astype(dtype)
-    if isinstance(value, float):
-        return dtype.type(value)
+    """A derivative (a number or an array of them) in ``dtype``; one of an outer differentiation as it is.
+
+    Raises:
+        DomainError: the derivative, finite in float64, is past the range of ``dtype``.
+    """
+    try:
+        with np.errstate(over="raise"):
+            if isinstance(value, np.ndarray) and value.dtype != object:
+                return value.astype(dtype)
+            if isinstance(value, float):
+                return dtype.type(value)
+    except FloatingPointError:
+        largest = value if isinstance(value, float) else float(np.max(np.abs(value)))
+        raise DomainError(
+            f"a derivative of {shown(largest)} overflows {dtype}, the dtype of the argument it is by "
+            "(computed in float64, it is given in the argument's dtype)"
+        ) from None
     return value
 
 

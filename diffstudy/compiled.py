@@ -102,10 +102,12 @@ def _inspect(
                 found, structure = flatten(a)
             except TypeError as error:
                 raise ArgumentError(f"argument {i}: {error}") from None
-            kinds = tuple(_float_leaf(leaf) for leaf in found)
-            floats = floats and all(kinds)
-            laid_out = tuple(leaf.strides if leaf.__class__ is np.ndarray else None for leaf in found)
-            parts.append(("input", structure, kinds, laid_out))  # an array laid out otherwise: traced again
+            floats = floats and all(_float_leaf(leaf) for leaf in found)
+            # each leaf's type as given and an array's dtype and layout: a derivative is given in
+            # its argument's dtype (np.float32(1) and np.float64(1) are each traced), and an array
+            # laid out otherwise is traced again
+            kinds = tuple(_leaf_kind(leaf) for leaf in flatten(a, as_given=True)[0])
+            parts.append(("input", structure, kinds))
             leaves.extend(found)
         else:
             parts.append(watched.key(a))
@@ -191,6 +193,10 @@ _NOT_FINITE: Any = object()  # what _as_floats gives for a list holding inf or n
 
 def _floats_only(values: list[Any] | tuple[Any, ...]) -> bool:
     return set(map(type, values)) == {float}
+
+
+def _leaf_kind(leaf: Any) -> Any:
+    return (leaf.dtype, leaf.strides) if leaf.__class__ is np.ndarray else leaf.__class__
 
 
 def _float_leaf(leaf: Any) -> bool:
@@ -283,6 +289,7 @@ class Program:
             and self.outer.single
             and structures[0][0] == "list"
             and (isinstance(structures[0][-1], int))
+            and not any(self.outer.dtypes)  # (a list of float32s: each derivative a float32)
         )
 
     def _check_one_number(self) -> None:

@@ -294,6 +294,31 @@ def test_float32_inputs_give_float32_derivatives_as_jax_does():
     assert by_w.dtype == np.float64 and by_x.dtype == np.float32
 
 
+@pytest.mark.parametrize("first, then", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_jit_traces_a_float32_and_a_float64_number_each_for_its_own_dtype(first, then):
+    # By hand: d(x²)/dx = 2x. One compiled function, called with numpy's numbers of both dtypes
+    # in turn: each derivative in its argument's dtype, 2e100 not float32's inf.
+    compiled = ds.jit(ds.grad(lambda x: x * x))
+    for dtype, x in ((first, 1.0), (then, 1e30), (then, 1 / 3), (first, 1 / 3)):
+        gradient, by_the_tape = compiled(dtype(x)), ds.grad(lambda x: x * x)(dtype(x))
+        assert gradient == dtype(2 * dtype(x)) and gradient.__class__ is by_the_tape.__class__, (dtype, x, gradient)
+        assert (gradient.__class__ is np.float32) == (dtype is np.float32)
+    assert compiled.traces == 2
+    # a list of float32s: each entry's derivative a float32, as the tape gives it (by hand: x₁, x₀)
+    pair = [np.float32(1.5), np.float32(2.0)]
+    for grad in (ds.grad, lambda f: ds.jit(ds.grad(f))):
+        gradient = grad(lambda v: v[0] * v[1])(pair)
+        assert [g.__class__ for g in gradient] == [np.float32] * 2 and gradient == [2.0, 1.5]
+
+
+def test_a_derivative_past_float32s_range_is_an_error_not_inf():
+    # 1e300 is a float64 derivative; given in a float32 argument's dtype it would be inf
+    for f, x in ((lambda x: x * 1e300, np.float32(1.0)), (lambda x: np.sum(x * 1e300), np.ones(2, np.float32))):
+        for grad in (ds.grad, lambda f: ds.jit(ds.grad(f))):
+            with pytest.raises(ds.DomainError, match="a derivative of 1e\\+300 overflows float32"):
+                grad(f)(x)
+
+
 def test_vjp_of_a_tuple_output_takes_a_tuple_cotangent():
     # f(x) = (x², 3x): uᵀJ = 2x·u₁ + 3·u₂, by hand; at x = 2: 7 for u = (1, 1), 4 for u = (1, 0).
     out, pull = ds.vjp(lambda x: (x * x, 3 * x), 2.0)
