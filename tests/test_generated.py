@@ -406,6 +406,22 @@ def test_the_tangent_code_of_an_array_program_is_numpy_code_past_an_index_and_a_
     assert re.findall(r"_\w+\.partial\(", text) == ["_max.partial("]
 
 
+def test_a_number_turned_into_text_leaves_f_to_the_tape():
+    # str(x) decides the path here, and no comparison shows it: by hand, at 0.5 the derivative of
+    # x² is 1.0, at 2.5 that of x is 1.0 (the code of the first path would give 5.0)
+    def f(x):
+        return x * x if str(x).startswith("0") else x
+
+    def g(x):
+        return x * x if f"{x:.1f}".startswith("0") else x
+
+    for program in (f, g):
+        compiled = ds.jit(ds.grad(program))
+        with pytest.warns(ds.JitWarning, match="turned a number into text while traced, by (str|format)"):
+            assert compiled(0.5) == 1.0
+        assert compiled(2.5) == 1.0 == ds.grad(program)(2.5)
+
+
 def test_finite_floats_whose_check_sum_overflows_are_not_an_error():
     f = ds.grad(lambda x, y: fn.sin(x * x) + fn.sin(y * y), argnums=(0, 1))
     x = 1e154  # x² = 1e308 is finite; two of them sum past the float range

@@ -138,11 +138,17 @@ class _Watcher:
         self.line: tuple[str, int] | None = None
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
         self.caught: str | None = None  # the first exception that reached the program's code
+        self.text: str | None = None  # where a number was first turned into text
         self.arrays: dict[int, tuple[str, np.ndarray]] = {}  # id → a global or closure array's name, and it
         self._scanned: set[int] = set()  # the globals dicts and the closures' code looked through
 
     def compared(self, symbol: str, left: Any, right: Any, result: Any) -> None:
         self.guards.append(Guard(len(self.tape) - 1, symbol, left, right, result, self.line))
+
+    def read_as_text(self, how: str) -> None:
+        """A number of the recording turned into text (str, format, repr, print): the first is kept."""
+        if self.text is None:
+            self.text = f"{how}{_where(self.line)}"
 
     def decided(self, rule: Callable[[Any], Any], argument: Any, result: Any) -> None:
         """A choice an operation made from its argument's values (the scaling of a norm): the code
@@ -255,6 +261,11 @@ def trace(
         unfollowable = "f differentiates inside itself, and the inner rules decide on values no check sees"
     elif watcher.caught is not None:
         unfollowable = f"f caught an exception while traced, {watcher.caught}: its path may depend on it"
+    elif watcher.text is not None:
+        unfollowable = (
+            f"f turned a number into text while traced, by {watcher.text}: what it does with the text "
+            "(print it, or decide its path by it) the code cannot check"
+        )
     return Script(recording, list(inputs), names, lines, watcher.guards, unfollowable, watcher.arrays)
 
 

@@ -372,12 +372,29 @@ def _watched_ufuncs(cls: type) -> None:
     cls.__array_ufunc__ = watched
 
 
+def _watched_text(cls: type, name: str, how: str) -> None:
+    """Make ``cls``'s conversion to text ``name`` tell the tape's observer: text a program makes of
+    a number (str(x), f"{x:.3f}") may decide its path where no comparison shows it."""
+    convert = getattr(cls, name)
+
+    def watched(self: Var | VarArray, *args: Any) -> str:
+        observer = self.tape.observer
+        if observer is not None:
+            observer.read_as_text(how)
+        return convert(self, *args)
+
+    watched.__name__ = name
+    setattr(cls, name, watched)
+
+
 for _cls in (Var, VarArray):
     for _name, _symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="),
                            ("__eq__", "=="), ("__ne__", "!=")):  # fmt: skip
         _watched(_cls, _name, _symbol)
     _watched_ufuncs(_cls)
     _cls.__bool__ = _watched_truth  # type: ignore[method-assign]
+    for _name, _how in (("__str__", "str()"), ("__format__", "format()"), ("__repr__", "repr()")):
+        _watched_text(_cls, _name, _how)
 
 
 @dataclass
