@@ -55,6 +55,13 @@ _FLOAT64 = np.dtype(np.float64)
 PATHS = 16  # paths traced at one input structure, beyond which f's path is taken to follow its data
 
 
+class NotOneNumber(CaseError):
+    """A gradient asked of a function that gives several numbers."""
+
+
+_SEVERAL = ("several outputs",)  # (the key of ds.jit(ds.hessian(f))'s note that f gives several numbers)
+
+
 class Unfollowable(DiffstudyError):
     """A recording whose path the code cannot check at another point (see :class:`.generate.Script`)."""
 
@@ -296,7 +303,7 @@ class Program:
         if self.transform.kind in ("grad", "value_and_grad", "hessian"):
             values = self.script.recording.values
             if len(values) != 1 or np.shape(values[0]) != ():
-                raise CaseError(
+                raise NotOneNumber(
                     f"{self.transform.kind} is only defined for a function of one number; "
                     f"this one returned shapes {[np.shape(v) for v in values]}"
                 )
@@ -463,10 +470,14 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.hessian_of is not None:
             argnums = self.fn.__diffstudy_transform__.argnums
-            try:
-                return self.hessian_of._hessian(args, kwargs, argnums)
-            except (FloatingPointError, DomainError):  # the tape decides, as for a gradient (below:
-                pass  # outside the handler, so that an error of the tape's is shown once)
+            if _SEVERAL not in self.hessian_of.on_tape:
+                try:
+                    return self.hessian_of._hessian(args, kwargs, argnums)
+                except (FloatingPointError, DomainError):  # the tape decides, as for a gradient (below:
+                    pass  # outside the handler, so that an error of the tape's is shown once)
+                except NotOneNumber:  # the code is a gradient's: a Hessian per output is the tape's, from now on
+                    self.hessian_of.on_tape[_SEVERAL] = reason = "f gives several numbers, and the code is a gradient's"
+                    warnings.warn(f"ds.jit: {reason}; the tape stacks a Hessian per output", JitWarning, stacklevel=2)
             return self.fn(*args, **kwargs)
         try:
             programs = None if kwargs else self.by_layout.get(_layout(args))

@@ -294,6 +294,30 @@ def test_the_code_breaks_its_long_lines_inside_brackets_into_the_same_program(ca
     assert gradient[-3:] == pytest.approx((2 / 3) * H.T @ (H @ w2 - Y), rel=1e-14)  # w̄₂, by hand
 
 
+def test_the_hessians_code_is_refused_for_a_function_of_several_numbers(capsys, tmp_path):
+    # its adjoint code takes a seed per output: the tangent code of it with one seed of 1 would be
+    # the Hessian of the outputs' sum, printed as the case's
+    path = write_case(
+        tmp_path,
+        "several",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"x": [1.0, -2.0, 3.0]})
+        def outer(x):
+            return np.outer(x, x)[1:, :2]
+        """,
+    )
+    for name, where, count in (("wide", [], 2), ("tall", [], 6), ("outer", ["--cases", str(path)], 4)):
+        status, out, err = run(capsys, "code", name, "--order", "2", *where)
+        assert status == 2 and not out, (name, out)
+        assert err.strip() == (
+            f"diffstudy: the Hessian's code is written for a function of one number; {name} gives {count} numbers "
+            "(ds.hessian stacks a Hessian per output)"
+        )
+
+
 def test_an_adjoint_added_into_in_place_shows_its_value_at_each_line(capsys, tmp_path):
     path = write_case(
         tmp_path,

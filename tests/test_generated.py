@@ -422,6 +422,17 @@ def test_a_number_turned_into_text_leaves_f_to_the_tape():
         assert compiled(2.5) == 1.0 == ds.grad(program)(2.5)
 
 
+def test_jit_of_the_hessian_of_a_function_of_several_numbers_is_the_tapes_per_output():
+    # by hand: the Hessian of vₖ² is 2 at (k, k) and 0 elsewhere, one per output k
+    compiled = ds.jit(ds.hessian(lambda v: v**2))
+    with pytest.warns(ds.JitWarning, match="f gives several numbers, and the code is a gradient's"):
+        first = compiled(np.array([1.0, 2.0]))
+    by_hand = np.zeros((2, 2, 2))
+    by_hand[0, 0, 0] = by_hand[1, 1, 1] = 2
+    assert np.array_equal(first, by_hand) and np.array_equal(compiled(np.array([3.0, 4.0])), by_hand)
+    assert "left to the tape" in repr(compiled)
+
+
 def test_finite_floats_whose_check_sum_overflows_are_not_an_error():
     f = ds.grad(lambda x, y: fn.sin(x * x) + fn.sin(y * y), argnums=(0, 1))
     x = 1e154  # x² = 1e308 is finite; two of them sum past the float range
