@@ -229,7 +229,7 @@ class Program:
         names = [f"x{i}" for i in range(len(leaves))] if not readable else _leaf_names(f, args, self.inputs, leaves)
         self.split.keep_ints = transform.kind == "value"  # an int f returns is returned as it is, not as a Fraction
         with numpy_errors_explained():  # an array that overflows while traced: an error, not numpy's warning
-            self.script = generate.trace(self.split.call, leaves, names, program=f)
+            self.script = generate.trace(self.split.call, leaves, names, program=f, limit=True)
         if self.script.unfollowable is not None:
             raise Unfollowable(self.script.unfollowable)
         self.floats = floats

@@ -193,6 +193,24 @@ def test_a_program_too_long_to_write_out_is_differentiated_by_the_tape(monkeypat
         assert ds.jit(ds.grad(f))(0.5) == ds.grad(f)(0.5)
 
 
+def test_a_program_too_long_to_write_out_is_not_recorded_in_full_first(monkeypatch):
+    # 30 turns of 4 operations; the trace stops at the 51st operation, in the 13th turn, and the
+    # tape then runs all 30: 43 turns in the first call, where a full trace would make it 60
+    monkeypatch.setattr(generate, "LIMIT", 50)
+    turns = []
+
+    def f(x):
+        for _ in range(30):
+            turns.append(1)
+            x = x * 0.99 + 0.01 * x * x
+        return x
+
+    with pytest.warns(ds.JitWarning, match="more than 50 operations are too many to write out"):
+        gradient = ds.jit(ds.grad(f))(0.5)
+    assert len(turns) == 13 + 30
+    assert gradient == ds.grad(f)(0.5)
+
+
 @pytest.mark.parametrize("as_array", [False, True], ids=["float", "float array"])
 def test_a_path_that_follows_the_data_is_left_to_the_tape_after_some_paths(as_array):
     def halvings(x):

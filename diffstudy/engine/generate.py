@@ -139,6 +139,7 @@ class _Watcher:
         self.bound: dict[int, str] = {}  # entry → the first local name it was bound to
         self.caught: str | None = None  # the first exception that reached the program's code
         self.text: str | None = None  # where a number was first turned into text
+        self.limit: int | None = None  # the tape's length at which the trace stops (see trace's ``limit``)
         self.arrays: dict[int, tuple[str, np.ndarray]] = {}  # id → a global or closure array's name, and it
         self._scanned: set[int] = set()  # the globals dicts and the closures' code looked through
 
@@ -206,7 +207,10 @@ class _ScriptTape(reverse.Tape):
     __slots__ = ()
 
     def append(self, entry: tuple) -> None:
-        self.observer.lines.append(self.observer.line)
+        observer = self.observer
+        if observer.limit is not None and len(self) >= observer.limit:  # (stopped early: the tape is the method)
+            raise TooLarge(f"more than {LIMIT:,} operations are too many to write out: the tape is used")
+        observer.lines.append(observer.line)
         super().append(entry)
 
 
@@ -220,19 +224,27 @@ def trace(
     program: Callable[..., Any] | None = None,
     readable: bool = True,
     endings: tuple[str, ...] = DERIVATIVES_ENDINGS,
+    limit: bool = False,
 ) -> Script:
     """Record ``f`` at ``point`` on the tape, with the comparisons it made; with ``readable``
     also the line that made each entry and the local name each entry was first bound to, read
     from the frames of ``program``'s file (f's own by default; the user's function where f is a
     wrapper around it) by Python's tracer, which costs most of the recording's time. No name
     ends as the code's derivatives' names end (``endings``: a program's c_bar is named c_bar_,
-    which c's adjoint c_bar cannot be; tangent code alone can leave it as it is)."""
+    which c's adjoint c_bar cannot be; tangent code alone can leave it as it is). With ``limit``
+    the recording stops once it holds more than :data:`LIMIT` operations, where :func:`write`
+    would refuse it: a program of a million operations is not recorded in full first.
+
+    Raises:
+        TooLarge: with ``limit``, more operations than :data:`LIMIT`.
+    """
     tape = (_ScriptTape if readable else reverse.Tape)([(None, v, None, None, None, None) for v in point])
     file = _file_of(program or f)
     # code exec'd from a string shares its file name, <string>, with code other modules made so
     # (a dataclass's __init__): the program's frames are told apart by their globals
     module = getattr(program or f, "__globals__", None) if file.startswith("<") else None
     watcher = _Watcher(tape, {file}, module)
+    watcher.limit = LIMIT + len(point) if limit and readable else None
     watcher.lines.extend([None] * len(point))
     tape.observer = watcher
     tape.keep_all = True  # the code refers to every array f gives an operation, not to a copy

@@ -241,8 +241,8 @@ def measure_generated(case: Case, budget: Budget | None = None, exact: bool = Tr
         Declined: the program is too large to write out (the tape is the method for it).
     """
     point = list(case.point)
-    script = generate.trace(case.function, point, list(case.inputs))
     try:
+        script = generate.trace(case.function, point, list(case.inputs), limit=True)
         source = generate.write(script, "reverse", f"gradient_of_{case.name}", floats=False)
     except generate.TooLarge as error:
         raise Declined(str(error)) from None
