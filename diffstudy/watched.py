@@ -10,15 +10,21 @@ a builtin f reads (which a global of that name would hide); its closure's cells;
 the object of a bound method, the instance of a callable object, and the arguments of a
 ``functools.partial``. Contents are compared to the bit (0.0 is not −0.0), and an object's
 attributes a few levels down. The functions f reads by name that the user wrote (not a library's,
-not diffstudy's) are looked into the same way, and the functions they read: a helper's globals.
+not diffstudy's) are looked into the same way, and the functions they read: a helper's globals;
+and so is the code f reaches through an object or a class of the user's (:func:`_reached`): the
+methods it calls, a callable's ``__call__``, a class's ``__init__``. f that reads a variable by a
+name in a string (eval, globals()) cannot be watched (:class:`TooDeep`).
 """
 
 from __future__ import annotations
 
+import array
 import builtins
+import collections
 import copy
 import dis
 import functools
+import inspect
 import math
 import os
 import sys
@@ -37,8 +43,9 @@ _DEPTH = 5  # levels of items and attributes looked into (self.layer.weights, co
 
 
 class TooDeep(Exception):
-    """A container or an object with attributes more than :data:`_DEPTH` levels into what f reads:
-    a change there could not be noticed, so the compiled code is not to be trusted with it."""
+    """A container or an object with attributes more than :data:`_DEPTH` levels into what f reads,
+    or a variable f reads by a name in a string (eval): a change there could not be noticed, so
+    the compiled code is not to be trusted with it."""
 
 
 class Read(NamedTuple):
@@ -72,14 +79,65 @@ def read_by(f: Callable[..., Any]) -> list[Read]:
         elif isinstance(fn, FunctionType):
             reads = _read_by_function(fn)
             found += reads
-            stack.extend(read.value for read in reads if _written_by_the_user(read.value))
+            _, attributes = names_read(fn.__code__)
+            for read in reads:  # the code of the user's that f reaches through what it reads
+                reached, class_reads = _reached(read.value, attributes)
+                stack.extend(reached)
+                found += class_reads
         elif callable(fn) and not isinstance(fn, type):  # an object with __call__: its attributes, its method
             found.append(_read({"self": fn}, "self", fn, False, _object_contents))
             call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
             if isinstance(call, FunctionType):
                 found += _class_attributes(fn, call.__code__)
                 stack.append(call)
+            stack.extend(_functions_held(fn))  # a decorator's function, called by its __call__
     return found
+
+
+def _reached(value: Any, attributes: dict[str, None]) -> tuple[list[Any], list[Read]]:
+    """What f reaches through a value it reads, to be looked into as f is, and the entries of the
+    classes it reads from (a method replaced on its class, a class attribute its methods read): a
+    helper function of the user's; a bound method or a ``functools.partial``; the functions in a
+    list or dict (a table of activations); of an object or a class of the user's, the methods,
+    properties, static and class methods among the attributes f reads (model.loss), the functions
+    an object holds (a decorator's), its ``__call__``, and a class's ``__init__`` and
+    ``__call__`` (a layer built inside f). The object itself is looked at as what f reads."""
+    if _written_by_the_user(value) or isinstance(value, (functools.partial, MethodType)):
+        return [value], []
+    if isinstance(value, (list, tuple)) or type(value) is dict:
+        items = value.values() if isinstance(value, dict) else value
+        return [item for item in items if _written_by_the_user(item)], []
+    a_class = isinstance(value, type)
+    cls = value if a_class else type(value)
+    if not _class_of_the_user(cls):
+        return [], []
+    reached = [] if a_class else _functions_held(value)
+    class_reads = _class_attributes(value, None, attributes)
+    if not a_class and callable(value):  # (what f reads keeps a callable object by its identity alone)
+        class_reads.append(_read({"self": value}, "self", value, False, _object_contents))
+    named = [*attributes, "__init__", "__call__"] if a_class else [*attributes, "__call__"]
+    for name in named:
+        member = inspect.getattr_static(cls, name, None)
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        elif isinstance(member, property):
+            member = member.fget
+        if isinstance(member, FunctionType) and _written_by_the_user(member):
+            reached.append(member)
+            class_reads += _class_attributes(value, member.__code__)
+    return reached, class_reads
+
+
+def _functions_held(value: Any) -> list[Any]:
+    """The functions of the user's an object holds as attributes (a wrapped function, a callback)."""
+    held = (_attributes_of(value) or {}).values()
+    return [v for v in held if _written_by_the_user(v) or isinstance(v, (functools.partial, MethodType))]
+
+
+def _class_of_the_user(cls: type) -> bool:
+    """A class written in a file of the user's (not a library's, not diffstudy's, not builtin)."""
+    path = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    return path is not None and not os.path.abspath(path).startswith(_LIBRARIES)
 
 
 def _written_by_the_user(value: Any) -> bool:
@@ -97,6 +155,9 @@ _LIBRARIES = tuple(
 )
 
 
+_BY_NAME = ("eval", "exec", "globals", "vars", "locals")  # builtins that read variables by a name in a string
+
+
 def _read_by_function(f: FunctionType) -> list[Read]:
     found = []
     names = f.__globals__
@@ -107,7 +168,13 @@ def _read_by_function(f: FunctionType) -> list[Read]:
             found.append(_read(names, name, names[name], False))
             held.append(names[name])
         elif hasattr(builtins, name):  # a global of this name, made since, would hide the builtin
+            if name in _BY_NAME:
+                raise TooDeep(f"f calls {name}(), which reads variables by a name no look at f's code finds")
             found.append(Read(names, name, ABSENT, _IMMUTABLE, False))
+    for name in _imported(f.__code__):  # a module f imports itself: the attributes it reads of it
+        module = sys.modules.get(name)
+        if module is not None:
+            found += _attributes_read(vars(module), attributes)
     for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
         found.append(_attribute(cell, "cell_contents", shown=name))
         held.append(found[-1].value)
@@ -120,12 +187,13 @@ def _read_by_function(f: FunctionType) -> list[Read]:
     return found
 
 
-def _class_attributes(owner: Any, code: Any) -> list[Read]:
-    """The attributes a method's code reads (``self.s``) that its object's class, or a class it
-    derives from, holds (a class attribute, changed on the class)."""
-    if code is None:
-        return []
-    _, attributes = names_read(code)
+def _class_attributes(owner: Any, code: Any, attributes: dict[str, None] | None = None) -> list[Read]:
+    """The attributes a method's code reads (``self.s``), or ``attributes``, that its object's
+    class, or a class it derives from, holds (a class attribute, changed on the class)."""
+    if attributes is None:
+        if code is None:
+            return []
+        _, attributes = names_read(code)
     classes = owner.__mro__ if isinstance(owner, type) else type(owner).__mro__
     return [read for cls in classes if cls is not object for read in _attributes_read(vars(cls), attributes)]
 
@@ -175,6 +243,16 @@ def names_read(code: Any) -> tuple[dict[str, None], dict[str, None]]:
             elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
                 attributes[instruction.argval] = None
     return globals_read, attributes
+
+
+def _imported(code: Any) -> dict[str, None]:
+    """The modules the code (and the code written inside it) imports, by name."""
+    return {
+        i.argval: None
+        for inner in _code_objects(code)
+        for i in dis.get_instructions(inner)
+        if i.opname == "IMPORT_NAME"
+    }
 
 
 def _code_objects(code: Any) -> list[Any]:
@@ -280,7 +358,7 @@ def _contents(value: Any, depth: int = _DEPTH, library: bool = False, within: tu
     if id(value) in within:
         return _IMMUTABLE
     within = (*within, id(value))
-    if isinstance(value, (list, tuple, dict, set, frozenset)):
+    if isinstance(value, (list, tuple, dict, set, frozenset, collections.deque, array.array, bytearray)):
         items = value.values() if isinstance(value, dict) else value
         if _PLAIN.issuperset(map(type, items)):
             if isinstance(value, (tuple, frozenset)):

@@ -75,6 +75,109 @@ def test_attributes_of_modules_classes_callable_objects_and_nested_objects_are_w
     assert _same_after_change(lambda x: outer.inner.s * x * x, lambda: setattr(outer.inner, "s", 5.0)) == 30.0
 
 
+_SCALE = 2.0  # a global the methods and functions below read, rebound by the test
+
+
+class Scaler:
+    scale = 1.0  # a class attribute a method reads through self
+
+    def loss(self, x):
+        return self.scale * _SCALE * x * x
+
+    @property
+    def factor(self):
+        return _SCALE
+
+    @staticmethod
+    def static(x):
+        return _SCALE * x * x
+
+    @classmethod
+    def of_class(cls, x):
+        return _SCALE * x * x
+
+
+class Layer:
+    def __init__(self, c):
+        self.c = c
+
+    def __call__(self, x):
+        return self.c * _SCALE * x * x
+
+
+class Wrapped:  # a decorator written as a class: its __call__ calls the function it holds
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, x):
+        return self.function(x)
+
+
+@Wrapped
+def _wrapped(x):
+    return _SCALE * x * x
+
+
+def _rebind(value):
+    return lambda: globals().__setitem__("_SCALE", value)
+
+
+def _scaled(x, c):
+    return c * _SCALE * x * x
+
+
+def test_what_f_reaches_through_an_object_a_class_a_list_or_a_partial_is_watched():
+    # By hand: each f is c·x² with c = 2 (then 5, then 7) times _SCALE, so at x = 3 its gradient
+    # is 6c. Each was given the first call's gradient again after the change.
+    global _SCALE
+    scaler, table, partial = Scaler(), [lambda z: _SCALE * z * z], functools.partial(_scaled, c=1.0)
+    bound = scaler.loss
+    for f in (
+        lambda x: scaler.loss(x),  # a method of an object f reads, and the global the method reads
+        lambda x: bound(x),  # a bound method held in a variable
+        lambda x: scaler.factor * x * x,  # a property
+        lambda x: Scaler.static(x),
+        lambda x: Scaler.of_class(x),
+        lambda x: table[0](x),  # a function in a list
+        lambda x: partial(x),
+        lambda x: Layer(1.0)(x),  # a class built inside f
+        _wrapped,
+    ):
+        _SCALE = 2.0
+        assert _same_after_change(f, _rebind(5.0)) == 30.0
+    _SCALE = 2.0
+    loss = Scaler.loss
+    try:  # a class attribute the method reads, and the method itself, changed on the class
+        assert _same_after_change(lambda x: scaler.loss(x), lambda: setattr(Scaler, "scale", 3.5)) == 42.0
+        assert (
+            _same_after_change(lambda x: scaler.loss(x), lambda: setattr(Scaler, "loss", lambda s, x: 7 * x * x)) == 42
+        )
+    finally:
+        Scaler.scale, Scaler.loss = 1.0, loss
+
+
+def test_a_callable_objects_attribute_and_a_deque_or_array_changed_in_place_are_watched():
+    import array
+    import collections
+
+    layer = Layer(2.0)
+    assert _same_after_change(lambda x: layer(x), lambda: setattr(layer, "c", 5.0)) == 6 * 5.0 * _SCALE
+    for box in (collections.deque([2.0]), array.array("d", [2.0])):
+        assert _same_after_change(lambda x, box=box: box[0] * x * x, lambda box=box: box.__setitem__(0, 5.0)) == 30.0
+
+
+def test_a_variable_read_by_a_name_in_a_string_leaves_f_to_the_tape():
+    namespace = {"s": 2.0}
+    exec(
+        "def by_eval(x):\n    return eval('s') * x * x\ndef by_globals(x):\n    return globals()['s'] * x * x",
+        namespace,
+    )
+    for name in ("by_eval", "by_globals"):
+        namespace["s"] = 2.0
+        with pytest.warns(ds.JitWarning, match=f"f calls {name[3:]}\\(\\), which reads variables by a name"):
+            assert _same_after_change(namespace[name], lambda: namespace.update(s=5.0)) == 30.0
+
+
 def test_partials_defaults_tuples_and_builtins_are_watched():
     factor = [2.0]
     partial = functools.partial(lambda x, c: c[0] * x * x, c=factor)
