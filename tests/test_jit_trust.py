@@ -178,6 +178,25 @@ def test_a_variable_read_by_a_name_in_a_string_leaves_f_to_the_tape():
             assert _same_after_change(namespace[name], lambda: namespace.update(s=5.0)) == 30.0
 
 
+def test_what_the_trace_cannot_do_with_an_argument_not_differentiated_is_left_to_the_tape():
+    # jit traces y and X too, where the tape hands f the float and the array: a dict keyed by y
+    # and X[0].is_integer() are the tape's there (by hand: Σw · 5 by w is [5, 5]; X[0] = 2 is whole)
+    table = {3.0: 5.0}
+    for f, data, by_hand in (
+        (lambda w, y: np.sum(w) * table[y], 3.0, [5.0, 5.0]),
+        (lambda w, X: np.sum(w) * (2.0 if X[0].is_integer() else 1.0), np.array([2.0, 3.0]), [2.0, 2.0]),
+    ):
+        with pytest.warns(ds.JitWarning, match="the code cannot follow f: .*(hash|is_integer)"):
+            assert ds.jit(ds.grad(f))(np.ones(2), data).tolist() == by_hand == ds.grad(f)(np.ones(2), data).tolist()
+    # differentiated by, they are refused in one line
+    for f, said in (
+        (lambda x: {x: 1.0}[x] * x, "as a dict key or a set member"),
+        (lambda x: x * x.is_integer(), "is_integer"),
+    ):
+        with pytest.raises(ds.UnsupportedOperation, match=said):
+            ds.grad(f)(1.0)
+
+
 def test_partials_defaults_tuples_and_builtins_are_watched():
     factor = [2.0]
     partial = functools.partial(lambda x, c: c[0] * x * x, c=factor)

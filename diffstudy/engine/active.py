@@ -165,7 +165,17 @@ class Active(Leveled):
     def __bool__(self) -> bool:
         return bool(self.value)
 
-    __hash__ = None  # type: ignore[assignment]  # equal values, different derivatives
+    def __hash__(self) -> int:
+        raise UnsupportedOperation(
+            f"one of diffstudy's {self.family} as a dict key or a set member (hash()) is not supported: equal "
+            "numbers can have different derivatives; key it by a plain number"
+        )
+
+    def is_integer(self) -> bool:
+        raise UnsupportedOperation(f"is_integer() of one of diffstudy's {self.family} is not supported")
+
+    def hex(self) -> str:
+        raise UnsupportedOperation(f"hex() of one of diffstudy's {self.family} is not supported")
 
     def constant(self, c: int) -> Any:
         """The integer ``c`` as a constant to this number: in the type of its value, uncounted."""
