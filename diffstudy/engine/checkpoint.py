@@ -237,15 +237,18 @@ def _shape(value: Any) -> tuple[int, ...]:
     return value.shape if isinstance(value, np.ndarray) else np.shape(value)
 
 
-def _exact(value: Any) -> bool:
-    """Whether a leaf is a plain exact number or array, on which numpy's functions do not run."""
-    return value.__class__ is Fraction or (value.__class__ is np.ndarray and value.dtype == object)
+def _run_as_counting(value: Any) -> bool:
+    """Whether a leaf is a plain exact number or array, on which numpy's functions do not run, or
+    a float number, on which np.tanh and its kind run numpy's function where the tape's numbers
+    run the registry's (math.tanh), which may differ in the last bit."""
+    cls = value.__class__
+    return cls is Fraction or cls is float or cls is np.float64 or (cls is np.ndarray and value.dtype == object)
 
 
 def _evaluable(leaves: list[Any], tally: Tally) -> list[Any]:
-    """The plain exact leaves as counting numbers of a tally nobody reads: on them np.sin and its
-    kind run as they do on the tape's values, on the plain numbers they do not."""
-    return [counting([leaf], tally)[0] if _exact(leaf) else leaf for leaf in leaves]
+    """Those leaves (:func:`_run_as_counting`) as counting numbers of a tally nobody reads: on them np.sin
+    and its kind run as they do on the tape's values."""
+    return [counting([leaf], tally)[0] if _run_as_counting(leaf) else leaf for leaf in leaves]
 
 
 def _plain_of(leaf: Any, tally: Tally) -> Any:
@@ -429,7 +432,7 @@ class Block:
     def _advance(self, to: int) -> None:
         """Run the steps from the current state up to step ``to`` without recording them."""
         run, arguments = self.program.run, self.arguments
-        tally = Tally() if any(map(_exact, [*self.initial, *arguments])) else None
+        tally = Tally() if any(map(_run_as_counting, [*self.initial, *arguments])) else None
         if tally is not None:  # exact numbers, on which numpy's functions do not run: as counting numbers
             arguments = _evaluable(arguments, tally)
         state = self._state
