@@ -109,6 +109,13 @@ class Active(Leveled):
         return self
 
     def __index__(self) -> int:
+        _, source = users_code.calling_line()
+        if "range(" in source:  # a count of steps made an input: it is a constant of the program
+            return self._refuse(
+                "range()",
+                "(a count of steps is a constant, not an input): give it as a default argument or a global "
+                "(def f(x, k=3)), not in a case's at= or among the arguments differentiated by",
+            )
         return self._refuse("an integer index", _WHOLE)
 
     def __complex__(self) -> complex:

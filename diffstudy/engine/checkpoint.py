@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CaseError, DomainError, NestingError
+from ..errors import CaseError, DomainError, NestingError, UnsupportedOperation
 from . import forward, kept, reverse, unchanged
 from .counting import Counting, CountingArray, Tally, counting
 from .levels import Leveled, plain
@@ -439,8 +439,9 @@ class Block:
         for i in range(self._position, to):
             try:
                 made = run(i, state if tally is None else _evaluable(state, tally), arguments)
-            except ValueError as error:
-                if "read-only" not in str(error):
+            except (ValueError, UnsupportedOperation) as error:
+                # numpy's read-only state; or, the step's numbers counted, numpy asked to write one into it
+                if "read-only" not in str(error) and "write into an existing array" not in str(error):
                     raise
                 raise CaseError(
                     f"{self.name} writes into an array it was given, in place (x += …, x[i] = …): its "
