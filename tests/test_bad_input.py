@@ -1107,3 +1107,9 @@ def test_a_count_of_steps_given_as_an_input_says_to_make_it_a_default_argument(c
         assert records[("looped", method)]["gradient"]["x"] == pytest.approx(by_hand, rel=1e-14)
         error = records[("counted", method)]["error"]
         assert "loops.py:" in error and "range() of one of diffstudy's" in error and "(def f(x, k=3))" in error
+
+
+def test_a_powers_derivative_at_zero_names_the_power_the_program_wrote():
+    # d(x ** 0.5)/dx = 0.5 · x ** −0.5 is infinite at 0: the message names x ** 0.5, then the −0.5
+    with pytest.raises(diffstudy.DomainError, match=r"derivative of x \*\* 0\.5 at x = 0\.0: zero to a negative power"):
+        diffstudy.grad(lambda x: x**0.5)(0.0)

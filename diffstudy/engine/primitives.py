@@ -446,7 +446,10 @@ def _pow_by_base(x: Any, y: Any, out: Any) -> Any:
         # An array of exponents with zeros: those entries are constants; their partial is 0, also at x = 0.
         zero = y == 0
         return np.where(zero, 0, y * power(x, np.where(zero, 1, y - 1)))
-    return y * power(x, y - 1)
+    try:
+        return y * power(x, y - 1)
+    except DomainError as error:  # (0 ** -0.5 is the derivative's power, not the one the program wrote)
+        raise DomainError(f"derivative of x ** {shown(y)} at x = {shown(plain(x))}: {error}") from None
 
 
 def _pow_by_exponent(x: Any, y: Any, out: Any) -> Any:
