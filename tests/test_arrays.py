@@ -428,3 +428,12 @@ def test_an_axis_out_of_bounds_is_refused_not_taken_for_another():
                 match=r"^test_arrays.py:\d+ \(`.*`\): axis -?\d is out of bounds for an array of 2 dimensions$",
             ):
                 transform(f)(X)
+
+
+def test_the_prod_method_is_numpys_prod():
+    ds = diffstudy
+    # by hand: ∂(x₀x₁x₂x₃)/∂xᵢ is the product of the others; along axis 0, ∂(x₀₀x₁₀)/∂x₀₀ = x₁₀
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert ds.grad(lambda x: x.prod())(x).tolist() == [[24.0, 12.0], [8.0, 6.0]]
+    for grad in (ds.grad, lambda f: ds.jit(ds.grad(f))):
+        assert grad(lambda x: np.sum(x.prod(axis=0)))(x).tolist() == [[3.0, 4.0], [1.0, 2.0]]

@@ -422,6 +422,9 @@ class ActiveArray(Active):
     def std(self, *args: Any, **kwargs: Any) -> Any:
         return array_primitives.array_std(self, *args, **kwargs)
 
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        return np.prod(self, *args, **kwargs)  # (numpy's function on diffstudy's arrays, as np.prod(x) is)
+
     def dot(self, other: Any) -> Any:
         return array_primitives.array_dot(self, other)
 
@@ -446,8 +449,8 @@ class ActiveArray(Active):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise UnsupportedOperation(
                 f"the array method .{name}() is not supported on diffstudy's arrays (it would lose the "
-                "derivative); supported: .T, .shape, .sum, .mean, .max, .min, .dot, .reshape, .ravel, "
-                ".flatten, .squeeze, .transpose, .copy, indexing"
+                "derivative); supported: .T, .shape, .sum, .mean, .var, .std, .prod, .max, .min, .dot, .reshape, "
+                ".ravel, .flatten, .squeeze, .transpose, .copy, indexing"
             )
         raise AttributeError(name)
 
