@@ -437,3 +437,18 @@ def test_the_prod_method_is_numpys_prod():
     assert ds.grad(lambda x: x.prod())(x).tolist() == [[24.0, 12.0], [8.0, 6.0]]
     for grad in (ds.grad, lambda f: ds.jit(ds.grad(f))):
         assert grad(lambda x: np.sum(x.prod(axis=0)))(x).tolist() == [[3.0, 4.0], [1.0, 2.0]]
+
+
+def test_a_numpy_function_not_followed_says_how_the_supported_ones_write_it():
+    # and what it says works: by hand, trace(x xᵀ) = Σ xᵢ² has gradient 2x; clip to [0, 1] has
+    # gradient 1 inside and 0 outside
+    ds, x = diffstudy, np.array([0.5, 2.0])
+    for f, said, written, by_hand in (
+        (lambda x: np.trace(np.outer(x, x)), 'write it np.einsum("ii->", A)',
+         lambda x: np.einsum("ii->", np.outer(x, x)), [1.0, 4.0]),
+        (lambda x: np.sum(np.clip(x, 0, 1)), "write it np.minimum(np.maximum(x, low), high)",
+         lambda x: np.sum(np.minimum(np.maximum(x, 0.0), 1.0)), [1.0, 0.0]),
+    ):  # fmt: skip
+        with pytest.raises(UnsupportedOperation, match=re.escape(said)):
+            ds.grad(f)(x)
+        assert ds.grad(written)(x).tolist() == by_hand

@@ -1058,10 +1058,22 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 }
 
 
+_WRITTEN_WITH = {  # numpy functions not followed, as the supported ones write them
+    "clip": "np.minimum(np.maximum(x, low), high)",
+    "trace": 'np.einsum("ii->", A)',
+    "diag": 'np.einsum("ii->i", A) for a matrix\'s diagonal',
+    "diagonal": 'np.einsum("ii->i", A)',
+    "exp2": "2.0 ** x",
+    "take": "x[indices]",
+}
+
+
 def unsupported(name: str) -> UnsupportedOperation:
-    """The one-line refusal of a numpy function diffstudy's arrays do not follow."""
+    """The one-line refusal of a numpy function diffstudy's arrays do not follow (with how the
+    supported ones write it, where that is short)."""
+    written = f"write it {_WRITTEN_WITH[name]}; " if name in _WRITTEN_WITH else ""
     return UnsupportedOperation(
-        f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); "
+        f"numpy's {name} is not supported on diffstudy's numbers (it would lose the derivative); {written}"
         "supported: elementwise arithmetic and functions, matmul/dot, outer, einsum, linalg.norm/solve/inv/det, "
         "sum, mean, var, std, prod, cumsum, max, min, where, transpose, reshape, indexing, concatenate, stack, "
         "maximum/minimum/abs"
