@@ -1113,3 +1113,27 @@ def test_a_powers_derivative_at_zero_names_the_power_the_program_wrote():
     # d(x ** 0.5)/dx = 0.5 · x ** −0.5 is infinite at 0: the message names x ** 0.5, then the −0.5
     with pytest.raises(diffstudy.DomainError, match=r"derivative of x \*\* 0\.5 at x = 0\.0: zero to a negative power"):
         diffstudy.grad(lambda x: x**0.5)(0.0)
+
+
+def test_a_value_that_f_itself_computes_off_says_so(capsys, tmp_path):
+    # (0.1 + 0.2 + 0.3)² − 0.36 in floats is 1.1e-16; exactly, of those floats, 2.0e-17: every
+    # method computes f's own float value, and the row says that f's arithmetic is the cause
+    path = write_case_file(
+        tmp_path,
+        "cancels",
+        """
+        import numpy as np
+        from diffstudy import case
+
+        @case(at={"x": [0.1, 0.2, 0.3]})
+        def cancels(x):
+            return np.sum(x) ** 2 - 0.36
+        """,
+    )
+    status, out, _ = run(capsys, "compare", "--cases", str(path), "--no-builtin", "--format", "json")
+    assert status == 1
+    for method in ("forward", "reverse", "generated"):
+        record = records_of(out)[("cancels", method)]
+        assert record["gradient"]["x"] == pytest.approx([1.2, 1.2, 1.2], rel=1e-15)  # 2Σx, by hand
+        assert "in the value: 1.1102230246251565e-16" in record["error"]
+        assert "f itself, run at the point, gives this value" in record["error"]

@@ -312,6 +312,7 @@ class CaseRun:
     f_ops: Tally | None
     results: dict[str, Measurement]
     failures: dict[str, Exception]
+    f_values: list[Any] | None = None  # the output entries of f itself, run at the point
 
     def ops(self, method: str) -> int | None:
         """The total operations of ``method``, or None when it did not run."""
@@ -350,9 +351,10 @@ def run_methods(
     budget = budget or Budget()
     results: dict[str, Measurement] = {}
     failures: dict[str, Exception] = {}
+    f_values: list[Any] | None = None
     try:
         with budget.clock("evaluating f"), numpy_errors_explained():
-            f_ops: Tally | None = measure_function(case)[1]
+            f_values, f_ops = measure_function(case)
     except Exception as error:  # the methods below report it, each in its own row
         f_ops = None
         on_error(error)
@@ -370,7 +372,7 @@ def run_methods(
         except Exception as error:
             failures[method] = error
             on_error(error)
-    return CaseRun(case, f_ops, results, failures)
+    return CaseRun(case, f_ops, results, failures, f_values)
 
 
 def gradient(
