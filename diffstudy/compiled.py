@@ -59,7 +59,7 @@ class NotOneNumber(CaseError):
     """A gradient asked of a function that gives several numbers."""
 
 
-_SEVERAL = ("several outputs",)  # (the key of ds.jit(ds.hessian(f))'s note that f gives several numbers)
+_SEVERAL = "several outputs"  # (ds.jit(ds.hessian(f))'s note that f gives several numbers, with the arguments' kinds)
 
 
 class Unfollowable(DiffstudyError):
@@ -470,13 +470,14 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.hessian_of is not None:
             argnums = self.fn.__diffstudy_transform__.argnums
-            if _SEVERAL not in self.hessian_of.on_tape:
+            several = (_SEVERAL, tuple((a.__class__, np.shape(a)) for a in args))  # (these arguments' kinds)
+            if several not in self.hessian_of.on_tape:
                 try:
                     return self.hessian_of._hessian(args, kwargs, argnums)
                 except (FloatingPointError, DomainError):  # the tape decides, as for a gradient (below:
                     pass  # outside the handler, so that an error of the tape's is shown once)
                 except NotOneNumber:  # the code is a gradient's: a Hessian per output is the tape's, from now on
-                    self.hessian_of.on_tape[_SEVERAL] = reason = "f gives several numbers, and the code is a gradient's"
+                    self.hessian_of.on_tape[several] = reason = "f gives several numbers, and the code is a gradient's"
                     warnings.warn(f"ds.jit: {reason}; the tape stacks a Hessian per output", JitWarning, stacklevel=2)
             return self.fn(*args, **kwargs)
         try:

@@ -39,7 +39,7 @@ from .engine.bits import same_bits
 
 ABSENT = object()  # what a name held that was not there (a builtin, read through the globals)
 _IMMUTABLE = object()  # what a value that cannot change in place keeps (a number, a function, a module)
-_DEPTH = 5  # levels of items and attributes looked into (self.layer.weights, config["layers"][0]["w"])
+_DEPTH = 8  # levels of items and attributes looked into (net.mods[0].mods[1].params["w"]["value"], a module's)
 
 
 class TooDeep(Exception):
@@ -115,16 +115,17 @@ def _reached(value: Any, attributes: dict[str, None]) -> tuple[list[Any], list[R
     class_reads = _class_attributes(value, None, attributes)
     if not a_class and callable(value):  # (what f reads keeps a callable object by its identity alone)
         class_reads.append(_read({"self": value}, "self", value, False, _object_contents))
-    named = [*attributes, "__init__", "__call__"] if a_class else [*attributes, "__call__"]
-    for name in named:
+    named = list(dict.fromkeys([*attributes, "__init__", "__call__"] if a_class else [*attributes, "__call__"]))
+    for name in named:  # (a list that grows as it goes: the methods a method reaches through self)
         member = inspect.getattr_static(cls, name, None)
         if isinstance(member, (staticmethod, classmethod)):
             member = member.__func__
         elif isinstance(member, property):
             member = member.fget
-        if isinstance(member, FunctionType) and _written_by_the_user(member):
+        if isinstance(member, FunctionType) and _written_by_the_user(member) and member not in reached:
             reached.append(member)
             class_reads += _class_attributes(value, member.__code__)
+            named += [n for n in names_read(member.__code__)[1] if n not in named]
     return reached, class_reads
 
 
@@ -132,6 +133,13 @@ def _functions_held(value: Any) -> list[Any]:
     """The functions of the user's an object holds as attributes (a wrapped function, a callback)."""
     held = (_attributes_of(value) or {}).values()
     return [v for v in held if _written_by_the_user(v) or isinstance(v, (functools.partial, MethodType))]
+
+
+def _an_object_of_the_users(value: Any) -> bool:
+    """An instance of a class of the user's (a layer with ``__call__``: its attributes are data)."""
+    return not isinstance(value, (type, FunctionType, MethodType, functools.partial)) and _class_of_the_user(
+        type(value)
+    )
 
 
 def _class_of_the_user(cls: type) -> bool:
@@ -155,7 +163,7 @@ _LIBRARIES = tuple(
 )
 
 
-_BY_NAME = ("eval", "exec", "globals", "vars", "locals")  # builtins that read variables by a name in a string
+_BY_NAME = ("eval", "exec", "globals")  # builtins that read any global by a name in a string
 
 
 def _read_by_function(f: FunctionType) -> list[Read]:
@@ -376,7 +384,7 @@ def _contents(value: Any, depth: int = _DEPTH, library: bool = False, within: tu
             raise TooDeep
         pairs = value.items() if isinstance(value, dict) else enumerate(value)
         return _Items(tuple((key, item, _contents(item, depth - 1, library, within)) for key, item in pairs))
-    if _immutable(value) or callable(value):  # a function of a library: its identity
+    if _immutable(value) or (callable(value) and not _an_object_of_the_users(value)):  # a function: its identity
         return _IMMUTABLE
     library = library or _of_a_library(value)
     if depth == 0:

@@ -327,3 +327,13 @@ def test_a_float_step_through_numpys_function_runs_again_to_the_same_bits(schedu
         x = t + 0.01
     assert gradient == pytest.approx(by_hand, rel=1e-14)
     assert gradient == ds.grad(lambda x: ds.loop(step, x, 50, schedule="all"))(0.3)
+
+
+def test_a_float_argument_not_differentiated_stays_a_float_when_steps_run_again():
+    # math.exp and math.sqrt of a float the tape does not take: by hand, d(tanh(v)·e^0.5)/dv is
+    # (1 − tanh² v)·e^0.5; h·√2 ten times is h·32
+    gradient = ds.grad(lambda v: ds.checkpoint(lambda a, b: np.tanh(a) * math.exp(b))(v, 0.5))(0.3)
+    assert gradient == pytest.approx((1 - math.tanh(0.3) ** 2) * math.exp(0.5), rel=1e-15)
+    for schedule in ({"snapshots": 3}, {"every": 3}):
+        gradient = ds.grad(lambda v, s=schedule: ds.loop(lambda h, c: h * math.sqrt(c), v, 10, args=(2.0,), **s))(0.3)
+        assert gradient == pytest.approx(32.0, rel=1e-14)

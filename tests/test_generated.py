@@ -431,6 +431,8 @@ def test_jit_of_the_hessian_of_a_function_of_several_numbers_is_the_tapes_per_ou
     by_hand[0, 0, 0] = by_hand[1, 1, 1] = 2
     assert np.array_equal(first, by_hand) and np.array_equal(compiled(np.array([3.0, 4.0])), by_hand)
     assert "left to the tape" in repr(compiled)
+    # f of one number at other arguments is the code's still: by hand, (x²)'' = 2
+    assert compiled(2.0) == 2.0 and "1 path written out" in repr(compiled)
 
 
 def test_finite_floats_whose_check_sum_overflows_are_not_an_error():

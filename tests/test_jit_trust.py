@@ -156,6 +156,54 @@ def test_what_f_reaches_through_an_object_a_class_a_list_or_a_partial_is_watched
         Scaler.scale, Scaler.loss = 1.0, loss
 
 
+class Module:  # a torch-like module: __call__ calls a method through self
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        return _SCALE * x * x
+
+
+class Linear:
+    def __init__(self, w):
+        self.params = {"w": {"value": w}}
+
+    def __call__(self, x):
+        return x * self.params["w"]["value"]
+
+
+class Sequence:
+    def __init__(self, *modules):
+        self.modules = list(modules)
+
+    def __call__(self, x):
+        for module in self.modules:
+            x = module(x)
+        return x
+
+
+class Config:  # reads its own attributes by vars(self)
+    def __init__(self, **settings):
+        vars(self).update(settings)
+
+    def get(self, name):
+        return vars(self)[name]
+
+
+def test_a_method_reached_through_self_and_callables_nested_in_lists_are_watched():
+    # by hand: _SCALE·x² at 3 has gradient 6·_SCALE; the nested layers multiply by 2·3·4, then 2·10·4
+    global _SCALE
+    _SCALE, module = 2.0, Module()
+    assert _same_after_change(lambda x: module(x), _rebind(5.0)) == 30.0
+    _SCALE = 2.0
+    net = Sequence(Sequence(Linear(2.0), Linear(3.0)), Linear(4.0))
+    assert _same_after_change(lambda x: net(x), lambda: net.modules[0].modules[1].params["w"].update(value=10.0)) == 80
+    config = Config(scale=2.0)  # vars(self) reads what is watched already: f stays compiled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _same_after_change(lambda x: config.get("scale") * x * x, lambda: setattr(config, "scale", 5.0)) == 30
+
+
 def test_a_callable_objects_attribute_and_a_deque_or_array_changed_in_place_are_watched():
     import array
     import collections
@@ -546,11 +594,11 @@ def test_an_array_rebound_four_levels_down_is_noticed_and_one_deeper_than_five_l
         assert compiled_gradient(w).tolist() == [1.0] * 3
         rebind()
         assert compiled_gradient(w).tolist() == ds.grad(f)(w).tolist() == [9.0] * 3  # (by hand: d)
-    deep = {"a": {"b": {"c": {"d": {"e": {"f": np.ones(3)}}}}}}
-    compiled_gradient = ds.jit(ds.grad(lambda x: np.sum(x * deep["a"]["b"]["c"]["d"]["e"]["f"])))
-    with pytest.warns(ds.JitWarning, match="f reads deep, which holds items or attributes more than 5 levels deep"):
+    deep = {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": np.ones(3)}}}}}}}}}
+    compiled_gradient = ds.jit(ds.grad(lambda x: np.sum(x * deep["a"]["b"]["c"]["d"]["e"]["f"]["g"]["h"]["i"])))
+    with pytest.warns(ds.JitWarning, match="f reads deep, which holds items or attributes more than 8 levels deep"):
         assert compiled_gradient(w).tolist() == [1.0] * 3
-    deep["a"]["b"]["c"]["d"]["e"]["f"] = np.full(3, 7.0)
+    deep["a"]["b"]["c"]["d"]["e"]["f"]["g"]["h"]["i"] = np.full(3, 7.0)
     assert compiled_gradient(w).tolist() == [7.0] * 3  # (the tape's, at every call)
 
 

@@ -110,7 +110,7 @@ class Active(Leveled):
 
     def __index__(self) -> int:
         _, source = users_code.calling_line()
-        if "range(" in source:  # a count of steps made an input: it is a constant of the program
+        if re.search(r"(?<![\w.])range\(", source):  # a count of steps made an input: a constant of the program
             return self._refuse(
                 "range()",
                 "(a count of steps is a constant, not an input): give it as a default argument or a global "

@@ -237,18 +237,21 @@ def _shape(value: Any) -> tuple[int, ...]:
     return value.shape if isinstance(value, np.ndarray) else np.shape(value)
 
 
-def _run_as_counting(value: Any) -> bool:
-    """Whether a leaf is a plain exact number or array, on which numpy's functions do not run, or
-    a float number, on which np.tanh and its kind run numpy's function where the tape's numbers
-    run the registry's (math.tanh), which may differ in the last bit."""
-    cls = value.__class__
-    return cls is Fraction or cls is float or cls is np.float64 or (cls is np.ndarray and value.dtype == object)
+def _exact(value: Any) -> bool:
+    """Whether a leaf is a plain exact number or array, on which numpy's functions do not run."""
+    return value.__class__ is Fraction or (value.__class__ is np.ndarray and value.dtype == object)
 
 
-def _evaluable(leaves: list[Any], tally: Tally) -> list[Any]:
-    """Those leaves (:func:`_run_as_counting`) as counting numbers of a tally nobody reads: on them np.sin
-    and its kind run as they do on the tape's values."""
-    return [counting([leaf], tally)[0] if _run_as_counting(leaf) else leaf for leaf in leaves]
+def _evaluable(leaves: list[Any], taped: list[bool], tally: Tally) -> list[Any]:
+    """The leaves a step runs again on, as the recording's tape runs them: an exact one as a
+    counting number of a tally nobody reads (numpy's functions do not run on plain Fractions),
+    and so a float number the tape takes as its input (``taped``): np.tanh of a float runs
+    numpy's function, of the tape's number the registry's (math.tanh), which may differ in the
+    last bit. A float the tape does not take stays a float, as on the tape (math.exp(c) runs)."""
+    return [
+        counting([leaf], tally)[0] if _exact(leaf) or (on and isinstance(leaf, (float, np.floating))) else leaf
+        for leaf, on in zip(leaves, taped)
+    ]
 
 
 def _plain_of(leaf: Any, tally: Tally) -> Any:
@@ -431,14 +434,14 @@ class Block:
 
     def _advance(self, to: int) -> None:
         """Run the steps from the current state up to step ``to`` without recording them."""
-        run, arguments = self.program.run, self.arguments
-        tally = Tally() if any(map(_run_as_counting, [*self.initial, *arguments])) else None
-        if tally is not None:  # exact numbers, on which numpy's functions do not run: as counting numbers
-            arguments = _evaluable(arguments, tally)
+        run, tally = self.program.run, Tally()
+        arguments = _evaluable(self.arguments, [index is not None for index in self.inputs[self.size :]], tally)
         state = self._state
         for i in range(self._position, to):
+            # the state's leaves the tape of a stretch from here takes as inputs (see _chosen)
+            taped = [index is not None for index in self.inputs[: self.size]] if i == 0 else map(_differentiable, state)
             try:
-                made = run(i, state if tally is None else _evaluable(state, tally), arguments)
+                made = run(i, _evaluable(state, list(taped), tally), arguments)
             except (ValueError, UnsupportedOperation) as error:
                 # numpy's read-only state; or, the step's numbers counted, numpy asked to write one into it
                 if "read-only" not in str(error) and "write into an existing array" not in str(error):
@@ -447,7 +450,7 @@ class Block:
                     f"{self.name} writes into an array it was given, in place (x += …, x[i] = …): its "
                     "states are kept to run it again, so make a new array (x = x + …)"
                 ) from None
-            state = [_frozen(leaf if tally is None else _plain_of(leaf, tally)) for leaf in made]
+            state = [_frozen(_plain_of(leaf, tally)) for leaf in made]
             if not all(map(_finite, state)):
                 raise DomainError(f"{self.name} overflows a float in step {i + 1}")
         self.stats.advances += to - self._position
