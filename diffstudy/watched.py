@@ -137,9 +137,9 @@ def _functions_held(value: Any) -> list[Any]:
 
 def _an_object_of_the_users(value: Any) -> bool:
     """An instance of a class of the user's (a layer with ``__call__``: its attributes are data)."""
-    return not isinstance(value, (type, FunctionType, MethodType, functools.partial)) and _class_of_the_user(
-        type(value)
-    )
+    if isinstance(value, (type, FunctionType, MethodType, functools.partial)):
+        return False
+    return _class_of_the_user(type(value))
 
 
 def _class_of_the_user(cls: type) -> bool:
