@@ -128,24 +128,32 @@ def _groups(
 def _input_entry(result: Measurement, column: int) -> str:
     """The entry of the inputs a column of the Jacobian is the derivative by: ``x``, or ``W[1, 2]``."""
     shapes = result.shapes or ((),) * len(result.inputs)
-    for name, shape in zip(result.inputs, shapes):
-        size = math.prod(shape)
-        if column < size:
-            return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(column, shape))}]" if shape else name
-        column -= size
-    return f"column {column}"
+    found = _located(shapes, column)
+    if found is None:
+        return f"column {column - sum(math.prod(shape) for shape in shapes)}"
+    k, index = found
+    return f"{result.inputs[k]}{index}"
 
 
 def _output_entry(shapes: Sequence[tuple[int, ...]], entry: int) -> str:
     """An entry of the outputs, counted flat, as numpy indexes it: ``[1, 0]`` of one output of
     2 × 2; ``1 [2]`` or ``0`` among several outputs; ``[3]`` where their shapes are not known."""
+    found = _located(shapes, entry)
+    if found is None:
+        return f"[{entry - sum(math.prod(shape) for shape in shapes)}]"
+    k, index = found
+    return index if len(shapes) == 1 else f"{k} {index}".rstrip()
+
+
+def _located(shapes: Sequence[tuple[int, ...]], entry: int) -> tuple[int, str] | None:
+    """Which of arrays of ``shapes`` an entry of them all, counted flat, lies in, and its index
+    there as numpy writes it (``[1, 0]``; nothing for a number); None past their ends."""
     for k, shape in enumerate(shapes):
         size = math.prod(shape)
         if entry < size:
-            index = f"[{', '.join(str(int(i)) for i in np.unravel_index(entry, shape))}]" if shape else ""
-            return index if len(shapes) == 1 else f"{k} {index}".rstrip()
+            return k, f"[{', '.join(str(int(i)) for i in np.unravel_index(entry, shape))}]" if shape else ""
         entry -= size
-    return f"[{entry}]"
+    return None
 
 
 def _position(

@@ -98,9 +98,9 @@ def _hessian_code(
     code); with ``along`` (v), each line's number at the point shown after it."""
     values = script.recording.values
     if len(values) != 1 or np.shape(values[0]) != ():
-        count = sum(int(np.prod(np.shape(v))) for v in values)
         raise NoCodeForm(
-            f"the Hessian's code is written for a function of one number; {case.name} gives {count} numbers "
+            f"the Hessian's code is written for a function of one number; {case.name} gives "
+            f"{len(script.recording.positions)} numbers "
             "(ds.hessian stacks a Hessian per output)"
         )
     if source.text.count("_apply(") or called:
